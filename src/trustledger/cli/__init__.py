@@ -1,0 +1,1 @@
+"""The `trustledger` command line: one module per command group, errors mapped in app.py."""

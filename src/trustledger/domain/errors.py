@@ -1,0 +1,74 @@
+"""The one error tree; entrypoints translate it (problem+json over HTTP, exit codes in the CLI)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class TrustLedgerError(Exception):
+    """Root of every error trustledger raises on purpose."""
+
+    title = "Error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidInput(TrustLedgerError):
+    """Input that breaks a rule; names the field and the reason."""
+
+    title = "Invalid input"
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class InvalidIdentity(InvalidInput):
+    """An identity number that its scheme rejects; `code` is length, format, birth_date, region or check_digit."""
+
+    def __init__(self, field: str, code: str, reason: str) -> None:
+        super().__init__(field, reason)
+        self.code = code
+
+
+class NotFound(TrustLedgerError):
+    title = "Not found"
+
+
+class Conflict(TrustLedgerError):
+    title = "Conflict"
+
+
+class Unauthorized(TrustLedgerError):
+    title = "Unauthorized"
+
+
+class Forbidden(TrustLedgerError):
+    title = "Forbidden"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem in a rulebook file: where and what."""
+
+    file: str
+    line: int
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.key}: {self.message}"
+
+
+class RulebookInvalid(TrustLedgerError):
+    """A rulebook that does not load or does not pass the linter."""
+
+    title = "Invalid rulebook"
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = tuple(problems)

@@ -1,0 +1,437 @@
+"""State of a subject on a date: a pure function of (events, rulebook, date) — invariant 5."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+from trustledger.domain.conditions import condition_holds
+from trustledger.domain.records import Event, EventKind, Record
+from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, Rule, Rulebook, Scope
+
+
+class RecordStatus(StrEnum):
+    IN_FORCE = "in_force"  # counts towards the score now
+    NOT_YET = "not_yet"  # decided after the date asked about
+    LAPSED = "lapsed"  # counts_for_days have passed
+    OVERTURNED = "overturned"
+    TIME_BARRED = "time_barred"  # arrived after counts_for_days from its decision: never counts
+    NOT_APPLICABLE = "not_applicable"  # the rule's condition does not hold
+    NO_RULE = "no_rule"  # no version of the rule was in force when the conduct occurred
+
+
+class RestrictionStatus(StrEnum):
+    AWAITING_NOTICE = "awaiting_notice"
+    PENDING = "pending"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    LIFTED = "lifted"
+    EXPIRED = "expired"
+
+
+IN_EFFECT = frozenset({RestrictionStatus.ACTIVE})
+
+
+class AppealOutcome(StrEnum):
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
+    MODIFIED = "modified"
+
+
+@dataclass(frozen=True, slots=True)
+class Appeal:
+    appeal_id: str
+    target: str  # a record_id or a review case_id
+    filed_on: date
+    grounds: str
+    deadline: date
+    decided_on: date | None = None
+    outcome: AppealOutcome | None = None
+    reasons: str | None = None
+    ends_on: date | None = None  # a `modified` decision's new, earlier end
+
+    def pending_on(self, day: date) -> bool:
+        return self.filed_on <= day and (self.decided_on is None or day < self.decided_on)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewCase:
+    case_id: str
+    opened_on: date
+    score: int
+    below: int
+    decided_on: date | None = None
+    outcome: str | None = None  # "restrict" or "no_action"
+    scopes: frozenset[Scope] = frozenset()
+    days: int = 0
+    reasons: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    notice_id: str
+    target: str
+    purpose: str  # restriction, review, lifted, expired, decision
+    issued_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """A record as the rulebook judges it on a date."""
+
+    record: Record
+    recorded_on: date
+    rule: Rule | None
+    status: RecordStatus
+    points: int  # counted towards the score on the date; 0 unless in force
+    counts_until: date | None
+    overturned_on: date | None
+    fulfilled_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Restriction:
+    restriction_id: str  # the record_id or the review case_id it comes from
+    subject: str
+    scopes: frozenset[Scope]
+    reason: str  # the rule code, or "review" for an officer's decision
+    legal_basis: str
+    record_id: str | None
+    case_id: str | None
+    noticed_on: date | None
+    starts_on: date | None
+    ends_on: date | None  # inclusive: the last day it is in effect
+    lifted_on: date | None
+    status: RestrictionStatus
+    appeal_by: date | None
+
+    def in_effect_on(self, day: date) -> bool:
+        """Whether it bars travel on `day`, with what is known now (a future date projects forward)."""
+        if self.starts_on is None or self.ends_on is None or self.status is RestrictionStatus.SUSPENDED:
+            return False
+        if self.lifted_on is not None and self.lifted_on <= day:
+            return False
+        return self.starts_on <= day <= self.ends_on
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectState:
+    subject: str
+    on: date
+    score: int
+    band: str
+    assessments: tuple[Assessment, ...]
+    restrictions: tuple[Restriction, ...]
+    appeals: tuple[Appeal, ...]
+    review_cases: tuple[ReviewCase, ...]
+    notices: tuple[Notice, ...]
+    review_due: bool
+
+    def restriction_on(self, day: date, scopes: frozenset[Scope]) -> Restriction | None:
+        """The restriction barring travel in any of `scopes` on `day` that ends last, if any."""
+        barring = [r for r in self.restrictions if r.scopes & scopes and r.in_effect_on(day)]
+        return max(barring, key=lambda r: r.ends_on or day, default=None)
+
+
+@dataclass
+class SubjectFile:
+    """The facts gathered from a subject's events; `apply` is the incremental path, `evaluate` reads it."""
+
+    subject: str
+    records: dict[str, Record] = field(default_factory=dict)
+    recorded_on: dict[str, date] = field(default_factory=dict)
+    overturned_on: dict[str, date] = field(default_factory=dict)
+    fulfilled_on: dict[str, date] = field(default_factory=dict)
+    notices: dict[str, Notice] = field(default_factory=dict)
+    appeals: dict[str, Appeal] = field(default_factory=dict)
+    cases: dict[str, ReviewCase] = field(default_factory=dict)
+
+    def apply(self, event: Event) -> None:
+        handler = _HANDLERS.get(event.kind)
+        if handler is not None:
+            handler(self, event)
+
+    def extend(self, events: Iterable[Event]) -> SubjectFile:
+        for event in sorted(events, key=lambda e: (e.on, e.seq)):
+            self.apply(event)
+        return self
+
+
+def _on_recorded(f: SubjectFile, e: Event) -> None:
+    record = Record.from_payload(e.data)
+    if record.record_id not in f.records:
+        f.records[record.record_id] = record
+        f.recorded_on[record.record_id] = e.on
+
+
+def _on_corrected(f: SubjectFile, e: Event) -> None:
+    rid = e.record_id or ""
+    if rid in f.records:
+        f.records[rid] = f.records[rid].corrected(e.data)
+
+
+def _on_overturned(f: SubjectFile, e: Event) -> None:
+    f.overturned_on.setdefault(e.record_id or "", e.on)
+
+
+def _on_fulfilled(f: SubjectFile, e: Event) -> None:
+    f.fulfilled_on.setdefault(e.record_id or "", e.on)
+
+
+def _on_notice(f: SubjectFile, e: Event) -> None:
+    notice = Notice(str(e.data["notice_id"]), str(e.data["target"]), str(e.data["purpose"]), e.on)
+    f.notices.setdefault(notice.notice_id, notice)
+
+
+def _on_appeal_filed(f: SubjectFile, e: Event) -> None:
+    d = e.data
+    f.appeals[str(d["appeal_id"])] = Appeal(
+        appeal_id=str(d["appeal_id"]),
+        target=str(d["target"]),
+        filed_on=e.on,
+        grounds=str(d.get("grounds", "")),
+        deadline=date.fromisoformat(str(d["deadline"])),
+    )
+
+
+def _on_appeal_decided(f: SubjectFile, e: Event) -> None:
+    d = e.data
+    appeal = f.appeals.get(str(d["appeal_id"]))
+    if appeal is None or appeal.decided_on is not None:
+        return
+    outcome = AppealOutcome(str(d["outcome"]))
+    ends_on = date.fromisoformat(str(d["ends_on"])) if d.get("ends_on") else None
+    f.appeals[appeal.appeal_id] = _replace_appeal(appeal, e.on, outcome, str(d["reasons"]), ends_on)
+    if outcome is AppealOutcome.OVERTURNED and appeal.target in f.records:
+        f.overturned_on.setdefault(appeal.target, e.on)
+
+
+def _replace_appeal(
+    a: Appeal, on: date, outcome: AppealOutcome, reasons: str, ends_on: date | None
+) -> Appeal:
+    return Appeal(a.appeal_id, a.target, a.filed_on, a.grounds, a.deadline, on, outcome, reasons, ends_on)
+
+
+def _on_review_opened(f: SubjectFile, e: Event) -> None:
+    d = e.data
+    case_id = str(d["case_id"])
+    f.cases.setdefault(case_id, ReviewCase(case_id, e.on, int(d["score"]), int(d["below"])))
+
+
+def _on_review_decided(f: SubjectFile, e: Event) -> None:
+    d = e.data
+    case = f.cases.get(str(d["case_id"]))
+    if case is None or case.decided_on is not None:
+        return
+    f.cases[case.case_id] = ReviewCase(
+        case.case_id,
+        case.opened_on,
+        case.score,
+        case.below,
+        decided_on=e.on,
+        outcome=str(d["outcome"]),
+        scopes=frozenset(Scope(s) for s in d.get("scopes", [])),
+        days=min(int(d.get("days", 0)), MAX_RESTRICTION_DAYS),
+        reasons=str(d.get("reasons", "")),
+    )
+
+
+_HANDLERS = {
+    EventKind.RECORDED: _on_recorded,
+    EventKind.CORRECTED: _on_corrected,
+    EventKind.OVERTURNED: _on_overturned,
+    EventKind.FULFILLED: _on_fulfilled,
+    EventKind.NOTICE_ISSUED: _on_notice,
+    EventKind.APPEAL_FILED: _on_appeal_filed,
+    EventKind.APPEAL_DECIDED: _on_appeal_decided,
+    EventKind.REVIEW_OPENED: _on_review_opened,
+    EventKind.REVIEW_DECIDED: _on_review_decided,
+}
+
+
+def evaluate(events: Iterable[Event], rulebook: Rulebook, on: date, *, subject: str = "") -> SubjectState:
+    """The subject's state on `on` from scratch."""
+    events = list(events)
+    name = subject or (events[0].subject if events else "")
+    return evaluate_file(SubjectFile(name).extend(events), rulebook, on)
+
+
+def evaluate_file(f: SubjectFile, rulebook: Rulebook, on: date) -> SubjectState:
+    assessments = tuple(assess(f, rid, rulebook, on) for rid in sorted(f.records))
+    score = rulebook.base_score + sum(a.points for a in assessments)
+    restrictions = tuple(
+        [r for a in assessments if (r := _record_restriction(f, a, on)) is not None]
+        + [r for c in f.cases.values() if (r := _case_restriction(f, c, rulebook, on)) is not None]
+    )
+    return SubjectState(
+        subject=f.subject,
+        on=on,
+        score=score,
+        band=rulebook.band_for(score),
+        assessments=assessments,
+        restrictions=restrictions,
+        appeals=tuple(sorted(f.appeals.values(), key=lambda a: (a.filed_on, a.appeal_id))),
+        review_cases=tuple(sorted(f.cases.values(), key=lambda c: (c.opened_on, c.case_id))),
+        notices=tuple(sorted(f.notices.values(), key=lambda n: (n.issued_on, n.notice_id))),
+        review_due=_review_due(f, rulebook, assessments, score),
+    )
+
+
+def assess(f: SubjectFile, record_id: str, rulebook: Rulebook, on: date) -> Assessment:
+    record = f.records[record_id]
+    recorded_on = f.recorded_on[record_id]
+    rule = rulebook.rule_for(record.type, record.occurred_on)
+    overturned = f.overturned_on.get(record_id)
+    fulfilled = f.fulfilled_on.get(record_id)
+    until = record.decided_on + timedelta(days=rule.counts_for_days) if rule else None
+    status = _record_status(record, recorded_on, rule, until, overturned, on)
+    points = rule.points if rule is not None and status is RecordStatus.IN_FORCE else 0
+    return Assessment(record, recorded_on, rule, status, points, until, overturned, fulfilled)
+
+
+def _record_status(
+    record: Record, recorded_on: date, rule: Rule | None, until: date | None, overturned: date | None, on: date
+) -> RecordStatus:
+    if rule is None or until is None:
+        return RecordStatus.NO_RULE
+    if recorded_on >= until:
+        return RecordStatus.TIME_BARRED
+    if not condition_holds(rule.condition, record.attributes):
+        return RecordStatus.NOT_APPLICABLE
+    if overturned is not None and overturned <= on:
+        return RecordStatus.OVERTURNED
+    if on < record.decided_on:
+        return RecordStatus.NOT_YET
+    if on >= until:
+        return RecordStatus.LAPSED
+    return RecordStatus.IN_FORCE
+
+
+_NEVER_RESTRICTS = frozenset({RecordStatus.NO_RULE, RecordStatus.TIME_BARRED, RecordStatus.NOT_APPLICABLE})
+
+
+def restriction_notice(f: SubjectFile, target: str) -> Notice | None:
+    """The first notice that announced the restriction from `target`: its date starts the clock."""
+    notices = [n for n in f.notices.values() if n.target == target and n.purpose == "restriction"]
+    return min(notices, key=lambda n: (n.issued_on, n.notice_id), default=None)
+
+
+def _record_restriction(f: SubjectFile, a: Assessment, on: date) -> Restriction | None:
+    rule = a.rule
+    if rule is None or rule.restriction is None or a.status in _NEVER_RESTRICTS:
+        return None
+    lifts = [a.overturned_on] + ([a.fulfilled_on] if rule.lift_on_fulfilment else [])
+    return _restriction(
+        f,
+        target=a.record.record_id,
+        scopes=rule.restriction.scopes,
+        days=rule.restriction.days,
+        notice_days=rule.notice_days,
+        appeal_days=rule.appeal_days,
+        suspend_on_appeal=rule.suspend_on_appeal,
+        lifted_on=min((d for d in lifts if d is not None), default=None),
+        reason=rule.code,
+        legal_basis=rule.legal_basis,
+        on=on,
+    )
+
+
+def _case_restriction(f: SubjectFile, c: ReviewCase, rulebook: Rulebook, on: date) -> Restriction | None:
+    policy = rulebook.review
+    if policy is None or c.outcome != "restrict" or not c.scopes or c.days <= 0:
+        return None
+    return _restriction(
+        f,
+        target=c.case_id,
+        scopes=c.scopes,
+        days=min(c.days, policy.max_days),
+        notice_days=policy.notice_days,
+        appeal_days=policy.appeal_days,
+        suspend_on_appeal=False,
+        lifted_on=None,
+        reason="review",
+        legal_basis=policy.legal_basis,
+        on=on,
+    )
+
+
+def _restriction(
+    f: SubjectFile,
+    *,
+    target: str,
+    scopes: frozenset[Scope],
+    days: int,
+    notice_days: int,
+    appeal_days: int,
+    suspend_on_appeal: bool,
+    lifted_on: date | None,
+    reason: str,
+    legal_basis: str,
+    on: date,
+) -> Restriction:
+    notice = restriction_notice(f, target)
+    appeals = [a for a in f.appeals.values() if a.target == target]
+    noticed = notice.issued_on if notice else None
+    starts = noticed + timedelta(days=notice_days) if noticed else None
+    ends = starts + timedelta(days=min(days, MAX_RESTRICTION_DAYS) - 1) if starts else None
+    for appeal in appeals:
+        if appeal.decided_on is None or appeal.decided_on > on:
+            continue
+        if appeal.outcome is AppealOutcome.OVERTURNED:
+            lifted_on = min(d for d in (lifted_on, appeal.decided_on) if d is not None)
+        elif appeal.outcome is AppealOutcome.MODIFIED and appeal.ends_on and ends:
+            ends = max(min(ends, appeal.ends_on), starts or ends)
+    suspended = suspend_on_appeal and any(a.pending_on(on) for a in appeals)
+    status = _restriction_status(starts, ends, lifted_on, on, suspended=suspended)
+    return Restriction(
+        restriction_id=target,
+        subject=f.subject,
+        scopes=scopes,
+        reason=reason,
+        legal_basis=legal_basis,
+        record_id=target if target in f.records else None,
+        case_id=target if target in f.cases else None,
+        noticed_on=noticed,
+        starts_on=starts,
+        ends_on=ends,
+        lifted_on=lifted_on if lifted_on is not None and (ends is None or lifted_on <= ends) else None,
+        status=status,
+        appeal_by=noticed + timedelta(days=appeal_days) if noticed else None,
+    )
+
+
+def _restriction_status(
+    starts: date | None, ends: date | None, lifted_on: date | None, on: date, *, suspended: bool
+) -> RestrictionStatus:
+    if starts is None or ends is None:
+        return RestrictionStatus.AWAITING_NOTICE
+    if lifted_on is not None and lifted_on <= on and lifted_on <= ends:
+        return RestrictionStatus.LIFTED
+    if on > ends:
+        return RestrictionStatus.EXPIRED
+    if on < starts:
+        return RestrictionStatus.PENDING
+    if suspended:
+        return RestrictionStatus.SUSPENDED
+    return RestrictionStatus.ACTIVE
+
+
+def _review_due(f: SubjectFile, rulebook: Rulebook, assessments: tuple[Assessment, ...], score: int) -> bool:
+    """A score below the threshold opens a case once per fall: after the latest adverse record arrived."""
+    policy = rulebook.review
+    if policy is None or score >= policy.below:
+        return False
+    adverse = [a.recorded_on for a in assessments if a.points < 0]
+    latest = max(adverse, default=None)
+    return latest is not None and not any(c.opened_on >= latest for c in f.cases.values())
+
+
+def notices_due(state: SubjectState) -> list[Restriction]:
+    """Restrictions that cannot start until a notice is issued; the services issue one at once."""
+    return [r for r in state.restrictions if r.status is RestrictionStatus.AWAITING_NOTICE]
+
+
+def appeal_deadline(restriction: Restriction) -> date | None:
+    return restriction.appeal_by

@@ -1,0 +1,110 @@
+"""The rulebook model: versioned rules, bands and review thresholds. Data, not code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+MAX_RESTRICTION_DAYS = 365
+
+
+class Scope(StrEnum):
+    AIR = "air"
+    RAIL = "rail"
+    RAIL_PREMIUM = "rail_premium"
+
+
+class Mode(StrEnum):
+    AIR = "air"
+    RAIL = "rail"
+
+
+class SeatClass(StrEnum):
+    STANDARD = "standard"
+    PREMIUM = "premium"
+
+
+def scopes_for(mode: Mode, seat_class: SeatClass = SeatClass.STANDARD) -> frozenset[Scope]:
+    """The restriction scopes that bar a journey: a `rail_premium` restriction bars premium seats only."""
+    if mode is Mode.AIR:
+        return frozenset({Scope.AIR})
+    if seat_class is SeatClass.PREMIUM:
+        return frozenset({Scope.RAIL, Scope.RAIL_PREMIUM})
+    return frozenset({Scope.RAIL})
+
+
+# The domain a restriction scope belongs to, for the cross-context rule.
+SCOPE_DOMAINS = {Scope.AIR: "air", Scope.RAIL: "rail", Scope.RAIL_PREMIUM: "rail"}
+
+
+@dataclass(frozen=True, slots=True)
+class RestrictionSpec:
+    scopes: frozenset[Scope]
+    days: int
+    cross_context_basis: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One dated version of a rule; a code may have several versions with disjoint effective periods."""
+
+    code: str
+    title: str
+    legal_basis: str
+    domain: str
+    points: int
+    effective_from: date
+    effective_to: date | None = None
+    restriction: RestrictionSpec | None = None
+    notice_days: int = 10
+    appeal_days: int = 15
+    suspend_on_appeal: bool = False
+    lift_on_fulfilment: bool = False
+    counts_for_days: int = 730
+    condition: str | None = None
+
+    def in_force_on(self, day: date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    name: str
+    min_score: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPolicy:
+    """A score below `below` opens a review case; an officer's restriction from it follows these terms."""
+
+    below: int
+    legal_basis: str
+    notice_days: int = 10
+    appeal_days: int = 15
+    max_days: int = MAX_RESTRICTION_DAYS
+
+
+@dataclass(frozen=True, slots=True)
+class Rulebook:
+    version: str
+    base_score: int
+    bands: tuple[Band, ...]
+    review: ReviewPolicy | None
+    rules: tuple[Rule, ...]
+
+    def rule_for(self, code: str, on: date) -> Rule | None:
+        """The version of `code` in force on `on` (non-retroactivity: pass the record's occurred_on)."""
+        for rule in self.rules:
+            if rule.code == code and rule.in_force_on(on):
+                return rule
+        return None
+
+    def codes(self) -> frozenset[str]:
+        return frozenset(r.code for r in self.rules)
+
+    def band_for(self, score: int) -> str:
+        for band in sorted(self.bands, key=lambda b: b.min_score, reverse=True):
+            if score >= band.min_score:
+                return band.name
+        return self.bands[-1].name if self.bands else "-"

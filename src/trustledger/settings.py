@@ -1,0 +1,17 @@
+"""Settings from the environment (TRUSTLEDGER_*), validated once at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRUSTLEDGER_", extra="ignore")
+
+    db: str = "sqlite:///trustledger.db"
+    identity_scheme: str = "cn-ric"
+    # None: the default rulebook shipped as package data.
+    rulebook: Path | None = None
+    appeal_url: str = "/portal"
