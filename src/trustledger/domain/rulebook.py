@@ -63,6 +63,8 @@ class Rule:
     lift_on_fulfilment: bool = False
     counts_for_days: int = 730
     condition: str | None = None
+    # Attribute name -> type ("int", "float", "str", "bool"); intake checks records against it.
+    attributes: tuple[tuple[str, str], ...] = ()
 
     def in_force_on(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
