@@ -47,7 +47,9 @@ class CnRic:
             ric.get_birth_place(number)
         except ValidationError as exc:
             raise InvalidIdentity(
-                field, "region", f"region code {number[:6]} is not a known region"
+                field,
+                "region",
+                f"region code {number[:6]} is not a known region for a birth in {number[6:10]}",
             ) from exc
         if ric.calc_check_digit(number) != number[17]:
             raise InvalidIdentity(field, "check_digit", "check digit does not match (ISO 7064 MOD 11-2)")

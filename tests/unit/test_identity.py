@@ -1,0 +1,84 @@
+"""Identity schemes: each reason for rejecting a number is named; compact keys fit in int64."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from stdnum.cn import ric
+
+from trustledger.domain.errors import InvalidIdentity
+from trustledger.domain.identity import CnRic, Opaque, scheme_named
+
+STANDARD_EXAMPLE = "11010519491231002X"
+
+
+def make_ric(region: str, birth: str, order: str) -> str:
+    body = region + birth + order
+    # calc_check_digit reads the first 17 of an 18-character number.
+    return body + ric.calc_check_digit(body + "0")
+
+
+def test_the_standards_published_example_is_valid() -> None:
+    assert CnRic().normalize(STANDARD_EXAMPLE) == STANDARD_EXAMPLE
+
+
+def test_lower_case_x_and_spaces_are_normalized() -> None:
+    assert CnRic().normalize(" 11010519491231002x ") == STANDARD_EXAMPLE
+
+
+@pytest.mark.parametrize(
+    ("number", "code"),
+    [
+        ("11010519491231002", "length"),
+        ("11010519491231002X1", "length"),
+        ("1101051949123100AX", "format"),
+        ("110105194912310021", "check_digit"),
+        (make_ric("110105", "19491331", "002"), "birth_date"),
+        (make_ric("110105", "19490229", "002"), "birth_date"),
+        (make_ric("990105", "19491231", "002"), "region"),
+        # Shenzhen's Nanshan district (440305) was created in 1990: no one born in 1949 has it.
+        (make_ric("440305", "19491231", "002"), "region"),
+    ],
+)
+def test_each_bad_number_is_rejected_with_its_own_reason(number: str, code: str) -> None:
+    with pytest.raises(InvalidIdentity) as caught:
+        CnRic().normalize(number)
+    assert caught.value.code == code
+    assert caught.value.field == "subject"
+
+
+@given(
+    region=st.sampled_from(["110105", "310101", "440300", "440305", "650102"]),
+    birth=st.dates(min_value=date(1983, 1, 1), max_value=date(2025, 12, 31)),
+    order=st.integers(0, 999),
+)
+def test_generated_numbers_validate_and_keep_their_17_digits_as_key(region, birth, order) -> None:
+    number = make_ric(region, birth.strftime("%Y%m%d"), f"{order:03d}")
+    scheme = CnRic()
+    assert scheme.normalize(number) == number
+    key = scheme.compact_key(number)
+    assert key == int(number[:17])
+    assert 0 <= key < 2**63
+
+
+def test_opaque_keys_are_stable_signed_int64() -> None:
+    key = Opaque().compact_key("person-1")
+    assert key == Opaque().compact_key("person-1")
+    assert key != Opaque().compact_key("person-2")
+    assert -(2**63) <= key < 2**63
+
+
+@pytest.mark.parametrize(("raw", "code"), [("", "format"), ("a b", "format"), ("x" * 65, "length")])
+def test_opaque_rejects_empty_spaced_or_long_tokens(raw: str, code: str) -> None:
+    with pytest.raises(InvalidIdentity) as caught:
+        Opaque().normalize(raw)
+    assert caught.value.code == code
+
+
+def test_unknown_scheme_is_an_error_naming_the_setting() -> None:
+    with pytest.raises(InvalidIdentity, match="identity_scheme"):
+        scheme_named("passport")
+    assert scheme_named("cn-ric").name == "cn-ric"
