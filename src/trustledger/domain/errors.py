@@ -35,6 +35,12 @@ class InvalidIdentity(InvalidInput):
         self.code = code
 
 
+class TooLarge(TrustLedgerError):
+    """A request or batch past its size limit."""
+
+    title = "Too large"
+
+
 class NotFound(TrustLedgerError):
     title = "Not found"
 

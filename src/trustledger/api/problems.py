@@ -1,0 +1,93 @@
+"""RFC 9457 problem+json: the one table from error class to HTTP status, shared by API and pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from trustledger.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidIdentity,
+    InvalidInput,
+    NotFound,
+    RulebookInvalid,
+    TooLarge,
+    TrustLedgerError,
+    Unauthorized,
+)
+
+PROBLEM_JSON = "application/problem+json"
+
+# Most specific first: the first class an error is an instance of decides its status.
+STATUS_BY_ERROR: tuple[tuple[type[TrustLedgerError], int], ...] = (
+    (InvalidIdentity, 422),
+    (InvalidInput, 422),
+    (RulebookInvalid, 422),
+    (TooLarge, 413),
+    (NotFound, 404),
+    (Conflict, 409),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+)
+
+
+def status_for(exc: TrustLedgerError) -> int:
+    return next((status for cls, status in STATUS_BY_ERROR if isinstance(exc, cls)), 400)
+
+
+def slug(exc: TrustLedgerError) -> str:
+    name = type(exc).__name__
+    return "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
+
+
+def problem(status: int, title: str, detail: str, *, type_: str, **extra: Any) -> JSONResponse:
+    body = {"type": f"/problems/{type_}", "title": title, "status": status, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def problem_for(exc: TrustLedgerError) -> JSONResponse:
+    extra: dict[str, Any] = {}
+    if isinstance(exc, InvalidInput):
+        extra["errors"] = [{"field": exc.field, "reason": exc.reason}]
+    if isinstance(exc, InvalidIdentity):
+        extra["errors"][0]["code"] = exc.code
+    if isinstance(exc, RulebookInvalid):
+        extra["errors"] = [
+            {"field": p.key, "reason": p.message, "file": p.file, "line": p.line} for p in exc.problems
+        ]
+    return problem(status_for(exc), exc.title, exc.detail, type_=slug(exc), **extra)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _on_ours(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TrustLedgerError)
+    return problem_for(exc)
+
+
+async def _on_validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"field": _field_name(tuple(e["loc"])), "reason": e["msg"]} for e in exc.errors()]
+    detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+    return problem(422, "Invalid input", detail, type_="invalid-input", errors=errors)
+
+
+async def _on_http(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem(exc.status_code, str(exc.detail), str(exc.detail), type_=f"http-{exc.status_code}")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(TrustLedgerError, _on_ours)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)

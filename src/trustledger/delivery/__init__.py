@@ -1,0 +1,1 @@
+"""Letters to subjects: rendering notices from templates and sending them by SMTP."""

@@ -1,0 +1,44 @@
+"""Render a notice as plain text and HTML from Jinja templates; the wording lives in the templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    subject_line: str
+    text: str
+    html: str
+
+
+_env = Environment(
+    loader=PackageLoader("trustledger.delivery", "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+SUBJECT_LINES = {
+    "restriction": "Notice of a travel restriction and how to appeal it",
+    "review": "Notice that your file is under review by an officer",
+    "lifted": "Your travel restriction has been lifted",
+    "expired": "Your travel restriction has ended",
+    "decision": "Decision on your appeal",
+}
+
+
+class JinjaLetters:
+    """The LetterRenderer used in production; `context` is the notice's facts (see services.notices)."""
+
+    def render(self, purpose: str, context: dict[str, Any]) -> Letter:
+        ctx = {"purpose": purpose, **context}
+        return Letter(
+            subject_line=SUBJECT_LINES.get(purpose, "Notice from the trustledger registry"),
+            text=_env.get_template("notice.txt").render(ctx),
+            html=_env.get_template("notice.html").render(ctx),
+        )
