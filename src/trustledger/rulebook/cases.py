@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from trustledger.domain.errors import Problem
 from trustledger.domain.evaluation import SubjectState, evaluate
 from trustledger.domain.records import Event, EventKind, Record, recorded
 from trustledger.domain.rulebook import Rulebook, Scope
@@ -47,6 +48,9 @@ class Case:
     expect: Outcome
     file: str = ""
     line: int = 0
+
+    def problem(self, message: str) -> Problem:
+        return Problem(self.file, self.line, f"{self.code}.cases", f"case {self.name!r}: {message}")
 
 
 def case_events(case: Case, *, subject: str = CASE_SUBJECT) -> list[Event]:
@@ -91,3 +95,53 @@ def outcome_of(state: SubjectState) -> Outcome:
 
 def run_case(case: Case, rulebook: Rulebook) -> Outcome:
     return outcome_of(evaluate(case_events(case), rulebook, case.as_of, subject=CASE_SUBJECT))
+
+
+def case_problems(
+    cases: Iterable[Case], *, codes: Collection[str], bands: Collection[str]
+) -> Iterator[Problem]:
+    """Cases that cannot be right whatever the rules say: reused names, unknown codes or bands."""
+    seen: dict[str, str] = {}
+    for case in cases:
+        if case.name in seen:
+            yield case.problem(f"the name is already used at {seen[case.name]}")
+        seen.setdefault(case.name, f"{case.file}:{case.line}")
+        for record in case.records:
+            if record.type not in codes:
+                yield case.problem(f"no rule has the code {record.type!r}")
+        if bands and case.expect.band not in bands:
+            yield case.problem(f"no band is named {case.expect.band!r}")
+        ids = {r.record_id for r in case.records}
+        for record_id, _ in case.expect.restrictions:
+            if record_id not in ids:
+                yield case.problem(f"no record {record_id!r} to expect a restriction from")
+
+
+def case_mismatch(case: Case, rulebook: Rulebook) -> Problem | None:
+    """A problem when evaluating the case does not give what it expects."""
+    got = run_case(case, rulebook)
+    diffs = [
+        f"expects {name} {_shown(want)}, evaluation gives {_shown(have)}"
+        for name, want, have in zip(
+            _OUTCOME_FIELDS, _fields(case.expect), _fields(got), strict=True
+        )
+        if want != have
+    ]
+    if not diffs:
+        return None
+    return case.problem("; ".join(diffs))
+
+
+_OUTCOME_FIELDS = ("score", "band", "restricted", "restrictions")
+
+
+def _fields(outcome: Outcome) -> tuple[object, ...]:
+    return (outcome.score, outcome.band, outcome.restricted, outcome.restrictions)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, frozenset):
+        return "[" + ", ".join(sorted(str(v) for v in value)) + "]"
+    if isinstance(value, tuple):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in value) + "}"
+    return str(value)

@@ -12,6 +12,8 @@ from pathlib import Path
 from trustledger.domain.conditions import ConditionError, condition_variables
 from trustledger.domain.errors import Problem
 from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, SCOPE_DOMAINS, Band
+from trustledger.rulebook.build import build_rulebook
+from trustledger.rulebook.cases import case_mismatch, case_problems
 from trustledger.rulebook.nodes import Draft
 from trustledger.rulebook.schema import Reading, default_rulebook_path, read_rulebook
 
@@ -45,7 +47,13 @@ _STRING = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*\"""")
 
 def lint_rulebook(path: Path | None = None) -> list[Problem]:
     """Every problem of the rulebook at `path` (None: the shipped one), by file and line."""
-    return lint_reading(read_rulebook(path or default_rulebook_path()))
+    reading = read_rulebook(path or default_rulebook_path())
+    problems = lint_reading(reading)
+    if problems:
+        return problems
+    # Only a sound rulebook can be evaluated: then each example must come out as it says.
+    rulebook = build_rulebook(reading)
+    return [p for case in reading.cases if (p := case_mismatch(case, rulebook)) is not None]
 
 
 def lint_reading(reading: Reading) -> list[Problem]:
@@ -55,7 +63,14 @@ def lint_reading(reading: Reading) -> list[Problem]:
     for draft in reading.rules:
         problems += _rule_problems(draft)
     problems += _history_problems(reading.rules)
-    problems += _case_problems(reading)
+    codes = {r.get("code") for r in reading.rules}
+    bands = {b.name for b in reading.header.get("bands") or ()} if reading.header else set()
+    problems += case_problems(reading.cases, codes=codes, bands=bands)
+    problems += [
+        r.problem("cases", "needs at least one example case")
+        for r in reading.rules
+        if not r.get("cases")
+    ]
     return sorted(set(problems), key=lambda p: (p.file, p.line, p.key, p.message))
 
 
@@ -67,7 +82,7 @@ def _header_problems(h: Draft) -> Iterator[Problem]:
     if h.get("review"):
         yield from _blank(h, "review.legal_basis")
         yield from _negative(h, "review.notice_days")
-        yield from _negative(h, "review.appeal_days")
+        yield from _at_least_one(h, "review.appeal_days")
         yield from _too_long(h, "review.max_days")
         below = h.get("review.below")
         if bands and below is not None and below > bands[0].min_score:
@@ -78,10 +93,8 @@ def _rule_problems(r: Draft) -> Iterator[Problem]:
     yield from _blank(r, "legal_basis")
     yield from _blank(r, "title")
     yield from _negative(r, "notice_days")
-    yield from _negative(r, "appeal_days")
-    counts = r.get("counts_for_days")
-    if counts is not None and counts <= 0:
-        yield r.problem("counts_for_days", "must be at least 1")
+    yield from _at_least_one(r, "appeal_days")
+    yield from _at_least_one(r, "counts_for_days")
     yield from _prohibited(r)
     yield from _code_in_domain(r)
     yield from _dates(r)
@@ -100,6 +113,12 @@ def _negative(d: Draft, name: str) -> Iterator[Problem]:
     value = d.get(name)
     if value is not None and value < 0:
         yield d.problem(name, f"must not be negative, not {value}")
+
+
+def _at_least_one(d: Draft, name: str) -> Iterator[Problem]:
+    value = d.get(name)
+    if value is not None and value < 1:
+        yield d.problem(name, f"must be at least 1, not {value}")
 
 
 def _too_long(d: Draft, name: str) -> Iterator[Problem]:
@@ -155,12 +174,13 @@ def _restriction(r: Draft) -> Iterator[Problem]:
     scopes = r.get("restriction.scopes")
     if scopes is not None and not scopes:
         yield r.problem("restriction.scopes", "must name at least one scope")
-    reach = sorted({s.value for s in scopes or () if SCOPE_DOMAINS[s] != r.get("domain")})
+    domain = r.get("domain")
+    reach = sorted({s.value for s in scopes or () if domain and SCOPE_DOMAINS[s] != domain})
     basis = r.get("restriction.cross_context_basis")
     if reach and not (basis and basis.strip()):
         yield r.problem(
             "restriction.scopes",
-            f"restricts {', '.join(reach)} outside the rule's domain {r.get('domain')!r} "
+            f"restricts {', '.join(reach)} outside the rule's domain {domain!r} "
             "without a cross_context_basis naming the statute that allows it",
         )
 
@@ -181,28 +201,3 @@ def _history_problems(rules: list[Draft]) -> Iterator[Problem]:
                     f"overlaps the version from {earlier.get('effective_from')} "
                     f"({earlier.file}:{earlier.line}); end that one the day before",
                 )
-
-
-def _case_problems(reading: Reading) -> Iterator[Problem]:
-    codes = {r.get("code") for r in reading.rules}
-    bands = {b.name for b in (reading.header.get("bands") or ())} if reading.header else set()
-    seen: dict[str, str] = {}
-    for case in reading.cases:
-        if case.name in seen:
-            message = f"case name {case.name!r} is already used at {seen[case.name]}"
-            yield Problem(case.file, case.line, case.code, message)
-        seen.setdefault(case.name, f"{case.file}:{case.line}")
-        for record in case.records:
-            if record.type not in codes:
-                yield Problem(case.file, case.line, case.code, f"case uses unknown {record.type!r}")
-        if bands and case.expect.band not in bands:
-            yield Problem(
-                case.file, case.line, case.code, f"case expects no band {case.expect.band!r}"
-            )
-        ids = {r.record_id for r in case.records}
-        for record_id, _ in case.expect.restrictions:
-            if record_id not in ids:
-                yield Problem(case.file, case.line, case.code, f"case has no record {record_id!r}")
-    for r in reading.rules:
-        if not r.get("cases"):
-            yield r.problem("cases", "each rule version needs at least one example case")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -55,7 +56,10 @@ class Source:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = int(mark.line) + 1 if mark is not None else 1
-            self.report(line, "-", f"not valid YAML: {exc.problem or exc.context}")
+            message = f"not valid YAML: {exc.problem or exc.context}"
+            if exc.context and exc.context_mark is not None:
+                message += f" ({exc.context} from line {exc.context_mark.line + 1})"
+            self.report(line, "-", message)
         except yaml.YAMLError as exc:
             self.report(1, "-", f"not valid YAML: {exc}")
         return None
@@ -92,10 +96,18 @@ class Section:
     """A YAML mapping checked against the keys it may hold; values go to a Draft under `prefix`."""
 
     def __init__(
-        self, src: Source, node: Node, draft: Draft, *, prefix: str = "", allowed: Iterable[str]
+        self,
+        src: Source,
+        node: Node,
+        draft: Draft,
+        *,
+        prefix: str = "",
+        allowed: Iterable[str],
+        line: int | None = None,
     ) -> None:
         self.src, self.draft, self.prefix = src, draft, prefix
-        self.line = line_of(node)
+        # A missing key is reported where the mapping is named (`restriction:`), if it is.
+        self.line = line or line_of(node)
         self.nodes: dict[str, tuple[Node, Node]] = {}
         if not isinstance(node, MappingNode):
             self._report(self.line, prefix.rstrip("."), "must be a mapping of keys to values")
@@ -106,10 +118,7 @@ class Section:
             if name in self.nodes:
                 self._report(line_of(key_node), prefix + name, "appears twice")
             elif name not in known:
-                expected = ", ".join(sorted(known))
-                self._report(
-                    line_of(key_node), prefix + name, f"unknown field (expected: {expected})"
-                )
+                self._report(line_of(key_node), prefix + name, _unknown(name, known))
             else:
                 self.nodes[name] = (key_node, value_node)
 
@@ -131,7 +140,10 @@ class Section:
         full = self.prefix + name
         self.draft.lines[full] = line_of(found[0])
         self.draft.values[full] = True
-        return Section(self.src, found[1], self.draft, prefix=full + ".", allowed=allowed)
+        key_line = line_of(found[0])
+        return Section(
+            self.src, found[1], self.draft, prefix=full + ".", allowed=allowed, line=key_line
+        )
 
     def entries(self, name: str, what: str, *, required: bool = False) -> list[tuple[int, Node]]:
         """The numbered entries of the list under `name`; a wrong or missing one is reported."""
@@ -154,6 +166,13 @@ class Section:
             return None
         self.draft.values[full] = value
         return value
+
+
+def _unknown(name: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        return f"unknown field (did you mean {close[0]}?)"
+    return f"unknown field (expected one of: {', '.join(sorted(known))})"
 
 
 def items(node: Node, what: str) -> Iterator[tuple[int, Node]]:

@@ -27,6 +27,7 @@ from trustledger.rulebook.nodes import (
     text,
 )
 
+HEADER_FILE = "rulebook.yaml"
 HEADER_KEYS = ("version", "base_score", "bands", "review")
 FILE_KEYS = (*HEADER_KEYS, "rules")
 BAND_KEYS = ("name", "min_score")
@@ -100,7 +101,9 @@ def read_rulebook(path: Path) -> Reading:
 
 def _yaml_files(path: Path, reading: Reading) -> list[Path]:
     if path.is_dir():
-        files = sorted(path.glob("*.yaml"))
+        # rulebook.yaml, the header's home, comes first so that a stray header elsewhere is the one
+        # reported.
+        files = sorted(path.glob("*.yaml"), key=lambda f: (f.name != HEADER_FILE, f.name))
         if not files:
             reading.problems.append(
                 Problem(str(path), 1, "-", "the directory holds no *.yaml file")
