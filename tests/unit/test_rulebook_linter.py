@@ -149,3 +149,33 @@ def test_an_example_that_evaluation_contradicts_is_a_problem(tmp_path: Path) -> 
     [problem] = lint_text(tmp_path, text)
     assert (problem.line, problem.key) == (12, "rail.noise.cases")
     assert problem.message == "case 'rail.noise': expects score 990, evaluation gives 1000"
+
+
+def test_review_and_rule_terms_out_of_range_are_reported(tmp_path: Path) -> None:
+    header = HEADER.replace(
+        "rules:\n", "review: {below: 950, legal_basis: x, appeal_days: 0}\nrules:\n"
+    )
+    extra = "appeal_days: 0\ncounts_for_days: 0\nrestriction: {scopes: [], days: 30}\n"
+    problems = lint_text(tmp_path, header + rule("rail.noise", extra=extra))
+    assert {(p.key, p.message) for p in problems} == {
+        ("review.below", "is above the highest band's min_score"),
+        ("review.appeal_days", "must be at least 1, not 0"),
+        ("rail.noise.appeal_days", "must be at least 1, not 0"),
+        ("rail.noise.counts_for_days", "must be at least 1, not 0"),
+        ("rail.noise.restriction.scopes", "must name at least one scope"),
+    }
+
+
+def test_a_contradicted_restriction_is_shown_as_scopes_and_statuses(tmp_path: Path) -> None:
+    text = HEADER + rule("rail.noise").replace(
+        "score: 1000, band: A, restricted: [], restrictions: {}",
+        "score: 990, band: A, restricted: [rail], restrictions: {r1: active}",
+    )
+    text = text.replace(
+        "records: []", "records: [{occurred_on: 2018-12-01, decided_on: 2018-12-02}]"
+    )
+    [problem] = lint_text(tmp_path, text)
+    assert problem.message == (
+        "case 'rail.noise': expects restricted [rail], evaluation gives []; "
+        "expects restrictions {r1: active}, evaluation gives {}"
+    )

@@ -213,3 +213,55 @@ def test_a_rulebook_the_linter_refuses_does_not_load(tmp_path: Path) -> None:
     path = write(tmp_path, "one.yaml", HEADER + RULE.replace("days: 180", "days: 366"))
     [problem] = problems_of(path)
     assert (problem.line, problem.key) == (12, "rail.smoking.restriction.days")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "key", "message"),
+    [
+        (RULE, "rules: 5\n", 6, "rules", "must be a list of rules"),
+        (RULE, "rules: [just text]\n", 6, "rules[0]", "must be a mapping of keys to values"),
+        (
+            "{scopes: [rail], days: 180}",
+            "forever",
+            12,
+            "rail.smoking.restriction",
+            "must be a mapping of keys to values",
+        ),
+        ("    cases:", "    attributes: {a: int, a: str}\n    cases:", 14,
+         "rail.smoking.attributes", "'a' appears twice"),
+        ("    cases:", "    attributes: [a]\n    cases:", 14, "rail.smoking.attributes",
+         "must be a mapping"),
+        ("        expect: {score: 950, band: A, restricted: [rail], restrictions: {r1: active}}\n",
+         "", 15, "rail.smoking.cases[0].expect", "is required"),
+        ("{r1: active}", "{r1: banned}", 18, "rail.smoking.cases[0].expect.restrictions",
+         "'banned' is not a restriction status (expected: awaiting_notice, pending, active,"),
+    ],
+)  # fmt: skip
+def test_structural_problems_name_their_line_and_key(
+    tmp_path: Path, old: str, new: str, line: int, key: str, message: str
+) -> None:
+    path = write(tmp_path, "one.yaml", HEADER + RULE.replace(old, new))
+    problems = [p for p in problems_of(path) if p.key != "rail.smoking.cases"]
+    assert [(p.line, p.key) for p in problems] == [(line, key)], problems
+    assert problems[0].message.startswith(message)
+
+
+def test_optional_values_may_be_null_quoted_or_of_any_declared_type(tmp_path: Path) -> None:
+    text = HEADER + RULE.replace("effective_from: 2018-05-01", "effective_from: '2018-05-01'")
+    text = text.replace("    cases:", "    effective_to: null\n    cases:")
+    text = text.replace(
+        "records: [{occurred_on: 2019-03-01,",
+        "records: [{attributes: {flag: true, rate: 1.5, note: x, n: 2}, occurred_on: 2019-03-01,",
+    )
+    rule = load_rulebook(write(tmp_path, "one.yaml", text)).rules[0]
+    assert (rule.effective_from, rule.effective_to) == (START, None)
+    [case] = load_cases(tmp_path / "one.yaml")
+    assert case.records[0].attributes == {"flag": True, "rate": 1.5, "note": "x", "n": 2}
+
+
+def test_a_yaml_entry_that_cannot_be_read_is_reported(tmp_path: Path) -> None:
+    write(tmp_path, "rulebook.yaml", HEADER)
+    (tmp_path / "odd.yaml").mkdir()
+    [problem] = problems_of(tmp_path)
+    assert (Path(problem.file).name, problem.line) == ("odd.yaml", 1)
+    assert problem.message.startswith("cannot read the file")

@@ -69,7 +69,7 @@ def lint_reading(reading: Reading) -> list[Problem]:
     problems += [
         r.problem("cases", "needs at least one example case")
         for r in reading.rules
-        if not r.get("cases")
+        if r.get("code") and not r.get("cases")
     ]
     return sorted(set(problems), key=lambda p: (p.file, p.line, p.key, p.message))
 

@@ -109,6 +109,7 @@ class Section:
         # A missing key is reported where the mapping is named (`restriction:`), if it is.
         self.line = line or line_of(node)
         self.nodes: dict[str, tuple[Node, Node]] = {}
+        self.is_mapping = isinstance(node, MappingNode)
         if not isinstance(node, MappingNode):
             self._report(self.line, prefix.rstrip("."), "must be a mapping of keys to values")
             return
@@ -127,10 +128,6 @@ class Section:
 
     def has(self, name: str) -> bool:
         return name in self.nodes
-
-    def node(self, name: str) -> Node | None:
-        found = self.nodes.get(name)
-        return found[1] if found else None
 
     def sub(self, name: str, *, allowed: Iterable[str]) -> Section | None:
         """The nested mapping under `name`, if present; its fields land as `name.field`."""
@@ -154,7 +151,7 @@ class Section:
         full = self.prefix + name
         found = self.nodes.get(name)
         if found is None:
-            if required:
+            if required and self.is_mapping:  # a non-mapping was reported once, as a whole
                 self._report(self.line, full, "is required")
             return None
         key_node, value_node = found
@@ -224,10 +221,6 @@ def plain(node: Node) -> int | float | str | bool:
     value = _scalar(node, [_INT, _FLOAT, _STR, _BOOL], "a number, text, true or false")
     assert isinstance(value, int | float | str | bool)
     return value
-
-
-def text_list(node: Node) -> list[str]:
-    return [text(item) for _, item in items(node, "text values")]
 
 
 def pairs(node: Node, value_reader: Reader[T]) -> list[tuple[str, T]]:
