@@ -44,7 +44,7 @@ for _name in COMMAND_MODULES:
 def main() -> None:
     """Run the CLI; our errors become one line on stderr and exit code 2 (invariant 9)."""
     try:
-        app(standalone_mode=False)
+        result = app(standalone_mode=False)
     except TrustLedgerError as exc:
         err.print(f"error: {exc.detail}", markup=False)
         sys.exit(EXIT_BAD_INPUT)
@@ -58,3 +58,6 @@ def main() -> None:
         if show is not None:
             show()
         sys.exit(code)
+    # Without standalone mode click returns the code of a `typer.Exit` instead of exiting with it.
+    if isinstance(result, int) and result != 0:
+        sys.exit(result)

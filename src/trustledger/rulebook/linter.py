@@ -1,0 +1,203 @@
+"""The rulebook linter: every safeguard a rule must meet; each breach named with file and line."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
+from itertools import pairwise
+from pathlib import Path
+
+from trustledger.domain.conditions import ConditionError, condition_variables
+from trustledger.domain.errors import Problem
+from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, SCOPE_DOMAINS, Band
+from trustledger.rulebook.build import build_rulebook
+from trustledger.rulebook.cases import case_mismatch, case_problems
+from trustledger.rulebook.nodes import Draft
+from trustledger.rulebook.schema import Reading, default_rulebook_path, read_rulebook
+
+# Conduct the registry must never score (DESIGN.md, "Not built, by design"), each with obvious
+# synonyms: a rule whose domain or any word of its code is one of these is refused.
+PROHIBITED_DOMAINS = {
+    "speech": ("speech", "expression", "posting", "utterance"),
+    "opinion": ("opinion", "opinions", "belief", "beliefs", "ideology"),
+    "association": ("association", "associations", "assembly", "protest", "protests", "petition"),
+    "religion": ("religion", "religions", "religious", "faith", "worship"),
+    "purchases": ("purchase", "purchases", "purchasing", "shopping", "consumption", "spending"),
+    "journalism": ("journalism", "journalist", "journalists", "press", "media"),
+    "political activity": ("political", "politics", "activism", "activist", "dissent"),
+    "biometrics": (
+        "biometric",
+        "biometrics",
+        "face",
+        "facial",
+        "fingerprint",
+        "iris",
+        "dna",
+        "gait",
+    ),
+}
+_PROHIBITED_WORDS = {word: what for what, words in PROHIBITED_DOMAINS.items() for word in words}
+_WORD = re.compile(r"[a-z]+")
+# Where a condition reads a record attribute: record.name or record["name"].
+_ATTRIBUTE = re.compile(r"""\brecord\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*["']([^"']+)["']\s*\])""")
+_STRING = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*\"""")
+
+
+def lint_rulebook(path: Path | None = None) -> list[Problem]:
+    """Every problem of the rulebook at `path` (None: the shipped one), by file and line."""
+    reading = read_rulebook(path or default_rulebook_path())
+    problems = lint_reading(reading)
+    if problems:
+        return problems
+    # Only a sound rulebook can be evaluated: then each example must come out as it says.
+    rulebook = build_rulebook(reading)
+    return [p for case in reading.cases if (p := case_mismatch(case, rulebook)) is not None]
+
+
+def lint_reading(reading: Reading) -> list[Problem]:
+    problems = list(reading.problems)
+    if reading.header is not None:
+        problems += _header_problems(reading.header)
+    for draft in reading.rules:
+        problems += _rule_problems(draft)
+    problems += _history_problems(reading.rules)
+    codes = {r.get("code") for r in reading.rules}
+    bands = {b.name for b in reading.header.get("bands") or ()} if reading.header else set()
+    problems += case_problems(reading.cases, codes=codes, bands=bands)
+    problems += [
+        r.problem("cases", "needs at least one example case")
+        for r in reading.rules
+        if r.get("code") and not r.get("cases")
+    ]
+    return sorted(set(problems), key=lambda p: (p.file, p.line, p.key, p.message))
+
+
+def _header_problems(h: Draft) -> Iterator[Problem]:
+    bands: tuple[Band, ...] = h.get("bands") or ()
+    for i in range(1, len(bands)):
+        if bands[i].min_score >= bands[i - 1].min_score:
+            yield h.problem(f"bands[{i}]", "bands must be listed by descending min_score")
+    if h.get("review"):
+        yield from _blank(h, "review.legal_basis")
+        yield from _negative(h, "review.notice_days")
+        yield from _at_least_one(h, "review.appeal_days")
+        yield from _too_long(h, "review.max_days")
+        below = h.get("review.below")
+        if bands and below is not None and below > bands[0].min_score:
+            yield h.problem("review.below", "is above the highest band's min_score")
+
+
+def _rule_problems(r: Draft) -> Iterator[Problem]:
+    yield from _blank(r, "legal_basis")
+    yield from _blank(r, "title")
+    yield from _negative(r, "notice_days")
+    yield from _at_least_one(r, "appeal_days")
+    yield from _at_least_one(r, "counts_for_days")
+    yield from _prohibited(r)
+    yield from _code_in_domain(r)
+    yield from _dates(r)
+    yield from _condition(r)
+    if r.get("restriction"):
+        yield from _restriction(r)
+
+
+def _blank(d: Draft, name: str) -> Iterator[Problem]:
+    value = d.get(name)
+    if value is not None and not value.strip():
+        yield d.problem(name, "must not be empty")
+
+
+def _negative(d: Draft, name: str) -> Iterator[Problem]:
+    value = d.get(name)
+    if value is not None and value < 0:
+        yield d.problem(name, f"must not be negative, not {value}")
+
+
+def _at_least_one(d: Draft, name: str) -> Iterator[Problem]:
+    value = d.get(name)
+    if value is not None and value < 1:
+        yield d.problem(name, f"must be at least 1, not {value}")
+
+
+def _too_long(d: Draft, name: str) -> Iterator[Problem]:
+    value = d.get(name)
+    if value is not None and not 1 <= value <= MAX_RESTRICTION_DAYS:
+        yield d.problem(name, f"must be 1 to {MAX_RESTRICTION_DAYS} days, not {value}")
+
+
+def _prohibited(r: Draft) -> Iterator[Problem]:
+    for name in ("domain", "code"):
+        words = _WORD.findall(str(r.get(name) or "").lower())
+        found = sorted({_PROHIBITED_WORDS[w] for w in words if w in _PROHIBITED_WORDS})
+        if found:
+            yield r.problem(name, f"is a prohibited domain ({', '.join(found)}): never recorded")
+
+
+def _code_in_domain(r: Draft) -> Iterator[Problem]:
+    code, domain = r.get("code"), r.get("domain")
+    if code and domain and not code.startswith(f"{domain}."):
+        yield r.problem("code", f"must start with its domain, {domain!r}, and a dot")
+
+
+def _dates(r: Draft) -> Iterator[Problem]:
+    start, end = r.get("effective_from"), r.get("effective_to")
+    if start is not None and end is not None and end < start:
+        yield r.problem("effective_to", "is before effective_from")
+
+
+def _condition(r: Draft) -> Iterator[Problem]:
+    expression = r.get("condition")
+    if expression is None:
+        return
+    try:
+        variables = condition_variables(expression)
+    except ConditionError as exc:
+        yield r.problem("condition", f"does not compile: {exc}")
+        return
+    others = sorted(set(variables) - {"record"})
+    if others:
+        yield r.problem("condition", f"may read only `record`, not {', '.join(others)}")
+    declared = {name for name, _ in r.get("attributes") or []}
+    without_strings = _STRING.sub('""', expression)
+    used = {a or b for a, b in _ATTRIBUTE.findall(without_strings)}
+    for name in sorted(used - declared):
+        yield r.problem("condition", f"reads record.{name}, which `attributes` does not declare")
+
+
+def _restriction(r: Draft) -> Iterator[Problem]:
+    yield from _too_long(r, "restriction.days")
+    points = r.get("points")
+    if points is not None and points > 0:
+        yield r.problem("points", "must not be positive for a rule that restricts")
+    scopes = r.get("restriction.scopes")
+    if scopes is not None and not scopes:
+        yield r.problem("restriction.scopes", "must name at least one scope")
+    domain = r.get("domain")
+    reach = sorted({s.value for s in scopes or () if domain and SCOPE_DOMAINS[s] != domain})
+    basis = r.get("restriction.cross_context_basis")
+    if reach and not (basis and basis.strip()):
+        yield r.problem(
+            "restriction.scopes",
+            f"restricts {', '.join(reach)} outside the rule's domain {domain!r} "
+            "without a cross_context_basis naming the statute that allows it",
+        )
+
+
+def _history_problems(rules: list[Draft]) -> Iterator[Problem]:
+    """Versions of one code must not overlap: on any date at most one is in force."""
+    by_code: dict[str, list[Draft]] = defaultdict(list)
+    for r in rules:
+        if r.get("code") and r.get("effective_from"):
+            by_code[r.get("code")].append(r)
+    for versions in by_code.values():
+        versions.sort(key=lambda v: v.get("effective_from"))
+        for earlier, later in pairwise(versions):
+            end: date | None = earlier.get("effective_to")
+            if end is None or end >= later.get("effective_from"):
+                yield later.problem(
+                    "effective_from",
+                    f"overlaps the version from {earlier.get('effective_from')} "
+                    f"({earlier.file}:{earlier.line}); end that one the day before",
+                )
