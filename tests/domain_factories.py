@@ -80,7 +80,9 @@ def record(
     )
 
 
-def notice(rec: Record | str, on: date, *, subject: str = "S1", purpose: str = "restriction") -> Event:
+def notice(
+    rec: Record | str, on: date, *, subject: str = "S1", purpose: str = "restriction"
+) -> Event:
     target = rec if isinstance(rec, str) else rec.record_id
     return Event(
         EventKind.NOTICE_ISSUED,
@@ -96,5 +98,7 @@ def noticed_record(rec: Record, *, on: date | None = None) -> list[Event]:
     return [recorded(rec, on=day), notice(rec, day, subject=rec.subject)]
 
 
-def event(kind: EventKind, on: date, *, subject: str = "S1", record_id: str | None = None, **data: Any) -> Event:
+def event(
+    kind: EventKind, on: date, *, subject: str = "S1", record_id: str | None = None, **data: Any
+) -> Event:
     return Event(kind, subject, on, data, record_id)

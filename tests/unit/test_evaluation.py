@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from domain_factories import event, notice, noticed_record, record, rule, rulebook
 from trustledger.domain.evaluation import RecordStatus, RestrictionStatus, evaluate, notices_due
 from trustledger.domain.records import EventKind, recorded
-from trustledger.domain.rulebook import RestrictionSpec, Scope, scopes_for, Mode, SeatClass
+from trustledger.domain.rulebook import Mode, RestrictionSpec, Scope, SeatClass, scopes_for
 
 RB = rulebook()
 DAY = date(2026, 1, 15)
@@ -64,8 +64,16 @@ def test_a_record_arriving_after_its_limitation_neither_scores_nor_restricts() -
 
 
 def test_a_condition_that_does_not_hold_makes_the_record_not_count() -> None:
-    small = record("social_insurance.unpaid", decided_on=DAY, attributes={"amount_cny": 100, "months_unpaid": 1})
-    big = record("social_insurance.unpaid", decided_on=DAY, attributes={"amount_cny": 100, "months_unpaid": 4})
+    small = record(
+        "social_insurance.unpaid",
+        decided_on=DAY,
+        attributes={"amount_cny": 100, "months_unpaid": 1},
+    )
+    big = record(
+        "social_insurance.unpaid",
+        decided_on=DAY,
+        attributes={"amount_cny": 100, "months_unpaid": 4},
+    )
     state = evaluate(noticed_record(small) + noticed_record(big), RB, DAY)
     statuses = {a.record.record_id: a.status for a in state.assessments}
     assert statuses[small.record_id] is RecordStatus.NOT_APPLICABLE
@@ -78,7 +86,9 @@ def test_a_condition_with_a_missing_attribute_does_not_hold() -> None:
     state = evaluate(noticed_record(rec), RB, DAY)
     assert state.assessments[0].status is RecordStatus.IN_FORCE
     rec2 = record("social_insurance.unpaid", decided_on=DAY, attributes={})
-    assert evaluate(noticed_record(rec2), RB, DAY).assessments[0].status is RecordStatus.NOT_APPLICABLE
+    assert (
+        evaluate(noticed_record(rec2), RB, DAY).assessments[0].status is RecordStatus.NOT_APPLICABLE
+    )
 
 
 def test_conduct_before_any_rule_version_does_not_count() -> None:
@@ -123,9 +133,16 @@ def test_a_pending_appeal_suspends_a_restriction_whose_rule_says_so() -> None:
     filed = DAY + timedelta(days=12)
     decided = DAY + timedelta(days=20)
     appeal = event(
-        EventKind.APPEAL_FILED, filed, appeal_id="a1", target=court.record_id, grounds="paid", deadline="2026-02-11"
+        EventKind.APPEAL_FILED,
+        filed,
+        appeal_id="a1",
+        target=court.record_id,
+        grounds="paid",
+        deadline="2026-02-11",
     )
-    upheld = event(EventKind.APPEAL_DECIDED, decided, appeal_id="a1", outcome="upheld", reasons="not paid")
+    upheld = event(
+        EventKind.APPEAL_DECIDED, decided, appeal_id="a1", outcome="upheld", reasons="not paid"
+    )
     events = [*noticed_record(court), appeal, upheld]
     assert evaluate(events, RB, filed).restrictions[0].status is RestrictionStatus.SUSPENDED
     assert evaluate(events, RB, decided).restrictions[0].status is RestrictionStatus.ACTIVE
@@ -140,10 +157,31 @@ def test_an_appeal_overturned_lifts_and_a_modified_one_shortens() -> None:
     events = [
         *noticed_record(a),
         *noticed_record(b),
-        event(EventKind.APPEAL_FILED, DAY, appeal_id="x", target=a.record_id, grounds="g", deadline="2026-02-01"),
-        event(EventKind.APPEAL_FILED, DAY, appeal_id="y", target=b.record_id, grounds="g", deadline="2026-02-01"),
+        event(
+            EventKind.APPEAL_FILED,
+            DAY,
+            appeal_id="x",
+            target=a.record_id,
+            grounds="g",
+            deadline="2026-02-01",
+        ),
+        event(
+            EventKind.APPEAL_FILED,
+            DAY,
+            appeal_id="y",
+            target=b.record_id,
+            grounds="g",
+            deadline="2026-02-01",
+        ),
         event(EventKind.APPEAL_DECIDED, day, appeal_id="x", outcome="overturned", reasons="r"),
-        event(EventKind.APPEAL_DECIDED, day, appeal_id="y", outcome="modified", reasons="r", ends_on=new_end.isoformat()),
+        event(
+            EventKind.APPEAL_DECIDED,
+            day,
+            appeal_id="y",
+            outcome="modified",
+            reasons="r",
+            ends_on=new_end.isoformat(),
+        ),
     ]
     state = evaluate(events, RB, day)
     by = {r.record_id: r for r in state.restrictions}
@@ -155,8 +193,13 @@ def test_an_appeal_overturned_lifts_and_a_modified_one_shortens() -> None:
 def test_a_review_case_restricts_only_after_the_officers_decision_and_its_notice() -> None:
     opened = event(EventKind.REVIEW_OPENED, DAY, case_id="c1", score=700, below=850)
     decided = event(
-        EventKind.REVIEW_DECIDED, DAY + timedelta(days=5), case_id="c1", outcome="restrict",
-        scopes=["air"], days=400, reasons="repeated",
+        EventKind.REVIEW_DECIDED,
+        DAY + timedelta(days=5),
+        case_id="c1",
+        outcome="restrict",
+        scopes=["air"],
+        days=400,
+        reasons="repeated",
     )
     assert evaluate([opened], RB, DAY).restrictions == ()
     state = evaluate([opened, decided], RB, DAY + timedelta(days=5))
@@ -166,7 +209,8 @@ def test_a_review_case_restricts_only_after_the_officers_decision_and_its_notice
     n = notice("c1", DAY + timedelta(days=6))
     r = evaluate([opened, decided, n], RB, DAY + timedelta(days=16)).restrictions[0]
     assert r.status is RestrictionStatus.ACTIVE
-    assert r.ends_on is not None and r.starts_on is not None
+    assert r.ends_on is not None
+    assert r.starts_on is not None
     assert (r.ends_on - r.starts_on).days == 364
 
 
@@ -182,26 +226,40 @@ def test_rail_premium_restrictions_bar_premium_seats_only() -> None:
 
 
 def test_a_review_is_due_once_per_fall_below_the_threshold() -> None:
-    recs = [record("court.judgment_default", decided_on=DAY, attributes={"amount_cny": 1}) for _ in range(2)]
+    recs = [
+        record("court.judgment_default", decided_on=DAY, attributes={"amount_cny": 1})
+        for _ in range(2)
+    ]
     events = [e for r in recs for e in noticed_record(r)]
     assert evaluate(events, RB, DAY).review_due
     opened = event(EventKind.REVIEW_OPENED, DAY, case_id="c", score=700, below=850)
     assert not evaluate([*events, opened], RB, DAY).review_due
-    third = record("court.judgment_default", decided_on=DAY + timedelta(days=3), attributes={"amount_cny": 1})
+    third = record(
+        "court.judgment_default", decided_on=DAY + timedelta(days=3), attributes={"amount_cny": 1}
+    )
     later = [*events, opened, *noticed_record(third)]
     assert evaluate(later, RB, DAY + timedelta(days=3)).review_due
 
 
 def test_a_correction_changes_the_record_that_is_judged() -> None:
     rec = record("social_insurance.unpaid", decided_on=DAY, attributes={"amount_cny": 9000})
-    fix = event(EventKind.CORRECTED, DAY + timedelta(days=1), record_id=rec.record_id, attributes={"amount_cny": 10})
+    fix = event(
+        EventKind.CORRECTED,
+        DAY + timedelta(days=1),
+        record_id=rec.record_id,
+        attributes={"amount_cny": 10},
+    )
     state = evaluate([*noticed_record(rec), fix], RB, DAY + timedelta(days=1))
     assert state.assessments[0].status is RecordStatus.NOT_APPLICABLE
     assert state.assessments[0].record.attributes == {"amount_cny": 10}
 
 
 def test_a_rule_without_restriction_only_scores() -> None:
-    state = evaluate(noticed_record(record("tax.minor", decided_on=DAY)), rulebook(rule("tax.minor", points=-20)), DAY)
+    state = evaluate(
+        noticed_record(record("tax.minor", decided_on=DAY)),
+        rulebook(rule("tax.minor", points=-20)),
+        DAY,
+    )
     assert state.score == 980
     assert state.restrictions == ()
     assert state.band == "A"

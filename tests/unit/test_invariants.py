@@ -58,24 +58,49 @@ def histories(draw: st.DrawFn) -> list[Event]:
             events.append(notice(rec, arrived + timedelta(days=draw(st.integers(0, 30)))))
         if draw(st.integers(0, 3)) == 0:
             kind = draw(st.sampled_from([EventKind.OVERTURNED, EventKind.FULFILLED]))
-            events.append(event(kind, arrived + timedelta(days=draw(st.integers(0, 400))), record_id=rec.record_id))
+            events.append(
+                event(
+                    kind,
+                    arrived + timedelta(days=draw(st.integers(0, 400))),
+                    record_id=rec.record_id,
+                )
+            )
         if draw(st.integers(0, 3)) == 0:
             filed = arrived + timedelta(days=draw(st.integers(0, 20)))
             events.append(
-                event(EventKind.APPEAL_FILED, filed, appeal_id=f"a{i}", target=rec.record_id, grounds="g",
-                      deadline=(filed + timedelta(days=15)).isoformat())
+                event(
+                    EventKind.APPEAL_FILED,
+                    filed,
+                    appeal_id=f"a{i}",
+                    target=rec.record_id,
+                    grounds="g",
+                    deadline=(filed + timedelta(days=15)).isoformat(),
+                )
             )
             if draw(st.booleans()):
                 outcome = draw(st.sampled_from(["upheld", "overturned", "modified"]))
                 ends = filed + timedelta(days=draw(st.integers(0, 200)))
-                events.append(event(EventKind.APPEAL_DECIDED, filed + timedelta(days=draw(st.integers(0, 30))),
-                                    appeal_id=f"a{i}", outcome=outcome, reasons="r", ends_on=ends.isoformat()))
-    return [Event(e.kind, e.subject, e.on, e.data, e.record_id, e.actor, seq=n + 1) for n, e in enumerate(events)]
+                events.append(
+                    event(
+                        EventKind.APPEAL_DECIDED,
+                        filed + timedelta(days=draw(st.integers(0, 30))),
+                        appeal_id=f"a{i}",
+                        outcome=outcome,
+                        reasons="r",
+                        ends_on=ends.isoformat(),
+                    )
+                )
+    return [
+        Event(e.kind, e.subject, e.on, e.data, e.record_id, e.actor, seq=n + 1)
+        for n, e in enumerate(events)
+    ]
 
 
 @settings(max_examples=150, deadline=None)
 @given(histories(), days)
-def test_invariant_2_each_record_is_judged_by_the_rule_version_of_its_occurred_on(events, on) -> None:
+def test_invariant_2_each_record_is_judged_by_the_rule_version_of_its_occurred_on(
+    events, on
+) -> None:
     state = evaluate(events, VERSIONED, on)
     for a in state.assessments:
         if a.rule is not None:
@@ -83,20 +108,25 @@ def test_invariant_2_each_record_is_judged_by_the_rule_version_of_its_occurred_o
             if a.record.type == "rail.smoking":
                 assert a.rule.points == (-40 if a.record.occurred_on < CUTOVER else -90)
     # A later version added to the rulebook changes nothing about conduct before it.
-    harsher = rulebook(*VERSIONED.rules, rule("tax.minor", points=-500, effective_from=date(2027, 1, 1)))
+    harsher = rulebook(
+        *VERSIONED.rules, rule("tax.minor", points=-500, effective_from=date(2027, 1, 1))
+    )
     assert evaluate(events, harsher, on) == evaluate(events, VERSIONED, on)
 
 
 @settings(max_examples=150, deadline=None)
 @given(histories(), days)
-def test_invariant_3_and_4_no_restriction_before_its_notice_period_nor_beyond_365_days(events, on) -> None:
+def test_invariant_3_and_4_no_restriction_before_its_notice_period_nor_beyond_365_days(
+    events, on
+) -> None:
     state = evaluate(events, VERSIONED, on)
     for r in state.restrictions:
         if r.starts_on is None:
             assert r.noticed_on is None
             assert not any(r.in_effect_on(on + timedelta(days=k)) for k in range(0, 400, 7))
             continue
-        assert r.noticed_on is not None and r.ends_on is not None
+        assert r.noticed_on is not None
+        assert r.ends_on is not None
         rule_ = VERSIONED.rule_for(r.reason, state_record(state, r.record_id).occurred_on)
         assert rule_ is not None
         assert r.starts_on >= r.noticed_on + timedelta(days=rule_.notice_days)
@@ -111,7 +141,9 @@ def state_record(state, record_id):
 
 @settings(max_examples=150, deadline=None)
 @given(histories(), days, st.randoms(use_true_random=False))
-def test_invariant_5_state_is_a_pure_function_and_incremental_equals_from_scratch(events, on, rnd) -> None:
+def test_invariant_5_state_is_a_pure_function_and_incremental_equals_from_scratch(
+    events, on, rnd
+) -> None:
     scratch = evaluate(events, VERSIONED, on, subject="S1")
     shuffled = list(events)
     rnd.shuffle(shuffled)

@@ -60,7 +60,8 @@ def problem_for(exc: TrustLedgerError) -> JSONResponse:
         extra["errors"][0]["code"] = exc.code
     if isinstance(exc, RulebookInvalid):
         extra["errors"] = [
-            {"field": p.key, "reason": p.message, "file": p.file, "line": p.line} for p in exc.problems
+            {"field": p.key, "reason": p.message, "file": p.file, "line": p.line}
+            for p in exc.problems
         ]
     return problem(status_for(exc), exc.title, exc.detail, type_=slug(exc), **extra)
 
@@ -84,7 +85,9 @@ async def _on_validation(_: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(exc.status_code, str(exc.detail), str(exc.detail), type_=f"http-{exc.status_code}")
+    return problem(
+        exc.status_code, str(exc.detail), str(exc.detail), type_=f"http-{exc.status_code}"
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -31,7 +31,9 @@ def main_options(
     ctx: typer.Context,
     db: Annotated[
         str | None,
-        typer.Option("--db", envvar="TRUSTLEDGER_DB", help="Database URL (default sqlite:///trustledger.db)."),
+        typer.Option(
+            "--db", envvar="TRUSTLEDGER_DB", help="Database URL (default sqlite:///trustledger.db)."
+        ),
     ] = None,
 ) -> None:
     ctx.obj = {"db": db or "sqlite:///trustledger.db"}

@@ -109,7 +109,11 @@ class Restriction:
 
     def in_effect_on(self, day: date) -> bool:
         """Whether it bars travel on `day`, with what is known now (a future date projects forward)."""
-        if self.starts_on is None or self.ends_on is None or self.status is RestrictionStatus.SUSPENDED:
+        if (
+            self.starts_on is None
+            or self.ends_on is None
+            or self.status is RestrictionStatus.SUSPENDED
+        ):
             return False
         if self.lifted_on is not None and self.lifted_on <= day:
             return False
@@ -211,7 +215,9 @@ def _on_appeal_decided(f: SubjectFile, e: Event) -> None:
 def _replace_appeal(
     a: Appeal, on: date, outcome: AppealOutcome, reasons: str, ends_on: date | None
 ) -> Appeal:
-    return Appeal(a.appeal_id, a.target, a.filed_on, a.grounds, a.deadline, on, outcome, reasons, ends_on)
+    return Appeal(
+        a.appeal_id, a.target, a.filed_on, a.grounds, a.deadline, on, outcome, reasons, ends_on
+    )
 
 
 def _on_review_opened(f: SubjectFile, e: Event) -> None:
@@ -251,7 +257,9 @@ _HANDLERS = {
 }
 
 
-def evaluate(events: Iterable[Event], rulebook: Rulebook, on: date, *, subject: str = "") -> SubjectState:
+def evaluate(
+    events: Iterable[Event], rulebook: Rulebook, on: date, *, subject: str = ""
+) -> SubjectState:
     """The subject's state on `on` from scratch."""
     events = list(events)
     name = subject or (events[0].subject if events else "")
@@ -292,7 +300,12 @@ def assess(f: SubjectFile, record_id: str, rulebook: Rulebook, on: date) -> Asse
 
 
 def _record_status(
-    record: Record, recorded_on: date, rule: Rule | None, until: date | None, overturned: date | None, on: date
+    record: Record,
+    recorded_on: date,
+    rule: Rule | None,
+    until: date | None,
+    overturned: date | None,
+    on: date,
 ) -> RecordStatus:
     if rule is None or until is None:
         return RecordStatus.NO_RULE
@@ -309,7 +322,9 @@ def _record_status(
     return RecordStatus.IN_FORCE
 
 
-_NEVER_RESTRICTS = frozenset({RecordStatus.NO_RULE, RecordStatus.TIME_BARRED, RecordStatus.NOT_APPLICABLE})
+_NEVER_RESTRICTS = frozenset(
+    {RecordStatus.NO_RULE, RecordStatus.TIME_BARRED, RecordStatus.NOT_APPLICABLE}
+)
 
 
 def restriction_notice(f: SubjectFile, target: str) -> Notice | None:
@@ -338,7 +353,9 @@ def _record_restriction(f: SubjectFile, a: Assessment, on: date) -> Restriction 
     )
 
 
-def _case_restriction(f: SubjectFile, c: ReviewCase, rulebook: Rulebook, on: date) -> Restriction | None:
+def _case_restriction(
+    f: SubjectFile, c: ReviewCase, rulebook: Rulebook, on: date
+) -> Restriction | None:
     policy = rulebook.review
     if policy is None or c.outcome != "restrict" or not c.scopes or c.days <= 0:
         return None
@@ -396,7 +413,9 @@ def _restriction(
         noticed_on=noticed,
         starts_on=starts,
         ends_on=ends,
-        lifted_on=lifted_on if lifted_on is not None and (ends is None or lifted_on <= ends) else None,
+        lifted_on=lifted_on
+        if lifted_on is not None and (ends is None or lifted_on <= ends)
+        else None,
         status=status,
         appeal_by=noticed + timedelta(days=appeal_days) if noticed else None,
     )
@@ -418,7 +437,9 @@ def _restriction_status(
     return RestrictionStatus.ACTIVE
 
 
-def _review_due(f: SubjectFile, rulebook: Rulebook, assessments: tuple[Assessment, ...], score: int) -> bool:
+def _review_due(
+    f: SubjectFile, rulebook: Rulebook, assessments: tuple[Assessment, ...], score: int
+) -> bool:
     """A score below the threshold opens a case once per fall: after the latest adverse record arrived."""
     policy = rulebook.review
     if policy is None or score >= policy.below:

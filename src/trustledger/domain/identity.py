@@ -52,7 +52,9 @@ class CnRic:
                 f"region code {number[:6]} is not a known region for a birth in {number[6:10]}",
             ) from exc
         if ric.calc_check_digit(number) != number[17]:
-            raise InvalidIdentity(field, "check_digit", "check digit does not match (ISO 7064 MOD 11-2)")
+            raise InvalidIdentity(
+                field, "check_digit", "check digit does not match (ISO 7064 MOD 11-2)"
+            )
         return number
 
     def compact_key(self, number: str) -> int:

@@ -84,9 +84,7 @@ class Record:
 
     def corrected(self, changes: Mapping[str, Any]) -> Record:
         """The record with the fields a `corrected` event names; identity fields never change."""
-        merged = self.payload() | {
-            k: v for k, v in changes.items() if k in CORRECTABLE_FIELDS
-        }
+        merged = self.payload() | {k: v for k, v in changes.items() if k in CORRECTABLE_FIELDS}
         return replace(Record.from_payload(merged), record_id=self.record_id)
 
 
@@ -107,9 +105,7 @@ class Event:
 
 
 def recorded(record: Record, *, on: date, actor: str = "system") -> Event:
-    return Event(
-        EventKind.RECORDED, record.subject, on, record.payload(), record.record_id, actor
-    )
+    return Event(EventKind.RECORDED, record.subject, on, record.payload(), record.record_id, actor)
 
 
 def known_by(events: list[Event], as_of: date) -> list[Event]:

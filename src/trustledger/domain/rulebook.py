@@ -67,7 +67,9 @@ class Rule:
     attributes: tuple[tuple[str, str], ...] = ()
 
     def in_force_on(self, day: date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+        return self.effective_from <= day and (
+            self.effective_to is None or day <= self.effective_to
+        )
 
 
 @dataclass(frozen=True, slots=True)
