@@ -1,0 +1,43 @@
+"""`trustledger init` (create or upgrade the schema) and `recompute` (rebuild derived state)."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.engine import make_url
+
+from trustledger.bootstrap import open_registry
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("recompute")(recompute)
+
+
+def init(ctx: typer.Context) -> None:
+    """Create the database schema, or upgrade it to this version's (runs the migrations)."""
+    registry = open_registry(ctx.obj["db"])
+    try:
+        revision = registry.migrate()
+    finally:
+        registry.close()
+    url = make_url(registry.db_url).render_as_string(hide_password=True)
+    out.print(f"database ready: {url} (schema revision {revision})", markup=False)
+
+
+def recompute(ctx: typer.Context) -> None:
+    """Rebuild scores, restrictions and review cases from the events, as of today."""
+    registry = open_registry(ctx.obj["db"])
+    try:
+        total = registry.recompute.count_subjects()
+        columns = (TextColumn("recompute"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=err, transient=True) as progress:
+            task = progress.add_task("subjects", total=total)
+            report = registry.recompute.run(advance=lambda n: progress.advance(task, n))
+    finally:
+        registry.close()
+    out.print(f"recomputed {report.subjects} subjects, {report.restrictions} restrictions")
