@@ -7,6 +7,7 @@ and each chunk commits whole or not at all.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -54,7 +55,7 @@ class Importer:
         counts = {"lines": 0, "imported": 0, "already": 0, "rejected": 0, "notices": 0}
         offset = 0
         # Rewritten on every run: a rerun rejects the same bad lines again, so the file stays whole.
-        with rejects.open("wb") as out:
+        with closing(lines), rejects.open("wb") as out:
             for batch in _chunks(lines, chunk):
                 self._chunk(batch, source, out, counts)
                 if advance is not None:

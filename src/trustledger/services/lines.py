@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ class Line:
     text_attributes: bool = False
 
 
-def read_lines(path: Path) -> Iterator[Line]:
+def read_lines(path: Path) -> Generator[Line]:
     suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
         return _jsonl(path)
@@ -40,7 +40,7 @@ def read_lines(path: Path) -> Iterator[Line]:
     raise InvalidInput("FILE", f"{path.name}: expected a .jsonl, .ndjson or .csv file")
 
 
-def _jsonl(path: Path) -> Iterator[Line]:
+def _jsonl(path: Path) -> Generator[Line]:
     offset = 0
     with path.open("rb") as f:
         for number, raw in enumerate(f, start=1):
@@ -69,21 +69,36 @@ class _CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
     def readinto(self, buffer: Any) -> int:
         n = self._raw.readinto(buffer)
         self.count += n
         return n
 
 
-def _csv(path: Path) -> Iterator[Line]:
-    with path.open("rb") as raw:
-        counter = _CountingReader(raw)
-        text = io.TextIOWrapper(io.BufferedReader(counter), encoding="utf-8-sig", newline="")
-        reader = csv.reader(text)
-        header = next(reader, None)
-        if header is None:
-            return
-        _check_header(header)
+def _csv(path: Path) -> Generator[Line]:
+    """Checks the header at once, so a file of the wrong shape fails before anything is written."""
+    raw = path.open("rb")
+    counter = _CountingReader(raw)
+    text = io.TextIOWrapper(io.BufferedReader(counter), encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    header = next(reader, None)
+    try:
+        if header is not None:
+            _check_header(header)
+    except InvalidInput:
+        text.close()
+        raise
+    return _csv_rows(text, reader, header or [], counter)
+
+
+def _csv_rows(
+    text: io.TextIOWrapper, reader: Any, header: list[str], counter: _CountingReader
+) -> Generator[Line]:
+    with text:
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
