@@ -23,7 +23,7 @@ app = typer.Typer(
 COMMAND_MODULES = ("db", "keys", "records", "explain", "rulebook", "audit")
 
 EXIT_BAD_INPUT = 2
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per error
 
 
 @app.callback()
@@ -44,7 +44,8 @@ for _name in COMMAND_MODULES:
 def main() -> None:
     """Run the CLI; our errors become one line on stderr and exit code 2 (invariant 9)."""
     try:
-        app(standalone_mode=False)
+        # Outside standalone mode click returns a typer.Exit's code instead of exiting with it.
+        code = app(standalone_mode=False)
     except TrustLedgerError as exc:
         err.print(f"error: {exc.detail}", markup=False)
         sys.exit(EXIT_BAD_INPUT)
@@ -57,4 +58,6 @@ def main() -> None:
         show = getattr(exc, "show", None)
         if show is not None:
             show()
+        sys.exit(code)
+    if isinstance(code, int) and code != 0:
         sys.exit(code)

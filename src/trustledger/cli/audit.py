@@ -10,7 +10,7 @@ from rich.console import Console
 
 from trustledger.bootstrap import open_registry
 
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 audit_app = typer.Typer(help="The audit chain of every write and every read of a subject's file.")
 EXIT_BROKEN = 1
 

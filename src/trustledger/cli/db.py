@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 from sqlalchemy.engine import make_url
 
 from trustledger.bootstrap import open_registry
+from trustledger.cli.progress import progress_bar
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -34,10 +34,14 @@ def recompute(ctx: typer.Context) -> None:
     registry = open_registry(ctx.obj["db"])
     try:
         total = registry.recompute.count_subjects()
-        columns = (TextColumn("recompute"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=err, transient=True) as progress:
-            task = progress.add_task("subjects", total=total)
-            report = registry.recompute.run(advance=lambda n: progress.advance(task, n))
+        columns = (
+            TextColumn("recompute"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
+        with progress_bar(total, *columns) as advance:
+            report = registry.recompute.run(advance=advance)
     finally:
         registry.close()
     out.print(f"recomputed {report.subjects} subjects, {report.restrictions} restrictions")

@@ -9,8 +9,8 @@ from rich.console import Console
 
 from trustledger.bootstrap import open_registry
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 keys_app = typer.Typer(help="API keys for sources, checkers, officers, auditors and subjects.")
 
 
@@ -21,7 +21,9 @@ def register(app: typer.Typer) -> None:
 @keys_app.command("create")
 def create(
     ctx: typer.Context,
-    role: Annotated[str, typer.Option("--role", help="source, checker, officer, auditor or subject")],
+    role: Annotated[
+        str, typer.Option("--role", help="source, checker, officer, auditor or subject")
+    ],
     name: Annotated[str, typer.Option("--name", help="Who holds the key, e.g. a source's name.")],
     types: Annotated[
         list[str] | None,

@@ -1,4 +1,4 @@
-"""`trustledger import FILE --source NAME`: bulk intake from JSONL or CSV, resumable after a crash."""
+"""`trustledger import FILE --source NAME`: bulk intake of JSONL or CSV, resumable after a crash."""
 
 from __future__ import annotations
 
@@ -11,17 +11,17 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
-    Progress,
     TextColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
 
 from trustledger.bootstrap import open_registry
+from trustledger.cli.progress import progress_bar
 from trustledger.services.imports import CHUNK
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 EXIT_SOME_REJECTED = 1
 
 
@@ -53,11 +53,8 @@ def import_file(
             TransferSpeedColumn(),
             TimeRemainingColumn(),
         )
-        with Progress(*columns, console=err, transient=True) as progress:
-            task = progress.add_task("import", total=size)
-            report = registry.imports.run(
-                file, source=grant, chunk=chunk, advance=lambda n: progress.advance(task, n)
-            )
+        with progress_bar(size, *columns) as advance:
+            report = registry.imports.run(file, source=grant, chunk=chunk, advance=advance)
     finally:
         registry.close()
     out.print(
