@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -10,9 +11,9 @@ from datetime import date
 from trustledger.domain.evaluation import SubjectState, notices_due
 from trustledger.domain.records import Event, EventKind
 
-# No 0/O or 1/I: the code is typed in from a letter.
-ACCESS_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-ACCESS_CODE_LENGTH = 16  # 80 bits: only a fast hash is stored, so it must resist guessing offline
+# 80 random bits as 16 base32 letters (A-Z, 2-7: no 0 or 1 to mistake for O or I). Only a fast
+# hash is stored, so the code itself must resist guessing offline.
+ACCESS_CODE_BYTES = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +29,8 @@ class IssuedNotice:
 
 
 def new_access_code() -> str:
-    chars = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(ACCESS_CODE_LENGTH))
-    return "-".join(chars[i : i + 4] for i in range(0, ACCESS_CODE_LENGTH, 4))
+    chars = base64.b32encode(secrets.token_bytes(ACCESS_CODE_BYTES)).decode()
+    return "-".join(chars[i : i + 4] for i in range(0, len(chars), 4))
 
 
 def hash_access_code(code: str) -> str:
