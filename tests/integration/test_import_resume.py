@@ -1,4 +1,4 @@
-"""A bulk import killed with SIGKILL mid-way loads the rest on a rerun: nothing twice, nothing lost."""
+"""A bulk import killed with SIGKILL mid-way loads the rest on a rerun: none twice, none lost."""
 
 from __future__ import annotations
 
