@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from trustledger.domain.evaluation import evaluate
+from trustledger.domain.evaluation import SubjectFile, evaluate_file
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.records import Event, known_by
 from trustledger.domain.rulebook import Rulebook
@@ -21,8 +21,14 @@ class Evaluator:
 
     def derive(self, subject: str, events: Sequence[Event], today: date) -> Derived:
         """The subject's state on `today` from what was known by then (invariant 5)."""
-        state = evaluate(known_by(list(events), today), self.rulebook, today, subject=subject)
-        return Derived(state, self.scheme.compact_key(subject))
+        return self._derived(self._file(subject, events, today), today)
+
+    def _file(self, subject: str, events: Sequence[Event], today: date) -> SubjectFile:
+        return SubjectFile(subject).extend(known_by(list(events), today))
+
+    def _derived(self, file: SubjectFile, today: date) -> Derived:
+        state = evaluate_file(file, self.rulebook, today)
+        return Derived(state, self.scheme.compact_key(file.subject))
 
     def refresh(
         self, uow: UnitOfWork, subjects: Iterable[str], *, today: date, now: datetime
@@ -34,13 +40,16 @@ class Evaluator:
         issued: list[IssuedNotice] = []
         derived: list[Derived] = []
         for subject in subjects:
-            events = history.get(subject, [])
-            result = self.derive(subject, events, today)
+            file = self._file(subject, history.get(subject, []), today)
+            result = self._derived(file, today)
             due = restriction_notices(result.state, on=today)
             if due:
-                new_events.extend(e for e, _ in due)
-                issued.extend(n for _, n in due)
-                result = self.derive(subject, [*events, *(e for e, _ in due)], today)
+                # Notices are dated today, the latest date known: applying them last is their order.
+                for event, notice in due:
+                    file.apply(event)
+                    new_events.append(event)
+                    issued.append(notice)
+                result = self._derived(file, today)
             derived.append(result)
         uow.events.append(new_events, at=now)
         uow.derived.replace(derived)
