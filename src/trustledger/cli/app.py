@@ -20,10 +20,10 @@ app = typer.Typer(
 )
 
 # Each module defines `register(app)`; keep this list in the order of `--help`.
-COMMAND_MODULES = ("explain", "rulebook")
+COMMAND_MODULES = ("db", "keys", "records", "explain", "rulebook", "audit")
 
 EXIT_BAD_INPUT = 2
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per error
 
 
 @app.callback()
@@ -46,7 +46,8 @@ for _name in COMMAND_MODULES:
 def main() -> None:
     """Run the CLI; our errors become one line on stderr and exit code 2 (invariant 9)."""
     try:
-        result = app(standalone_mode=False)
+        # Outside standalone mode click returns a typer.Exit's code instead of exiting with it.
+        code = app(standalone_mode=False)
     except TrustLedgerError as exc:
         err.print(f"error: {exc.detail}", markup=False)
         sys.exit(EXIT_BAD_INPUT)
@@ -60,6 +61,5 @@ def main() -> None:
         if show is not None:
             show()
         sys.exit(code)
-    # Without standalone mode click returns the code of a `typer.Exit` instead of exiting with it.
-    if isinstance(result, int) and result != 0:
-        sys.exit(result)
+    if isinstance(code, int) and code != 0:
+        sys.exit(code)

@@ -57,6 +57,12 @@ class Forbidden(TrustLedgerError):
     title = "Forbidden"
 
 
+class Unavailable(TrustLedgerError):
+    """A backing service (the database) does not answer; nothing was changed."""
+
+    title = "Service unavailable"
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One problem in a rulebook file: where and what."""

@@ -1,0 +1,267 @@
+"""Bulk intake throughput: `import` of generated records vs a raw load of the same file, per engine.
+
+The raw baseline reads the same JSONL file, parses each line and inserts the record's fields into
+a bare table (no index, no constraint) with executemany (SQLite) or COPY (PostgreSQL), committing
+in the same chunks, in the same run. The import also validates, keeps idempotency keys, appends
+events and audit entries, issues notices and updates derived state for the subjects touched.
+The rulebook is fixed here so the figure measures intake, not edits to the shipped rulebook.
+
+    python bench/intake.py [--records N] [--chunk N] [--skip-postgres]
+    TRUSTLEDGER_BENCH_RECORDS=100000 python bench/intake.py
+
+The last line printed is JSON with `sqlite_ratio` and `postgres_ratio` (goal: >= 0.5 each).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import orjson
+import psycopg
+from sqlalchemy.engine import make_url
+from stdnum.cn import ric
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from trustledger.bootstrap import open_registry
+from trustledger.domain.rulebook import (
+    Band,
+    RestrictionSpec,
+    ReviewPolicy,
+    Rule,
+    Rulebook,
+    Scope,
+)
+
+PG_URL = os.environ.get("TRUSTLEDGER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+FIELDS = ("subject", "type", "occurred_on", "decided_on", "case_ref", "evidence_ref", "attributes")
+
+
+def bench_rulebook() -> Rulebook:
+    start = date(2018, 5, 1)
+    return Rulebook(
+        version="bench-1",
+        base_score=1000,
+        bands=(Band("A", 960), Band("B", 850), Band("C", 600), Band("D", 0)),
+        review=ReviewPolicy(below=600, legal_basis="bench review basis"),
+        rules=(
+            Rule(
+                "rail.smoking",
+                "Smoking on a high-speed train",
+                "发改财金〔2018〕384号",
+                "rail",
+                -30,
+                start,
+                restriction=RestrictionSpec(frozenset({Scope.RAIL}), 180),
+            ),
+            Rule(
+                "court.dishonest_debtor",
+                "Refusing to perform a judgment",
+                "法释〔2017〕7号",
+                "court",
+                -100,
+                start,
+                restriction=RestrictionSpec(
+                    frozenset({Scope.AIR, Scope.RAIL_PREMIUM}), 365, "法释〔2017〕7号 art. 3"
+                ),
+                lift_on_fulfilment=True,
+                attributes=(("amount_cny", "int"),),
+            ),
+            Rule(
+                "social_insurance.unpaid",
+                "Unpaid contributions",
+                "Social Insurance Law, art. 86",
+                "social_insurance",
+                -20,
+                start,
+                condition="record.amount_cny >= 5000 || record.months_unpaid >= 3",
+                attributes=(("amount_cny", "int"), ("months_unpaid", "int")),
+            ),
+        ),
+    )
+
+
+def person(n: int) -> str:
+    born = date(1950, 1, 1) + timedelta(days=n // 1000 % 20000)
+    body = f"110105{born:%Y%m%d}{n % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def generate(path: Path, records: int, today: date, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    people = max(1, records // 2)
+    with path.open("wb") as f:
+        for n in range(records):
+            occurred = today - timedelta(days=rng.randrange(30, 600))
+            line: dict[str, object] = {
+                "subject": person(rng.randrange(people)),
+                "occurred_on": occurred.isoformat(),
+                "decided_on": (occurred + timedelta(days=rng.randrange(0, 30))).isoformat(),
+                "case_ref": f"B-{n}",
+                "evidence_ref": f"ev/{n}",
+            }
+            kind = rng.random()
+            if kind < 0.5:
+                line |= {"type": "rail.smoking"}
+            elif kind < 0.7:
+                line |= {"type": "court.dishonest_debtor", "attributes": {"amount_cny": 20000}}
+            else:
+                attributes = {
+                    "amount_cny": rng.randrange(0, 10000),
+                    "months_unpaid": rng.randrange(6),
+                }
+                line |= {"type": "social_insurance.unpaid", "attributes": attributes}
+            f.write(orjson.dumps(line) + b"\n")
+
+
+Row = tuple[str, str, str, str, str, str | None, str | None]
+
+
+def raw_rows(path: Path, chunk: int) -> Iterator[list[Row]]:
+    batch: list[Row] = []
+    with path.open("rb") as f:
+        for raw in f:
+            d = orjson.loads(raw)
+            attributes = d.get("attributes")
+            batch.append(
+                (
+                    d["subject"],
+                    d["type"],
+                    d["occurred_on"],
+                    d["decided_on"],
+                    d["case_ref"],
+                    d.get("evidence_ref"),
+                    orjson.dumps(attributes).decode() if attributes else None,
+                )
+            )
+            if len(batch) == chunk:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+BARE = (
+    "CREATE TABLE bench_raw (subject text, type text, occurred_on date, decided_on date, "
+    "case_ref text, evidence_ref text, attributes {json})"
+)
+
+
+def raw_sqlite(path: Path, db: Path, chunk: int) -> float:
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(BARE.format(json="text"))
+    started = time.perf_counter()
+    for batch in raw_rows(path, chunk):
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO bench_raw VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+def raw_postgres(path: Path, url: str, schema: str, chunk: int) -> float:
+    with psycopg.connect(url, options=f"-csearch_path={schema}") as conn:
+        conn.execute(BARE.format(json="jsonb"))
+        conn.commit()
+        started = time.perf_counter()
+        columns = ", ".join(FIELDS)
+        for batch in raw_rows(path, chunk):
+            with conn.cursor() as cur, cur.copy(f"COPY bench_raw ({columns}) FROM STDIN") as copy:
+                for row in batch:
+                    copy.write_row(row)
+            conn.commit()
+        return time.perf_counter() - started
+
+
+def timed_import(db_url: str, path: Path, chunk: int) -> tuple[float, int]:
+    registry = open_registry(db_url, rulebook=bench_rulebook())
+    try:
+        registry.migrate()
+        source = registry.keys.create(
+            role="source", name="bench", types=["*"]
+        ).principal.as_source()
+        started = time.perf_counter()
+        report = registry.imports.run(path, source=source, chunk=chunk)
+        elapsed = time.perf_counter() - started
+    finally:
+        registry.close()
+    if report.imported != report.lines:
+        raise SystemExit(f"bench: {report.rejected} lines rejected, see {report.rejects_path}")
+    return elapsed, report.imported
+
+
+def figures(name: str, records: int, imported: float, raw: float) -> dict[str, float | None]:
+    ours, bare = records / imported, records / raw
+    ratio = ours / bare
+    print(f"{name}: import {ours:,.0f} records/s; raw load {bare:,.0f} rows/s; ratio {ratio:.3f}")
+    return {
+        f"{name}_records_per_s": round(ours),
+        f"{name}_raw_rows_per_s": round(bare),
+        f"{name}_ratio": round(ratio, 4),
+    }
+
+
+def postgres_url() -> str | None:
+    plain = make_url(PG_URL).set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        psycopg.connect(plain, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        print(f"PostgreSQL does not answer ({str(exc).strip()}): skipped", file=sys.stderr)
+        return None
+    return plain
+
+
+def run_postgres(path: Path, records: int, chunk: int) -> dict[str, float | None]:
+    plain = postgres_url()
+    if plain is None:
+        return {"postgres_ratio": None}
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        imported, _ = timed_import(url.render_as_string(hide_password=False), path, chunk)
+        raw = raw_postgres(path, plain, schema, chunk)
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    return figures("postgres", records, imported, raw)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default = int(os.environ.get("TRUSTLEDGER_BENCH_RECORDS", "1000000"))
+    parser.add_argument("--records", type=int, default=default)
+    parser.add_argument("--chunk", type=int, default=5000)
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="trustledger-bench-") as tmp:
+        path = Path(tmp) / "records.jsonl"
+        generate(path, args.records, date.today())
+        print(f"{args.records:,} generated records, chunks of {args.chunk:,}")
+        imported, _ = timed_import(f"sqlite:///{Path(tmp) / 'import.db'}", path, args.chunk)
+        raw = raw_sqlite(path, Path(tmp) / "raw.db", args.chunk)
+        result: dict[str, object] = {"records": args.records}
+        result |= figures("sqlite", args.records, imported, raw)
+        if args.skip_postgres:
+            result["postgres_ratio"] = None
+        else:
+            result |= run_postgres(path, args.records, args.chunk)
+    print(orjson.dumps(result).decode())
+
+
+if __name__ == "__main__":
+    main()

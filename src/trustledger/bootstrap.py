@@ -1,0 +1,101 @@
+"""The one place that wires the store's adapters to the services."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from functools import cached_property
+
+from trustledger.domain.identity import IdentityScheme, scheme_named
+from trustledger.domain.rulebook import Rulebook
+from trustledger.services.audit import Audit
+from trustledger.services.files import SubjectFiles
+from trustledger.services.imports import Importer
+from trustledger.services.intake import Intake
+from trustledger.services.keys import Keys
+from trustledger.services.ports import Clock
+from trustledger.services.recompute import Recompute
+from trustledger.settings import Settings
+from trustledger.store.engine import create_store_engine
+from trustledger.store.schema import migrate
+from trustledger.store.unit_of_work import SqlUnitOfWorkFactory
+
+
+class SystemClock:
+    def today(self) -> date:
+        return date.today()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC).replace(tzinfo=None)
+
+
+def load_configured_rulebook(settings: Settings) -> Rulebook:
+    """The rulebook TRUSTLEDGER_RULEBOOK names, or the default one shipped with the package."""
+    from trustledger.rulebook import load_rulebook
+
+    loaded: Rulebook = load_rulebook(settings.rulebook)
+    return loaded
+
+
+class Registry:
+    """The services over one database; the rulebook is loaded only by the services that need it."""
+
+    def __init__(
+        self,
+        db_url: str | None = None,
+        *,
+        rulebook: Rulebook | None = None,
+        scheme: IdentityScheme | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = Settings()
+        self.db_url = db_url or self.settings.db
+        self.engine = create_store_engine(self.db_url)
+        self.uow = SqlUnitOfWorkFactory(self.engine)
+        self.scheme = scheme or scheme_named(self.settings.identity_scheme)
+        self.clock: Clock = clock or SystemClock()
+        if rulebook is not None:
+            self.__dict__["rulebook"] = rulebook
+
+    @cached_property
+    def rulebook(self) -> Rulebook:
+        return load_configured_rulebook(self.settings)
+
+    def migrate(self) -> str:
+        return migrate(self.engine)
+
+    @cached_property
+    def intake(self) -> Intake:
+        return Intake(self.uow, rulebook=self.rulebook, scheme=self.scheme, clock=self.clock)
+
+    @cached_property
+    def imports(self) -> Importer:
+        return Importer(self.uow, intake=self.intake, clock=self.clock)
+
+    @cached_property
+    def recompute(self) -> Recompute:
+        return Recompute(self.uow, rulebook=self.rulebook, scheme=self.scheme, clock=self.clock)
+
+    @cached_property
+    def files(self) -> SubjectFiles:
+        return SubjectFiles(self.uow, rulebook=self.rulebook, scheme=self.scheme, clock=self.clock)
+
+    @cached_property
+    def keys(self) -> Keys:
+        return Keys(self.uow, clock=self.clock)
+
+    @cached_property
+    def audit(self) -> Audit:
+        return Audit(self.uow)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_registry(
+    db_url: str | None = None,
+    *,
+    rulebook: Rulebook | None = None,
+    scheme: IdentityScheme | None = None,
+    clock: Clock | None = None,
+) -> Registry:
+    return Registry(db_url, rulebook=rulebook, scheme=scheme, clock=clock)

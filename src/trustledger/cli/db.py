@@ -1,0 +1,47 @@
+"""`trustledger init` (create or upgrade the schema) and `recompute` (rebuild derived state)."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+from sqlalchemy.engine import make_url
+
+from trustledger.bootstrap import open_registry
+from trustledger.cli.progress import progress_bar
+
+out = Console(highlight=False, soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("recompute")(recompute)
+
+
+def init(ctx: typer.Context) -> None:
+    """Create the database schema, or upgrade it to this version's (runs the migrations)."""
+    registry = open_registry(ctx.obj["db"])
+    try:
+        revision = registry.migrate()
+    finally:
+        registry.close()
+    url = make_url(registry.db_url).render_as_string(hide_password=True)
+    out.print(f"database ready: {url} (schema revision {revision})", markup=False)
+
+
+def recompute(ctx: typer.Context) -> None:
+    """Rebuild scores, restrictions and review cases from the events, as of today."""
+    registry = open_registry(ctx.obj["db"])
+    try:
+        total = registry.recompute.count_subjects()
+        columns = (
+            TextColumn("recompute"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
+        with progress_bar(total, *columns) as advance:
+            report = registry.recompute.run(advance=advance)
+    finally:
+        registry.close()
+    out.print(f"recomputed {report.subjects} subjects, {report.restrictions} restrictions")

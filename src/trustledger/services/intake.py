@@ -1,0 +1,135 @@
+"""Intake: validate record bodies, store each (source, case_ref) once, update derived state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from trustledger.domain.errors import Conflict
+from trustledger.domain.identity import IdentityScheme
+from trustledger.domain.records import Record, recorded
+from trustledger.domain.rulebook import Rulebook
+from trustledger.services.notices import IssuedNotice
+from trustledger.services.ports import (
+    AuditEntry,
+    Clock,
+    StoredRecord,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from trustledger.services.state import Evaluator
+from trustledger.services.submissions import Source, payload_hash, validate_submission
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeResult:
+    """The stored record; `created` is False when the same payload had been submitted before."""
+
+    record: Record
+    created: bool
+    notices: tuple[IssuedNotice, ...] = ()
+
+
+Outcome = IntakeResult | Conflict
+
+
+class Intake:
+    def __init__(
+        self, uow: UnitOfWorkFactory, *, rulebook: Rulebook, scheme: IdentityScheme, clock: Clock
+    ) -> None:
+        self._uow = uow
+        self._rulebook = rulebook
+        self._scheme = scheme
+        self._clock = clock
+        self._evaluator = Evaluator(rulebook, scheme)
+
+    def validate(
+        self, body: Mapping[str, Any], *, source: Source, today: date, text_attributes: bool = False
+    ) -> Record:
+        return validate_submission(
+            body,
+            source=source,
+            rulebook=self._rulebook,
+            scheme=self._scheme,
+            today=today,
+            text_attributes=text_attributes,
+        )
+
+    def submit(self, body: Mapping[str, Any], *, source: Source) -> IntakeResult:
+        """Store one record; raises InvalidInput, Forbidden, or Conflict for a reused case_ref."""
+        record = self.validate(body, source=source, today=self._clock.today())
+        with self._uow() as uow:
+            (outcome,) = self.write(uow, [record], source=source)
+            if isinstance(outcome, Conflict):
+                raise outcome
+            uow.commit()
+        return outcome
+
+    def write(self, uow: UnitOfWork, records: Sequence[Record], *, source: Source) -> list[Outcome]:
+        """Store validated records of one source in the caller's unit of work; one outcome each."""
+        today = self._clock.today()
+        known = {
+            ref: (s.payload_hash, s.record_id)
+            for ref, s in uow.records.find_many(source.name, (r.case_ref for r in records)).items()
+        }
+        outcomes: list[Outcome | None] = []
+        new: list[StoredRecord] = []
+        for record in records:
+            digest = payload_hash(record)
+            prior = known.get(record.case_ref)
+            if prior is None:
+                known[record.case_ref] = (digest, record.record_id)
+                new.append(_stored(record, digest, today))
+                outcomes.append(None)
+            elif prior[0] == digest:
+                outcomes.append(IntakeResult(record, created=False))
+            else:
+                outcomes.append(_conflict(source, record, prior[1]))
+        notices = self._store(
+            uow, [r for r, o in zip(records, outcomes, strict=True) if o is None], new
+        )
+        return [
+            o if o is not None else IntakeResult(r, True, notices.get(r.record_id, ()))
+            for r, o in zip(records, outcomes, strict=True)
+        ]
+
+    def _store(
+        self, uow: UnitOfWork, records: Sequence[Record], stored: Sequence[StoredRecord]
+    ) -> dict[str, tuple[IssuedNotice, ...]]:
+        if not records:
+            return {}
+        today, now = self._clock.today(), self._clock.now()
+        uow.records.add(stored)
+        uow.events.append([recorded(r, on=today, actor=r.source) for r in records], at=now)
+        uow.audit.append(
+            [
+                AuditEntry(r.source, "record.submit", r.subject, "intake", now, r.record_id)
+                for r in records
+            ]
+        )
+        issued = self._evaluator.refresh(uow, {r.subject for r in records}, today=today, now=now)
+        by_target: dict[str, tuple[IssuedNotice, ...]] = {}
+        for notice in issued:
+            by_target[notice.target] = (*by_target.get(notice.target, ()), notice)
+        return by_target
+
+
+def _stored(record: Record, digest: str, today: date) -> StoredRecord:
+    return StoredRecord(
+        record_id=record.record_id,
+        source=record.source,
+        case_ref=record.case_ref,
+        subject=record.subject,
+        type=record.type,
+        payload_hash=digest,
+        recorded_on=today,
+    )
+
+
+def _conflict(source: Source, record: Record, existing: str) -> Conflict:
+    return Conflict(
+        f"case_ref: source {source.name!r} already submitted case_ref {record.case_ref!r} "
+        f"with different contents (record {existing})"
+    )

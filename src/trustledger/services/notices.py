@@ -1,0 +1,67 @@
+"""Notices: a restriction cannot start before its subject is told, so intake issues one at once."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from trustledger.domain.evaluation import SubjectState, notices_due
+from trustledger.domain.records import Event, EventKind
+
+# 80 random bits as 16 base32 letters (A-Z, 2-7: no 0 or 1 to mistake for O or I). Only a fast
+# hash is stored, so the code itself must resist guessing offline.
+ACCESS_CODE_BYTES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedNotice:
+    """A notice just issued; `access_code` is the only copy of the plaintext (for the letter)."""
+
+    notice_id: str
+    subject: str
+    target: str
+    purpose: str
+    issued_on: date
+    access_code: str
+
+
+def new_access_code() -> str:
+    chars = base64.b32encode(secrets.token_bytes(ACCESS_CODE_BYTES)).decode()
+    return "-".join(chars[i : i + 4] for i in range(0, len(chars), 4))
+
+
+def hash_access_code(code: str) -> str:
+    normalized = code.replace("-", "").replace(" ", "").upper()
+    return hashlib.sha256(normalized.encode()).hexdigest()
+
+
+def notice_event(
+    subject: str, *, target: str, purpose: str, on: date, actor: str = "system"
+) -> tuple[Event, IssuedNotice]:
+    notice_id = f"ntc_{secrets.token_hex(10)}"
+    code = new_access_code()
+    event = Event(
+        EventKind.NOTICE_ISSUED,
+        subject,
+        on,
+        {
+            "notice_id": notice_id,
+            "target": target,
+            "purpose": purpose,
+            "access_code_hash": hash_access_code(code),
+        },
+        record_id=target if target.startswith("rec_") else None,
+        actor=actor,
+    )
+    return event, IssuedNotice(notice_id, subject, target, purpose, on, code)
+
+
+def restriction_notices(state: SubjectState, *, on: date) -> list[tuple[Event, IssuedNotice]]:
+    """One notice for each restriction that waits for one (domain: notices_due)."""
+    return [
+        notice_event(state.subject, target=r.restriction_id, purpose="restriction", on=on)
+        for r in notices_due(state)
+    ]

@@ -1,0 +1,181 @@
+"""A record body checked against the identity scheme, the rulebook and the source's grant."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from fnmatch import fnmatchcase
+from typing import Any
+
+import orjson
+
+from trustledger.domain.errors import Forbidden, InvalidInput
+from trustledger.domain.identity import IdentityScheme
+from trustledger.domain.records import Record
+from trustledger.domain.rulebook import Rule, Rulebook
+
+FIELDS = frozenset(
+    {"subject", "type", "occurred_on", "decided_on", "case_ref", "evidence_ref", "attributes"}
+)
+REQUIRED = ("subject", "type", "occurred_on", "decided_on", "case_ref")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+CASE_REF = re.compile(r"[^\x00-\x1f\x7f]{1,128}")
+MAX_EVIDENCE_REF = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """An authorized body and the record types (fnmatch patterns such as `rail.*`) it may submit."""
+
+    name: str
+    types: tuple[str, ...]
+
+    def may_submit(self, code: str) -> bool:
+        return any(fnmatchcase(code, pattern) for pattern in self.types)
+
+
+def record_id_for(source: str, case_ref: str) -> str:
+    """The same (source, case_ref) always names the same record: idempotency by construction."""
+    digest = hashlib.sha256(f"{source}\x1f{case_ref}".encode()).hexdigest()
+    return f"rec_{digest[:32]}"
+
+
+def payload_hash(record: Record) -> str:
+    return hashlib.sha256(orjson.dumps(record.payload(), option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def validate_submission(
+    body: Mapping[str, Any],
+    *,
+    source: Source,
+    rulebook: Rulebook,
+    scheme: IdentityScheme,
+    today: date,
+    text_attributes: bool = False,
+) -> Record:
+    """The record the body describes, or InvalidInput / Forbidden naming the field at fault.
+
+    `text_attributes` reads attribute values written as text (CSV) as the rule's declared types.
+    """
+    if not isinstance(body, Mapping):
+        raise InvalidInput("body", "must be a JSON object")
+    unknown = sorted(str(name) for name in set(body) - FIELDS)
+    if unknown:
+        raise InvalidInput(unknown[0], "unknown field")
+    for name in REQUIRED:
+        if body.get(name) in (None, ""):
+            raise InvalidInput(name, "is required")
+    subject = scheme.normalize(body["subject"], field="subject")
+    rule = _rule(body["type"], body, rulebook, source)
+    occurred_on, decided_on = _dates(body, today)
+    case_ref = body["case_ref"]
+    if not isinstance(case_ref, str) or not CASE_REF.fullmatch(case_ref):
+        raise InvalidInput("case_ref", "must be 1 to 128 printable characters")
+    return Record(
+        record_id=record_id_for(source.name, case_ref),
+        subject=subject,
+        type=rule.code,
+        occurred_on=occurred_on,
+        decided_on=decided_on,
+        source=source.name,
+        case_ref=case_ref,
+        evidence_ref=_evidence_ref(body.get("evidence_ref")),
+        attributes=_attributes(body.get("attributes"), rule, text=text_attributes),
+    )
+
+
+def _rule(code: Any, body: Mapping[str, Any], rulebook: Rulebook, source: Source) -> Rule:
+    if not isinstance(code, str) or code not in rulebook.codes():
+        raise InvalidInput("type", f"{code!r} is not a record type in rulebook {rulebook.version}")
+    if not source.may_submit(code):
+        raise Forbidden(f"type: source {source.name!r} may not submit records of type {code!r}")
+    occurred = _date(body, "occurred_on")
+    rule = rulebook.rule_for(code, occurred)
+    if rule is None:
+        # Non-retroactivity: conduct is judged by the rule in force when it occurred.
+        raise InvalidInput("occurred_on", f"no version of rule {code} was in force on {occurred}")
+    return rule
+
+
+def _date(body: Mapping[str, Any], name: str) -> date:
+    value = body[name]
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise InvalidInput(name, "must be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(name, f"{value} is not a real date") from exc
+
+
+def _dates(body: Mapping[str, Any], today: date) -> tuple[date, date]:
+    occurred_on, decided_on = _date(body, "occurred_on"), _date(body, "decided_on")
+    if decided_on < occurred_on:
+        raise InvalidInput("decided_on", f"{decided_on} is before occurred_on {occurred_on}")
+    if decided_on > today:
+        raise InvalidInput("decided_on", f"{decided_on} is in the future (today is {today})")
+    return occurred_on, decided_on
+
+
+def _evidence_ref(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or len(value) > MAX_EVIDENCE_REF:
+        raise InvalidInput(
+            "evidence_ref", f"must be a string of at most {MAX_EVIDENCE_REF} characters"
+        )
+    return value
+
+
+def _attributes(value: Any, rule: Rule, *, text: bool) -> dict[str, Any]:
+    if value is None:
+        value = {}
+    if not isinstance(value, Mapping):
+        raise InvalidInput("attributes", "must be an object")
+    declared = dict(rule.attributes)
+    unknown = sorted(str(name) for name in set(value) - set(declared))
+    if unknown:
+        raise InvalidInput(f"attributes.{unknown[0]}", f"is not an attribute of rule {rule.code}")
+    result: dict[str, Any] = {}
+    for name, kind in rule.attributes:
+        raw = value.get(name)
+        if raw is None or (text and raw == ""):
+            raise InvalidInput(f"attributes.{name}", f"is required by rule {rule.code}")
+        result[name] = _typed(raw, kind, f"attributes.{name}", text=text)
+    return result
+
+
+_BOOLS = {"true": True, "false": False, "1": True, "0": False}
+
+
+def _typed(raw: Any, kind: str, field: str, *, text: bool) -> Any:
+    if text and isinstance(raw, str):
+        raw = _from_text(raw.strip(), kind, field)
+    ok = {
+        "int": isinstance(raw, int) and not isinstance(raw, bool),
+        "float": isinstance(raw, int | float) and not isinstance(raw, bool),
+        "str": isinstance(raw, str),
+        "bool": isinstance(raw, bool),
+    }.get(kind, False)
+    if not ok:
+        raise InvalidInput(field, f"must be of type {kind}")
+    return float(raw) if kind == "float" else raw
+
+
+def _from_text(raw: str, kind: str, field: str) -> Any:
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError as exc:
+        raise InvalidInput(field, f"must be of type {kind}") from exc
+    if kind == "bool":
+        if raw.lower() not in _BOOLS:
+            raise InvalidInput(field, "must be true or false")
+        return _BOOLS[raw.lower()]
+    return raw

@@ -1,0 +1,1 @@
+"""Persistence on SQLite and PostgreSQL: tables, migrations, repositories, unit of work, audit."""

@@ -1,0 +1,258 @@
+"""Repositories over one connection: explicit row <-> domain mapping; they never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from trustledger.domain.evaluation import SubjectState
+from trustledger.domain.records import Event, EventKind
+from trustledger.services.ports import ApiKey, Derived, StoredRecord
+from trustledger.store import tables as t
+from trustledger.store.bulk import insert_rows
+
+# Bound parameters per IN list: well under SQLite's and PostgreSQL's limits.
+IN_BATCH = 500
+
+
+def _batches(items: Iterable[str], size: int = IN_BATCH) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class SqlEventLog:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def append(self, events: Sequence[Event], *, at: datetime) -> int:
+        rows = [
+            {
+                "kind": e.kind.value,
+                "subject": e.subject,
+                "on": e.on,
+                "record_id": e.record_id,
+                "data": dict(e.data),
+                "actor": e.actor,
+                "created_at": at,
+            }
+            for e in events
+        ]
+        insert_rows(self._conn, t.events, rows)
+        # Writers are serialized (see unit_of_work), so the highest seq is the one just written.
+        return self.last_seq() if rows else 0
+
+    def for_subjects(self, subjects: Iterable[str]) -> dict[str, list[Event]]:
+        found: dict[str, list[Event]] = {}
+        for batch in _batches(sorted(set(subjects))):
+            query = select(t.events).where(t.events.c.subject.in_(batch)).order_by(t.events.c.seq)
+            for row in self._conn.execute(query):
+                found.setdefault(row.subject, []).append(_event(row))
+        return found
+
+    def since(self, seq: int, *, limit: int) -> list[Event]:
+        query = select(t.events).where(t.events.c.seq > seq).order_by(t.events.c.seq).limit(limit)
+        return [_event(row) for row in self._conn.execute(query)]
+
+    def last_seq(self) -> int:
+        return int(
+            self._conn.execute(select(func.coalesce(func.max(t.events.c.seq), 0))).scalar_one()
+        )
+
+    def subjects_after(self, subject: str, *, limit: int) -> list[str]:
+        query = (
+            select(t.events.c.subject)
+            .where(t.events.c.subject > subject)
+            .group_by(t.events.c.subject)
+            .order_by(t.events.c.subject)
+            .limit(limit)
+        )
+        return list(self._conn.execute(query).scalars())
+
+    def count_subjects(self) -> int:
+        query = select(func.count(func.distinct(t.events.c.subject)))
+        return int(self._conn.execute(query).scalar_one())
+
+
+def _event(row: Any) -> Event:
+    return Event(
+        kind=EventKind(row.kind),
+        subject=row.subject,
+        on=row.on,
+        data=row.data,
+        record_id=row.record_id,
+        actor=row.actor,
+        seq=row.seq,
+    )
+
+
+class SqlRecordIndex:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def find_many(self, source: str, case_refs: Iterable[str]) -> dict[str, StoredRecord]:
+        found: dict[str, StoredRecord] = {}
+        for batch in _batches(set(case_refs)):
+            query = select(t.records).where(
+                t.records.c.source == source, t.records.c.case_ref.in_(batch)
+            )
+            found.update((row.case_ref, _stored(row)) for row in self._conn.execute(query))
+        return found
+
+    def get(self, record_id: str) -> StoredRecord | None:
+        row = self._conn.execute(
+            select(t.records).where(t.records.c.record_id == record_id)
+        ).first()
+        return _stored(row) if row is not None else None
+
+    def add(self, records: Sequence[StoredRecord]) -> None:
+        insert_rows(
+            self._conn,
+            t.records,
+            [
+                {
+                    "record_id": r.record_id,
+                    "source": r.source,
+                    "case_ref": r.case_ref,
+                    "subject": r.subject,
+                    "type": r.type,
+                    "payload_hash": r.payload_hash,
+                    "recorded_on": r.recorded_on,
+                }
+                for r in records
+            ],
+        )
+
+
+def _stored(row: Any) -> StoredRecord:
+    return StoredRecord(
+        record_id=row.record_id,
+        source=row.source,
+        case_ref=row.case_ref,
+        subject=row.subject,
+        type=row.type,
+        payload_hash=row.payload_hash,
+        recorded_on=row.recorded_on,
+    )
+
+
+class SqlDerivedStore:
+    """subject_state, restrictions and review_cases: rebuilt per subject, never edited in place."""
+
+    TABLES = (t.subject_state, t.restrictions, t.review_cases)
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def replace(self, items: Sequence[Derived]) -> None:
+        for batch in _batches(d.state.subject for d in items):
+            for table in self.TABLES:
+                self._conn.execute(delete(table).where(table.c.subject.in_(batch)))
+        insert_rows(self._conn, t.subject_state, [_state_row(d.state) for d in items])
+        insert_rows(
+            self._conn,
+            t.restrictions,
+            [_restriction_row(d, i) for d in items for i in range(len(d.state.restrictions))],
+        )
+        insert_rows(
+            self._conn,
+            t.review_cases,
+            [_case_row(d.state, i) for d in items for i in range(len(d.state.review_cases))],
+        )
+
+    def clear(self) -> None:
+        for table in self.TABLES:
+            self._conn.execute(delete(table))
+
+
+def _state_row(s: SubjectState) -> dict[str, Any]:
+    return {
+        "subject": s.subject,
+        "score": s.score,
+        "band": s.band,
+        "review_due": s.review_due,
+        "as_of": s.on,
+    }
+
+
+def _restriction_row(d: Derived, index: int) -> dict[str, Any]:
+    r = d.state.restrictions[index]
+    return {
+        "restriction_id": r.restriction_id,
+        "subject": r.subject,
+        "compact_key": d.compact_key,
+        "scopes": ",".join(sorted(s.value for s in r.scopes)),
+        "reason": r.reason,
+        "legal_basis": r.legal_basis,
+        "record_id": r.record_id,
+        "case_id": r.case_id,
+        "noticed_on": r.noticed_on,
+        "starts_on": r.starts_on,
+        "ends_on": r.ends_on,
+        "lifted_on": r.lifted_on,
+        "appeal_by": r.appeal_by,
+        "status": r.status.value,
+    }
+
+
+def _case_row(s: SubjectState, index: int) -> dict[str, Any]:
+    c = s.review_cases[index]
+    return {
+        "case_id": c.case_id,
+        "subject": s.subject,
+        "opened_on": c.opened_on,
+        "score": c.score,
+        "below": c.below,
+        "decided_on": c.decided_on,
+        "outcome": c.outcome,
+    }
+
+
+class SqlKeyStore:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, key: ApiKey) -> None:
+        self._conn.execute(
+            insert(t.api_keys).values(
+                key_id=key.key_id,
+                key_hash=key.key_hash,
+                name=key.name,
+                role=key.role,
+                types=list(key.types),
+                created_at=key.created_at,
+            )
+        )
+
+    def by_hash(self, key_hash: str) -> ApiKey | None:
+        row = self._conn.execute(
+            select(t.api_keys).where(t.api_keys.c.key_hash == key_hash)
+        ).first()
+        return _key(row) if row is not None else None
+
+    def named(self, name: str, role: str) -> list[ApiKey]:
+        query = (
+            select(t.api_keys)
+            .where(t.api_keys.c.name == name, t.api_keys.c.role == role)
+            .order_by(t.api_keys.c.created_at, t.api_keys.c.key_id)
+        )
+        return [_key(row) for row in self._conn.execute(query)]
+
+
+def _key(row: Any) -> ApiKey:
+    return ApiKey(
+        key_id=row.key_id,
+        key_hash=row.key_hash,
+        name=row.name,
+        role=row.role,
+        types=tuple(row.types),
+        created_at=row.created_at,
+    )

@@ -1,0 +1,157 @@
+"""The tables, SQLAlchemy 2 declarative; migrations create them and a test keeps both in step."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only makes an INTEGER PRIMARY KEY an alias of the rowid (and AUTOINCREMENT needs one).
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class EventRow(Base):
+    """The append-only log; `seq` is the global order others follow (a trigger refuses changes)."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index(None, "subject", "seq"), {"sqlite_autoincrement": True})
+
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))
+    on: Mapped[date] = mapped_column(Date)
+    record_id: Mapped[str | None] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    actor: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime())
+
+
+class RecordRow(Base):
+    """One row per record: the idempotency key (source, case_ref) and a lookup by subject."""
+
+    __tablename__ = "records"
+    __table_args__ = (UniqueConstraint("source", "case_ref"), Index(None, "subject"))
+
+    record_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    case_ref: Mapped[str] = mapped_column(String(128))
+    subject: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(64))
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    recorded_on: Mapped[date] = mapped_column(Date)
+
+
+class SubjectStateRow(Base):
+    """Derived: a subject's score and band as of the last time it was evaluated."""
+
+    __tablename__ = "subject_state"
+
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer)
+    band: Mapped[str] = mapped_column(String(32))
+    review_due: Mapped[bool] = mapped_column(Boolean)
+    as_of: Mapped[date] = mapped_column(Date)
+
+
+class RestrictionRow(Base):
+    """Derived: every restriction a subject's records or review cases lead to, with dates."""
+
+    __tablename__ = "restrictions"
+    __table_args__ = (Index(None, "subject"), Index(None, "compact_key"))
+
+    restriction_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64))
+    compact_key: Mapped[int] = mapped_column(BigInteger)
+    scopes: Mapped[str] = mapped_column(String(64))  # sorted, comma-separated: "air,rail_premium"
+    reason: Mapped[str] = mapped_column(String(64))
+    legal_basis: Mapped[str] = mapped_column(Text)
+    record_id: Mapped[str | None] = mapped_column(String(40))
+    case_id: Mapped[str | None] = mapped_column(String(40))
+    noticed_on: Mapped[date | None] = mapped_column(Date)
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    lifted_on: Mapped[date | None] = mapped_column(Date)
+    appeal_by: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(32))
+
+
+class ReviewCaseRow(Base):
+    """Derived: review cases opened when a score fell below the threshold, and their decisions."""
+
+    __tablename__ = "review_cases"
+    __table_args__ = (Index(None, "subject"),)
+
+    case_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64))
+    opened_on: Mapped[date] = mapped_column(Date)
+    score: Mapped[int] = mapped_column(Integer)
+    below: Mapped[int] = mapped_column(Integer)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+
+
+class ApiKeyRow(Base):
+    """API keys, stored as SHA-256; `types` are the fnmatch patterns a source may submit."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (Index(None, "name", "role"),)
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    types: Mapped[list[str]] = mapped_column(JsonType)
+    created_at: Mapped[datetime] = mapped_column(DateTime())
+
+
+class AuditRow(Base):
+    """The audit chain: each entry's hash covers its fields and the previous entry's hash."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "subject"),)
+
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=False)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(128))
+    detail: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime())
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+TABLES = Base.metadata.tables
+events = TABLES["events"]
+records = TABLES["records"]
+subject_state = TABLES["subject_state"]
+restrictions = TABLES["restrictions"]
+review_cases = TABLES["review_cases"]
+api_keys = TABLES["api_keys"]
+audit_log = TABLES["audit_log"]

@@ -1,0 +1,88 @@
+"""The unit of work: one connection, one transaction, one commit per use case.
+
+Write transactions are serialized: on SQLite by BEGIN IMMEDIATE (see engine), on PostgreSQL by a
+transaction-level advisory lock taken first. So event seqs become visible in order (followers of
+the log never see seq n+1 before n) and the audit chain stays linear.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
+
+from trustledger.domain.errors import Unavailable
+from trustledger.store.audit import SqlAuditTrail
+from trustledger.store.engine import SQLITE_BEGIN, is_postgres
+from trustledger.store.repositories import (
+    SqlDerivedStore,
+    SqlEventLog,
+    SqlKeyStore,
+    SqlRecordIndex,
+)
+
+# Any fixed 64-bit number; it names trustledger's single writer lock among advisory locks.
+WRITE_LOCK_KEY = 0x7472_7573_746C_6467
+
+
+class SqlUnitOfWork:
+    events: SqlEventLog
+    records: SqlRecordIndex
+    derived: SqlDerivedStore
+    audit: SqlAuditTrail
+    keys: SqlKeyStore
+
+    def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
+        self._engine = engine
+        self._readonly = readonly
+        self._conn: Connection | None = None
+        self._committed = False
+
+    def __enter__(self) -> Self:
+        try:
+            conn = self._engine.connect()
+        except OperationalError as exc:
+            raise Unavailable(f"database: {str(exc.orig).strip().splitlines()[0]}") from exc
+        if self._readonly:
+            conn = conn.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
+        self._conn = conn
+        conn.begin()
+        if is_postgres(self._engine) and not self._readonly:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+        self.events = SqlEventLog(conn)
+        self.records = SqlRecordIndex(conn)
+        self.derived = SqlDerivedStore(conn)
+        self.audit = SqlAuditTrail(conn)
+        self.keys = SqlKeyStore(conn)
+        return self
+
+    def commit(self) -> None:
+        if self._conn is None or self._committed:
+            raise RuntimeError("commit outside the unit of work, or twice")
+        if self._readonly:
+            raise RuntimeError("a read-only unit of work cannot commit")
+        self._conn.commit()
+        self._committed = True
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._conn is None:
+            return
+        if not self._committed:
+            self._conn.rollback()
+        self._conn.close()
+        self._conn = None
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, readonly=readonly)

@@ -1,0 +1,146 @@
+"""In-memory fakes of the service ports: a unit of work whose commit copies state to the store."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from trustledger.domain.records import Event
+from trustledger.services.ports import ApiKey, AuditEntry, AuditVerdict, Derived, StoredRecord
+
+
+@dataclass
+class Memory:
+    events: list[Event] = field(default_factory=list)
+    records: dict[str, StoredRecord] = field(default_factory=dict)
+    derived: dict[str, Derived] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
+    keys: list[ApiKey] = field(default_factory=list)
+    commits: int = 0
+
+
+class FakeEvents:
+    def __init__(self, m: Memory) -> None:
+        self.m = m
+
+    def append(self, events: Sequence[Event], *, at: datetime) -> int:
+        for e in events:
+            self.m.events.append(replace(e, seq=len(self.m.events) + 1))
+        return len(self.m.events) if events else 0
+
+    def for_subjects(self, subjects: Iterable[str]) -> dict[str, list[Event]]:
+        wanted = set(subjects)
+        found: dict[str, list[Event]] = {}
+        for e in self.m.events:
+            if e.subject in wanted:
+                found.setdefault(e.subject, []).append(e)
+        return found
+
+    def since(self, seq: int, *, limit: int) -> list[Event]:
+        return [e for e in self.m.events if e.seq > seq][:limit]
+
+    def last_seq(self) -> int:
+        return len(self.m.events)
+
+    def subjects_after(self, subject: str, *, limit: int) -> list[str]:
+        return sorted({e.subject for e in self.m.events if e.subject > subject})[:limit]
+
+    def count_subjects(self) -> int:
+        return len({e.subject for e in self.m.events})
+
+
+class FakeRecords:
+    def __init__(self, m: Memory) -> None:
+        self.m = m
+
+    def find_many(self, source: str, case_refs: Iterable[str]) -> dict[str, StoredRecord]:
+        refs = set(case_refs)
+        return {
+            r.case_ref: r
+            for r in self.m.records.values()
+            if r.source == source and r.case_ref in refs
+        }
+
+    def get(self, record_id: str) -> StoredRecord | None:
+        return self.m.records.get(record_id)
+
+    def add(self, records: Sequence[StoredRecord]) -> None:
+        for r in records:
+            assert r.record_id not in self.m.records
+            self.m.records[r.record_id] = r
+
+
+class FakeDerived:
+    def __init__(self, m: Memory) -> None:
+        self.m = m
+
+    def replace(self, items: Sequence[Derived]) -> None:
+        self.m.derived.update((d.state.subject, d) for d in items)
+
+    def clear(self) -> None:
+        self.m.derived.clear()
+
+
+class FakeAudit:
+    def __init__(self, m: Memory) -> None:
+        self.m = m
+
+    def append(self, entries: Sequence[AuditEntry]) -> None:
+        self.m.audit.extend(entries)
+
+    def verify(self) -> AuditVerdict:
+        return AuditVerdict(True, len(self.m.audit))
+
+
+class FakeKeys:
+    def __init__(self, m: Memory) -> None:
+        self.m = m
+
+    def add(self, key: ApiKey) -> None:
+        self.m.keys.append(key)
+
+    def by_hash(self, key_hash: str) -> ApiKey | None:
+        return next((k for k in self.m.keys if k.key_hash == key_hash), None)
+
+    def named(self, name: str, role: str) -> list[ApiKey]:
+        return [k for k in self.m.keys if k.name == name and k.role == role]
+
+
+class FakeUnitOfWork:
+    """Works on a copy of the memory; commit publishes it, leaving without a commit drops it."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def __enter__(self) -> Self:
+        self.m = copy.deepcopy(self._store.memory)
+        self.events = FakeEvents(self.m)
+        self.records = FakeRecords(self.m)
+        self.derived = FakeDerived(self.m)
+        self.audit = FakeAudit(self.m)
+        self.keys = FakeKeys(self.m)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    def commit(self) -> None:
+        self.m.commits += 1
+        self._store.memory = self.m
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.memory = Memory()
+
+    def __call__(self, *, readonly: bool = False) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self)

@@ -1,0 +1,86 @@
+"""One fixture runs every store test on SQLite and on PostgreSQL, each in a database of its own."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from tests.factories import SettableClock, rulebook
+from trustledger.bootstrap import Registry, open_registry
+from trustledger.domain.identity import scheme_named
+
+PG_URL = os.environ.get("TRUSTLEDGER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@cache
+def _postgres_problem() -> str | None:
+    url = make_url(PG_URL).set(drivername="postgresql")
+    try:
+        psycopg.connect(url.render_as_string(hide_password=False), connect_timeout=3).close()
+    except psycopg.Error as exc:
+        return f"PostgreSQL at {url.host}:{url.port} does not answer ({str(exc).strip()})"
+    return None
+
+
+def _admin(sql: str) -> None:
+    url = make_url(PG_URL).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    problem = _postgres_problem()
+    if problem is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(problem)
+        pytest.skip(problem)
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    _admin(f"CREATE SCHEMA {schema}")
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        _admin(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock()
+
+
+@pytest.fixture
+def registry(db_url: str, clock: SettableClock) -> Iterator[Registry]:
+    """A migrated database with the test rulebook, the cn-ric scheme and a settable clock."""
+    reg = open_registry(db_url, rulebook=rulebook(), scheme=scheme_named("cn-ric"), clock=clock)
+    reg.migrate()
+    try:
+        yield reg
+    finally:
+        reg.close()
+
+
+def sql(registry: Registry, statement: str, **params: Any) -> list[Any]:
+    """Plain SQL against the registry's database: assertions that do not trust the code tested."""
+    with registry.engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
+        rows = list(conn.execute(text(statement), params))
+        conn.rollback()
+    return rows
+
+
+def sql_write(registry: Registry, statement: str, **params: Any) -> None:
+    with registry.engine.begin() as conn:
+        conn.execute(text(statement), params)
