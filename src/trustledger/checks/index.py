@@ -1,10 +1,10 @@
 """The in-memory check index: does a restriction bar this subject in these scopes on this day?
 
-Active and pending restrictions live in a bucketed sorted table (see table.py). Changes go to an
-overlay consulted first, so they count from the next lookup on; when the overlay holds `merge_at`
-subjects it is merged into a new table, swapped in whole. One writer (`apply`), any number of
-readers: a reader takes the overlay before the table, and a merge swaps the table in before it
-empties the overlay, so every reader sees each change either in the overlay or in the table.
+Active and pending restrictions live in a bucketed table of packed rows (see table.py). Changes
+go to an overlay consulted first, so they count from the next lookup on; when the overlay holds
+`merge_at` subjects it is merged into a new table, swapped in whole. One writer (`apply`), any
+number of readers: a reader takes the overlay before the table, and a merge swaps the table in
+before it empties the overlay, so every reader sees each change in the overlay or in the table.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from trustledger.checks.rows import (
     compile_rows,
     scope_mask,
 )
-from trustledger.checks.table import Table
+from trustledger.checks.table import WORDS, Table
 from trustledger.domain.evaluation import Restriction
 from trustledger.domain.identity import CnRic, IdentityScheme
 from trustledger.domain.rulebook import Scope
@@ -100,15 +100,14 @@ class CheckIndex:
             row = best_row(rows, _mask(scopes), day.toordinal())
             return None if row is None else row.denial()
         table = self._table
-        keys, offsets, modulus = table.scalar
+        words, offsets, modulus = table.scalar
         bucket = key % modulus
-        i = offsets[bucket]
+        word = offsets[bucket]
         end = offsets[bucket + 1]
-        while i < end:
-            if keys[i] == key:
-                best = table.best_from(i, key, _mask(scopes), day.toordinal())
-                return None if best < 0 else table.denial(best)
-            i += 1
+        while word < end:
+            if words[word] == key:
+                return table.deny_from(word, key, _mask(scopes), day.toordinal())
+            word += WORDS
         return None
 
     def lookup_many(
@@ -119,10 +118,7 @@ class CheckIndex:
         table = self._table
         query = np.asarray(keys, dtype=np.int64)
         mask, ordinal = _mask(scopes), day.toordinal()
-        best = table.best_rows(query, mask, ordinal)
-        out: list[Denial | None] = [None] * len(query)
-        for i in np.flatnonzero(best >= 0).tolist():
-            out[i] = table.denial(int(best[i]))
+        out = table.denials(table.best_rows(query, mask, ordinal))
         if overlay:
             for i, key in enumerate(query.tolist()):
                 rows = overlay.get(key)

@@ -38,6 +38,21 @@ class Denial(NamedTuple):
     restriction_id: str
 
 
+_DAYS: dict[int, date] = {}
+
+
+def day_of(ordinal: int) -> date:
+    """date.fromordinal, cached: answers name few distinct days, and the hot path reuses them."""
+    try:
+        return _DAYS[ordinal]
+    except KeyError:
+        return _DAYS.setdefault(ordinal, date.fromordinal(ordinal))
+
+
+# Builds a Denial without the Python-level NamedTuple.__new__: half the cost on the hot path.
+make_denial = tuple.__new__
+
+
 class Row(NamedTuple):
     """One restriction as the index holds it; it bars on day ordinal d iff start <= d <= last."""
 
@@ -48,7 +63,7 @@ class Row(NamedTuple):
     restriction_id: str
 
     def denial(self) -> Denial:
-        return Denial(self.reason, date.fromordinal(self.last), self.restriction_id)
+        return make_denial(Denial, (self.reason, day_of(self.last), self.restriction_id))
 
 
 def compile_row(r: Restriction) -> Row | None:
