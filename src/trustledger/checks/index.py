@@ -49,13 +49,18 @@ def _mask(scopes: frozenset[Scope]) -> int:
         return scope_mask(scopes)
 
 
+def _current(table: Table) -> tuple[Table, memoryview, memoryview, int]:
+    """The table with what the scalar path reads, in one tuple: one attribute swaps them all."""
+    return (table, *table.scalar)
+
+
 class CheckIndex:
     """Restrictions by subject key; answers a check with a Denial or None (allowed)."""
 
-    __slots__ = ("_overlay", "_table", "merge_at")
+    __slots__ = ("_current", "_overlay", "merge_at")
 
     def __init__(self, table: Table | None = None, *, merge_at: int = DEFAULT_MERGE_AT) -> None:
-        self._table = table if table is not None else build_table(Columns())
+        self._current = _current(table if table is not None else build_table(Columns()))
         self._overlay: dict[int, tuple[Row, ...]] = {}
         self.merge_at = merge_at
 
@@ -80,12 +85,12 @@ class CheckIndex:
     @property
     def nbytes(self) -> int:
         """Bytes held by the merged table; the overlay adds at most `merge_at` subjects' rows."""
-        return self._table.nbytes
+        return self._current[0].nbytes
 
     @property
     def rows(self) -> int:
         """Restrictions held in the merged table, not counting the overlay."""
-        return self._table.size
+        return self._current[0].size
 
     @property
     def unmerged(self) -> int:
@@ -95,12 +100,11 @@ class CheckIndex:
     def lookup(self, key: int, scopes: frozenset[Scope], day: date) -> Denial | None:
         """The restriction barring `key` in any of `scopes` on `day` that ends last, or None."""
         # The hot path: most checks are misses, answered after two offset reads and a key compare.
-        rows = self._overlay.get(key)
-        if rows is not None:
-            row = best_row(rows, _mask(scopes), day.toordinal())
+        overlay = self._overlay
+        if key in overlay:
+            row = best_row(overlay[key], _mask(scopes), day.toordinal())
             return None if row is None else row.denial()
-        table = self._table
-        words, offsets, modulus = table.scalar
+        table, words, offsets, modulus = self._current
         bucket = key % modulus
         word = offsets[bucket]
         end = offsets[bucket + 1]
@@ -115,15 +119,14 @@ class CheckIndex:
     ) -> list[Denial | None]:
         """`lookup` for each key, vectorized: the same answers, in the same order."""
         overlay = self._overlay
-        table = self._table
+        table = self._current[0]
         query = np.asarray(keys, dtype=np.int64)
         mask, ordinal = _mask(scopes), day.toordinal()
         out = table.denials(table.best_rows(query, mask, ordinal))
         if overlay:
             for i, key in enumerate(query.tolist()):
-                rows = overlay.get(key)
-                if rows is not None:
-                    row = best_row(rows, mask, ordinal)
+                if key in overlay:
+                    row = best_row(overlay[key], mask, ordinal)
                     out[i] = None if row is None else row.denial()
         return out
 
@@ -139,5 +142,5 @@ class CheckIndex:
         """Fold the overlay into a new table."""
         overlay = self._overlay
         if overlay:
-            self._table = merge_table(self._table, overlay)
+            self._current = _current(merge_table(self._current[0], overlay))
             self._overlay = {}
