@@ -193,3 +193,29 @@ def test_ids_stay_right_after_many_merges_compact_the_id_store() -> None:
     assert [d.restriction_id if d else None for d in denials] == ids
     # 10 live ids of ~205 characters; without compaction the 30 written would take 6,000 bytes.
     assert idx.nbytes < 10 * 205 * 2 + 24 * 10 + 4 * 12
+
+
+def test_index_built_from_keyed_subjects_answers_as_one_built_from_restrictions() -> None:
+    rs = [restriction("r1"), restriction("r2", "bob", frozenset({Scope.RAIL}))]
+    keyed = CheckIndex.from_subjects(
+        [SubjectChange(key("alice"), (rs[0],)), SubjectChange(key("bob"), (rs[1],))]
+    )
+    built = index(*rs)
+    keys = [key("alice"), key("bob"), key("carol")]
+    for scopes in (AIR, RAIL):
+        assert keyed.lookup_many(keys, scopes, DAY) == built.lookup_many(keys, scopes, DAY)
+    assert keyed.rows == 2
+
+
+def test_scopes_given_as_a_set_of_names_are_understood_and_unknown_ones_refused() -> None:
+    idx = index(restriction("r1"))
+    assert idx.lookup(key("alice"), {"air"}, DAY) is not None  # type: ignore[arg-type]
+    assert idx.lookup_many([key("alice")], frozenset({"air"}), DAY)[0] is not None  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="scopes"):
+        idx.lookup(key("alice"), frozenset({"bus"}), DAY)  # type: ignore[arg-type]
+
+
+def test_more_reason_codes_than_the_index_holds_are_refused() -> None:
+    rs = [restriction(f"r{i}", f"s{i}", reason=f"rule.{i}") for i in range(8_193)]
+    with pytest.raises(InvalidInput, match="reason"):
+        index(*rs)

@@ -45,7 +45,7 @@ class SubjectChange:
 def _mask(scopes: frozenset[Scope]) -> int:
     try:
         return SCOPE_MASKS[scopes]
-    except KeyError:
+    except (KeyError, TypeError):  # a set, or strings that are not scopes: scope_mask says which
         return scope_mask(scopes)
 
 
@@ -80,6 +80,16 @@ class CheckIndex:
             row = compile_row(r)
             if row is not None:
                 add(key(r.subject), row)
+        return cls(build_table(cols), merge_at=merge_at)
+
+    @classmethod
+    def from_subjects(
+        cls, subjects: Iterable[SubjectChange], *, merge_at: int = DEFAULT_MERGE_AT
+    ) -> CheckIndex:
+        """An index of each subject's restrictions under the key given with them."""
+        cols = Columns()
+        for subject in subjects:
+            cols.extend(subject.key, compile_rows(subject.restrictions))
         return cls(build_table(cols), merge_at=merge_at)
 
     @property

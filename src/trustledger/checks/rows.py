@@ -7,6 +7,7 @@ from datetime import date
 from itertools import combinations
 from typing import NamedTuple
 
+from trustledger.domain.errors import InvalidInput
 from trustledger.domain.evaluation import Restriction, RestrictionStatus
 from trustledger.domain.rulebook import Scope
 
@@ -16,7 +17,10 @@ SCOPE_BITS: dict[Scope, int] = {Scope.AIR: 1, Scope.RAIL: 2, Scope.RAIL_PREMIUM:
 def scope_mask(scopes: Iterable[Scope]) -> int:
     mask = 0
     for scope in scopes:
-        mask |= SCOPE_BITS[Scope(scope)]
+        try:
+            mask |= SCOPE_BITS[Scope(scope)]
+        except ValueError as exc:
+            raise InvalidInput("scopes", f"{scope!r} is not one of {', '.join(Scope)}") from exc
     return mask
 
 

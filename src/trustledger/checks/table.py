@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from trustledger.checks.rows import Denial, Row, day_of, make_denial
+from trustledger.checks.rows import Denial, day_of, make_denial
 from trustledger.domain.errors import InvalidInput
 
 I64 = NDArray[np.int64]
@@ -100,11 +100,6 @@ class Table:
     def nbytes(self) -> int:
         blob = sys.getsizeof(self.blob) - sys.getsizeof("")  # 1 byte a character while ASCII
         return self.rows.nbytes + self.offsets.nbytes + blob
-
-    def row(self, i: int) -> Row:
-        _key, start, last, meta, at = self.rows[i].item()
-        rid = self.blob[at : at + (meta >> 16)]
-        return Row(start, last, meta & 7, self.reasons[meta >> 3 & 0x1FFF], rid)
 
     def deny_from(self, word: int, key: int, mask: int, day: int) -> Denial | None:
         """The Denial by `key`'s barring row that ends last, its rows starting at `word`."""
