@@ -1,0 +1,85 @@
+"""Rows gathered column by column into a table: built in bulk, or merged with replaced subjects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from trustledger.checks.rows import Row
+from trustledger.checks.table import ROW, Rows, Table, pack_meta
+from trustledger.domain.errors import InvalidInput
+
+# Compact the id string when dead ids (of replaced rows) take more than half of it.
+_MAX_DEAD_SHARE = 0.5
+
+
+@dataclass(slots=True)
+class Columns:
+    """Rows gathered column by column, in the order given."""
+
+    keys: list[int] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    lasts: list[int] = field(default_factory=list)
+    masks: list[int] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+
+    def add(self, key: int, row: Row) -> None:
+        self.keys.append(key)
+        self.starts.append(row.start)
+        self.lasts.append(row.last)
+        self.masks.append(row.mask)
+        self.reasons.append(row.reason)
+        self.ids.append(row.restriction_id)
+
+    def extend(self, key: int, rows: Iterable[Row]) -> None:
+        for row in rows:
+            self.add(key, row)
+
+    def rows(self, *, reasons: tuple[str, ...] = (), blob: str = "") -> Rows:
+        """Packed rows; reason codes extend `reasons` and the ids are appended to `blob`."""
+        known = {r: i for i, r in enumerate(reasons)}
+        for r in dict.fromkeys(self.reasons):
+            known.setdefault(r, len(known))
+        n = len(self.keys)
+        lens = np.fromiter(map(len, self.ids), dtype=np.int64, count=n)
+        if len(blob) + int(lens.sum()) >= 1 << 32:
+            raise InvalidInput("restriction_id", "the ids exceed the index's 2**32 characters")
+        codes = np.fromiter(map(known.__getitem__, self.reasons), dtype=np.int64, count=n)
+        out = np.empty(n, dtype=ROW)
+        out["key"] = self.keys
+        out["start"] = self.starts
+        out["last"] = self.lasts
+        out["meta"] = pack_meta(np.asarray(self.masks, dtype=np.int64), codes, lens)
+        out["id_at"] = len(blob) + np.cumsum(lens) - lens
+        return Rows(out, tuple(known), blob + "".join(self.ids))
+
+
+def build_table(cols: Columns) -> Table:
+    return Table(cols.rows())
+
+
+def merge_table(table: Table, changes: Mapping[int, Sequence[Row]]) -> Table:
+    """`table` with every row of the subjects in `changes` replaced by the rows given there."""
+    keep = ~table.row_mask(np.fromiter(changes, dtype=np.int64, count=len(changes)))
+    cols = Columns()
+    for key, rows in changes.items():
+        cols.extend(key, rows)
+    new = cols.rows(reasons=table.reasons, blob=table.blob)
+    merged = Rows(np.concatenate([table.rows[keep], new.rows]), new.reasons, new.blob)
+    live = int((merged.rows["meta"] >> 16).sum(dtype=np.int64))
+    if len(merged.blob) - live > _MAX_DEAD_SHARE * len(merged.blob):
+        merged = _compacted(merged)
+    return Table(merged)
+
+
+def _compacted(r: Rows) -> Rows:
+    """`r` with an id string holding only its live ids, in row order."""
+    lens = (r.rows["meta"] >> 16).astype(np.int64)
+    blob = r.blob
+    spans = zip(r.rows["id_at"].tolist(), lens.tolist(), strict=True)
+    rows = r.rows.copy()
+    rows["id_at"] = np.cumsum(lens) - lens
+    return Rows(rows, r.reasons, "".join([blob[at : at + n] for at, n in spans]))

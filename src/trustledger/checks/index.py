@@ -1,0 +1,156 @@
+"""The in-memory check index: does a restriction bar this subject in these scopes on this day?
+
+Active and pending restrictions live in a bucketed table of packed rows (see table.py). Changes
+go to an overlay consulted first, so they count from the next lookup on; when the overlay holds
+`merge_at` subjects it is merged into a new table, swapped in whole. One writer (`apply`), any
+number of readers: a reader takes the overlay before the table, and a merge swaps the table in
+before it empties the overlay, so every reader sees each change in the overlay or in the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from numpy.typing import NDArray
+
+from trustledger.checks.columns import Columns, build_table, merge_table
+from trustledger.checks.rows import (
+    SCOPE_MASKS,
+    Denial,
+    Row,
+    best_row,
+    compile_row,
+    compile_rows,
+    scope_mask,
+)
+from trustledger.checks.table import WORDS, Table
+from trustledger.domain.evaluation import Restriction
+from trustledger.domain.identity import CnRic, IdentityScheme
+from trustledger.domain.rulebook import Scope
+
+DEFAULT_MERGE_AT = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectChange:
+    """All of one subject's restrictions as they are now (none: an empty tuple)."""
+
+    key: int  # the subject's compact key (IdentityScheme.compact_key)
+    restrictions: tuple[Restriction, ...]
+
+
+def _mask(scopes: frozenset[Scope]) -> int:
+    try:
+        return SCOPE_MASKS[scopes]
+    except (KeyError, TypeError):  # a set, or strings that are not scopes: scope_mask says which
+        return scope_mask(scopes)
+
+
+def _current(table: Table) -> tuple[Table, memoryview, memoryview, int]:
+    """The table with what the scalar path reads, in one tuple: one attribute swaps them all."""
+    return (table, *table.scalar)
+
+
+class CheckIndex:
+    """Restrictions by subject key; answers a check with a Denial or None (allowed)."""
+
+    __slots__ = ("_current", "_overlay", "merge_at")
+
+    def __init__(self, table: Table | None = None, *, merge_at: int = DEFAULT_MERGE_AT) -> None:
+        self._current = _current(table if table is not None else build_table(Columns()))
+        self._overlay: dict[int, tuple[Row, ...]] = {}
+        self.merge_at = merge_at
+
+    @classmethod
+    def build(
+        cls,
+        restrictions: Iterable[Restriction],
+        *,
+        scheme: IdentityScheme | None = None,
+        merge_at: int = DEFAULT_MERGE_AT,
+    ) -> CheckIndex:
+        """An index of `restrictions`, keyed by `scheme` (cn-ric by default) from their subjects."""
+        key = (scheme or CnRic()).compact_key
+        cols = Columns()
+        add = cols.add
+        for r in restrictions:
+            row = compile_row(r)
+            if row is not None:
+                add(key(r.subject), row)
+        return cls(build_table(cols), merge_at=merge_at)
+
+    @classmethod
+    def from_subjects(
+        cls, subjects: Iterable[SubjectChange], *, merge_at: int = DEFAULT_MERGE_AT
+    ) -> CheckIndex:
+        """An index of each subject's restrictions under the key given with them."""
+        cols = Columns()
+        for subject in subjects:
+            cols.extend(subject.key, compile_rows(subject.restrictions))
+        return cls(build_table(cols), merge_at=merge_at)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the merged table; the overlay adds at most `merge_at` subjects' rows."""
+        return self._current[0].nbytes
+
+    @property
+    def rows(self) -> int:
+        """Restrictions held in the merged table, not counting the overlay."""
+        return self._current[0].size
+
+    @property
+    def unmerged(self) -> int:
+        """Subjects changed since the last merge."""
+        return len(self._overlay)
+
+    def lookup(self, key: int, scopes: frozenset[Scope], day: date) -> Denial | None:
+        """The restriction barring `key` in any of `scopes` on `day` that ends last, or None."""
+        # The hot path: most checks are misses, answered after two offset reads and a key compare.
+        overlay = self._overlay
+        if key in overlay:
+            row = best_row(overlay[key], _mask(scopes), day.toordinal())
+            return None if row is None else row.denial()
+        table, words, offsets, modulus = self._current
+        bucket = key % modulus
+        word = offsets[bucket]
+        end = offsets[bucket + 1]
+        while word < end:
+            if words[word] == key:
+                return table.deny_from(word, key, _mask(scopes), day.toordinal())
+            word += WORDS
+        return None
+
+    def lookup_many(
+        self, keys: Sequence[int] | NDArray[np.int64], scopes: frozenset[Scope], day: date
+    ) -> list[Denial | None]:
+        """`lookup` for each key, vectorized: the same answers, in the same order."""
+        overlay = self._overlay
+        table = self._current[0]
+        query = np.asarray(keys, dtype=np.int64)
+        mask, ordinal = _mask(scopes), day.toordinal()
+        out = table.denials(table.best_rows(query, mask, ordinal))
+        if overlay:
+            for i, key in enumerate(query.tolist()):
+                if key in overlay:
+                    row = best_row(overlay[key], mask, ordinal)
+                    out[i] = None if row is None else row.denial()
+        return out
+
+    def apply(self, changes: Iterable[SubjectChange]) -> None:
+        """Replace each changed subject's restrictions; seen by the next lookup."""
+        overlay = self._overlay
+        for change in changes:
+            overlay[change.key] = compile_rows(change.restrictions)
+        if len(overlay) >= self.merge_at:
+            self.merge()
+
+    def merge(self) -> None:
+        """Fold the overlay into a new table."""
+        overlay = self._overlay
+        if overlay:
+            self._current = _current(merge_table(self._current[0], overlay))
+            self._overlay = {}

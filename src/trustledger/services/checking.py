@@ -1,0 +1,136 @@
+"""The check: may this subject travel by this mode and class on this day? If not, why, until when.
+
+A checker learns the answer, the rule code, the restriction's last day and where to appeal: never
+the records, the restriction's id or anything else about the subject.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from trustledger.domain.errors import InvalidInput
+from trustledger.domain.identity import IdentityScheme
+from trustledger.domain.rulebook import Mode, Scope, SeatClass, scopes_for
+
+MAX_BATCH = 10_000
+
+
+class Barring(Protocol):
+    """What the index says of a barred journey (trustledger.checks.Denial has this shape)."""
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def until(self) -> date: ...
+
+
+class CheckLookup(Protocol):
+    """The check index as the service uses it (trustledger.checks.CheckIndex)."""
+
+    def lookup(self, key: int, scopes: frozenset[Scope], day: date) -> Barring | None: ...
+
+    def lookup_many(
+        self, keys: Sequence[int], scopes: frozenset[Scope], day: date
+    ) -> Sequence[Barring | None]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CheckAnswer:
+    allowed: bool
+    reason: str | None = None  # the rule code, when denied
+    until: date | None = None  # the last day barred (inclusive), when denied
+    appeal: str | None = None  # where to appeal, when denied
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON body `{allowed, reason?, until?, appeal?}`, with `until` as an ISO date."""
+        if self.allowed:
+            return {"allowed": True}
+        return {
+            "allowed": False,
+            "reason": self.reason,
+            "until": self.until.isoformat() if self.until else None,
+            "appeal": self.appeal,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    subject: str  # as the caller sent it, so results can be matched to requests
+    allowed: bool
+    reason: str | None = None
+    until: date | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON item `{subject, allowed, reason?, until?}`, with `until` as an ISO date."""
+        if self.allowed:
+            return {"subject": self.subject, "allowed": True}
+        until = self.until.isoformat() if self.until else None
+        return {"subject": self.subject, "allowed": False, "reason": self.reason, "until": until}
+
+
+def journey_scopes(
+    mode: Mode | str, seat_class: SeatClass | str = SeatClass.STANDARD
+) -> frozenset[Scope]:
+    """The scopes that bar a journey; InvalidInput names `mode` or `class` when one is unknown."""
+    try:
+        m = Mode(mode)
+    except ValueError as exc:
+        raise InvalidInput("mode", f"must be one of {', '.join(Mode)}, not {mode!r}") from exc
+    try:
+        c = SeatClass(seat_class)
+    except ValueError as exc:
+        raise InvalidInput(
+            "class", f"must be one of {', '.join(SeatClass)}, not {seat_class!r}"
+        ) from exc
+    return scopes_for(m, c)
+
+
+class CheckService:
+    """Checks against the in-memory index, of numbers the identity scheme accepts."""
+
+    def __init__(self, index: CheckLookup, scheme: IdentityScheme, *, appeal: str) -> None:
+        self.index = index
+        self.scheme = scheme
+        self.appeal = appeal  # e.g. "/portal": where a denied traveller can see and contest why
+
+    def check(
+        self,
+        subject: str,
+        mode: Mode | str,
+        seat_class: SeatClass | str = SeatClass.STANDARD,
+        *,
+        on: date,
+    ) -> CheckAnswer:
+        """One check; an invalid number raises InvalidIdentity naming the field `subject`."""
+        scopes = journey_scopes(mode, seat_class)
+        key = self.scheme.compact_key(self.scheme.normalize(subject, field="subject"))
+        denial = self.index.lookup(key, scopes, on)
+        if denial is None:
+            return CheckAnswer(allowed=True)
+        return CheckAnswer(
+            allowed=False, reason=denial.reason, until=denial.until, appeal=self.appeal
+        )
+
+    def check_many(
+        self,
+        subjects: Sequence[str],
+        mode: Mode | str,
+        seat_class: SeatClass | str = SeatClass.STANDARD,
+        *,
+        on: date,
+    ) -> list[BatchItem]:
+        """Up to MAX_BATCH checks, all or nothing: an invalid `subjects[i]` fails the batch."""
+        if len(subjects) > MAX_BATCH:
+            raise InvalidInput("subjects", f"at most {MAX_BATCH} in one batch, not {len(subjects)}")
+        scopes = journey_scopes(mode, seat_class)
+        normalize, compact_key = self.scheme.normalize, self.scheme.compact_key
+        keys = [compact_key(normalize(s, field=f"subjects[{i}]")) for i, s in enumerate(subjects)]
+        answers = self.index.lookup_many(keys, scopes, on)
+        return [
+            BatchItem(s, True) if d is None else BatchItem(s, False, d.reason, d.until)
+            for s, d in zip(subjects, answers, strict=True)
+        ]

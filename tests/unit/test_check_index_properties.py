@@ -1,0 +1,116 @@
+"""Property: for any restrictions, changes and checks, the index answers as the domain does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trustledger.checks import CheckIndex, Denial, SubjectChange
+from trustledger.domain.evaluation import Restriction, RestrictionStatus
+from trustledger.domain.identity import Opaque
+from trustledger.domain.rulebook import Scope
+
+OPAQUE = Opaque()
+BASE = date(2026, 1, 1)
+SUBJECTS = [f"s{i}" for i in range(6)]  # few subjects: many share one, and most checks hit
+ALL_SUBJECTS = [*SUBJECTS, "nobody"]
+
+days = st.integers(0, 12).map(lambda n: BASE + timedelta(days=n))
+scope_sets = st.frozensets(st.sampled_from(list(Scope)))
+# Mostly restrictions that bar on some day, so that checks meet several at once and ties.
+statuses = st.sampled_from([*[RestrictionStatus.ACTIVE] * 6, *RestrictionStatus])
+one_in_four = st.integers(0, 3).map(lambda n: n == 0)
+
+
+@st.composite
+def restrictions(draw: st.DrawFn, subject: str) -> Restriction:
+    starts = None if draw(one_in_four) else draw(days)
+    ends = None if starts is None else starts + timedelta(days=draw(st.integers(-1, 8)))
+    lifted = draw(days) if draw(one_in_four) else None
+    return Restriction(
+        restriction_id=draw(st.text(min_size=1, max_size=8)),
+        subject=subject,
+        scopes=draw(scope_sets),  # empty too: such a restriction bars nothing
+        reason=draw(st.sampled_from(["air.smoking", "rail.smoking", "court.debtor", "review"])),
+        legal_basis="basis",
+        record_id=None,
+        case_id=None,
+        noticed_on=None,
+        starts_on=starts,
+        ends_on=ends,
+        lifted_on=lifted,
+        status=draw(statuses),
+        appeal_by=None,
+    )
+
+
+@st.composite
+def subject_files(draw: st.DrawFn) -> tuple[str, list[Restriction]]:
+    subject = draw(st.sampled_from(SUBJECTS))
+    return subject, draw(st.lists(restrictions(subject), max_size=4))
+
+
+checks = st.tuples(scope_sets, days)
+
+
+def last_day(r: Restriction) -> date:
+    assert r.ends_on is not None
+    if r.lifted_on is not None:
+        return min(r.ends_on, r.lifted_on - timedelta(days=1))
+    return r.ends_on
+
+
+def expected(rs: Sequence[Restriction], scopes: frozenset[Scope], day: date) -> Denial | None:
+    """Straight from the domain: the first of the barring restrictions that end last."""
+    barring = [r for r in rs if r.scopes & scopes and r.in_effect_on(day)]
+    if not barring:
+        return None
+    until = max(last_day(r) for r in barring)
+    first = next(r for r in barring if last_day(r) == until)
+    return Denial(first.reason, until, first.restriction_id)
+
+
+def check_all(
+    idx: CheckIndex,
+    files: dict[str, list[Restriction]],
+    queries: list[tuple[frozenset[Scope], date]],
+) -> None:
+    keys = [OPAQUE.compact_key(s) for s in ALL_SUBJECTS]
+    for scopes, day in queries:
+        want = [expected(files.get(s, []), scopes, day) for s in ALL_SUBJECTS]
+        assert [idx.lookup(k, scopes, day) for k in keys] == want
+        assert idx.lookup_many(keys, scopes, day) == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    initial=st.lists(subject_files(), max_size=6),
+    updates=st.lists(st.lists(subject_files(), min_size=1, max_size=3), max_size=5),
+    queries=st.lists(checks, min_size=1, max_size=6),
+    merge_at=st.integers(1, 8),
+)
+def test_index_answers_as_the_domain_restrictions_do(
+    initial: list[tuple[str, list[Restriction]]],
+    updates: list[list[tuple[str, list[Restriction]]]],
+    queries: list[tuple[frozenset[Scope], date]],
+    merge_at: int,
+) -> None:
+    files: dict[str, list[Restriction]] = {}
+    for subject, rs in initial:
+        files.setdefault(subject, []).extend(rs)
+    idx = CheckIndex.build(
+        [r for rs in files.values() for r in rs], scheme=OPAQUE, merge_at=merge_at
+    )
+    # The build gathers a subject's restrictions in input order, as `files` does.
+    check_all(idx, files, queries)
+    for batch in updates:
+        for subject, rs in batch:
+            files[subject] = rs
+        idx.apply(SubjectChange(OPAQUE.compact_key(s), tuple(rs)) for s, rs in batch)
+        check_all(idx, files, queries)
+    idx.merge()
+    assert idx.unmerged == 0
+    check_all(idx, files, queries)
