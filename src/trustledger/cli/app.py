@@ -20,7 +20,7 @@ app = typer.Typer(
 )
 
 # Each module defines `register(app)`; keep this list in the order of `--help`.
-COMMAND_MODULES = ("explain", "rulebook")
+COMMAND_MODULES = ("explain", "rulebook", "batch")
 
 EXIT_BAD_INPUT = 2
 err = Console(stderr=True, highlight=False)
