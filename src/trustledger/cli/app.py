@@ -20,7 +20,7 @@ app = typer.Typer(
 )
 
 # Each module defines `register(app)`; keep this list in the order of `--help`.
-COMMAND_MODULES = ("db", "keys", "records", "explain", "rulebook", "audit")
+COMMAND_MODULES = ("db", "keys", "records", "explain", "rulebook", "audit", "batch")
 
 EXIT_BAD_INPUT = 2
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per error
