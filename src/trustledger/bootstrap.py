@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from functools import cached_property
 
+from trustledger.checks import CheckIndex
 from trustledger.domain.identity import IdentityScheme, scheme_named
 from trustledger.domain.rulebook import Rulebook
 from trustledger.services.audit import Audit
+from trustledger.services.check_feed import Change
+from trustledger.services.checking import CheckAnswer, CheckService
 from trustledger.services.files import SubjectFiles
+from trustledger.services.history import History
 from trustledger.services.imports import Importer
 from trustledger.services.intake import Intake
 from trustledger.services.keys import Keys
-from trustledger.services.ports import Clock
+from trustledger.services.ports import AuditEntry, Clock
 from trustledger.services.recompute import Recompute
 from trustledger.settings import Settings
 from trustledger.store.engine import create_store_engine
@@ -72,6 +76,10 @@ class Registry:
         return Importer(self.uow, intake=self.intake, clock=self.clock)
 
     @cached_property
+    def history(self) -> History:
+        return History(self.uow, intake=self.intake, clock=self.clock)
+
+    @cached_property
     def recompute(self) -> Recompute:
         return Recompute(self.uow, rulebook=self.rulebook, scheme=self.scheme, clock=self.clock)
 
@@ -86,6 +94,26 @@ class Registry:
     @cached_property
     def audit(self) -> Audit:
         return Audit(self.uow)
+
+    def check_subject(
+        self, subject: str, mode: str, seat_class: str, *, on: date, checker: str
+    ) -> CheckAnswer:
+        """One check answered from the stored restrictions (the CLI's path; servers use the index)."""
+        number = self.scheme.normalize(subject)
+        with self.uow(readonly=True) as uow:
+            found = uow.derived.restrictions_of([number]).get(number, [])
+        change = Change(self.scheme.compact_key(number), tuple(found))
+        index = CheckIndex.from_subjects([change])
+        answer = CheckService(index, self.scheme, appeal=self.settings.appeal_url).check(
+            number, mode, seat_class, on=on
+        )
+        if not answer.allowed:
+            detail = f"mode={mode} on={on.isoformat()} reason={answer.reason}"
+            entry = AuditEntry(
+                checker, "check.deny", number, "ticket check", self.clock.now(), detail
+            )
+            self.audit.record([entry])
+        return answer
 
     def close(self) -> None:
         self.engine.dispose()

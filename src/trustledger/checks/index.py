@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,6 +41,16 @@ class SubjectChange:
 
     key: int  # the subject's compact key (IdentityScheme.compact_key)
     restrictions: tuple[Restriction, ...]
+
+
+class KeyedRestrictions(Protocol):
+    """Anything shaped like a SubjectChange (the services' feed passes its own)."""
+
+    @property
+    def key(self) -> int: ...
+
+    @property
+    def restrictions(self) -> tuple[Restriction, ...]: ...
 
 
 def _mask(scopes: frozenset[Scope]) -> int:
@@ -84,7 +95,7 @@ class CheckIndex:
 
     @classmethod
     def from_subjects(
-        cls, subjects: Iterable[SubjectChange], *, merge_at: int = DEFAULT_MERGE_AT
+        cls, subjects: Iterable[KeyedRestrictions], *, merge_at: int = DEFAULT_MERGE_AT
     ) -> CheckIndex:
         """An index of each subject's restrictions under the key given with them."""
         cols = Columns()
@@ -140,7 +151,7 @@ class CheckIndex:
                     out[i] = None if row is None else row.denial()
         return out
 
-    def apply(self, changes: Iterable[SubjectChange]) -> None:
+    def apply(self, changes: Iterable[KeyedRestrictions]) -> None:
         """Replace each changed subject's restrictions; seen by the next lookup."""
         overlay = self._overlay
         for change in changes:

@@ -20,7 +20,17 @@ app = typer.Typer(
 )
 
 # Each module defines `register(app)`; keep this list in the order of `--help`.
-COMMAND_MODULES = ("db", "keys", "records", "explain", "rulebook", "audit", "batch")
+COMMAND_MODULES = (
+    "server",
+    "db",
+    "keys",
+    "records",
+    "checks",
+    "explain",
+    "rulebook",
+    "audit",
+    "batch",
+)
 
 EXIT_BAD_INPUT = 2
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per error
@@ -36,7 +46,7 @@ def main_options(
         ),
     ] = None,
 ) -> None:
-    ctx.obj = {"db": db or "sqlite:///trustledger.db"}
+    ctx.obj = {"db": db or "sqlite:///trustledger.db", "db_given": db is not None}
 
 
 for _name in COMMAND_MODULES:

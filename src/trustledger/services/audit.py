@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from trustledger.services.ports import AuditVerdict, UnitOfWorkFactory
+from collections.abc import Sequence
+
+from trustledger.services.ports import AuditEntry, AuditVerdict, UnitOfWorkFactory
 
 
 class Audit:
@@ -12,3 +14,11 @@ class Audit:
     def verify(self) -> AuditVerdict:
         with self._uow(readonly=True) as uow:
             return uow.audit.verify()
+
+    def record(self, entries: Sequence[AuditEntry]) -> None:
+        """Append entries in a transaction of their own (the check path batches its denials)."""
+        if not entries:
+            return
+        with self._uow() as uow:
+            uow.audit.append(entries)
+            uow.commit()

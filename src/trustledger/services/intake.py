@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from trustledger.domain.errors import Conflict
+from trustledger.domain.errors import Conflict, InvalidInput
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.records import Record, recorded
 from trustledger.domain.rulebook import Rulebook
@@ -67,6 +67,32 @@ class Intake:
             uow.commit()
         return outcome
 
+    def submit_many(
+        self, bodies: Sequence[Mapping[str, Any]], *, source: Source
+    ) -> list[IntakeResult]:
+        """All or nothing: every body valid and none in conflict, or nothing is written.
+
+        Errors name the item: `[3].occurred_on`.
+        """
+        today = self._clock.today()
+        records = []
+        for i, body in enumerate(bodies):
+            try:
+                records.append(self.validate(body, source=source, today=today))
+            except InvalidInput as exc:
+                raise InvalidInput(f"[{i}].{exc.field}", exc.reason) from exc
+        refs = [r.case_ref for r in records]
+        if len(set(refs)) != len(refs):
+            dup = next(i for i, ref in enumerate(refs) if refs.index(ref) != i)
+            raise InvalidInput(f"[{dup}].case_ref", "repeats a case_ref of this batch")
+        with self._uow() as uow:
+            outcomes = self.write(uow, records, source=source)
+            for i, outcome in enumerate(outcomes):
+                if isinstance(outcome, Conflict):
+                    raise Conflict(f"[{i}].{outcome.detail}")
+            uow.commit()
+        return [o for o in outcomes if isinstance(o, IntakeResult)]
+
     def write(self, uow: UnitOfWork, records: Sequence[Record], *, source: Source) -> list[Outcome]:
         """Store validated records of one source in the caller's unit of work; one outcome each."""
         today = self._clock.today()
@@ -81,7 +107,7 @@ class Intake:
             prior = known.get(record.case_ref)
             if prior is None:
                 known[record.case_ref] = (digest, record.record_id)
-                new.append(_stored(record, digest, today))
+                new.append(stored_record(record, digest, today))
                 outcomes.append(None)
             elif prior[0] == digest:
                 outcomes.append(IntakeResult(record, created=False))
@@ -116,7 +142,7 @@ class Intake:
         return by_target
 
 
-def _stored(record: Record, digest: str, today: date) -> StoredRecord:
+def stored_record(record: Record, digest: str, today: date) -> StoredRecord:
     return StoredRecord(
         record_id=record.record_id,
         source=record.source,

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from trustledger.domain.evaluation import SubjectState
+from trustledger.domain.evaluation import Restriction, SubjectState
 from trustledger.domain.records import Event
 
 
@@ -105,6 +105,17 @@ class DerivedStore(Protocol):
         ...
 
     def clear(self) -> None: ...
+
+    def restrictions_of(self, subjects: Iterable[str]) -> dict[str, list[Restriction]]:
+        """The stored restrictions of these subjects (absent: none)."""
+        ...
+
+    def barring_after(
+        self, subject: str, *, ending_from: date, limit: int
+    ) -> list[tuple[int, Restriction]]:
+        """Restrictions with dates ending on or after `ending_from` of the subjects after `subject`,
+        in subject order, with the subject's compact key: a page of what the check index loads."""
+        ...
 
 
 class AuditTrail(Protocol):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
-from trustledger.domain.evaluation import SubjectState
+from trustledger.domain.evaluation import Restriction, RestrictionStatus, SubjectState
 from trustledger.domain.records import Event, EventKind
+from trustledger.domain.rulebook import Scope
 from trustledger.services.ports import ApiKey, Derived, StoredRecord
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
@@ -171,6 +172,49 @@ class SqlDerivedStore:
     def clear(self) -> None:
         for table in self.TABLES:
             self._conn.execute(delete(table))
+
+    def restrictions_of(self, subjects: Iterable[str]) -> dict[str, list[Restriction]]:
+        found: dict[str, list[Restriction]] = {}
+        table = t.restrictions
+        for batch in _batches(subjects):
+            query = select(table).where(table.c.subject.in_(batch)).order_by(table.c.restriction_id)
+            for row in self._conn.execute(query):
+                found.setdefault(row.subject, []).append(_restriction(row))
+        return found
+
+    def barring_after(
+        self, subject: str, *, ending_from: date, limit: int
+    ) -> list[tuple[int, Restriction]]:
+        table = t.restrictions
+        query = (
+            select(table)
+            .where(
+                table.c.subject > subject,
+                table.c.ends_on >= ending_from,
+                table.c.starts_on.is_not(None),
+            )
+            .order_by(table.c.subject, table.c.restriction_id)
+            .limit(limit)
+        )
+        return [(row.compact_key, _restriction(row)) for row in self._conn.execute(query)]
+
+
+def _restriction(row: Any) -> Restriction:
+    return Restriction(
+        restriction_id=row.restriction_id,
+        subject=row.subject,
+        scopes=frozenset(Scope(s) for s in row.scopes.split(",") if s),
+        reason=row.reason,
+        legal_basis=row.legal_basis,
+        record_id=row.record_id,
+        case_id=row.case_id,
+        noticed_on=row.noticed_on,
+        starts_on=row.starts_on,
+        ends_on=row.ends_on,
+        lifted_on=row.lifted_on,
+        status=RestrictionStatus(row.status),
+        appeal_by=row.appeal_by,
+    )
 
 
 def _state_row(s: SubjectState) -> dict[str, Any]:

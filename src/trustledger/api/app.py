@@ -1,0 +1,102 @@
+"""The FastAPI application: wiring of routes, auth, problem+json, the check index and its feed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from anyio import to_thread
+from fastapi import FastAPI
+from starlette.routing import Route
+
+from trustledger import __version__
+from trustledger.api import (
+    routes_admin,
+    routes_checks,
+    routes_events,
+    routes_records,
+    routes_subjects,
+)
+from trustledger.api.auth import Authenticator
+from trustledger.api.check_log import CheckLog
+from trustledger.api.check_route import check_endpoint
+from trustledger.api.limits import BodyLimit
+from trustledger.api.problems import install_problem_handlers
+from trustledger.bootstrap import Registry, open_registry
+from trustledger.checks import CheckIndex
+from trustledger.services.check_feed import CheckFeed
+from trustledger.services.checking import CheckService
+
+log = structlog.get_logger()
+
+# Another worker's write reaches this one's index within this interval plus a query (invariant 8).
+FOLLOW_SECONDS = 0.25
+
+DESCRIPTION = """
+Adjudicated conduct records, a published rulebook, and the real-time travel check.
+
+Every adverse decision has a legal basis, a private prior notice, an appeal decided by a person
+and an end date. Authenticate with `Authorization: Bearer <key>`; keys have one role: source,
+checker, officer, auditor or subject. Errors are RFC 9457 `application/problem+json` naming the
+field and the reason.
+"""
+
+
+async def _follow(feed: CheckFeed) -> None:
+    while True:
+        await asyncio.sleep(FOLLOW_SECONDS)
+        try:
+            await to_thread.run_sync(feed.poll)
+        except Exception:  # a passing database error must not stop the index from following
+            log.exception("check_feed.poll_failed")
+
+
+def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
+    feed = CheckFeed(
+        registry.uow, CheckIndex.from_subjects, scheme=registry.scheme, clock=registry.clock
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loaded = await to_thread.run_sync(feed.load)
+        log.info("check_index.loaded", restrictions=loaded, seq=feed.seq)
+        check_log.start()
+        task = asyncio.create_task(_follow(feed)) if follow else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            check_log.stop()
+
+    app = FastAPI(
+        title="trustledger",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    check_log = CheckLog(registry.audit, registry.clock)
+    app.state.registry = registry
+    app.state.feed = feed
+    app.state.clock = registry.clock
+    app.state.scheme = registry.scheme
+    app.state.auth = Authenticator(registry.keys)
+    app.state.checks = CheckService(feed, registry.scheme, appeal=registry.settings.appeal_url)
+    app.state.check_log = check_log
+    install_problem_handlers(app)
+    # The lean check endpoint first: it answers GET /v1/check; the FastAPI route documents it.
+    app.router.routes.append(Route("/v1/check", check_endpoint, methods=["GET"]))
+    for module in (routes_admin, routes_records, routes_checks, routes_subjects, routes_events):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The factory uvicorn's workers call: the database from TRUSTLEDGER_DB."""
+    return create_app(open_registry())

@@ -1,0 +1,66 @@
+"""Records intake: a source submits one record or a list (all or nothing)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
+
+from trustledger.api.auth import SourceKey
+from trustledger.api.schemas import NoticeRef, RecordIn, RecordOut, RecordsOut
+from trustledger.domain.errors import InvalidInput, TooLarge
+from trustledger.services.intake import IntakeResult
+
+router = APIRouter(tags=["records"])
+
+MAX_RECORDS = 10_000
+
+
+def record_out(result: IntakeResult) -> RecordOut:
+    r = result.record
+    notices = [
+        NoticeRef(notice_id=n.notice_id, target=n.target, purpose=n.purpose, issued_on=n.issued_on)
+        for n in result.notices
+    ]
+    return RecordOut(
+        record_id=r.record_id,
+        created=result.created,
+        subject=r.subject,
+        type=r.type,
+        case_ref=r.case_ref,
+        notices=notices,
+    )
+
+
+@router.post(
+    "/v1/records",
+    status_code=201,
+    responses={
+        200: {"description": "Every record had been submitted before with the same contents"},
+        409: {"description": "A case_ref was submitted before with different contents"},
+        413: {"description": "Body or batch too large"},
+    },
+)
+def submit_records(
+    request: Request,
+    response: Response,
+    principal: SourceKey,
+    body: Annotated[RecordIn | list[RecordIn], Body()],
+) -> RecordsOut:
+    """Submit one record or a list of up to 10,000. A list is all or nothing; errors name the item."""
+    registry = request.app.state.registry
+    source = principal.as_source()
+    if isinstance(body, list):
+        if not body:
+            raise InvalidInput("body", "an empty list submits nothing")
+        if len(body) > MAX_RECORDS:
+            raise TooLarge(f"body: at most {MAX_RECORDS} records in one request, not {len(body)}")
+        results = registry.intake.submit_many(
+            [b.model_dump(exclude_none=True) for b in body], source=source
+        )
+    else:
+        results = [registry.intake.submit(body.model_dump(exclude_none=True), source=source)]
+    request.app.state.feed.poll()
+    if not any(r.created for r in results):
+        response.status_code = 200
+    return RecordsOut(results=[record_out(r) for r in results])

@@ -1,0 +1,66 @@
+"""A subject's file: its explanation as of a date and its history; every read audited with a purpose."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from trustledger.api.auth import Reader, for_subject
+from trustledger.domain.errors import InvalidInput
+from trustledger.domain.explanation import explain
+from trustledger.services.keys import Principal
+
+router = APIRouter(tags=["subjects"])
+
+Purpose = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="Why the file is read; required for officers and auditors (audited)",
+        examples=["appeal review"],
+    ),
+]
+
+
+def _purpose(principal: Principal, purpose: str | None) -> str:
+    if principal.role == "subject":
+        return purpose or "own file"
+    if not purpose or not purpose.strip():
+        raise InvalidInput("purpose", "say why you read this file (it is audited)")
+    return purpose
+
+
+def _read(
+    request: Request, principal: Principal, subject: str, purpose: str | None, as_of: date | None
+) -> dict[str, Any]:
+    for_subject(principal, subject)
+    registry = request.app.state.registry
+    actor = f"{principal.role}:{principal.name}"
+    state = registry.files.read(
+        subject, actor=actor, purpose=_purpose(principal, purpose), as_of=as_of
+    )
+    return explain(state)
+
+
+@router.get("/v1/subjects/{subject}")
+def subject_file(
+    request: Request, principal: Reader, subject: str, purpose: Purpose = None
+) -> dict[str, Any]:
+    """The subject's file today: score, band, records with their rules, restrictions, appeals."""
+    return _read(request, principal, subject, purpose, None)
+
+
+@router.get("/v1/subjects/{subject}/explain")
+def subject_explain(
+    request: Request,
+    principal: Reader,
+    subject: str,
+    as_of: Annotated[
+        date | None, Query(description="Explain as of this date; default today")
+    ] = None,
+    purpose: Purpose = None,
+) -> dict[str, Any]:
+    """Why the subject stands where they stand on a date, from what the registry knew by then."""
+    return _read(request, principal, subject, purpose, as_of)

@@ -1,0 +1,151 @@
+"""Request and response bodies of the HTTP API, with examples for the OpenAPI schema."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EXAMPLE_ID = "11010519491231002X"
+
+
+class RecordIn(BaseModel):
+    """A record as a source submits it; the source is the key's. Validated by the intake service."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject": EXAMPLE_ID,
+                    "type": "court.judgment_default",
+                    "occurred_on": "2026-03-02",
+                    "decided_on": "2026-06-15",
+                    "case_ref": "(2026)京0105执1234号",
+                    "evidence_ref": "court-bj-0105/2026/1234",
+                    "attributes": {"amount_cny": 86000},
+                }
+            ]
+        },
+    )
+
+    subject: str
+    type: str
+    occurred_on: str
+    decided_on: str
+    case_ref: str
+    evidence_ref: str | None = None
+    attributes: dict[str, Any] | None = None
+
+
+class NoticeRef(BaseModel):
+    notice_id: str
+    target: str
+    purpose: str
+    issued_on: date
+
+
+class RecordOut(BaseModel):
+    record_id: str
+    created: bool = Field(description="False when the same payload had been submitted before")
+    subject: str
+    type: str
+    case_ref: str
+    notices: list[NoticeRef] = []
+
+
+class RecordsOut(BaseModel):
+    results: list[RecordOut]
+
+
+class CheckOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"allowed": True},
+                {
+                    "allowed": False,
+                    "reason": "rail.smoking",
+                    "until": "2027-06-02",
+                    "appeal": "/portal",
+                },
+            ]
+        }
+    )
+
+    allowed: bool
+    reason: str | None = None
+    until: date | None = None
+    appeal: str | None = None
+
+
+class BatchCheckIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"subjects": [EXAMPLE_ID], "mode": "air", "on": "2027-01-10"}]
+        },
+    )
+
+    subjects: list[str] = Field(max_length=10_000)
+    mode: Literal["air", "rail"]
+    class_: Literal["standard", "premium"] = Field("standard", alias="class")
+    on: date | None = None
+
+
+class BatchItemOut(BaseModel):
+    subject: str
+    allowed: bool
+    reason: str | None = None
+    until: date | None = None
+
+
+class BatchCheckOut(BaseModel):
+    results: list[BatchItemOut]
+
+
+class AppealIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"grounds": "The debt was paid on 2026-07-01; receipt attached."}]
+        },
+    )
+
+    grounds: str = Field(min_length=1, max_length=10_000)
+    record_id: str | None = None
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"outcome": "overturned", "reasons": "Payment receipt verified with the court."}
+            ]
+        },
+    )
+
+    outcome: Literal["upheld", "overturned", "modified"]
+    reasons: str = Field(min_length=1, max_length=10_000)
+    ends_on: date | None = Field(None, description="For `modified`: the new, earlier last day")
+
+
+class FulfilmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: date | None = Field(None, description="When the obligation was met; default today")
+
+
+class AuditVerdictOut(BaseModel):
+    intact: bool
+    entries: int
+    first_broken: int | None = None
+    reason: str | None = None
+
+
+class Health(BaseModel):
+    status: str
+    seq: int
+    restrictions: int

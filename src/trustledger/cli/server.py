@@ -1,0 +1,88 @@
+"""`trustledger serve` and `trustledger demo` (a synthetic population on SQLite, then the server)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from trustledger.bootstrap import open_registry
+from trustledger.cli.demo import DemoKeys, build_demo
+
+out = Console(highlight=False, soft_wrap=True)
+DEMO_DIR = Path("demo-data")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.command("demo")(demo)
+
+
+def serve(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the HTTP API and the pages (run `trustledger init` first)."""
+    os.environ["TRUSTLEDGER_DB"] = ctx.obj["db"]
+    out.print(f"trustledger serving {ctx.obj['db']} at http://{host}:{port}/", markup=False)
+    uvicorn.run(
+        "trustledger.api.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+def demo(
+    ctx: typer.Context,
+    people: Annotated[int, typer.Option("--people", min=100, help="Synthetic people.")] = 100_000,
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve after building.")
+    ] = True,
+) -> None:
+    """Build a fresh demo database with a synthetic population, print the keys, and serve."""
+    if ctx.obj["db_given"]:
+        db = ctx.obj["db"]
+    else:
+        shutil.rmtree(DEMO_DIR, ignore_errors=True)
+        DEMO_DIR.mkdir()
+        db = f"sqlite:///{DEMO_DIR}/demo.db"
+    registry = open_registry(db)
+    try:
+        keys = build_demo(registry, people=people, seed=seed, workdir=DEMO_DIR, console=out)
+    finally:
+        registry.close()
+    print_welcome(keys, f"http://{host}:{port}", db)
+    if serve_after:
+        ctx.obj["db"] = db
+        serve(ctx, port=port, host=host, workers=1)
+
+
+def print_welcome(keys: DemoKeys, url: str, db: str) -> None:
+    out.print(f"\n[bold]trustledger demo[/] — {db}")
+    out.print(f"  officer console   {url}/        (sign in with the officer key)")
+    out.print(f"  subject portal    {url}/portal")
+    out.print(f"  statistics        {url}/stats")
+    out.print(f"  API docs          {url}/docs\n")
+    out.print("Demo keys (shown once; send as 'Authorization: Bearer <key>'):")
+    for role, (name, secret) in keys.by_role.items():
+        out.print(f"  {role:<8} {secret}  ({name})", markup=False)
+    if keys.restricted_subject:
+        out.print(f"\nA restricted subject: {keys.restricted_subject}", markup=False)
+        out.print(
+            f"  curl -H 'Authorization: Bearer {keys.by_role['checker'][1]}' "
+            f"'{url}/v1/check?subject={keys.restricted_subject}&mode=air'",
+            markup=False,
+        )

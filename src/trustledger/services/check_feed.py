@@ -1,0 +1,136 @@
+"""Keep a check index in step with the registry: load it at start-up, then follow the event log.
+
+Every write commits its events and the derived restrictions together, so whoever sees an event
+seq can read the restrictions it led to. `poll` takes the subjects of the events since the last
+seq it saw and replaces their restrictions in the index: a change made in another process is
+answered by the next poll (the server polls several times a second), one made in this process
+is applied at once by calling `poll` right after the write.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Protocol
+
+from trustledger.domain.evaluation import Restriction
+from trustledger.domain.identity import IdentityScheme
+from trustledger.domain.rulebook import Scope
+from trustledger.services.checking import Barring, CheckLookup
+from trustledger.services.ports import Clock, UnitOfWorkFactory
+
+LOAD_PAGE = 50_000
+POLL_LIMIT = 10_000
+
+
+class SubjectRestrictions(Protocol):
+    @property
+    def key(self) -> int: ...
+
+    @property
+    def restrictions(self) -> tuple[Restriction, ...]: ...
+
+
+class FollowingIndex(CheckLookup, Protocol):
+    """What the feed needs of the index (trustledger.checks.CheckIndex has it)."""
+
+    def apply(self, changes: Iterable[SubjectRestrictions]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    key: int
+    restrictions: tuple[Restriction, ...]
+
+
+class CheckFeed:
+    """Owns the index it keeps current; `build` makes one from every subject's restrictions."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        build: Callable[[Iterable[SubjectRestrictions]], FollowingIndex],
+        *,
+        scheme: IdentityScheme,
+        clock: Clock,
+    ) -> None:
+        self._uow = uow
+        self._build = build
+        self._scheme = scheme
+        self._clock = clock
+        self.index: FollowingIndex = build(())
+        self.seq = 0
+        self.loaded = 0
+        self._lock = threading.Lock()
+
+    def load(self) -> int:
+        """Build the index from the stored restrictions; returns how many were loaded."""
+        with self._lock:
+            with self._uow(readonly=True) as uow:
+                seq = uow.events.last_seq()
+            self.loaded = 0
+            self.index = self._build(self._stored())
+            # Changes written while loading are replayed by the next poll; replaying is harmless.
+            self.seq = seq
+            return self.loaded
+
+    def _stored(self) -> Iterator[SubjectRestrictions]:
+        # From yesterday on: a check may still ask about the day that is today somewhere.
+        ending_from = self._clock.today() - timedelta(days=1)
+        after = ""
+        while True:
+            with self._uow(readonly=True) as uow:
+                page = uow.derived.barring_after(after, ending_from=ending_from, limit=LOAD_PAGE)
+            if not page:
+                return
+            full = len(page) == LOAD_PAGE
+            changes = _grouped(page)
+            # A full page may end inside a subject: leave that one for the next page.
+            if full and len(changes) > 1:
+                changes.pop()
+            self.loaded += sum(len(c.restrictions) for c in changes)
+            yield from changes
+            after = changes[-1].subject
+
+    def poll(self) -> int:
+        """Apply the changes since the last poll; returns how many subjects changed."""
+        with self._lock:
+            with self._uow(readonly=True) as uow:
+                events = uow.events.since(self.seq, limit=POLL_LIMIT)
+                if not events:
+                    return 0
+                subjects = sorted({e.subject for e in events})
+                found = uow.derived.restrictions_of(subjects)
+            key = self._scheme.compact_key
+            self.index.apply([Change(key(s), tuple(found.get(s, ()))) for s in subjects])
+            self.seq = events[-1].seq
+            return len(subjects)
+
+    # The feed answers checks from whichever index it holds now: a reload swaps it whole.
+    def lookup(self, key: int, scopes: frozenset[Scope], day: date) -> Barring | None:
+        return self.index.lookup(key, scopes, day)
+
+    def lookup_many(
+        self, keys: Sequence[int], scopes: frozenset[Scope], day: date
+    ) -> Sequence[Barring | None]:
+        return self.index.lookup_many(keys, scopes, day)
+
+    def catch_up(self) -> None:
+        while self.poll():
+            pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Subject:
+    subject: str
+    key: int
+    restrictions: tuple[Restriction, ...]
+
+
+def _grouped(page: list[tuple[int, Restriction]]) -> list[_Subject]:
+    by_subject: dict[str, tuple[int, list[Restriction]]] = {}
+    for key, restriction in page:
+        by_subject.setdefault(restriction.subject, (key, []))[1].append(restriction)
+    return [_Subject(s, k, tuple(rs)) for s, (k, rs) in by_subject.items()]
