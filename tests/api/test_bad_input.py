@@ -1,0 +1,124 @@
+"""Bad input through HTTP: problem+json naming the field and the reason, and nothing written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+
+from tests.api.conftest import Server, problem
+from tests.api.test_flow import court_record
+from tests.factories import ric_number
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def unchanged(server: Server) -> Iterator[None]:
+    """Asserts that the test wrote no event, no record and no audit entry."""
+    before = [server.count(t) for t in ("events", "records", "audit_log")]
+    yield
+    assert [server.count(t) for t in ("events", "records", "audit_log")] == before
+
+
+@pytest.mark.usefixtures("unchanged")
+@pytest.mark.parametrize(
+    ("change", "field", "status"),
+    [
+        ({"subject": "110105194912310021"}, "subject", 422),
+        ({"subject": "11010519491231002"}, "subject", 422),
+        ({"type": "speech.criticism"}, "type", 422),
+        # Conduct after its decision: the decision date is the one at fault.
+        ({"occurred_on": (TODAY + timedelta(days=3)).isoformat()}, "decided_on", 422),
+        ({"decided_on": (TODAY + timedelta(days=1)).isoformat()}, "decided_on", 422),
+        ({"occurred_on": "2026-02-30"}, "occurred_on", 422),
+        ({"attributes": {"amount_cny": "a lot"}}, "attributes.amount_cny", 422),
+    ],
+)
+def test_an_invalid_record_is_refused_naming_the_field(
+    server: Server, change: dict[str, object], field: str, status: int
+) -> None:
+    with server.client("source") as source:
+        body = problem(source.post("/v1/records", json=court_record(ric_number()) | change), status)
+    assert body["errors"][0]["field"] == field
+    assert field in body["detail"]
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_a_source_may_not_submit_a_type_outside_its_grant(server: Server) -> None:
+    with server.client("rail_source") as rail:
+        body = problem(rail.post("/v1/records", json=court_record(ric_number())), 403)
+    assert "court.judgment_default" in body["detail"]
+
+
+def test_the_same_case_ref_with_other_contents_is_a_conflict(server: Server) -> None:
+    record = court_record(ric_number())
+    with server.client("source") as source:
+        assert source.post("/v1/records", json=record).status_code == 201
+        before = server.count("events")
+        changed = record | {"attributes": {"amount_cny": 1}}
+        body = problem(source.post("/v1/records", json=changed), 409)
+    assert "case_ref" in body["detail"]
+    assert server.count("events") == before
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_a_batch_with_one_bad_record_writes_none(server: Server) -> None:
+    good = court_record(ric_number())
+    bad = court_record(ric_number()) | {"subject": "110105194912310021"}
+    with server.client("source") as source:
+        body = problem(source.post("/v1/records", json=[good, bad]), 422)
+    assert body["errors"][0]["field"] == "[1].subject"
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_malformed_json_is_a_problem_not_a_crash(server: Server) -> None:
+    with server.client("source") as source:
+        r = source.post(
+            "/v1/records", content=b'{"subject": ', headers={"content-type": "application/json"}
+        )
+    problem(r, 422)
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_an_oversized_batch_check_is_refused(server: Server) -> None:
+    subjects = [ric_number(i) for i in range(10_001)]
+    with server.client("checker") as checker:
+        body = problem(checker.post("/v1/check", json={"subjects": subjects, "mode": "air"}), 422)
+    assert body["errors"][0]["field"] == "subjects"
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_a_body_past_the_size_limit_is_413(server: Server) -> None:
+    with server.client("source") as source:
+        r = source.post(
+            "/v1/records",
+            content=b"[" + b'{"x": 1},' * 1_000_000 + b"{}]",
+            headers={"content-type": "application/json"},
+        )
+    problem(r, 413)
+
+
+@pytest.mark.usefixtures("unchanged")
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"subject": "110105194912310021", "mode": "air"}, "subject"),
+        ({"subject": "11010519491231002X", "mode": "bus"}, "mode"),
+        ({"subject": "11010519491231002X", "mode": "rail", "class": "first"}, "class"),
+        ({"subject": "11010519491231002X", "mode": "air", "on": "tomorrow"}, "on"),
+        ({"mode": "air"}, "subject"),
+    ],
+)
+def test_a_bad_check_names_the_parameter(server: Server, params: dict[str, str], field: str) -> None:
+    with server.client("checker") as checker:
+        body = problem(checker.get("/v1/check", params=params), 422)
+    assert body["errors"][0]["field"] == field
+
+
+def test_a_missing_or_unknown_key_is_401(server: Server) -> None:
+    with server.client() as anonymous:
+        problem(anonymous.get("/v1/check", params={"subject": "x", "mode": "air"}), 401)
+    with server.client(key="tl_not-a-key") as stranger:
+        problem(stranger.get("/v1/audit/verify"), 401)
