@@ -50,8 +50,17 @@ def free_port() -> int:
 def start_server(db_url: str, log: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     cmd = [
-        sys.executable, "-m", "uvicorn", "trustledger.api.app:app_from_environment",
-        "--factory", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "trustledger.api.app:app_from_environment",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
     ]
     environ = os.environ | {"TRUSTLEDGER_DB": db_url} | env
     with log.open("wb") as out:
@@ -74,7 +83,9 @@ def make_keys(registry: Registry) -> dict[str, str]:
     court = ["court.*", "social_insurance.*", "tax.*", "rail.*", "air.*"]
     return {
         "source": registry.keys.create(role="source", name="court-test", types=court).secret,
-        "rail_source": registry.keys.create(role="source", name="rail-only", types=["rail.*"]).secret,
+        "rail_source": registry.keys.create(
+            role="source", name="rail-only", types=["rail.*"]
+        ).secret,
         "checker": registry.keys.create(role="checker", name="ticketing").secret,
         "officer": registry.keys.create(role="officer", name="officer-1").secret,
         "auditor": registry.keys.create(role="auditor", name="auditor-1").secret,

@@ -111,7 +111,9 @@ def test_a_body_past_the_size_limit_is_413(server: Server) -> None:
         ({"mode": "air"}, "subject"),
     ],
 )
-def test_a_bad_check_names_the_parameter(server: Server, params: dict[str, str], field: str) -> None:
+def test_a_bad_check_names_the_parameter(
+    server: Server, params: dict[str, str], field: str
+) -> None:
     with server.client("checker") as checker:
         body = problem(checker.get("/v1/check", params=params), 422)
     assert body["errors"][0]["field"] == field

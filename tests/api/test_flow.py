@@ -98,7 +98,9 @@ def test_a_denial_is_audited_with_the_checker(server: Server) -> None:
     while time.monotonic() < deadline and not rows:
         with server.registry.engine.connect() as conn:
             rows = conn.execute(
-                text("SELECT count(*) FROM audit_log WHERE action='check.deny' AND subject=:s AND actor='ticketing'"),
+                text(
+                    "SELECT count(*) FROM audit_log WHERE action='check.deny' AND subject=:s AND actor='ticketing'"
+                ),
                 {"s": subject},
             ).scalar_one()
             conn.rollback()
@@ -112,9 +114,10 @@ def test_the_event_feed_streams_the_pending_restriction(server: Server) -> None:
         source.post("/v1/records", json=court_record(subject))
     seq = server.count("events") - 5
     frames: list[str] = []
-    with server.client("checker") as checker, checker.stream(
-        "GET", "/v1/events", headers={"Last-Event-ID": str(max(seq, 0))}
-    ) as stream:
+    with (
+        server.client("checker") as checker,
+        checker.stream("GET", "/v1/events", headers={"Last-Event-ID": str(max(seq, 0))}) as stream,
+    ):
         for line in stream.iter_lines():
             if line.startswith("data:"):
                 frames.append(line)

@@ -1,0 +1,76 @@
+"""Every role against every endpoint: allowed, or 403 with nothing of the subject in the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Server
+from tests.api.test_flow import court_record
+from tests.factories import ric_number
+
+SUBJECT = ric_number()
+OTHER = ric_number()
+ROLES = ("source", "checker", "officer", "auditor", "subject")
+
+# (method, path, body or params, roles admitted)
+ENDPOINTS: list[tuple[str, str, Any, set[str]]] = [
+    ("POST", "/v1/records", None, {"source"}),
+    ("GET", "/v1/check", {"subject": SUBJECT, "mode": "air"}, {"checker"}),
+    ("POST", "/v1/check", {"subjects": [SUBJECT], "mode": "rail"}, {"checker"}),
+    ("GET", f"/v1/subjects/{SUBJECT}", {"purpose": "matrix"}, {"officer", "auditor", "subject"}),
+    (
+        "GET",
+        f"/v1/subjects/{SUBJECT}/explain",
+        {"purpose": "matrix"},
+        {"officer", "auditor", "subject"},
+    ),
+    ("GET", f"/v1/subjects/{OTHER}", {"purpose": "matrix"}, {"officer", "auditor"}),
+    ("GET", "/v1/audit/verify", None, {"auditor"}),
+    ("GET", "/v1/events", {"after": 10**9}, {"checker", "auditor"}),
+]
+
+
+@pytest.fixture(scope="module")
+def keys(server: Server) -> dict[str, str]:
+    with server.client("source") as source:
+        source.post("/v1/records", json=court_record(SUBJECT))
+        source.post("/v1/records", json=court_record(OTHER))
+    return {role: server.keys[role] for role in ROLES if role != "subject"} | {
+        "subject": server.subject_key(SUBJECT)
+    }
+
+
+def call(server: Server, key: str, method: str, path: str, payload: Any) -> Any:
+    with server.client(key=key) as client:
+        if path == "/v1/events":
+            with client.stream(method, path, params=payload) as stream:
+                return stream.status_code, stream.read() if stream.status_code != 200 else b""
+        if method == "GET":
+            r = client.get(path, params=payload)
+        elif path == "/v1/records":
+            r = client.post(path, json=court_record(ric_number()))
+        else:
+            r = client.post(path, json=payload)
+        return r.status_code, r.content
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "path", "payload", "admitted"), ENDPOINTS)
+def test_each_role_is_admitted_or_refused_without_a_leak(
+    server: Server,
+    keys: dict[str, str],
+    role: str,
+    method: str,
+    path: str,
+    payload: Any,
+    admitted: set[str],
+) -> None:
+    status, content = call(server, keys[role], method, path, payload)
+    if role in admitted:
+        assert status in (200, 201), content
+    else:
+        assert status == 403, content
+        assert b'"score"' not in content
+        assert b"court.judgment_default" not in content
