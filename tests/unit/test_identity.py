@@ -82,3 +82,27 @@ def test_unknown_scheme_is_an_error_naming_the_setting() -> None:
     with pytest.raises(InvalidIdentity, match="identity_scheme"):
         scheme_named("passport")
     assert scheme_named("cn-ric").name == "cn-ric"
+
+
+def test_normalize_many_agrees_with_normalize_and_names_the_first_bad_item() -> None:
+    scheme = CnRic()
+    good = [make_ric("110105", f"19{y:02d}0101", f"{y:03d}") for y in range(50, 99)]
+    assert scheme.normalize_many([g.lower() for g in good]) == good
+    assert scheme.compact_keys(good).tolist() == [scheme.compact_key(g) for g in good]
+    for bad, code in [
+        ("110105194912310021", "check_digit"),
+        (make_ric("110105", "19490229", "002"), "birth_date"),
+        (make_ric("440305", "19491231", "002"), "region"),
+        ("1101051949123100", "length"),
+        ("11010519491231002Ä", "format"),
+    ]:
+        with pytest.raises(InvalidIdentity) as caught:
+            scheme.normalize_many([*good[:3], bad, *good[3:]])
+        assert (caught.value.field, caught.value.code) == ("subjects[3]", code)
+
+
+def test_opaque_normalize_many_checks_each() -> None:
+    assert Opaque().normalize_many(["a", " b "]) == ["a", "b"]
+    assert Opaque().compact_keys(["a"]).tolist() == [Opaque().compact_key("a")]
+    with pytest.raises(InvalidIdentity, match=r"subjects\[1\]"):
+        Opaque().normalize_many(["a", ""])

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
+import numpy as np
+from numpy.typing import NDArray
+
 from trustledger.domain.evaluation import Restriction
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.rulebook import Scope
@@ -113,7 +116,7 @@ class CheckFeed:
         return self.index.lookup(key, scopes, day)
 
     def lookup_many(
-        self, keys: Sequence[int], scopes: frozenset[Scope], day: date
+        self, keys: Sequence[int] | NDArray[np.int64], scopes: frozenset[Scope], day: date
     ) -> Sequence[Barring | None]:
         return self.index.lookup_many(keys, scopes, day)
 

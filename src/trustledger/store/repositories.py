@@ -193,7 +193,7 @@ class SqlDerivedStore:
                 table.c.ends_on >= ending_from,
                 table.c.starts_on.is_not(None),
             )
-            .order_by(table.c.subject, table.c.restriction_id)
+            .order_by(table.c.subject)
             .limit(limit)
         )
         return [(row.compact_key, _restriction(row)) for row in self._conn.execute(query)]

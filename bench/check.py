@@ -1,0 +1,270 @@
+"""Bench the real-time check over HTTP with 1,000,000 restrictions, against a bare endpoint.
+
+Both servers run as uvicorn (one worker) on 127.0.0.1 and are loaded by wrk from a separate
+process for the same time with the same connections; the figures are ratios to the bare
+Starlette endpoint measured in the same run. Also: batch checks per second and the in-process
+index. Needs `wrk` (Debian: apt-get install wrk). Last line: one JSON object.
+
+    python bench/check.py [--restrictions N] [--seconds S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from trustledger.batch.identities import IdentityMint
+from trustledger.bootstrap import open_registry
+from trustledger.checks import CheckIndex
+from trustledger.domain.rulebook import Mode, scopes_for
+
+HERE = Path(__file__).parent
+TODAY = date.today()
+REASONS = ["court.judgment_default", "rail.smoking", "air.disorder", "rail.fare_evasion"]
+SCOPES = ["air,rail_premium", "rail", "air", "rail"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def fill(db: Path, n: int) -> tuple[list[str], list[str]]:
+    """n active restrictions written straight into the derived table; returns barred and free ids."""
+    mint = IdentityMint(seed=11)
+    numbers = mint.numbers(np.arange(2 * n)).to_pylist()
+    keys = mint.significant(np.arange(n)).tolist()
+    starts = (TODAY - timedelta(days=30)).isoformat()
+    ends = (TODAY + timedelta(days=150)).isoformat()
+    rows = (
+        (
+            f"rec_{i:032x}",
+            numbers[i],
+            keys[i],
+            SCOPES[i % 4],
+            REASONS[i % 4],
+            "basis",
+            f"rec_{i:032x}",
+            None,
+            starts,
+            starts,
+            ends,
+            None,
+            starts,
+            "active",
+        )
+        for i in range(n)
+    )
+    con = sqlite3.connect(db)
+    con.executemany(
+        "INSERT INTO restrictions (restriction_id, subject, compact_key, scopes, reason, legal_basis,"
+        " record_id, case_id, noticed_on, starts_on, ends_on, lifted_on, appeal_by, status)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
+    con.commit()
+    con.close()
+    return numbers[:n], numbers[n:]
+
+
+def serve(args: list[str], env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        *args,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            cmd, env=os.environ | env, stdout=out, stderr=subprocess.STDOUT, cwd=HERE
+        )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(1200):
+        try:
+            httpx.get(f"{url}/v1/check", timeout=1)
+            return proc, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(log.read_text())
+
+
+def wrk(url: str, script: Path, seconds: int, connections: int = 32) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"wrk saw {errors.group(1)} error answers:\n{out}")
+
+    def pct(p: str) -> float:
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return {"rps": rps, "p50_ms": pct("50"), "p99_ms": pct("99")}
+
+
+def lua_single(path: Path, key: str, subjects: list[str]) -> None:
+    ids = ",".join(f'"{s}"' for s in subjects)
+    path.write_text(
+        f"local ids = {{{ids}}}\nlocal n = 0\n"
+        f'wrk.headers["Authorization"] = "Bearer {key}"\n'
+        "request = function()\n  n = n % #ids + 1\n"
+        '  return wrk.format("GET", "/v1/check?mode=air&subject=" .. ids[n])\nend\n'
+    )
+
+
+def lua_batch(path: Path, key: str, subjects: list[str]) -> None:
+    body = json.dumps({"subjects": subjects, "mode": "air"})
+    path.write_text(
+        'wrk.method = "POST"\nwrk.path = "/v1/check"\n'
+        f'wrk.headers["Authorization"] = "Bearer {key}"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f"wrk.body = [[{body}]]\n"
+    )
+
+
+def in_process(barred: list[str], free: list[str], n: int) -> dict[str, float]:
+    mint = IdentityMint(seed=11)
+    registry = None
+    del registry
+    from trustledger.domain.evaluation import Restriction, RestrictionStatus
+    from trustledger.domain.rulebook import Scope
+    from trustledger.services.check_feed import Change
+
+    keys = mint.significant(np.arange(n)).tolist()
+    start, end = TODAY - timedelta(days=30), TODAY + timedelta(days=150)
+    scope_sets = [
+        frozenset({Scope.AIR, Scope.RAIL_PREMIUM}),
+        frozenset({Scope.RAIL}),
+        frozenset({Scope.AIR}),
+    ]
+    changes = (
+        Change(
+            k,
+            (
+                Restriction(
+                    f"r{i}",
+                    "",
+                    scope_sets[i % 3],
+                    REASONS[i % 4],
+                    "",
+                    None,
+                    None,
+                    start,
+                    start,
+                    end,
+                    None,
+                    RestrictionStatus.ACTIVE,
+                    None,
+                ),
+            ),
+        )
+        for i, k in enumerate(keys)
+    )
+    index = CheckIndex.from_subjects(changes)
+    air = scopes_for(Mode.AIR)
+    queries = keys[:50_000] + mint.significant(np.arange(n, n + 50_000)).tolist()
+    began = time.perf_counter()
+    for key in queries:
+        index.lookup(key, air, TODAY)
+    single = len(queries) / (time.perf_counter() - began)
+    batch = np.array(queries[:10_000], dtype=np.int64)
+    began = time.perf_counter()
+    for _ in range(10):
+        index.lookup_many(batch, air, TODAY)
+    many = 100_000 / (time.perf_counter() - began)
+    return {
+        "index_lookups_per_s": single,
+        "index_batch_per_s": many,
+        "index_bytes_per_restriction": index.nbytes / max(index.rows, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--restrictions", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    opts = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("bench/check.py needs wrk: apt-get install wrk")
+    n = opts.restrictions
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        url = f"sqlite:///{tmp / 'bench.db'}"
+        registry = open_registry(url)
+        registry.migrate()
+        key = registry.keys.create(role="checker", name="bench").secret
+        registry.close()
+        began = time.perf_counter()
+        barred, free = fill(tmp / "bench.db", n)
+        print(f"wrote {n} restrictions in {time.perf_counter() - began:.1f} s", flush=True)
+        sample = [x for pair in zip(barred[:500], free[:500], strict=True) for x in pair]
+        lua_single(tmp / "single.lua", key, sample)
+        lua_batch(tmp / "batch.lua", key, sample)
+        began = time.perf_counter()
+        app, app_url = serve(
+            ["trustledger.api.app:app_from_environment", "--factory"],
+            {"TRUSTLEDGER_DB": url},
+            tmp / "app.log",
+        )
+        while httpx.get(f"{app_url}/healthz").json()["restrictions"] < n:
+            time.sleep(0.2)
+        load_s = time.perf_counter() - began
+        bare, bare_url = serve(["bare_app:app"], {}, tmp / "bare.log")
+        try:
+            wrk(bare_url, tmp / "single.lua", 2)  # warm both up
+            wrk(app_url, tmp / "single.lua", 2)
+            base = wrk(bare_url, tmp / "single.lua", opts.seconds)
+            single = wrk(app_url, tmp / "single.lua", opts.seconds)
+            batch = wrk(app_url, tmp / "batch.lua", opts.seconds, connections=4)
+        finally:
+            for proc in (app, bare):
+                proc.terminate()
+                proc.wait(timeout=10)
+    figures = {
+        "restrictions": n,
+        "index_load_s": round(load_s, 1),
+        "bare_rps": round(base["rps"]),
+        "bare_p99_ms": base["p99_ms"],
+        "single_rps": round(single["rps"]),
+        "single_p50_ms": single["p50_ms"],
+        "single_p99_ms": single["p99_ms"],
+        "single_ratio": round(single["rps"] / base["rps"], 3),
+        "batch_checks_per_s": round(batch["rps"] * len(sample)),
+        "batch_p99_ms": batch["p99_ms"],
+    }
+    figures |= {k: round(v, 1) for k, v in in_process(barred, free, n).items()}
+    for name, value in figures.items():
+        print(f"{name:>30}  {value}")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
