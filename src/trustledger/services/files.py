@@ -7,6 +7,7 @@ from datetime import date
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.identity import IdentityScheme
+from trustledger.domain.records import Event
 from trustledger.domain.rulebook import Rulebook
 from trustledger.services.ports import AuditEntry, Clock, UnitOfWorkFactory
 from trustledger.services.state import Evaluator
@@ -38,3 +39,21 @@ class SubjectFiles:
             uow.audit.append([entry])
             uow.commit()
         return self._evaluator.derive(number, events, day).state
+
+    def history(
+        self, subject: str, *, actor: str, purpose: str, after: int = 0, limit: int = 100
+    ) -> list[Event]:
+        """The subject's events after seq `after`, oldest first, a page at a time; audited."""
+        if not purpose.strip():
+            raise InvalidInput("purpose", "a reason for reading the file is required")
+        if not 1 <= limit <= 1000:
+            raise InvalidInput("limit", "must lie in 1..1000")
+        number = self._scheme.normalize(subject)
+        with self._uow() as uow:
+            events = uow.events.for_subjects([number]).get(number, [])
+            entry = AuditEntry(
+                actor, "file.history", number, purpose.strip(), self._clock.now(), f"after={after}"
+            )
+            uow.audit.append([entry])
+            uow.commit()
+        return [e for e in events if e.seq > after][:limit]
