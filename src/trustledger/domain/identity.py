@@ -44,7 +44,9 @@ class CnRic:
                 field, "birth_date", f"birth date {number[6:14]} is not a real date"
             ) from exc
         if not _region_known(number):
-            raise InvalidIdentity(field, "region", f"region code {number[:6]} is not a known region")
+            raise InvalidIdentity(
+                field, "region", f"region code {number[:6]} is not a known region"
+            )
         if ric.calc_check_digit(number) != number[17]:
             raise InvalidIdentity(field, "check_digit", "check digit does not match (ISO 7064 MOD 11-2)")
         return number
