@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
 from anyio import to_thread
 from fastapi import FastAPI
-from starlette.routing import Route
 
 from trustledger import __version__
 from trustledger.api import (
@@ -23,7 +22,7 @@ from trustledger.api import (
 )
 from trustledger.api.auth import Authenticator
 from trustledger.api.check_log import CheckLog
-from trustledger.api.check_route import check_endpoint
+from trustledger.api.check_route import CheckFastPath
 from trustledger.api.limits import BodyLimit
 from trustledger.api.problems import install_problem_handlers
 from trustledger.bootstrap import Registry, open_registry
@@ -94,11 +93,11 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
     app.state.checks = CheckService(feed, registry.scheme, appeal=registry.settings.appeal_url)
     app.state.check_log = check_log
     install_problem_handlers(app)
-    # The lean check endpoint first: it answers GET /v1/check; the FastAPI route documents it.
-    app.router.routes.append(Route("/v1/check", check_endpoint, methods=["GET"]))
     for module in (routes_admin, routes_records, routes_checks, routes_subjects, routes_events):
         app.include_router(module.router)
     app.add_middleware(BodyLimit)
+    # Outermost: GET /v1/check never reaches FastAPI's routing; its FastAPI route documents it.
+    app.add_middleware(CheckFastPath)
     return app
 
 
