@@ -96,11 +96,15 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
     for module in (routes_admin, routes_records, routes_checks, routes_subjects, routes_events):
         app.include_router(module.router)
     app.add_middleware(BodyLimit)
-    # Outermost: GET /v1/check never reaches FastAPI's routing; its FastAPI route documents it.
-    app.add_middleware(CheckFastPath)
     return app
 
 
-def app_from_environment() -> FastAPI:
+def serving(app: FastAPI) -> CheckFastPath:
+    """The app as served: GET /v1/check never reaches FastAPI's middleware and routing (its
+    FastAPI route documents it); everything else does."""
+    return CheckFastPath(app)
+
+
+def app_from_environment() -> CheckFastPath:
     """The factory uvicorn's workers call: the database from TRUSTLEDGER_DB."""
-    return create_app(open_registry())
+    return serving(create_app(open_registry()))
