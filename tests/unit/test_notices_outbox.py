@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 
 from tests.due_factories import APPEAL_URL, COURT, RAIL, RecordingMailer, due
-from tests.factories import body, judgment, ric_number
+from tests.factories import SettableClock, body, judgment, ric_number, rulebook
+from tests.fakes import FakeStore
+from trustledger.delivery.letters import JinjaLetters
 from trustledger.domain.errors import Conflict, InvalidInput
 from trustledger.domain.evaluation import RestrictionStatus
+from trustledger.domain.identity import scheme_named
+from trustledger.services.imports import Importer, rejects_path_for
+from trustledger.services.intake import Intake
+from trustledger.services.letters import CONTEXT_KEYS, Letter, NoticeLetters
 from trustledger.services.outbox import MASK, NO_ADDRESS, DeliveryReport
 from trustledger.services.ports import DeliveryStatus
 
@@ -171,3 +181,46 @@ def test_the_portal_opens_with_the_code_of_any_notice_of_that_subject() -> None:
     assert [n.notice_id for n in letters] == [first.notice_id, second.notice_id]
     assert all(first.access_code not in n.text for n in letters)
     assert d.store.memory.audit[-1].action == "notices.read"
+
+
+def test_an_import_keeps_the_contacts_its_lines_supply(tmp_path: Path) -> None:
+    d = due()
+    first, second = ric_number(), ric_number()
+    path = tmp_path / "in.csv"
+    with path.open("w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["subject", "type", "occurred_on", "decided_on", "case_ref", "contact"])
+        out.writerow([first, "rail.smoking", "2026-10-01", "2026-10-20", "C-1", "a@example.org"])
+        out.writerow([second, "rail.smoking", "2026-10-01", "2026-10-20", "C-2", ""])
+        out.writerow([ric_number(), "rail.smoking", "2026-10-01", "2026-10-20", "C-3", "nope"])
+    importer = Importer(d.store, intake=d.intake, clock=d.clock)
+    report = importer.run(path, source=RAIL)
+    assert (report.imported, report.rejected) == (2, 1)
+    assert d.store.memory.contacts == {first: "a@example.org"}
+    rejects = [orjson.loads(x) for x in rejects_path_for(path).read_bytes().splitlines()]
+    assert [r["field"] for r in rejects] == ["contact"]
+
+
+class RecordingRenderer:
+    def __init__(self) -> None:
+        self.contexts: list[tuple[str, dict[str, Any]]] = []
+
+    def render(self, purpose: str, context: dict[str, Any]) -> Letter:
+        self.contexts.append((purpose, context))
+        return JinjaLetters().render(purpose, context)
+
+
+def test_every_letter_is_rendered_through_the_port_with_every_fact_named() -> None:
+    renderer = RecordingRenderer()
+    letters = NoticeLetters(renderer, appeal_url=APPEAL_URL)
+    store, clock = FakeStore(), SettableClock()
+    scheme = scheme_named("cn-ric")
+    intake = Intake(store, rulebook=rulebook(), scheme=scheme, clock=clock, letters=letters)
+    intake.submit(judgment(), source=COURT)
+    ((purpose, context),) = renderer.contexts
+    assert purpose == "restriction"
+    assert set(context) == set(CONTEXT_KEYS)
+    assert context["title"] == "Defaulting on a court judgment"
+    assert context["starts_on"] == "2026-12-05"
+    assert context["lift_on_fulfilment"] is True
+    assert context["appeal_url"] == APPEAL_URL
