@@ -15,3 +15,7 @@ class Settings(BaseSettings):
     # None: the default rulebook shipped as package data.
     rulebook: Path | None = None
     appeal_url: str = "/portal"
+    # Where notice letters are sent from (the outbox's SMTP mailer).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "notices@trustledger.invalid"
