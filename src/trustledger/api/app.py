@@ -16,6 +16,7 @@ from trustledger import __version__
 from trustledger.api import (
     routes_admin,
     routes_checks,
+    routes_due,
     routes_events,
     routes_records,
     routes_subjects,
@@ -93,7 +94,14 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
     app.state.checks = CheckService(feed, registry.scheme, appeal=registry.settings.appeal_url)
     app.state.check_log = check_log
     install_problem_handlers(app)
-    for module in (routes_admin, routes_records, routes_checks, routes_subjects, routes_events):
+    for module in (
+        routes_admin,
+        routes_records,
+        routes_checks,
+        routes_subjects,
+        routes_due,
+        routes_events,
+    ):
         app.include_router(module.router)
     app.add_middleware(BodyLimit)
     return app
