@@ -50,7 +50,8 @@ def test_a_court_record_is_noticed_appealed_with_the_portal_code_and_overturned(
         server, "SELECT purpose, access_code, text FROM notices WHERE subject = :s", s=subject
     )
     assert notice.purpose == "restriction"
-    assert "Supreme People's Court" in notice.text and "How to appeal" in notice.text
+    assert "Supreme People's Court" in notice.text
+    assert "How to appeal" in notice.text
     assert check(server, subject, START - timedelta(days=1)) == {"allowed": True}
     denied = check(server, subject, START)
     assert denied["allowed"] is False
