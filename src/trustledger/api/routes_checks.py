@@ -36,7 +36,7 @@ def check(
 
 
 @router.post("/v1/check", response_model=BatchCheckOut)
-def check_batch(request: Request, principal: Checker, body: BatchCheckIn) -> Response:
+async def check_batch(request: Request, principal: Checker, body: BatchCheckIn) -> Response:
     """Check up to 10,000 subjects for one journey; all or nothing on invalid numbers."""
     state = request.app.state
     on = body.on or state.clock.today()
