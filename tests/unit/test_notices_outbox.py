@@ -224,3 +224,18 @@ def test_every_letter_is_rendered_through_the_port_with_every_fact_named() -> No
     assert context["starts_on"] == "2026-12-05"
     assert context["lift_on_fulfilment"] is True
     assert context["appeal_url"] == APPEAL_URL
+
+
+def test_a_mail_server_that_keeps_failing_stops_the_run_without_counting_the_rest() -> None:
+    d = due()
+    for _ in range(5):
+        d.intake.submit(body(subject=ric_number(), contact="a@example.org"), source=RAIL)
+    mailer = RecordingMailer(failures=99)
+    at = d.clock.now()
+    report = d.outbox.deliver_pending(mailer, now=at)
+    assert (report.sent, report.retrying, mailer.attempts) == (0, 3, 3)
+    attempts = sorted(n.attempts for n in d.store.memory.notices.values())
+    assert attempts == [0, 0, 1, 1, 1]
+    untried = [n for n in d.store.memory.notices.values() if n.attempts == 0]
+    assert all(n.next_attempt_at == at for n in untried)
+    assert d.outbox.deliver_pending(RecordingMailer(), now=at).sent == 2
