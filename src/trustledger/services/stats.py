@@ -1,0 +1,222 @@
+"""Statistics for officials: aggregates only, each group of fewer than 10 people suppressed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from typing import Any, Protocol
+
+from stdnum import numdb
+
+from trustledger.domain.errors import InvalidInput
+from trustledger.domain.rulebook import Rulebook, Scope
+from trustledger.services.ports import Clock
+
+# A group of fewer people than this is shown as "<10", never as its count.
+SUPPRESS_BELOW = 10
+MAX_DAYS = 366
+
+SCOPE_LABELS = {
+    Scope.AIR.value: "Air",
+    Scope.RAIL.value: "Rail, every seat",
+    Scope.RAIL_PREMIUM.value: "Rail, premium seats only",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A raw count from the store: how many items and how many distinct people they concern."""
+
+    key: str
+    count: int
+    people: int
+
+
+class StatsReader(Protocol):
+    """Aggregate queries over the derived tables (trustledger.store.statistics implements it)."""
+
+    def active(self, on: date) -> Tally: ...
+
+    def active_by_scope(self, on: date) -> list[Tally]: ...
+
+    def active_by_reason(self, on: date) -> list[Tally]: ...
+
+    def active_by_region(self, on: date) -> list[Tally]:
+        """Keyed by the first two characters of the identity number."""
+        ...
+
+    def started_per_day(self, first: date, last: date) -> list[Tally]:
+        """Keyed by ISO day: restrictions that took effect that day."""
+        ...
+
+    def ended_per_day(self, first: date, last: date) -> list[Tally]:
+        """Keyed by ISO day: restrictions no longer in effect from that day (lifted or expired)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A published number: `count` is None when the group is too small to show."""
+
+    key: str
+    label: str
+    count: int | None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.count is None
+
+    @property
+    def shown(self) -> str:
+        return f"<{SUPPRESS_BELOW}" if self.count is None else f"{self.count:,}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "label": self.label, "count": self.count, "shown": self.shown}
+
+
+@dataclass(frozen=True, slots=True)
+class DayFigures:
+    day: date
+    started: Figure
+    ended: Figure
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "started": self.started.count,
+            "started_shown": self.started.shown,
+            "ended": self.ended.count,
+            "ended_shown": self.ended.shown,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """What the statistics page and GET /v1/stats show: no row is about one person."""
+
+    on: date
+    first_day: date
+    active: Figure
+    people: Figure
+    by_mode: tuple[Figure, ...]
+    by_rule: tuple[Figure, ...]
+    by_province: tuple[Figure, ...]
+    per_day: tuple[DayFigures, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        def figures(items: Sequence[Figure]) -> list[dict[str, Any]]:
+            return [f.as_dict() for f in items]
+
+        return {
+            "on": self.on.isoformat(),
+            "from": self.first_day.isoformat(),
+            "suppressed_below": SUPPRESS_BELOW,
+            "active_restrictions": self.active.as_dict(),
+            "people_restricted": self.people.as_dict(),
+            "active_by_mode": figures(self.by_mode),
+            "active_by_rule": figures(self.by_rule),
+            "active_by_province": figures(self.by_province),
+            "per_day": [d.as_dict() for d in self.per_day],
+        }
+
+
+def publish(tally: Tally, label: str) -> Figure:
+    """The figure for one group: suppressed when it concerns fewer than SUPPRESS_BELOW people.
+
+    An empty group is shown as 0: it reveals no one.
+    """
+    shown = tally.count if tally.people >= SUPPRESS_BELOW or tally.count == 0 else None
+    return Figure(tally.key, label, shown)
+
+
+def publish_partition(tallies: Sequence[Tally], label: Callable[[str], str]) -> tuple[Figure, ...]:
+    """Groups that add up to a published total, largest first.
+
+    When only one group is suppressed, the total minus the others would give it away, so the
+    next smallest group is suppressed too (secondary suppression).
+    """
+    ordered = sorted(tallies, key=lambda t: (-t.count, t.key))
+    figures = [publish(t, label(t.key)) for t in ordered]
+    hidden = [i for i, f in enumerate(figures) if f.suppressed]
+    if len(hidden) == 1:
+        shown = [i for i, f in enumerate(figures) if f.count]
+        if shown:
+            smallest = min(shown, key=lambda i: (ordered[i].count, ordered[i].key))
+            figures[smallest] = Figure(figures[smallest].key, figures[smallest].label, None)
+    return tuple(figures)
+
+
+@cache
+def province_name(code: str) -> str:
+    """The province of a two-digit region code (GB/T 2260), from python-stdnum's data."""
+    for _, props in numdb.get("cn/loc").info(code)[:1]:
+        if "province" in props:
+            return f"{props['province']} ({code})"
+    return f"region {code}"
+
+
+class Statistics:
+    def __init__(
+        self, reader: StatsReader, *, rulebook: Rulebook, scheme_name: str, clock: Clock
+    ) -> None:
+        self._reader = reader
+        self._rulebook = rulebook
+        self._regions = scheme_name == "cn-ric"
+        self._clock = clock
+
+    def snapshot(self, *, on: date | None = None, days: int = 30) -> Stats:
+        """Active restrictions on `on` (today by default) and the `days` days up to it."""
+        if not 1 <= days <= MAX_DAYS:
+            raise InvalidInput("days", f"must be from 1 to {MAX_DAYS}, not {days}")
+        day = on or self._clock.today()
+        first = day - timedelta(days=days - 1)
+        r = self._reader
+        return Stats(
+            on=day,
+            first_day=first,
+            active=publish(r.active(day), "Active restrictions"),
+            people=publish(_people(r.active(day)), "People restricted"),
+            by_mode=tuple(
+                publish(t, SCOPE_LABELS.get(t.key, t.key)) for t in r.active_by_scope(day)
+            ),
+            by_rule=publish_partition(r.active_by_reason(day), self._rule_title),
+            by_province=publish_partition(r.active_by_region(day), province_name)
+            if self._regions
+            else (),
+            per_day=_per_day(
+                r.started_per_day(first, day), r.ended_per_day(first, day), first, day
+            ),
+        )
+
+    def _rule_title(self, code: str) -> str:
+        if code == "review":
+            return "An officer's decision on a review"
+        titles = {rule.code: rule.title for rule in self._rulebook.rules}
+        return f"{titles[code]} ({code})" if code in titles else code
+
+
+def _people(t: Tally) -> Tally:
+    return Tally("people", t.people, t.people)
+
+
+def _per_day(
+    started: Sequence[Tally], ended: Sequence[Tally], first: date, last: date
+) -> tuple[DayFigures, ...]:
+    starts = {t.key: t for t in started}
+    ends = {t.key: t for t in ended}
+    none = Tally("", 0, 0)
+    out = []
+    day = first
+    while day <= last:
+        key = day.isoformat()
+        out.append(
+            DayFigures(
+                day,
+                publish(starts.get(key, none), "started"),
+                publish(ends.get(key, none), "ended"),
+            )
+        )
+        day += timedelta(days=1)
+    return tuple(out)

@@ -1,0 +1,120 @@
+"""Aggregate SQL over the derived restrictions table: counts and distinct people, never rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    Engine,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
+
+from trustledger.domain.rulebook import Scope
+from trustledger.services.stats import Tally
+from trustledger.store import tables as t
+from trustledger.store.engine import SQLITE_BEGIN, is_postgres
+
+R = t.restrictions
+
+
+def _in_effect(on: date) -> ColumnElement[bool]:
+    """What Restriction.in_effect_on says, in SQL."""
+    return and_(
+        R.c.starts_on <= on,
+        R.c.ends_on >= on,
+        R.c.status != "suspended",
+        or_(R.c.lifted_on.is_(None), R.c.lifted_on > on),
+    )
+
+
+def _has_scope(scope: str) -> ColumnElement[bool]:
+    # scopes is a sorted, comma-separated list: "air,rail_premium"; "rail" must not match the other.
+    return (literal(",") + R.c.scopes + literal(",")).like(f"%,{scope},%")
+
+
+# A restriction lifted on or before its first day never took effect: it neither starts nor ends.
+_TOOK_EFFECT = or_(R.c.lifted_on.is_(None), R.c.lifted_on > R.c.starts_on)
+
+
+class SqlStatistics:
+    """Implements services.stats.StatsReader; each method reads in a transaction of its own."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._engine.connect().execution_options(**{SQLITE_BEGIN: "DEFERRED"}) as conn:
+            try:
+                yield conn
+            finally:
+                conn.rollback()
+
+    def _grouped(self, key: ColumnElement[Any], where: ColumnElement[bool]) -> list[Tally]:
+        query = (
+            select(key.label("key"), func.count(), func.count(func.distinct(R.c.subject)))
+            .where(where)
+            .group_by(key)
+        )
+        with self._read() as conn:
+            return [Tally(_key(k), int(n), int(p)) for k, n, p in conn.execute(query)]
+
+    def active(self, on: date) -> Tally:
+        query = select(func.count(), func.count(func.distinct(R.c.subject))).where(_in_effect(on))
+        with self._read() as conn:
+            n, people = conn.execute(query).one()
+        return Tally("active", int(n), int(people))
+
+    def active_by_scope(self, on: date) -> list[Tally]:
+        columns = []
+        for scope in Scope:
+            hit = _has_scope(scope.value)
+            columns += [
+                func.count(case((hit, 1))),
+                func.count(func.distinct(case((hit, R.c.subject)))),
+            ]
+        with self._read() as conn:
+            row = conn.execute(select(*columns).where(_in_effect(on))).one()
+        return [
+            Tally(scope.value, int(row[2 * i]), int(row[2 * i + 1]))
+            for i, scope in enumerate(Scope)
+        ]
+
+    def active_by_reason(self, on: date) -> list[Tally]:
+        return self._grouped(R.c.reason, _in_effect(on))
+
+    def active_by_region(self, on: date) -> list[Tally]:
+        return self._grouped(func.substr(R.c.subject, 1, 2), _in_effect(on))
+
+    def started_per_day(self, first: date, last: date) -> list[Tally]:
+        where = and_(R.c.starts_on.between(first, last), _TOOK_EFFECT)
+        return self._grouped(R.c.starts_on, where)
+
+    def ended_per_day(self, first: date, last: date) -> list[Tally]:
+        lifted = and_(R.c.lifted_on.is_not(None), R.c.lifted_on <= R.c.ends_on)
+        ended_on = type_coerce(
+            case((lifted, R.c.lifted_on), else_=self._day_after(R.c.ends_on)), Date
+        )
+        where = and_(R.c.starts_on.is_not(None), _TOOK_EFFECT, ended_on.between(first, last))
+        return self._grouped(ended_on, where)
+
+    def _day_after(self, column: ColumnElement[date]) -> ColumnElement[Any]:
+        if is_postgres(self._engine):
+            return column + literal(1)
+        return func.date(column, "+1 day")
+
+
+def _key(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)

@@ -1,0 +1,131 @@
+"""Statistics: small groups suppressed, secondary suppression, labels, the per-day series."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pytest
+
+from tests.factories import TODAY, SettableClock, rulebook
+from trustledger.domain.errors import InvalidInput
+from trustledger.services.stats import (
+    Statistics,
+    Tally,
+    province_name,
+    publish,
+    publish_partition,
+)
+
+
+@dataclass
+class FakeReader:
+    scopes: list[Tally] = field(default_factory=list)
+    reasons: list[Tally] = field(default_factory=list)
+    regions: list[Tally] = field(default_factory=list)
+    started: list[Tally] = field(default_factory=list)
+    ended: list[Tally] = field(default_factory=list)
+    asked: list[tuple[date, date]] = field(default_factory=list)
+
+    def active(self, on: date) -> Tally:
+        return Tally(
+            "active", sum(t.count for t in self.reasons), sum(t.people for t in self.reasons)
+        )
+
+    def active_by_scope(self, on: date) -> list[Tally]:
+        return self.scopes
+
+    def active_by_reason(self, on: date) -> list[Tally]:
+        return self.reasons
+
+    def active_by_region(self, on: date) -> list[Tally]:
+        return self.regions
+
+    def started_per_day(self, first: date, last: date) -> list[Tally]:
+        self.asked.append((first, last))
+        return self.started
+
+    def ended_per_day(self, first: date, last: date) -> list[Tally]:
+        return self.ended
+
+
+def _stats(reader: FakeReader, scheme: str = "cn-ric") -> Statistics:
+    return Statistics(reader, rulebook=rulebook(), scheme_name=scheme, clock=SettableClock())
+
+
+def test_a_group_of_fewer_than_ten_people_is_shown_as_less_than_ten() -> None:
+    small = publish(Tally("air", 30, 9), "Air")  # 30 restrictions, but only 9 people
+    assert small.count is None
+    assert small.shown == "<10"
+    assert small.as_dict() == {"key": "air", "label": "Air", "count": None, "shown": "<10"}
+    assert publish(Tally("air", 10, 10), "Air").count == 10
+
+
+def test_one_suppressed_group_hides_the_next_smallest_too() -> None:
+    tallies = [Tally("a", 100, 100), Tally("b", 20, 20), Tally("c", 12, 12), Tally("d", 3, 3)]
+    figures = publish_partition(tallies, str.upper)
+    assert [(f.key, f.count) for f in figures] == [("a", 100), ("b", 20), ("c", None), ("d", None)]
+    assert [f.label for f in figures] == ["A", "B", "C", "D"]
+
+
+def test_an_empty_group_is_not_what_hides_a_suppressed_one() -> None:
+    tallies = [Tally("a", 100, 100), Tally("b", 30, 30), Tally("c", 4, 4), Tally("d", 0, 0)]
+    assert [f.count for f in publish_partition(tallies, str)] == [100, None, None, 0]
+
+
+def test_two_suppressed_groups_need_no_more_suppression() -> None:
+    tallies = [Tally("a", 100, 100), Tally("b", 5, 5), Tally("c", 3, 3)]
+    figures = publish_partition(tallies, str)
+    assert [f.count for f in figures] == [100, None, None]
+
+
+def test_a_snapshot_labels_rules_modes_and_provinces() -> None:
+    reader = FakeReader(
+        scopes=[Tally("air", 40, 40), Tally("rail", 0, 0), Tally("rail_premium", 40, 40)],
+        reasons=[Tally("court.judgment_default", 40, 40), Tally("review", 25, 25)],
+        regions=[Tally("11", 50, 50), Tally("31", 15, 15)],
+    )
+    stats = _stats(reader).snapshot(days=7)
+    assert stats.active.count == 65
+    assert [f.label for f in stats.by_mode] == [
+        "Air",
+        "Rail, every seat",
+        "Rail, premium seats only",
+    ]
+    assert stats.by_mode[1].count == 0  # nobody: a zero reveals no one
+    assert [f.label for f in stats.by_rule] == [
+        "Defaulting on a court judgment (court.judgment_default)",
+        "An officer's decision on a review",
+    ]
+    assert [f.label for f in stats.by_province] == ["北京市 (11)", "上海市 (31)"]
+
+
+def test_the_per_day_series_covers_every_day_with_zeros_and_suppression() -> None:
+    day = TODAY - timedelta(days=1)
+    reader = FakeReader(
+        started=[Tally(day.isoformat(), 12, 12), Tally(TODAY.isoformat(), 4, 4)],
+        ended=[Tally(TODAY.isoformat(), 30, 25)],
+    )
+    stats = _stats(reader).snapshot(days=3)
+    assert reader.asked == [(TODAY - timedelta(days=2), TODAY)]
+    assert [(d.day, d.started.count, d.ended.count) for d in stats.per_day] == [
+        (TODAY - timedelta(days=2), 0, 0),
+        (day, 12, 0),
+        (TODAY, None, 30),
+    ]
+    assert stats.as_dict()["per_day"][2]["started_shown"] == "<10"
+
+
+def test_no_provinces_for_a_scheme_without_regions() -> None:
+    reader = FakeReader(regions=[Tally("ab", 50, 50)])
+    assert _stats(reader, scheme="opaque").snapshot().by_province == ()
+
+
+@pytest.mark.parametrize("days", [0, 367])
+def test_a_window_out_of_range_is_refused(days: int) -> None:
+    with pytest.raises(InvalidInput, match=r"^days:"):
+        _stats(FakeReader()).snapshot(days=days)
+
+
+def test_an_unknown_region_code_is_named_as_such() -> None:
+    assert province_name("99") == "region 99"
