@@ -27,6 +27,7 @@ ENDPOINTS: list[tuple[str, str, Any, set[str]]] = [
         {"officer", "auditor", "subject"},
     ),
     ("GET", f"/v1/subjects/{OTHER}", {"purpose": "matrix"}, {"officer", "auditor"}),
+    ("GET", f"/v1/subjects/{SUBJECT}/events", {"purpose": "matrix"}, {"officer", "auditor", "subject"}),
     ("GET", "/v1/audit/verify", None, {"auditor"}),
     ("GET", "/v1/events", {"after": 10**9}, {"checker", "auditor"}),
 ]

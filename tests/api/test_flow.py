@@ -125,3 +125,22 @@ def test_the_event_feed_streams_the_pending_restriction(server: Server) -> None:
                 break
     assert any(subject in f and '"change":"pending"' in f for f in frames)
     assert not any("case_ref" in f or "amount_cny" in f for f in frames)
+
+
+def test_a_subjects_history_pages_in_seq_order_and_hides_access_codes(server: Server) -> None:
+    subject = ric_number()
+    with server.client("source") as source:
+        source.post("/v1/records", json=court_record(subject))
+    seen: list[dict[str, object]] = []
+    after = 0
+    with server.client("auditor") as auditor:
+        while True:
+            params = {"purpose": "audit sample", "after": after, "limit": 1}
+            page = auditor.get(f"/v1/subjects/{subject}/events", params=params).json()
+            seen += page["events"]
+            if page["next_after"] is None:
+                break
+            after = page["next_after"]
+    assert [e["kind"] for e in seen][:2] == ["recorded", "notice_issued"]
+    assert [e["seq"] for e in seen] == sorted(e["seq"] for e in seen)
+    assert all("access_code_hash" not in e["data"] for e in seen)

@@ -27,7 +27,8 @@ def _postgres_problem() -> str | None:
     try:
         psycopg.connect(url.render_as_string(hide_password=False), connect_timeout=3).close()
     except psycopg.Error as exc:
-        return f"PostgreSQL at {url.host}:{url.port} does not answer ({str(exc).strip()})"
+        first_line = str(exc).strip().splitlines()[0]
+        return f"PostgreSQL at {url.host}:{url.port} does not answer ({first_line})"
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from tests.factories import TODAY, body, judgment, rulebook, unpaid
 from trustledger.domain.errors import Forbidden, InvalidIdentity, InvalidInput
 from trustledger.domain.identity import scheme_named
+from trustledger.domain.rulebook import Rule, Rulebook
 from trustledger.services.submissions import (
     Source,
     payload_hash,
@@ -120,3 +122,55 @@ def test_the_payload_hash_changes_with_any_field() -> None:
     first = payload_hash(validate(data))
     assert payload_hash(validate(dict(data))) == first
     assert payload_hash(validate(data | {"evidence_ref": "ev-2"})) != first
+
+
+def typed_rulebook() -> Rulebook:
+    rule = Rule(
+        code="tax.evasion",
+        title="Tax evasion",
+        legal_basis="Tax Collection Law, art. 63",
+        domain="tax",
+        points=-40,
+        effective_from=date(2018, 5, 1),
+        attributes=(("rate", "float"), ("repeat", "bool"), ("office", "str")),
+    )
+    return replace(rulebook(), rules=(rule,))
+
+
+def validate_typed(attributes: dict[str, Any], *, text: bool) -> Any:
+    data = body(type="tax.evasion", attributes=attributes)
+    return validate_submission(
+        data,
+        source=EVERYTHING,
+        rulebook=typed_rulebook(),
+        scheme=scheme_named("opaque"),
+        today=TODAY,
+        text_attributes=text,
+    ).attributes
+
+
+def test_float_bool_and_str_attributes_are_checked_and_read_from_text() -> None:
+    parsed = {"rate": 0.5, "repeat": True, "office": "Haidian"}
+    assert validate_typed({"rate": 0.5, "repeat": True, "office": "Haidian"}, text=False) == parsed
+    assert validate_typed({"rate": 1, "repeat": False, "office": "x"}, text=False)["rate"] == 1.0
+    text = {"rate": "0.5", "repeat": "TRUE", "office": "Haidian"}
+    assert validate_typed(text, text=True) == parsed
+    with pytest.raises(InvalidInput, match=r"^attributes\.repeat: must be true or false"):
+        validate_typed(text | {"repeat": "yes"}, text=True)
+    with pytest.raises(InvalidInput, match=r"^attributes\.rate: must be of type float"):
+        validate_typed(text | {"rate": "half"}, text=True)
+    with pytest.raises(InvalidInput, match=r"^attributes\.office: must be of type str"):
+        validate_typed({"rate": 0.5, "repeat": True, "office": 3}, text=False)
+
+
+def test_dates_may_be_given_as_date_objects() -> None:
+    record = validate(body(occurred_on=date(2026, 10, 1), decided_on=date(2026, 10, 2)))
+    assert record.decided_on == date(2026, 10, 2)
+
+
+@pytest.mark.parametrize(("value", "field"), [([1], "body"), ({"evidence_ref": 7}, "evidence_ref")])
+def test_a_body_of_the_wrong_shape_is_refused(value: Any, field: str) -> None:
+    data = body() | value if isinstance(value, dict) else value
+    with pytest.raises(InvalidInput) as caught:
+        validate(data)
+    assert caught.value.field == field

@@ -64,3 +64,37 @@ def subject_explain(
 ) -> dict[str, Any]:
     """Why the subject stands where they stand on a date, from what the registry knew by then."""
     return _read(request, principal, subject, purpose, as_of)
+
+
+# Event kinds whose payload names a record's contents; a subject sees their own, others by role.
+HIDDEN_KEYS = frozenset({"access_code_hash"})
+
+
+@router.get("/v1/subjects/{subject}/events")
+def subject_events(
+    request: Request,
+    principal: Reader,
+    subject: str,
+    purpose: Purpose = None,
+    after: Annotated[int, Query(ge=0, description="Return events after this seq")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """The subject's history, oldest first, paginated: pass `next_after` as `after` for more."""
+    for_subject(principal, subject)
+    registry = request.app.state.registry
+    actor = f"{principal.role}:{principal.name}"
+    events = registry.files.history(
+        subject, actor=actor, purpose=_purpose(principal, purpose), after=after, limit=limit
+    )
+    items = [
+        {
+            "seq": e.seq,
+            "kind": e.kind.value,
+            "on": e.on.isoformat(),
+            "record_id": e.record_id,
+            "actor": e.actor,
+            "data": {k: v for k, v in e.data.items() if k not in HIDDEN_KEYS},
+        }
+        for e in events
+    ]
+    return {"events": items, "next_after": items[-1]["seq"] if len(items) == limit else None}

@@ -58,6 +58,24 @@ class SubjectFiles:
         known = tuple(e for e in events if e.on <= day)
         return FileHistory(state, known, scores, timeline(events, state))
 
+    def history(
+        self, subject: str, *, actor: str, purpose: str, after: int = 0, limit: int = 100
+    ) -> list[Event]:
+        """The subject's events after seq `after`, oldest first, a page at a time; audited."""
+        if not purpose.strip():
+            raise InvalidInput("purpose", "a reason for reading the file is required")
+        if not 1 <= limit <= 1000:
+            raise InvalidInput("limit", "must lie in 1..1000")
+        number = self._scheme.normalize(subject)
+        with self._uow() as uow:
+            events = uow.events.for_subjects([number]).get(number, [])
+            entry = AuditEntry(
+                actor, "file.history", number, purpose.strip(), self._clock.now(), f"after={after}"
+            )
+            uow.audit.append([entry])
+            uow.commit()
+        return [e for e in events if e.seq > after][:limit]
+
     def _events(
         self, subject: str, actor: str, purpose: str, as_of: date | None, *, history: bool = False
     ) -> tuple[str, date, list[Event]]:

@@ -113,20 +113,24 @@ class Intake:
                 outcomes.append(IntakeResult(record, created=False))
             else:
                 outcomes.append(_conflict(source, record, prior[1]))
-        notices = self._store(
-            uow, [r for r, o in zip(records, outcomes, strict=True) if o is None], new
-        )
+        fresh = [r for r, o in zip(records, outcomes, strict=True) if o is None]
+        notices = self._store(uow, fresh, new, today=today)
         return [
             o if o is not None else IntakeResult(r, True, notices.get(r.record_id, ()))
             for r, o in zip(records, outcomes, strict=True)
         ]
 
     def _store(
-        self, uow: UnitOfWork, records: Sequence[Record], stored: Sequence[StoredRecord]
+        self,
+        uow: UnitOfWork,
+        records: Sequence[Record],
+        stored: Sequence[StoredRecord],
+        *,
+        today: date,
     ) -> dict[str, tuple[IssuedNotice, ...]]:
         if not records:
             return {}
-        today, now = self._clock.today(), self._clock.now()
+        now = self._clock.now()
         uow.records.add(stored)
         uow.events.append([recorded(r, on=today, actor=r.source) for r in records], at=now)
         uow.audit.append(

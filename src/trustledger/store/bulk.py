@@ -20,13 +20,10 @@ COPY_THRESHOLD = 64
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
-        if len(rows) >= COPY_THRESHOLD:
-            _copy(conn, table, rows)
-        else:
-            conn.execute(insert(table), list(rows))
-    elif conn.dialect.name == "sqlite":
-        _sqlite_executemany(conn, table, rows)
+    if conn.dialect.name != "postgresql":
+        _sqlite_executemany(conn, table, rows)  # the engine allows SQLite or PostgreSQL only
+    elif len(rows) >= COPY_THRESHOLD:
+        _copy(conn, table, rows)
     else:
         conn.execute(insert(table), list(rows))
 

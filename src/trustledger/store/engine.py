@@ -21,9 +21,9 @@ SQLITE_BEGIN = "sqlite_begin"
 
 
 def normalize_url(url: str) -> URL:
-    """Accept `postgresql://` and `postgres://` URLs, and drive them with psycopg 3."""
+    """Accept `postgresql://` and `postgres://` URLs, and drive them with psycopg 3 (only)."""
     parsed = make_url(url.replace("postgres://", "postgresql://", 1))
-    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+    if parsed.get_backend_name() == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
 
