@@ -50,10 +50,10 @@ def test_restrictions_are_counted_on_the_day_they_start_and_the_day_they_end(
     _population(registry, clock)
     reader = SqlStatistics(registry.engine)
     first = TODAY - timedelta(days=30)
-    started = {t.key: t.count for t in reader.started_per_day(first, TODAY)}
+    started = {t.key: t.count for t in reader.started(first, TODAY, per="day")}
     assert started == {(TODAY - timedelta(days=10)).isoformat(): 15}
     # Noticed 200 days ago, in effect from 190 days ago for 180 days: not in effect from day -10.
-    ended = {t.key: t.count for t in reader.ended_per_day(first, TODAY)}
+    ended = {t.key: t.count for t in reader.ended(first, TODAY, per="day")}
     assert ended == {(TODAY - timedelta(days=10)).isoformat(): 1}
 
 
@@ -62,4 +62,16 @@ def test_a_day_before_anything_counts_nothing(registry: Registry, clock: Settabl
     reader = SqlStatistics(registry.engine)
     long_ago = TODAY - timedelta(days=1000)
     assert reader.active(long_ago).count == 0
-    assert reader.started_per_day(long_ago, long_ago) == []
+    assert reader.started(long_ago, long_ago, per="day") == []
+
+
+def test_weeks_are_keyed_by_their_monday(registry: Registry, clock: SettableClock) -> None:
+    _population(registry, clock)
+    reader = SqlStatistics(registry.engine)
+    started_on = TODAY - timedelta(days=10)
+    monday = started_on - timedelta(days=started_on.weekday())
+    first = TODAY - timedelta(days=60)
+    started = {t.key: (t.count, t.people) for t in reader.started(first, TODAY, per="week")}
+    assert started == {monday.isoformat(): (15, 15)}
+    ended = {t.key: t.count for t in reader.ended(first, TODAY, per="week")}
+    assert ended == {monday.isoformat(): 1}

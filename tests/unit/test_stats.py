@@ -23,9 +23,9 @@ class FakeReader:
     scopes: list[Tally] = field(default_factory=list)
     reasons: list[Tally] = field(default_factory=list)
     regions: list[Tally] = field(default_factory=list)
-    started: list[Tally] = field(default_factory=list)
-    ended: list[Tally] = field(default_factory=list)
-    asked: list[tuple[date, date]] = field(default_factory=list)
+    starts: list[Tally] = field(default_factory=list)
+    ends: list[Tally] = field(default_factory=list)
+    asked: list[tuple[date, date, str]] = field(default_factory=list)
 
     def active(self, on: date) -> Tally:
         return Tally(
@@ -41,12 +41,12 @@ class FakeReader:
     def active_by_region(self, on: date) -> list[Tally]:
         return self.regions
 
-    def started_per_day(self, first: date, last: date) -> list[Tally]:
-        self.asked.append((first, last))
-        return self.started
+    def started(self, first: date, last: date, *, per: str) -> list[Tally]:
+        self.asked.append((first, last, per))
+        return self.starts
 
-    def ended_per_day(self, first: date, last: date) -> list[Tally]:
-        return self.ended
+    def ended(self, first: date, last: date, *, per: str) -> list[Tally]:
+        return self.ends
 
 
 def _stats(reader: FakeReader, scheme: str = "cn-ric") -> Statistics:
@@ -68,9 +68,16 @@ def test_one_suppressed_group_hides_the_next_smallest_too() -> None:
     assert [f.label for f in figures] == ["A", "B", "C", "D"]
 
 
+def test_suppressed_groups_are_listed_by_key_not_by_size() -> None:
+    tallies = [Tally("x", 60, 60), Tally("b", 9, 3), Tally("a", 12, 8), Tally("c", 2, 2)]
+    figures = publish_partition(tallies, str)
+    assert [f.key for f in figures] == ["x", "a", "b", "c"]
+
+
 def test_an_empty_group_is_not_what_hides_a_suppressed_one() -> None:
     tallies = [Tally("a", 100, 100), Tally("b", 30, 30), Tally("c", 4, 4), Tally("d", 0, 0)]
-    assert [f.count for f in publish_partition(tallies, str)] == [100, None, None, 0]
+    counts = {f.key: f.count for f in publish_partition(tallies, str)}
+    assert counts == {"a": 100, "b": None, "c": None, "d": 0}
 
 
 def test_two_suppressed_groups_need_no_more_suppression() -> None:
@@ -103,17 +110,31 @@ def test_a_snapshot_labels_rules_modes_and_provinces() -> None:
 def test_the_per_day_series_covers_every_day_with_zeros_and_suppression() -> None:
     day = TODAY - timedelta(days=1)
     reader = FakeReader(
-        started=[Tally(day.isoformat(), 12, 12), Tally(TODAY.isoformat(), 4, 4)],
-        ended=[Tally(TODAY.isoformat(), 30, 25)],
+        starts=[Tally(day.isoformat(), 12, 12), Tally(TODAY.isoformat(), 4, 4)],
+        ends=[Tally(TODAY.isoformat(), 30, 25)],
     )
     stats = _stats(reader).snapshot(days=3)
-    assert reader.asked == [(TODAY - timedelta(days=2), TODAY)]
+    assert reader.asked == [(TODAY - timedelta(days=2), TODAY, "day")]
     assert [(d.day, d.started.count, d.ended.count) for d in stats.per_day] == [
         (TODAY - timedelta(days=2), 0, 0),
         (day, 12, 0),
         (TODAY, None, 30),
     ]
     assert stats.as_dict()["per_day"][2]["started_shown"] == "<10"
+
+
+def test_weeks_start_on_monday_and_cover_the_window() -> None:
+    reader = FakeReader(starts=[Tally("2026-11-16", 40, 40)])
+    stats = _stats(reader).snapshot(on=date(2026, 11, 25), days=14, per="week")  # a Wednesday
+    assert reader.asked == [(date(2026, 11, 9), date(2026, 11, 25), "week")]
+    assert [(d.day, d.started.count) for d in stats.per_day] == [
+        (date(2026, 11, 9), 0),
+        (date(2026, 11, 16), 40),
+        (date(2026, 11, 23), 0),
+    ]
+    assert stats.as_dict()["per"] == "week"
+    with pytest.raises(InvalidInput, match=r"^per:"):
+        _stats(reader).snapshot(per="month")
 
 
 def test_no_provinces_for_a_scheme_without_regions() -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,6 +30,7 @@ from trustledger.bootstrap import Registry, open_registry
 from trustledger.checks import CheckIndex
 from trustledger.services.check_feed import CheckFeed
 from trustledger.services.checking import CheckService
+from trustledger.web import pages
 
 log = structlog.get_logger()
 
@@ -98,6 +99,7 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
     app.router.routes.append(Route("/v1/check", check_endpoint, methods=["GET"]))
     for module in (routes_admin, routes_records, routes_checks, routes_subjects, routes_events):
         app.include_router(module.router)
+    app.include_router(pages.router)
     app.add_middleware(BodyLimit)
     return app
 

@@ -6,13 +6,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from stdnum import numdb
 
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.rulebook import Rulebook, Scope
 from trustledger.services.ports import Clock
+
+Period = Literal["day", "week"]
+PERIODS: tuple[Period, ...] = ("day", "week")
+STEP = {"day": 1, "week": 7}
 
 # A group of fewer people than this is shown as "<10", never as its count.
 SUPPRESS_BELOW = 10
@@ -47,12 +51,12 @@ class StatsReader(Protocol):
         """Keyed by the first two characters of the identity number."""
         ...
 
-    def started_per_day(self, first: date, last: date) -> list[Tally]:
-        """Keyed by ISO day: restrictions that took effect that day."""
+    def started(self, first: date, last: date, *, per: Period) -> list[Tally]:
+        """Restrictions that took effect, keyed by ISO day (for weeks: the week's Monday)."""
         ...
 
-    def ended_per_day(self, first: date, last: date) -> list[Tally]:
-        """Keyed by ISO day: restrictions no longer in effect from that day (lifted or expired)."""
+    def ended(self, first: date, last: date, *, per: Period) -> list[Tally]:
+        """Restrictions no longer in effect from that day on (lifted or expired), keyed alike."""
         ...
 
 
@@ -98,6 +102,7 @@ class Stats:
 
     on: date
     first_day: date
+    per: Period
     active: Figure
     people: Figure
     by_mode: tuple[Figure, ...]
@@ -112,6 +117,7 @@ class Stats:
         return {
             "on": self.on.isoformat(),
             "from": self.first_day.isoformat(),
+            "per": self.per,
             "suppressed_below": SUPPRESS_BELOW,
             "active_restrictions": self.active.as_dict(),
             "people_restricted": self.people.as_dict(),
@@ -137,15 +143,14 @@ def publish_partition(tallies: Sequence[Tally], label: Callable[[str], str]) -> 
     When only one group is suppressed, the total minus the others would give it away, so the
     next smallest group is suppressed too (secondary suppression).
     """
-    ordered = sorted(tallies, key=lambda t: (-t.count, t.key))
-    figures = [publish(t, label(t.key)) for t in ordered]
-    hidden = [i for i, f in enumerate(figures) if f.suppressed]
-    if len(hidden) == 1:
-        shown = [i for i, f in enumerate(figures) if f.count]
-        if shown:
-            smallest = min(shown, key=lambda i: (ordered[i].count, ordered[i].key))
-            figures[smallest] = Figure(figures[smallest].key, figures[smallest].label, None)
-    return tuple(figures)
+    figures = {t.key: publish(t, label(t.key)) for t in tallies}
+    hidden = [f for f in figures.values() if f.suppressed]
+    shown = [t for t in tallies if figures[t.key].count]
+    if len(hidden) == 1 and shown:
+        smallest = min(shown, key=lambda t: (t.count, t.key)).key
+        figures[smallest] = Figure(smallest, figures[smallest].label, None)
+    # Shown groups by size; suppressed ones by key, so their order says nothing of their size.
+    return tuple(sorted(figures.values(), key=lambda f: (f.suppressed, -(f.count or 0), f.key)))
 
 
 @cache
@@ -166,16 +171,19 @@ class Statistics:
         self._regions = scheme_name == "cn-ric"
         self._clock = clock
 
-    def snapshot(self, *, on: date | None = None, days: int = 30) -> Stats:
-        """Active restrictions on `on` (today by default) and the `days` days up to it."""
+    def snapshot(self, *, on: date | None = None, days: int = 30, per: str = "day") -> Stats:
+        """Active restrictions on `on` (today by default); what started and ended in the `days`
+        days up to it, per day or per week (weeks from Monday)."""
         if not 1 <= days <= MAX_DAYS:
             raise InvalidInput("days", f"must be from 1 to {MAX_DAYS}, not {days}")
+        period = _period(per)
         day = on or self._clock.today()
-        first = day - timedelta(days=days - 1)
+        first = _bucket_start(day - timedelta(days=days - 1), period)
         r = self._reader
         return Stats(
             on=day,
             first_day=first,
+            per=period,
             active=publish(r.active(day), "Active restrictions"),
             people=publish(_people(r.active(day)), "People restricted"),
             by_mode=tuple(
@@ -185,8 +193,12 @@ class Statistics:
             by_province=publish_partition(r.active_by_region(day), province_name)
             if self._regions
             else (),
-            per_day=_per_day(
-                r.started_per_day(first, day), r.ended_per_day(first, day), first, day
+            per_day=_series(
+                r.started(first, day, per=period),
+                r.ended(first, day, per=period),
+                first,
+                day,
+                period,
             ),
         )
 
@@ -201,8 +213,19 @@ def _people(t: Tally) -> Tally:
     return Tally("people", t.people, t.people)
 
 
-def _per_day(
-    started: Sequence[Tally], ended: Sequence[Tally], first: date, last: date
+def _period(per: str) -> Period:
+    for known in PERIODS:
+        if per == known:
+            return known
+    raise InvalidInput("per", f"must be one of {', '.join(PERIODS)}, not {per!r}")
+
+
+def _bucket_start(day: date, per: Period) -> date:
+    return day - timedelta(days=day.weekday()) if per == "week" else day
+
+
+def _series(
+    started: Sequence[Tally], ended: Sequence[Tally], first: date, last: date, per: Period
 ) -> tuple[DayFigures, ...]:
     starts = {t.key: t for t in started}
     ends = {t.key: t for t in ended}
@@ -218,5 +241,5 @@ def _per_day(
                 publish(ends.get(key, none), "ended"),
             )
         )
-        day += timedelta(days=1)
+        day += timedelta(days=STEP[per])
     return tuple(out)

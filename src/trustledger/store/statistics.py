@@ -14,6 +14,7 @@ from sqlalchemy import (
     Engine,
     and_,
     case,
+    cast,
     func,
     literal,
     or_,
@@ -22,7 +23,7 @@ from sqlalchemy import (
 )
 
 from trustledger.domain.rulebook import Scope
-from trustledger.services.stats import Tally
+from trustledger.services.stats import Period, Tally
 from trustledger.store import tables as t
 from trustledger.store.engine import SQLITE_BEGIN, is_postgres
 
@@ -98,17 +99,26 @@ class SqlStatistics:
     def active_by_region(self, on: date) -> list[Tally]:
         return self._grouped(func.substr(R.c.subject, 1, 2), _in_effect(on))
 
-    def started_per_day(self, first: date, last: date) -> list[Tally]:
+    def started(self, first: date, last: date, *, per: Period) -> list[Tally]:
         where = and_(R.c.starts_on.between(first, last), _TOOK_EFFECT)
-        return self._grouped(R.c.starts_on, where)
+        return self._grouped(self._bucket(R.c.starts_on, per), where)
 
-    def ended_per_day(self, first: date, last: date) -> list[Tally]:
+    def ended(self, first: date, last: date, *, per: Period) -> list[Tally]:
         lifted = and_(R.c.lifted_on.is_not(None), R.c.lifted_on <= R.c.ends_on)
         ended_on = type_coerce(
             case((lifted, R.c.lifted_on), else_=self._day_after(R.c.ends_on)), Date
         )
         where = and_(R.c.starts_on.is_not(None), _TOOK_EFFECT, ended_on.between(first, last))
-        return self._grouped(ended_on, where)
+        return self._grouped(self._bucket(ended_on, per), where)
+
+    def _bucket(self, day: ColumnElement[Any], per: Period) -> ColumnElement[Any]:
+        """The day itself, or the Monday of its week (ISO weeks start on Monday)."""
+        if per == "day":
+            return day
+        if is_postgres(self._engine):
+            return type_coerce(cast(func.date_trunc("week", day), Date), Date)
+        # SQLite: forward to the Sunday ending the week, back six days to its Monday.
+        return type_coerce(func.date(day, "weekday 0", "-6 days"), Date)
 
     def _day_after(self, column: ColumnElement[date]) -> ColumnElement[Any]:
         if is_postgres(self._engine):
