@@ -130,6 +130,10 @@ def wrk(url: str, script: Path, seconds: int, connections: int = 32) -> dict[str
     return {"rps": rps, "p50_ms": pct("50"), "p99_ms": pct("99")}
 
 
+def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+    return sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
+
+
 def lua_single(path: Path, key: str, subjects: list[str]) -> None:
     ids = ",".join(f'"{s}"' for s in subjects)
     path.write_text(
@@ -210,7 +214,8 @@ def in_process(barred: list[str], free: list[str], n: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--restrictions", type=int, default=1_000_000)
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     opts = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench/check.py needs wrk: apt-get install wrk")
@@ -241,8 +246,16 @@ def main() -> None:
         try:
             wrk(bare_url, tmp / "single.lua", 2)  # warm both up
             wrk(app_url, tmp / "single.lua", 2)
-            base = wrk(bare_url, tmp / "single.lua", opts.seconds)
-            single = wrk(app_url, tmp / "single.lua", opts.seconds)
+            # Interleaved rounds, median of each: the machine's other load hits both alike.
+            rounds = [
+                (
+                    wrk(bare_url, tmp / "single.lua", opts.seconds),
+                    wrk(app_url, tmp / "single.lua", opts.seconds),
+                )
+                for _ in range(opts.rounds)
+            ]
+            base = median_run([b for b, _ in rounds])
+            single = median_run([a for _, a in rounds])
             batch = wrk(app_url, tmp / "batch.lua", opts.seconds, connections=4)
         finally:
             for proc in (app, bare):

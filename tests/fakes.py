@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Self
 
 from trustledger.domain.records import Event
-from trustledger.services.ports import ApiKey, AuditEntry, AuditVerdict, Derived, StoredRecord
+from trustledger.services.ports import (
+    ApiKey,
+    AppealSummary,
+    AuditEntry,
+    AuditVerdict,
+    DeliveryStatus,
+    Derived,
+    NoticeLetter,
+    ReviewSummary,
+    StoredRecord,
+)
 
 
 @dataclass
@@ -20,6 +30,8 @@ class Memory:
     derived: dict[str, Derived] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     keys: list[ApiKey] = field(default_factory=list)
+    notices: dict[str, NoticeLetter] = field(default_factory=dict)
+    contacts: dict[str, str] = field(default_factory=dict)
     commits: int = 0
 
 
@@ -110,6 +122,105 @@ class FakeKeys:
         return [k for k in self.m.keys if k.name == name and k.role == role]
 
 
+class FakeNotices:
+    def __init__(self, m: Memory) -> None:
+        self.m = m
+
+    def add(self, letters: Sequence[NoticeLetter]) -> None:
+        for n in letters:
+            assert n.notice_id not in self.m.notices
+            self.m.notices[n.notice_id] = n
+
+    def update(self, letters: Sequence[NoticeLetter]) -> None:
+        for n in letters:
+            assert n.notice_id in self.m.notices
+            self.m.notices[n.notice_id] = n
+
+    def get(self, notice_id: str) -> NoticeLetter | None:
+        return self.m.notices.get(notice_id)
+
+    def for_subject(self, subject: str) -> list[NoticeLetter]:
+        return [n for n in self.m.notices.values() if n.subject == subject]
+
+    def due(self, now: datetime, *, limit: int) -> list[NoticeLetter]:
+        due = [
+            n
+            for n in self.m.notices.values()
+            if n.status is DeliveryStatus.PENDING and n.next_attempt_at and n.next_attempt_at <= now
+        ]
+        return sorted(due, key=lambda n: (n.next_attempt_at or now, n.notice_id))[:limit]
+
+    def undelivered(self, *, limit: int) -> list[NoticeLetter]:
+        found = [n for n in self.m.notices.values() if n.status is DeliveryStatus.UNDELIVERED]
+        return found[:limit]
+
+
+class FakeContacts:
+    def __init__(self, m: Memory) -> None:
+        self.m = m
+
+    def set(self, contacts: Mapping[str, str], *, at: datetime) -> None:
+        self.m.contacts.update(contacts)
+
+    def get_many(self, subjects: Iterable[str]) -> dict[str, str]:
+        return {s: self.m.contacts[s] for s in subjects if s in self.m.contacts}
+
+
+class FakeDockets:
+    """The officers' lists from the derived states the fake store keeps."""
+
+    def __init__(self, m: Memory) -> None:
+        self.m = m
+
+    def appeal_subject(self, appeal_id: str) -> str | None:
+        return next(
+            (
+                s
+                for s, d in self.m.derived.items()
+                for a in d.state.appeals
+                if a.appeal_id == appeal_id
+            ),
+            None,
+        )
+
+    def case_subject(self, case_id: str) -> str | None:
+        return next(
+            (
+                s
+                for s, d in self.m.derived.items()
+                for c in d.state.review_cases
+                if c.case_id == case_id
+            ),
+            None,
+        )
+
+    def pending_appeals(self, *, deadline_before: date | None, limit: int) -> list[AppealSummary]:
+        found = [
+            AppealSummary(a.appeal_id, s, a.target, a.filed_on, a.deadline)
+            for s, d in self.m.derived.items()
+            for a in d.state.appeals
+            if a.decided_on is None and (deadline_before is None or a.deadline < deadline_before)
+        ]
+        return sorted(found, key=lambda a: (a.deadline, a.appeal_id))[:limit]
+
+    def open_reviews(self, *, limit: int) -> list[ReviewSummary]:
+        found = [
+            ReviewSummary(c.case_id, s, c.opened_on, c.score, c.below)
+            for s, d in self.m.derived.items()
+            for c in d.state.review_cases
+            if c.decided_on is None
+        ]
+        return sorted(found, key=lambda c: (c.opened_on, c.case_id))[:limit]
+
+    def subjects_changing(self, on: date, *, after: str, limit: int) -> list[str]:
+        due = [
+            s
+            for s, d in self.m.derived.items()
+            if s > after and d.next_change_on is not None and d.next_change_on <= on
+        ]
+        return sorted(due)[:limit]
+
+
 class FakeUnitOfWork:
     """Works on a copy of the memory; commit publishes it, leaving without a commit drops it."""
 
@@ -123,6 +234,9 @@ class FakeUnitOfWork:
         self.derived = FakeDerived(self.m)
         self.audit = FakeAudit(self.m)
         self.keys = FakeKeys(self.m)
+        self.notices = FakeNotices(self.m)
+        self.contacts = FakeContacts(self.m)
+        self.dockets = FakeDockets(self.m)
         return self
 
     def __exit__(

@@ -6,19 +6,29 @@ from datetime import UTC, date, datetime
 from functools import cached_property
 
 from trustledger.checks import CheckIndex
+from trustledger.delivery.letters import JinjaLetters
+from trustledger.delivery.smtp import SmtpMailer
 from trustledger.domain.identity import IdentityScheme, scheme_named
 from trustledger.domain.rulebook import Rulebook
+from trustledger.services.appeals import Appeals
 from trustledger.services.audit import Audit
 from trustledger.services.check_feed import Change
 from trustledger.services.checking import CheckAnswer, CheckService
 from trustledger.services.files import SubjectFiles
+from trustledger.services.fulfilment import Fulfilments
 from trustledger.services.history import History
 from trustledger.services.imports import Importer
 from trustledger.services.intake import Intake
 from trustledger.services.keys import Keys
+from trustledger.services.letters import NoticeLetters
+from trustledger.services.outbox import Outbox
+from trustledger.services.portal import Portal
 from trustledger.services.ports import AuditEntry, Clock
 from trustledger.services.recompute import Recompute
+from trustledger.services.reviews import Reviews
+from trustledger.services.state import Evaluator
 from trustledger.services.stats import Statistics
+from trustledger.services.sweep import Sweep
 from trustledger.settings import Settings
 from trustledger.store.engine import create_store_engine
 from trustledger.store.schema import migrate
@@ -70,8 +80,51 @@ class Registry:
         return migrate(self.engine)
 
     @cached_property
+    def letters(self) -> NoticeLetters:
+        return NoticeLetters(JinjaLetters(), appeal_url=self.settings.appeal_url)
+
+    @cached_property
+    def evaluator(self) -> Evaluator:
+        return Evaluator(self.rulebook, self.scheme, self.letters)
+
+    @cached_property
     def intake(self) -> Intake:
-        return Intake(self.uow, rulebook=self.rulebook, scheme=self.scheme, clock=self.clock)
+        return Intake(
+            self.uow,
+            rulebook=self.rulebook,
+            scheme=self.scheme,
+            clock=self.clock,
+            letters=self.letters,
+        )
+
+    @cached_property
+    def appeals(self) -> Appeals:
+        return Appeals(self.uow, evaluator=self.evaluator, scheme=self.scheme, clock=self.clock)
+
+    @cached_property
+    def fulfilment(self) -> Fulfilments:
+        return Fulfilments(self.uow, evaluator=self.evaluator, clock=self.clock)
+
+    @cached_property
+    def reviews(self) -> Reviews:
+        return Reviews(self.uow, evaluator=self.evaluator, rulebook=self.rulebook, clock=self.clock)
+
+    @cached_property
+    def sweep(self) -> Sweep:
+        return Sweep(self.uow, evaluator=self.evaluator, clock=self.clock)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.uow, clock=self.clock)
+
+    @cached_property
+    def portal(self) -> Portal:
+        return Portal(self.uow, scheme=self.scheme, clock=self.clock)
+
+    def mailer(self) -> SmtpMailer:
+        """The SMTP mailer the settings name, for `outbox.deliver_pending`."""
+        s = self.settings
+        return SmtpMailer(s.smtp_host, s.smtp_port, sender=s.smtp_sender)
 
     @cached_property
     def imports(self) -> Importer:

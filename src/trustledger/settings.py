@@ -19,3 +19,7 @@ class Settings(BaseSettings):
     # to a SQLite database, else ./trustledger.secret), so every worker and restart shares it.
     secret: str | None = None
     secret_file: Path | None = None
+    # Where notice letters are sent from (the outbox's SMTP mailer).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "notices@trustledger.invalid"

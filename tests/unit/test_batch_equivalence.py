@@ -17,6 +17,7 @@ from trustledger.batch.recompute import recompute
 from trustledger.domain.evaluation import SubjectState, evaluate
 from trustledger.domain.records import Event, known_by
 
+CURRENT = frozenset({"awaiting_notice", "pending", "active"})
 AS_OF_DATES = (date(2024, 6, 1), date(2025, 7, 15), date(2026, 11, 1), date(2027, 9, 1))
 
 
@@ -66,7 +67,7 @@ def _batch_restrictions(rows: list[dict[str, Any]]) -> dict[str, set[tuple[Any, 
             (
                 r["record_id"],
                 r["reason"],
-                tuple(r["scopes"]),
+                tuple(r["scopes"].split(",")),
                 r["noticed_on"],
                 r["starts_on"],
                 r["ends_on"],
@@ -86,6 +87,9 @@ def test_batch_recompute_equals_domain_evaluation_for_random_subjects(
     result = recompute(duckdb.connect(), population, rulebook, on)
     scores = {r["subject"]: r for r in result.scores.to_arrow_table().to_pylist()}
     restrictions = _batch_restrictions(result.restrictions.to_arrow_table().to_pylist())
+    current_restrictions = _batch_restrictions(
+        result.current_restrictions.to_arrow_table().to_pylist()
+    )
     statuses = {r["record_id"]: r for r in result.assessments.to_arrow_table().to_pylist()}
     events = _events_by_subject(population)
     for subject in random.Random(on.toordinal()).sample(sorted(events), 250):
@@ -93,6 +97,8 @@ def test_batch_recompute_equals_domain_evaluation_for_random_subjects(
         batch = scores.get(subject, {"score": rulebook.base_score, "band": "A"})
         assert (batch["score"], batch["band"]) == (state.score, state.band), subject
         assert restrictions.get(subject, set()) == _domain_restrictions(state), subject
+        current = {r for r in restrictions.get(subject, set()) if r[7] in CURRENT}
+        assert current_restrictions.get(subject, set()) == current, subject
         for a in state.assessments:
             row = statuses[a.record.record_id]
             assert (row["status"], row["points"]) == (a.status.value, a.points), a.record.record_id

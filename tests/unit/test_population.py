@@ -174,3 +174,12 @@ def test_an_unknown_extension_needs_a_format(tmp_path: Path) -> None:
         write_population(PopulationSpec(10), tmp_path / "p.txt")
     write_population(PopulationSpec(10), tmp_path / "p.txt", FileFormat.PARQUET)
     assert pq.read_table(tmp_path / "p.txt").schema == SCHEMA
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv", "parquet"])
+def test_the_same_seed_writes_the_same_bytes(tmp_path: Path, suffix: str) -> None:
+    spec = PopulationSpec(200_000, seed=9)
+    first, second = tmp_path / f"a.{suffix}", tmp_path / f"b.{suffix}"
+    write_population(spec, first)
+    write_population(spec, second)
+    assert first.read_bytes() == second.read_bytes()

@@ -10,6 +10,7 @@ import queue
 import threading
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
 import structlog
 from prometheus_client import Counter as PromCounter
@@ -31,12 +32,18 @@ class CheckLog:
         self._clock = clock
         self._queue: queue.SimpleQueue[AuditEntry] = queue.SimpleQueue()
         self.allowed: Counter[str] = Counter()
+        self._allowed_counters: dict[str, Any] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def allowed_check(self, checker: str, n: int = 1) -> None:
         self.allowed[checker] += n
-        CHECKS.labels(checker, "allowed").inc(n)
+        counter = self._allowed_counters.get(checker)
+        if (
+            counter is None
+        ):  # labels() takes a lock and builds a key: once per checker, not per check
+            counter = self._allowed_counters[checker] = CHECKS.labels(checker, "allowed")
+        counter.inc(n)
 
     def denied(self, checker: str, subject: str, reason: str, mode: str, on: str) -> None:
         CHECKS.labels(checker, "denied").inc()

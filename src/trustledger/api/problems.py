@@ -57,6 +57,10 @@ def problem(status: int, title: str, detail: str, *, type_: str, **extra: Any) -
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def problem_for(exc: TrustLedgerError) -> JSONResponse:
+    return problem(status_for(exc), exc.title, exc.detail, type_=slug(exc), **_extra(exc))
+
+
 def _extra(exc: TrustLedgerError) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if isinstance(exc, InvalidInput):

@@ -23,6 +23,7 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "server",
     "db",
+    "sweep",
     "keys",
     "records",
     "checks",

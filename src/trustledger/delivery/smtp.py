@@ -5,15 +5,15 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 
-from trustledger.delivery.letters import Letter
-from trustledger.domain.errors import TrustLedgerError
+from trustledger.services.letters import Letter
+from trustledger.services.ports import DeliveryFailed
 
-
-class DeliveryFailed(TrustLedgerError):
-    title = "Delivery failed"
+__all__ = ["DeliveryFailed", "SmtpMailer"]
 
 
 class SmtpMailer:
+    """The outbox's Mailer: one connection per letter, plain text with an HTML alternative."""
+
     def __init__(self, host: str, port: int, *, sender: str, timeout: float = 10.0) -> None:
         self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
 

@@ -20,7 +20,7 @@ from trustledger.domain.records import Record
 from trustledger.services.intake import Intake, IntakeResult
 from trustledger.services.lines import Line, read_lines
 from trustledger.services.ports import Advance, Clock, UnitOfWorkFactory
-from trustledger.services.submissions import Source
+from trustledger.services.submissions import Source, contact_of
 
 CHUNK = 5000
 
@@ -84,7 +84,12 @@ class Importer:
                 continue
             valid.append((line, record))
         with self._uow() as uow:
-            outcomes = self._intake.write(uow, [r for _, r in valid], source=source)
+            contacts = {
+                r.subject: c for line, r in valid if (c := contact_of(line.body or {})) is not None
+            }
+            outcomes = self._intake.write(
+                uow, [r for _, r in valid], source=source, contacts=contacts
+            )
             uow.commit()
         for (line, _), outcome in zip(valid, outcomes, strict=True):
             if isinstance(outcome, Conflict):

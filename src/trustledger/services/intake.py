@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,6 +11,8 @@ from trustledger.domain.errors import Conflict, InvalidInput
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.records import Record, recorded
 from trustledger.domain.rulebook import Rulebook
+from trustledger.services.contacts import save_contacts
+from trustledger.services.letters import NoticeLetters
 from trustledger.services.notices import IssuedNotice
 from trustledger.services.ports import (
     AuditEntry,
@@ -20,7 +22,12 @@ from trustledger.services.ports import (
     UnitOfWorkFactory,
 )
 from trustledger.services.state import Evaluator
-from trustledger.services.submissions import Source, payload_hash, validate_submission
+from trustledger.services.submissions import (
+    Source,
+    contact_of,
+    payload_hash,
+    validate_submission,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,13 +44,19 @@ Outcome = IntakeResult | Conflict
 
 class Intake:
     def __init__(
-        self, uow: UnitOfWorkFactory, *, rulebook: Rulebook, scheme: IdentityScheme, clock: Clock
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        rulebook: Rulebook,
+        scheme: IdentityScheme,
+        clock: Clock,
+        letters: NoticeLetters | None = None,
     ) -> None:
         self._uow = uow
         self._rulebook = rulebook
         self._scheme = scheme
         self._clock = clock
-        self._evaluator = Evaluator(rulebook, scheme)
+        self._evaluator = Evaluator(rulebook, scheme, letters)
 
     def validate(
         self, body: Mapping[str, Any], *, source: Source, today: date, text_attributes: bool = False
@@ -60,8 +73,9 @@ class Intake:
     def submit(self, body: Mapping[str, Any], *, source: Source) -> IntakeResult:
         """Store one record; raises InvalidInput, Forbidden, or Conflict for a reused case_ref."""
         record = self.validate(body, source=source, today=self._clock.today())
+        contacts = _contacts([(record, body)])
         with self._uow() as uow:
-            (outcome,) = self.write(uow, [record], source=source)
+            (outcome,) = self.write(uow, [record], source=source, contacts=contacts)
             if isinstance(outcome, Conflict):
                 raise outcome
             uow.commit()
@@ -85,16 +99,27 @@ class Intake:
         if len(set(refs)) != len(refs):
             dup = next(i for i, ref in enumerate(refs) if refs.index(ref) != i)
             raise InvalidInput(f"[{dup}].case_ref", "repeats a case_ref of this batch")
+        contacts = _contacts(zip(records, bodies, strict=True))
         with self._uow() as uow:
-            outcomes = self.write(uow, records, source=source)
+            outcomes = self.write(uow, records, source=source, contacts=contacts)
             for i, outcome in enumerate(outcomes):
                 if isinstance(outcome, Conflict):
                     raise Conflict(f"[{i}].{outcome.detail}")
             uow.commit()
         return [o for o in outcomes if isinstance(o, IntakeResult)]
 
-    def write(self, uow: UnitOfWork, records: Sequence[Record], *, source: Source) -> list[Outcome]:
-        """Store validated records of one source in the caller's unit of work; one outcome each."""
+    def write(
+        self,
+        uow: UnitOfWork,
+        records: Sequence[Record],
+        *,
+        source: Source,
+        contacts: Mapping[str, str] | None = None,
+    ) -> list[Outcome]:
+        """Store validated records of one source in the caller's unit of work; one outcome each.
+
+        `contacts` maps subjects to the email addresses the bodies supplied (see `contact_of`).
+        """
         today = self._clock.today()
         known = {
             ref: (s.payload_hash, s.record_id)
@@ -113,6 +138,15 @@ class Intake:
                 outcomes.append(IntakeResult(record, created=False))
             else:
                 outcomes.append(_conflict(source, record, prior[1]))
+        if contacts:
+            accepted = {r.subject for r, o in zip(records, outcomes, strict=True) if o is None}
+            accepted |= {o.record.subject for o in outcomes if isinstance(o, IntakeResult)}
+            save_contacts(
+                uow,
+                {s: e for s, e in contacts.items() if s in accepted},
+                actor=source.name,
+                now=self._clock.now(),
+            )
         fresh = [r for r, o in zip(records, outcomes, strict=True) if o is None]
         notices = self._store(uow, fresh, new, today=today)
         return [
@@ -139,11 +173,17 @@ class Intake:
                 for r in records
             ]
         )
-        issued = self._evaluator.refresh(uow, {r.subject for r in records}, today=today, now=now)
+        refreshed = self._evaluator.refresh(uow, {r.subject for r in records}, today=today, now=now)
+        issued = refreshed.notices
         by_target: dict[str, tuple[IssuedNotice, ...]] = {}
         for notice in issued:
             by_target[notice.target] = (*by_target.get(notice.target, ()), notice)
         return by_target
+
+
+def _contacts(pairs: Iterable[tuple[Record, Mapping[str, Any]]]) -> dict[str, str]:
+    """Subject -> the address its (already validated) bodies supplied; the last one wins."""
+    return {r.subject: c for r, body in pairs if (c := contact_of(body)) is not None}
 
 
 def stored_record(record: Record, digest: str, today: date) -> StoredRecord:

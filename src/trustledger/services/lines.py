@@ -16,7 +16,16 @@ from trustledger.domain.errors import InvalidInput
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
 ATTR_PREFIX = "attr_"
-CSV_COLUMNS = ("subject", "type", "occurred_on", "decided_on", "case_ref", "evidence_ref")
+CSV_COLUMNS = (
+    "subject",
+    "type",
+    "occurred_on",
+    "decided_on",
+    "case_ref",
+    "evidence_ref",
+    "contact",
+)
+OPTIONAL_COLUMNS = ("evidence_ref", "contact")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +121,7 @@ def _csv_rows(
 
 
 def _check_header(header: list[str]) -> None:
-    missing = [c for c in CSV_COLUMNS if c != "evidence_ref" and c not in header]
+    missing = [c for c in CSV_COLUMNS if c not in OPTIONAL_COLUMNS and c not in header]
     if missing:
         raise InvalidInput("FILE", f"CSV header lacks column {missing[0]!r}")
     known = set(CSV_COLUMNS) | {"attributes"}

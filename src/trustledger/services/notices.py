@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -65,3 +67,20 @@ def restriction_notices(state: SubjectState, *, on: date) -> list[tuple[Event, I
         notice_event(state.subject, target=r.restriction_id, purpose="restriction", on=on)
         for r in notices_due(state)
     ]
+
+
+# Longer than any code we issue (19 characters with dashes): refuse before hashing.
+MAX_ACCESS_CODE = 64
+
+
+def code_matches(events: Iterable[Event], code: str) -> bool:
+    """Whether `code` opens one of these notices; compares with every hash in constant time."""
+    if not isinstance(code, str) or not code.strip() or len(code) > MAX_ACCESS_CODE:
+        return False
+    candidate = hash_access_code(code)
+    found = False
+    for event in events:
+        if event.kind is EventKind.NOTICE_ISSUED:
+            stored = str(event.data.get("access_code_hash", ""))
+            found |= hmac.compare_digest(stored, candidate)
+    return found

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
 
+from trustledger.domain.errors import TrustLedgerError
 from trustledger.domain.evaluation import Restriction, SubjectState
 from trustledger.domain.records import Event
 
@@ -39,6 +41,9 @@ class Derived:
 
     state: SubjectState
     compact_key: int
+    # The first day after state.on on which the state changes with no new event (a restriction
+    # starts or ends, points lapse): the daily sweep re-derives the subjects whose day has come.
+    next_change_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +137,111 @@ class KeyStore(Protocol):
     def named(self, name: str, role: str) -> list[ApiKey]: ...
 
 
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting for its next attempt
+    DELIVERED = "delivered"  # sent by email, or posted by an officer
+    UNDELIVERED = "undelivered"  # no address, or out of attempts: in the officers' queue
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeLetter:
+    """A notice's letter as issued, and its delivery through the outbox.
+
+    `access_code` (plaintext) is kept only until the letter is delivered, by email or by post:
+    the outbox must be able to send it again. Once delivered, the code is masked in `text` and
+    `html` and dropped; only its hash stays, in the NOTICE_ISSUED event.
+    """
+
+    notice_id: str
+    subject: str
+    purpose: str
+    target: str
+    issued_on: date
+    subject_line: str
+    text: str
+    html: str
+    created_at: datetime
+    access_code: str | None = None
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    delivered_at: datetime | None = None
+    channel: str | None = None  # "email" or "post" once delivered
+
+
+@dataclass(frozen=True, slots=True)
+class AppealSummary:
+    appeal_id: str
+    subject: str
+    target: str  # the record_id or review case_id of the restriction appealed
+    filed_on: date
+    deadline: date
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSummary:
+    case_id: str
+    subject: str
+    opened_on: date
+    score: int
+    below: int
+
+
+class NoticeStore(Protocol):
+    def add(self, letters: Sequence[NoticeLetter]) -> None: ...
+
+    def update(self, letters: Sequence[NoticeLetter]) -> None:
+        """Store the delivery fields, text and html of these (already stored) letters."""
+        ...
+
+    def get(self, notice_id: str) -> NoticeLetter | None: ...
+
+    def for_subject(self, subject: str) -> list[NoticeLetter]:
+        """Oldest first."""
+        ...
+
+    def due(self, now: datetime, *, limit: int) -> list[NoticeLetter]:
+        """Pending letters whose next attempt is due, the longest waiting first."""
+        ...
+
+    def undelivered(self, *, limit: int) -> list[NoticeLetter]:
+        """The officers' queue, oldest first."""
+        ...
+
+
+class ContactBook(Protocol):
+    def set(self, contacts: Mapping[str, str], *, at: datetime) -> None:
+        """Subject -> email address; replaces an earlier address."""
+        ...
+
+    def get_many(self, subjects: Iterable[str]) -> dict[str, str]: ...
+
+
+class Dockets(Protocol):
+    """The officers' lists, read from derived state, and the sweep's list of subjects due."""
+
+    def appeal_subject(self, appeal_id: str) -> str | None: ...
+
+    def case_subject(self, case_id: str) -> str | None: ...
+
+    def pending_appeals(self, *, deadline_before: date | None, limit: int) -> list[AppealSummary]:
+        """Undecided appeals by deadline; only those past due when `deadline_before` is given."""
+        ...
+
+    def open_reviews(self, *, limit: int) -> list[ReviewSummary]: ...
+
+    def subjects_changing(self, on: date, *, after: str, limit: int) -> list[str]:
+        """Subjects after `after`, in order, whose next_change_on is on or before `on`."""
+        ...
+
+
+class DeliveryFailed(TrustLedgerError):
+    """A mailer could not hand a letter over; the outbox tries again later."""
+
+    title = "Delivery failed"
+
+
 class UnitOfWork(Protocol):
     """One transaction; nothing is kept unless `commit` is called before the block ends."""
 
@@ -150,6 +260,15 @@ class UnitOfWork(Protocol):
 
     @property
     def keys(self) -> KeyStore: ...
+
+    @property
+    def notices(self) -> NoticeStore: ...
+
+    @property
+    def contacts(self) -> ContactBook: ...
+
+    @property
+    def dockets(self) -> Dockets: ...
 
     def __enter__(self) -> Self: ...
 

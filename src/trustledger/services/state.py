@@ -1,23 +1,82 @@
-"""Derived state: evaluate subjects from their events, issue the notices due, store the result."""
+"""Derived state: evaluate subjects from their events, do what their state calls for, store it.
+
+`refresh` is the one path every write takes after appending its events: it issues the notices due
+(a restriction waiting for one, a review case just opened, a restriction lifted or expired),
+opens review cases, appends transition events, writes the letters to the outbox and replaces the
+subject's derived rows, all in the caller's transaction.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from trustledger.domain.evaluation import SubjectFile, evaluate_file
+from trustledger.domain.evaluation import SubjectFile, SubjectState, evaluate_file, notices_due
 from trustledger.domain.identity import IdentityScheme
-from trustledger.domain.records import Event, known_by
+from trustledger.domain.records import Event, EventKind, known_by
 from trustledger.domain.rulebook import Rulebook
-from trustledger.services.notices import IssuedNotice, restriction_notices
+from trustledger.services.letters import NoticeLetters
+from trustledger.services.notices import IssuedNotice, notice_event
 from trustledger.services.ports import AuditEntry, Derived, UnitOfWork
+from trustledger.services.transitions import next_change, transitions_due
+
+TRANSITION_ACTIONS = {
+    EventKind.RESTRICTION_STARTED: "restriction.start",
+    EventKind.RESTRICTION_LIFTED: "restriction.lift",
+    EventKind.RESTRICTION_EXPIRED: "restriction.expire",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRequest:
+    """A notice a write asks for (an appeal decision), with facts for its letter."""
+
+    subject: str
+    purpose: str
+    target: str
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Refreshed:
+    notices: tuple[IssuedNotice, ...]
+    derived: tuple[Derived, ...]
+    events: tuple[Event, ...]  # appended by the refresh itself
+
+    def state(self, subject: str) -> SubjectState:
+        return next(d.state for d in self.derived if d.state.subject == subject)
+
+
+@dataclass
+class _Subject:
+    """One subject's refresh in progress: its file and what the refresh adds to it."""
+
+    file: SubjectFile
+    today: date
+    events: list[Event] = field(default_factory=list)
+    issued: list[tuple[IssuedNotice, Mapping[str, Any]]] = field(default_factory=list)
+
+    def add(self, event: Event) -> None:
+        self.file.apply(event)
+        self.events.append(event)
+
+    def issue(self, purpose: str, target: str, extra: Mapping[str, Any] | None = None) -> None:
+        event, notice = notice_event(
+            self.file.subject, target=target, purpose=purpose, on=self.today
+        )
+        self.add(event)
+        self.issued.append((notice, extra or {}))
 
 
 @dataclass(frozen=True, slots=True)
 class Evaluator:
     rulebook: Rulebook
     scheme: IdentityScheme
+    # Without letters, notices are issued as events only (tests of the state machinery).
+    letters: NoticeLetters | None = None
 
     def derive(self, subject: str, events: Sequence[Event], today: date) -> Derived:
         """The subject's state on `today` from what was known by then (invariant 5)."""
@@ -28,35 +87,91 @@ class Evaluator:
 
     def _derived(self, file: SubjectFile, today: date) -> Derived:
         state = evaluate_file(file, self.rulebook, today)
-        return Derived(state, self.scheme.compact_key(file.subject))
+        return Derived(state, self.scheme.compact_key(file.subject), next_change(state))
 
     def refresh(
-        self, uow: UnitOfWork, subjects: Iterable[str], *, today: date, now: datetime
-    ) -> list[IssuedNotice]:
-        """The incremental path: re-derive the subjects a write touched, issuing due notices."""
-        subjects = sorted(set(subjects))
+        self,
+        uow: UnitOfWork,
+        subjects: Iterable[str],
+        *,
+        today: date,
+        now: datetime,
+        requests: Sequence[NoticeRequest] = (),
+        lift_notices: bool = True,
+    ) -> Refreshed:
+        """The incremental path: re-derive the subjects a write touched and act on their state.
+
+        `lift_notices=False` when the write tells the subject itself (an appeal decision).
+        """
+        subjects = sorted(set(subjects) | {r.subject for r in requests})
         history = uow.events.for_subjects(subjects)
-        new_events: list[Event] = []
-        issued: list[IssuedNotice] = []
-        derived: list[Derived] = []
+        done: list[tuple[_Subject, Derived]] = []
         for subject in subjects:
-            file = self._file(subject, history.get(subject, []), today)
-            result = self._derived(file, today)
-            due = restriction_notices(result.state, on=today)
-            if due:
-                # Notices are dated today, the latest date known: applying them last is their order.
-                for event, notice in due:
-                    file.apply(event)
-                    new_events.append(event)
-                    issued.append(notice)
-                result = self._derived(file, today)
-            derived.append(result)
-        uow.events.append(new_events, at=now)
-        uow.derived.replace(derived)
-        uow.audit.append(
-            [
-                AuditEntry("system", "notice.issue", n.subject, "due_process", now, n.notice_id)
-                for n in issued
-            ]
+            work = _Subject(self._file(subject, history.get(subject, []), today), today)
+            asked = [r for r in requests if r.subject == subject]
+            derived = self._act(work, history.get(subject, []), asked, lift_notices=lift_notices)
+            done.append((work, derived))
+        self._store(uow, done, now)
+        return Refreshed(
+            notices=tuple(n for work, _ in done for n, _ in work.issued),
+            derived=tuple(d for _, d in done),
+            events=tuple(e for work, _ in done for e in work.events),
         )
-        return issued
+
+    def _act(
+        self,
+        work: _Subject,
+        history: Sequence[Event],
+        requests: Sequence[NoticeRequest],
+        *,
+        lift_notices: bool,
+    ) -> Derived:
+        state = self._derived(work.file, work.today).state
+        # Invariant 3: a restriction's clock starts with its notice, so it is issued at once.
+        for restriction in notices_due(state):
+            work.issue("restriction", restriction.restriction_id)
+        if state.review_due and self.rulebook.review is not None:
+            case_id = f"rev_{secrets.token_hex(10)}"
+            data = {"case_id": case_id, "score": state.score, "below": self.rulebook.review.below}
+            work.add(Event(EventKind.REVIEW_OPENED, state.subject, work.today, data))
+            work.issue("review", case_id)
+        state = self._derived(work.file, work.today).state
+        for event in transitions_due(state, [*history, *work.events]):
+            work.add(event)
+            target = str(event.data["restriction_id"])
+            if event.kind is EventKind.RESTRICTION_EXPIRED:
+                work.issue("expired", target)
+            elif event.kind is EventKind.RESTRICTION_LIFTED and lift_notices:
+                work.issue("lifted", target)
+        for request in requests:
+            work.issue(request.purpose, request.target, request.extra)
+        return self._derived(work.file, work.today)
+
+    def _store(
+        self, uow: UnitOfWork, done: Sequence[tuple[_Subject, Derived]], now: datetime
+    ) -> None:
+        uow.events.append([e for work, _ in done for e in work.events], at=now)
+        uow.derived.replace([d for _, d in done])
+        if self.letters is not None:
+            letters = self.letters
+            uow.notices.add(
+                [
+                    letters.compose(notice, derived.state, at=now, extra=extra)
+                    for work, derived in done
+                    for notice, extra in work.issued
+                ]
+            )
+        uow.audit.append([entry for work, _ in done for entry in _audit(work.events, now)])
+
+
+def _audit(events: Sequence[Event], now: datetime) -> list[AuditEntry]:
+    entries = []
+    for e in events:
+        if e.kind is EventKind.NOTICE_ISSUED:
+            action, detail = "notice.issue", str(e.data["notice_id"])
+        elif e.kind is EventKind.REVIEW_OPENED:
+            action, detail = "review.open", str(e.data["case_id"])
+        else:
+            action, detail = TRANSITION_ACTIONS[e.kind], str(e.data["restriction_id"])
+        entries.append(AuditEntry(e.actor, action, e.subject, "due_process", now, detail))
+    return entries

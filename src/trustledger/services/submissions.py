@@ -18,12 +18,28 @@ from trustledger.domain.records import Record
 from trustledger.domain.rulebook import Rule, Rulebook
 
 FIELDS = frozenset(
-    {"subject", "type", "occurred_on", "decided_on", "case_ref", "evidence_ref", "attributes"}
+    {
+        "subject",
+        "type",
+        "occurred_on",
+        "decided_on",
+        "case_ref",
+        "evidence_ref",
+        "attributes",
+        "contact",
+    }
 )
 REQUIRED = ("subject", "type", "occurred_on", "decided_on", "case_ref")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 CASE_REF = re.compile(r"[^\x00-\x1f\x7f]{1,128}")
 MAX_EVIDENCE_REF = 256
+# A plausible address, and nothing that could break out of an email header (no spaces, commas,
+# angle brackets or line breaks): whether it exists, only a delivery attempt can tell.
+EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+)
+MAX_EMAIL = 254
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +90,7 @@ def validate_submission(
     case_ref = body["case_ref"]
     if not isinstance(case_ref, str) or not CASE_REF.fullmatch(case_ref):
         raise InvalidInput("case_ref", "must be 1 to 128 printable characters")
+    contact_of(body)
     return Record(
         record_id=record_id_for(source.name, case_ref),
         subject=subject,
@@ -98,6 +115,17 @@ def _rule(code: Any, body: Mapping[str, Any], rulebook: Rulebook, source: Source
         # Non-retroactivity: conduct is judged by the rule in force when it occurred.
         raise InvalidInput("occurred_on", f"no version of rule {code} was in force on {occurred}")
     return rule
+
+
+def contact_of(body: Mapping[str, Any]) -> str | None:
+    """The subject's email address a body supplies (optional; not part of the record)."""
+    value = body.get("contact")
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or len(value) > MAX_EMAIL or not EMAIL.fullmatch(value):
+        raise InvalidInput("contact", "must be an email address such as name@example.org")
+    local, _, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"
 
 
 def _date(body: Mapping[str, Any], name: str) -> date:

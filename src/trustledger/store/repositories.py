@@ -147,9 +147,9 @@ def _stored(row: Any) -> StoredRecord:
 
 
 class SqlDerivedStore:
-    """subject_state, restrictions and review_cases: rebuilt per subject, never edited in place."""
+    """subject_state, restrictions, review_cases, appeals: rebuilt per subject, never edited in place."""
 
-    TABLES = (t.subject_state, t.restrictions, t.review_cases)
+    TABLES = (t.subject_state, t.restrictions, t.review_cases, t.appeals)
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -158,7 +158,7 @@ class SqlDerivedStore:
         for batch in _batches(d.state.subject for d in items):
             for table in self.TABLES:
                 self._conn.execute(delete(table).where(table.c.subject.in_(batch)))
-        insert_rows(self._conn, t.subject_state, [_state_row(d.state) for d in items])
+        insert_rows(self._conn, t.subject_state, [_state_row(d) for d in items])
         insert_rows(
             self._conn,
             t.restrictions,
@@ -168,6 +168,11 @@ class SqlDerivedStore:
             self._conn,
             t.review_cases,
             [_case_row(d.state, i) for d in items for i in range(len(d.state.review_cases))],
+        )
+        insert_rows(
+            self._conn,
+            t.appeals,
+            [_appeal_row(d.state, i) for d in items for i in range(len(d.state.appeals))],
         )
 
     def clear(self) -> None:
@@ -227,13 +232,28 @@ def _restriction(row: Any) -> Restriction:
     )
 
 
-def _state_row(s: SubjectState) -> dict[str, Any]:
+def _state_row(d: Derived) -> dict[str, Any]:
+    s = d.state
     return {
         "subject": s.subject,
         "score": s.score,
         "band": s.band,
         "review_due": s.review_due,
         "as_of": s.on,
+        "next_change_on": d.next_change_on,
+    }
+
+
+def _appeal_row(s: SubjectState, index: int) -> dict[str, Any]:
+    a = s.appeals[index]
+    return {
+        "appeal_id": a.appeal_id,
+        "subject": s.subject,
+        "target": a.target,
+        "filed_on": a.filed_on,
+        "deadline": a.deadline,
+        "decided_on": a.decided_on,
+        "outcome": a.outcome.value if a.outcome else None,
     }
 
 

@@ -71,12 +71,15 @@ class SubjectStateRow(Base):
     """Derived: a subject's score and band as of the last time it was evaluated."""
 
     __tablename__ = "subject_state"
+    __table_args__ = (Index(None, "next_change_on"),)
 
     subject: Mapped[str] = mapped_column(String(64), primary_key=True)
     score: Mapped[int] = mapped_column(Integer)
     band: Mapped[str] = mapped_column(String(32))
     review_due: Mapped[bool] = mapped_column(Boolean)
     as_of: Mapped[date] = mapped_column(Date)
+    # The day the state changes by the calendar alone (see services.ports.Derived): the sweep's key.
+    next_change_on: Mapped[date | None] = mapped_column(Date)
 
 
 class RestrictionRow(Base):
@@ -116,6 +119,56 @@ class ReviewCaseRow(Base):
     outcome: Mapped[str | None] = mapped_column(String(32))
 
 
+class AppealRow(Base):
+    """Derived: appeals, so officers can list the pending and the overdue ones."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (Index(None, "subject"), Index(None, "deadline"))
+
+    appeal_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(40))
+    filed_on: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+
+
+class NoticeRow(Base):
+    """The outbox: each notice's letter as issued and its delivery; the event log has the fact."""
+
+    __tablename__ = "notices"
+    __table_args__ = (Index(None, "subject"), Index(None, "status", "next_attempt_at"))
+
+    notice_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(40))
+    issued_on: Mapped[date] = mapped_column(Date)
+    subject_line: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    # Plaintext only until delivered (the outbox must be able to resend it), then NULL.
+    access_code: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime())
+    channel: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime())
+
+
+class ContactRow(Base):
+    """Where to send a subject's notices: personal data kept apart from the append-only log."""
+
+    __tablename__ = "contacts"
+
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(DateTime())
+
+
 class ApiKeyRow(Base):
     """API keys, stored as SHA-256; `types` are the fnmatch patterns a source may submit."""
 
@@ -153,5 +206,8 @@ records = TABLES["records"]
 subject_state = TABLES["subject_state"]
 restrictions = TABLES["restrictions"]
 review_cases = TABLES["review_cases"]
+appeals = TABLES["appeals"]
+notices = TABLES["notices"]
+contacts = TABLES["contacts"]
 api_keys = TABLES["api_keys"]
 audit_log = TABLES["audit_log"]

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from trustledger.domain.errors import Unavailable
 from trustledger.store.audit import SqlAuditTrail
+from trustledger.store.due_process import SqlContactBook, SqlDockets, SqlNoticeStore
 from trustledger.store.engine import SQLITE_BEGIN, is_postgres
 from trustledger.store.repositories import (
     SqlDerivedStore,
@@ -33,6 +34,9 @@ class SqlUnitOfWork:
     derived: SqlDerivedStore
     audit: SqlAuditTrail
     keys: SqlKeyStore
+    notices: SqlNoticeStore
+    contacts: SqlContactBook
+    dockets: SqlDockets
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -56,6 +60,9 @@ class SqlUnitOfWork:
         self.derived = SqlDerivedStore(conn)
         self.audit = SqlAuditTrail(conn)
         self.keys = SqlKeyStore(conn)
+        self.notices = SqlNoticeStore(conn)
+        self.contacts = SqlContactBook(conn)
+        self.dockets = SqlDockets(conn)
         return self
 
     def commit(self) -> None:

@@ -1,0 +1,260 @@
+"""Batch recompute over N records in Parquet, against a bare DuckDB GROUP BY sum on the same file.
+
+Usage: python bench/recompute.py [--records N] [--cache-dir DIR] [--repeat K]. The records file
+is generated once per (N, seed) into the cache directory, with a `points` column for the baseline
+to sum. Every side writes its result to Parquet, on one connection, in the same run, runs
+interleaved K times, fastest counting:
+- baseline: SELECT subject, sum(points) GROUP BY subject;
+- recompute: score and band of every subject, and the restrictions not over (awaiting notice,
+  pending, active: what a check index or a notice run needs);
+- recompute with history: the same plus every expired and lifted restriction.
+The last line printed is JSON: records, seconds, peak_rss_mb, recompute_ratio and more; the
+`cpu_` ratios use process CPU time, steadier than wall time on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from trustledger.batch.population import (
+    KIND_CODES,
+    PopulationSpec,
+    people_for_records,
+    record_tables,
+)
+from trustledger.batch.population_files import FileFormat, PopulationWriter
+from trustledger.batch.recompute import recompute
+from trustledger.domain.rulebook import Band, RestrictionSpec, ReviewPolicy, Rule, Rulebook, Scope
+
+ON = date(2026, 11, 1)
+SEED = 2026
+
+
+def _rule(code: str, points: int, scopes: set[Scope] | None, days: int = 365, **kw: object) -> Rule:
+    spec = RestrictionSpec(frozenset(scopes), days, "statute") if scopes else None
+    fields: dict[str, object] = {"effective_from": date(2018, 5, 1), "restriction": spec} | kw
+    return Rule(code, code, f"basis of {code}", code.split(".")[0], points, **fields)  # type: ignore[arg-type]
+
+
+# The shape of the default rulebook (RULEBOOK.md): two versions of one rule, conditions on amounts.
+RULEBOOK = Rulebook(
+    version="bench",
+    base_score=1000,
+    bands=(Band("A", 960), Band("B", 850), Band("C", 600), Band("D", -(10**9))),
+    review=ReviewPolicy(below=850, legal_basis="review basis"),
+    rules=(
+        _rule("rail.smoking", -20, {Scope.RAIL}, 180, effective_to=date(2024, 12, 31)),
+        _rule("rail.smoking", -40, {Scope.RAIL}, 180, effective_from=date(2025, 1, 1)),
+        _rule("rail.disorder", -30, {Scope.RAIL}, 180),
+        _rule("rail.forged_ticket", -50, {Scope.RAIL}, 180),
+        _rule("rail.ticket_resale", -50, {Scope.RAIL}, 180),
+        _rule(
+            "rail.fare_evasion", -10, {Scope.RAIL}, 90, lift_on_fulfilment=True, counts_for_days=365
+        ),
+        _rule("air.false_threat", -100, {Scope.AIR}),
+        _rule("air.disorder", -60, {Scope.AIR}),
+        _rule("air.forged_identity", -80, {Scope.AIR}),
+        _rule(
+            "court.judgment_default",
+            -150,
+            {Scope.AIR, Scope.RAIL_PREMIUM},
+            lift_on_fulfilment=True,
+            condition="record.amount_cny >= 10000",
+            attributes=(("amount_cny", "int"),),
+        ),
+        _rule(
+            "social_insurance.unpaid",
+            -100,
+            {Scope.RAIL_PREMIUM},
+            lift_on_fulfilment=True,
+            condition="record.months_unpaid >= 3 || record.amount_cny >= 50000",
+            attributes=(("amount_cny", "int"), ("months_unpaid", "int")),
+        ),
+        _rule(
+            "tax.serious_evasion",
+            -200,
+            {Scope.RAIL_PREMIUM},
+            condition="record.amount_cny >= 100000",
+            attributes=(("amount_cny", "int"),),
+        ),
+    ),
+)
+
+
+def _with_points(tables: Iterator[tuple[int, pa.Table]]) -> Iterator[tuple[int, pa.Table]]:
+    """Add the current points of each record's type: the column the baseline sums."""
+    latest = {r.code: r.points for r in RULEBOOK.rules if r.effective_to is None}
+    points = pa.array([latest.get(code, 0) for code in KIND_CODES], type=pa.int16())
+    for people, table in tables:
+        index = pc.index_in(table.column("type"), value_set=pa.array(KIND_CODES))
+        yield people, table.append_column("points", points.take(index))
+
+
+def records_file(records: int, cache: Path) -> Path:
+    path = cache / f"records-{records}-seed{SEED}.parquet"
+    if path.exists():
+        return path
+    cache.mkdir(parents=True, exist_ok=True)
+    spec = PopulationSpec(people_for_records(records), seed=SEED, as_of=ON)
+    partial = path.with_suffix(".partial")
+    started, done, shown = time.perf_counter(), 0, -1
+    with PopulationWriter(partial, FileFormat.PARQUET) as writer:
+        for people, table in _with_points(record_tables(spec)):
+            writer.write(table)
+            done += people
+            if (percent := 100 * done // spec.people) > shown:
+                shown = percent
+                print(f"\rgenerating: {percent}%", end="", file=sys.stderr, flush=True)
+    elapsed = time.perf_counter() - started
+    print(f"\rgenerated {writer.rows:,} records in {elapsed:.0f} s", file=sys.stderr)
+    partial.rename(path)
+    return path
+
+
+class PeakRss:
+    """Samples this process's resident set every 20 ms: the peak of one phase, not of the run."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while not self._stop.wait(0.02):
+            with open("/proc/self/statm") as f:
+                self.peak = max(self.peak, int(f.read().split()[1]) * page)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(work: Callable[[], None]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS in MiB of one run of `work`."""
+    with PeakRss() as rss:
+        started, cpu = time.perf_counter(), _cpu_seconds()
+        work()
+        seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+    return seconds, cpu, rss.peak / 2**20
+
+
+def connect(scratch: Path, memory_limit: str, threads: int) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET temp_directory = '{scratch / 'spill'}'")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000_000)
+    parser.add_argument(
+        "--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "trustledger-bench"
+    )
+    parser.add_argument("--memory-limit", default="12GB")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each side; the fastest counts"
+    )
+    args = parser.parse_args()
+    path = records_file(args.records, args.cache_dir)
+    records = pq.ParquetFile(path).metadata.num_rows
+    with tempfile.TemporaryDirectory(dir=args.cache_dir) as tmp:
+        scratch = Path(tmp)
+        con = connect(scratch, args.memory_limit, args.threads)
+        source = f"read_parquet('{path}')"
+        baseline_sql = (
+            f"COPY (SELECT subject, CAST(sum(points) AS BIGINT) AS points FROM {source}"
+            f" GROUP BY subject) TO '{scratch / 'baseline.parquet'}'"
+        )
+
+        def baseline() -> None:
+            con.execute(baseline_sql).fetchall()
+
+        def batch(*, history: bool) -> None:
+            result = recompute(con, path, RULEBOOK, ON)
+            result.scores.write_parquet(str(scratch / "scores.parquet"))
+            restrictions = result.restrictions if history else result.current_restrictions
+            restrictions.write_parquet(str(scratch / f"restrictions-{history}.parquet"))
+
+        sides: dict[str, Callable[[], None]] = {
+            "baseline": baseline,
+            "recompute": lambda: batch(history=False),
+            "history": lambda: batch(history=True),
+        }
+        runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in sides}
+        for _ in range(args.repeat):
+            for name, work in sides.items():
+                runs[name].append(timed(work))
+        best = {name: min(r[0] for r in rs) for name, rs in runs.items()}
+        cpu = {name: min(r[1] for r in rs) for name, rs in runs.items()}
+        rss = {name: max(r[2] for r in rs) for name, rs in runs.items()}
+        counts = {
+            name: pq.ParquetFile(scratch / f"{name}.parquet").metadata.num_rows
+            for name in ("scores", "restrictions-False", "restrictions-True")
+        }
+    ratio, history_ratio = best["recompute"] / best["baseline"], best["history"] / best["baseline"]
+    print(f"records                  {records:>14,}")
+    print(f"subjects                 {counts['scores']:>14,}")
+    print(f"restrictions not over    {counts['restrictions-False']:>14,}")
+    print(f"restrictions, all        {counts['restrictions-True']:>14,}")
+    for name, label in (
+        ("baseline", "baseline GROUP BY sum"),
+        ("recompute", "recompute"),
+        ("history", "recompute with history"),
+    ):
+        print(
+            f"{label:24s} {best[name]:>10.2f} s  {cpu[name]:>8.2f} s CPU  "
+            f"peak RSS {rss[name]:>7,.0f} MiB  ratio {best[name] / best['baseline']:.2f}"
+        )
+    figures = {
+        "records": records,
+        "seconds": round(best["recompute"], 3),
+        "peak_rss_mb": round(rss["recompute"], 1),
+        "recompute_ratio": round(ratio, 3),
+        "cpu_ratio": round(cpu["recompute"] / cpu["baseline"], 3),
+        "baseline_seconds": round(best["baseline"], 3),
+        "baseline_peak_rss_mb": round(rss["baseline"], 1),
+        "history_seconds": round(best["history"], 3),
+        "history_ratio": round(history_ratio, 3),
+        "history_cpu_ratio": round(cpu["history"] / cpu["baseline"], 3),
+        "history_peak_rss_mb": round(rss["history"], 1),
+        "subjects": counts["scores"],
+        "restrictions_not_over": counts["restrictions-False"],
+        "restrictions": counts["restrictions-True"],
+        "threads": args.threads,
+    }
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""`trustledger sweep [--on DATE]`: start and end the restrictions whose day has come."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from trustledger.bootstrap import open_registry
+from trustledger.domain.errors import InvalidInput
+
+out = Console(highlight=False, soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sweep")(sweep)
+
+
+def _day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput("--on", f"{value!r} is not a date written YYYY-MM-DD") from exc
+
+
+def sweep(
+    ctx: typer.Context,
+    on: Annotated[
+        str | None, typer.Option("--on", help="Sweep as of this day (YYYY-MM-DD, not after today).")
+    ] = None,
+) -> None:
+    """Append the day's restriction starts and expiries, send the expiry notices, lapse points.
+
+    The server runs it daily; running it twice on a day changes nothing more.
+    """
+    registry = open_registry(ctx.obj["db"])
+    try:
+        report = registry.sweep.advance(_day(on))
+    finally:
+        registry.close()
+    out.print(
+        f"swept {report.on.isoformat()}: {report.subjects} subjects, {report.started} started, "
+        f"{report.lifted} lifted, {report.expired} expired, {report.notices} notices",
+        markup=False,
+    )

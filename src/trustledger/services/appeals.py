@@ -1,0 +1,268 @@
+"""Appeals: the subject contests a restriction; an officer decides it, with reasons, by a deadline."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from trustledger.domain.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from trustledger.domain.evaluation import (
+    Appeal,
+    AppealOutcome,
+    Restriction,
+    RestrictionStatus,
+    SubjectState,
+)
+from trustledger.domain.identity import IdentityScheme
+from trustledger.domain.records import Event, EventKind
+from trustledger.services.decisions import LIST_LIMIT, current, written
+from trustledger.services.notices import code_matches
+from trustledger.services.ports import AppealSummary, AuditEntry, Clock, UnitOfWorkFactory
+from trustledger.services.state import Evaluator, NoticeRequest
+
+# The SPC reviews a correction request within 15 days; an officer decides an appeal as fast.
+DECISION_DAYS = 15
+ENDED = frozenset({RestrictionStatus.LIFTED, RestrictionStatus.EXPIRED})
+
+
+@dataclass(frozen=True, slots=True)
+class FiledAppeal:
+    appeal_id: str
+    subject: str
+    target: str  # the record_id or review case_id the restriction comes from
+    filed_on: date
+    deadline: date  # the officer's decision is due by then
+    state: SubjectState  # after filing (a rule with suspend_on_appeal suspends the restriction)
+
+
+@dataclass(frozen=True, slots=True)
+class DecidedAppeal:
+    appeal_id: str
+    subject: str
+    target: str
+    outcome: AppealOutcome
+    reasons: str
+    decided_on: date
+    ends_on: date | None  # a modified restriction's new last day
+    notice_id: str  # the decision notice sent to the subject
+    state: SubjectState  # after the decision: an overturn has lifted the restriction
+
+
+class Appeals:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        evaluator: Evaluator,
+        scheme: IdentityScheme,
+        clock: Clock,
+    ) -> None:
+        self._uow = uow
+        self._evaluator = evaluator
+        self._scheme = scheme
+        self._clock = clock
+
+    def file_appeal(
+        self,
+        subject: str,
+        *,
+        grounds: str,
+        actor: str,
+        target: str | None = None,
+        access_code: str | None = None,
+    ) -> FiledAppeal:
+        """File the subject's appeal against one of its restrictions.
+
+        The portal passes the subject's `access_code` (Unauthorized when it opens none of the
+        subject's notices); an officer filing on the subject's behalf passes none. `target` is the
+        record_id or case_id; None picks the subject's only open restriction.
+        """
+        number = self._scheme.normalize(subject, field="subject")
+        grounds = written("grounds", grounds)
+        actor = written("actor", actor, limit=128)
+        today, now = self._clock.today(), self._clock.now()
+        with self._uow() as uow:
+            events, state = current(uow, self._evaluator, number, today)
+            if access_code is not None and not code_matches(events, access_code):
+                raise Unauthorized("access_code: it opens none of this subject's notices")
+            restriction = _target(state, target)
+            _check_open(state, restriction, today)
+            appeal_id = f"apl_{secrets.token_hex(10)}"
+            deadline = today + timedelta(days=DECISION_DAYS)
+            data = {
+                "appeal_id": appeal_id,
+                "target": restriction.restriction_id,
+                "grounds": grounds,
+                "deadline": deadline.isoformat(),
+            }
+            event = Event(EventKind.APPEAL_FILED, number, today, data, restriction.record_id, actor)
+            uow.events.append([event], at=now)
+            how = "by the subject" if access_code is not None else "on the subject's behalf"
+            detail = f"{appeal_id} against {restriction.restriction_id} {how}"
+            uow.audit.append([AuditEntry(actor, "appeal.file", number, "appeal", now, detail)])
+            refreshed = self._evaluator.refresh(uow, [number], today=today, now=now)
+            uow.commit()
+        return FiledAppeal(
+            appeal_id, number, restriction.restriction_id, today, deadline, refreshed.state(number)
+        )
+
+    def decide_appeal(
+        self,
+        appeal_id: str,
+        *,
+        outcome: str,
+        reasons: str,
+        actor: str,
+        ends_on: date | None = None,
+    ) -> DecidedAppeal:
+        """An officer's decision: upheld, overturned (lifts the restriction, the record stops
+        counting) or modified (`ends_on`: a new, earlier last day). The subject gets a notice."""
+        decided = _outcome(outcome, ends_on)
+        reasons = written("reasons", reasons)
+        actor = written("actor", actor, limit=128)
+        today, now = self._clock.today(), self._clock.now()
+        with self._uow() as uow:
+            subject = uow.dockets.appeal_subject(appeal_id)
+            if subject is None:
+                raise NotFound(f"appeal {appeal_id!r} does not exist")
+            _, state = current(uow, self._evaluator, subject, today)
+            appeal = _appeal(state, appeal_id)
+            restriction = next(
+                (r for r in state.restrictions if r.restriction_id == appeal.target), None
+            )
+            if decided is AppealOutcome.MODIFIED:
+                _check_new_end(restriction, ends_on)
+            uow.events.append(
+                _decision_events(appeal, state, decided, reasons, ends_on, actor, today), at=now
+            )
+            detail = f"{appeal_id} {decided.value}"
+            uow.audit.append([AuditEntry(actor, "appeal.decide", subject, "appeal", now, detail)])
+            extra: dict[str, Any] = {
+                "appeal_id": appeal_id,
+                "outcome": decided.value,
+                "reasons": reasons,
+                "decided_on": today,
+            }
+            request = NoticeRequest(subject, "decision", appeal.target, extra)
+            # The decision notice tells of the lift: no separate "lifted" letter.
+            refreshed = self._evaluator.refresh(
+                uow, [subject], today=today, now=now, requests=[request], lift_notices=False
+            )
+            uow.commit()
+        notice = next(n for n in refreshed.notices if n.purpose == "decision")
+        return DecidedAppeal(
+            appeal_id,
+            subject,
+            appeal.target,
+            decided,
+            reasons,
+            today,
+            ends_on,
+            notice.notice_id,
+            refreshed.state(subject),
+        )
+
+    def list_pending(self, *, limit: int = LIST_LIMIT) -> list[AppealSummary]:
+        """Undecided appeals, the nearest deadline first."""
+        with self._uow(readonly=True) as uow:
+            return uow.dockets.pending_appeals(deadline_before=None, limit=limit)
+
+    def list_overdue(
+        self, today: date | None = None, *, limit: int = LIST_LIMIT
+    ) -> list[AppealSummary]:
+        """Undecided appeals whose deadline has passed."""
+        day = today or self._clock.today()
+        with self._uow(readonly=True) as uow:
+            return uow.dockets.pending_appeals(deadline_before=day, limit=limit)
+
+
+def _target(state: SubjectState, target: str | None) -> Restriction:
+    if target is None:
+        open_ = [r for r in state.restrictions if r.status not in ENDED]
+        if len(open_) == 1:
+            return open_[0]
+        if not open_:
+            raise InvalidInput("record_id", "this subject has no restriction in force to appeal")
+        raise InvalidInput(
+            "record_id", f"this subject has {len(open_)} restrictions: name the one appealed"
+        )
+    found = next((r for r in state.restrictions if r.restriction_id == target), None)
+    if found is None:
+        raise InvalidInput("record_id", f"no restriction of this subject comes from {target!r}")
+    return found
+
+
+def _check_open(state: SubjectState, r: Restriction, today: date) -> None:
+    if r.status in ENDED:
+        raise Conflict(f"record_id: the restriction from {r.restriction_id} has {r.status.value}")
+    if r.appeal_by is None or today > r.appeal_by:
+        closed = f"closed on {r.appeal_by}" if r.appeal_by else "has not opened (no notice)"
+        raise Conflict(f"record_id: the appeal window {closed}")
+    pending = next(
+        (a for a in state.appeals if a.target == r.restriction_id and a.decided_on is None), None
+    )
+    if pending is not None:
+        raise Conflict(f"record_id: appeal {pending.appeal_id} against it is pending")
+
+
+def _outcome(outcome: str, ends_on: date | None) -> AppealOutcome:
+    try:
+        decided = AppealOutcome(outcome)
+    except ValueError as exc:
+        names = ", ".join(o.value for o in AppealOutcome)
+        raise InvalidInput("outcome", f"must be one of {names}, not {outcome!r}") from exc
+    if decided is AppealOutcome.MODIFIED and ends_on is None:
+        raise InvalidInput("ends_on", "a modified decision names the restriction's new last day")
+    if decided is not AppealOutcome.MODIFIED and ends_on is not None:
+        raise InvalidInput("ends_on", "only a modified decision sets a new last day")
+    return decided
+
+
+def _appeal(state: SubjectState, appeal_id: str) -> Appeal:
+    appeal = next((a for a in state.appeals if a.appeal_id == appeal_id), None)
+    if appeal is None:
+        raise NotFound(f"appeal {appeal_id!r} does not exist")
+    if appeal.decided_on is not None:
+        outcome = appeal.outcome.value if appeal.outcome else "decided"
+        raise Conflict(f"appeal {appeal_id} was decided on {appeal.decided_on}: {outcome}")
+    return appeal
+
+
+def _check_new_end(r: Restriction | None, ends_on: date | None) -> None:
+    if r is None or r.starts_on is None or r.ends_on is None or ends_on is None:
+        raise Conflict("ends_on: the appealed restriction has no dates to modify")
+    if not r.starts_on <= ends_on < r.ends_on:
+        raise InvalidInput(
+            "ends_on", f"must be from {r.starts_on} and before the current last day {r.ends_on}"
+        )
+
+
+def _decision_events(
+    appeal: Appeal,
+    state: SubjectState,
+    outcome: AppealOutcome,
+    reasons: str,
+    ends_on: date | None,
+    actor: str,
+    today: date,
+) -> list[Event]:
+    record_id = (
+        appeal.target
+        if any(a.record.record_id == appeal.target for a in state.assessments)
+        else None
+    )
+    data: dict[str, Any] = {
+        "appeal_id": appeal.appeal_id,
+        "outcome": outcome.value,
+        "reasons": reasons,
+    }
+    if ends_on is not None:
+        data["ends_on"] = ends_on.isoformat()
+    events = [Event(EventKind.APPEAL_DECIDED, state.subject, today, data, record_id, actor)]
+    if outcome is AppealOutcome.OVERTURNED and record_id is not None:
+        # The domain already counts the decision as the overturn; this makes the history read so.
+        overturn = {"record_id": record_id, "appeal_id": appeal.appeal_id}
+        events.append(Event(EventKind.OVERTURNED, state.subject, today, overturn, record_id, actor))
+    return events

@@ -1,0 +1,39 @@
+"""Subjects' contact addresses, as sources supply them with records; notices go there."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+
+from trustledger.services.ports import AuditEntry, DeliveryStatus, UnitOfWork
+
+
+def save_contacts(
+    uow: UnitOfWork, contacts: Mapping[str, str], *, actor: str, now: datetime
+) -> None:
+    """Keep the latest address of each subject; letters that found no way out are tried again."""
+    known = uow.contacts.get_many(contacts)
+    changed = {s: e for s, e in contacts.items() if known.get(s) != e}
+    if not changed:
+        return
+    uow.contacts.set(changed, at=now)
+    retry = [
+        replace(
+            letter,
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            last_error=None,
+            next_attempt_at=now,
+        )
+        for subject in sorted(changed)
+        for letter in uow.notices.for_subject(subject)
+        if letter.status is DeliveryStatus.UNDELIVERED
+    ]
+    uow.notices.update(retry)
+    uow.audit.append(
+        [
+            AuditEntry(actor, "contact.update", subject, "notice delivery", now, "")
+            for subject in sorted(changed)
+        ]
+    )

@@ -1,0 +1,83 @@
+"""Fulfilment: the source reports the obligation met; rules that say so lift the restriction that day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from trustledger.domain.errors import Forbidden, InvalidInput, NotFound
+from trustledger.domain.evaluation import SubjectState
+from trustledger.domain.records import Event, EventKind
+from trustledger.services.decisions import current, written
+from trustledger.services.ports import AuditEntry, Clock, UnitOfWorkFactory
+from trustledger.services.state import Evaluator
+
+
+@dataclass(frozen=True, slots=True)
+class Fulfilment:
+    record_id: str
+    subject: str
+    reported_on: date  # the day the registry learned it: the lift takes effect then
+    met_on: date  # the day the source says the obligation was met
+    created: bool  # False when it had been reported before: nothing changed
+    lifted: tuple[str, ...]  # the restrictions it lifted (rules with lift_on_fulfilment)
+    notice_ids: tuple[str, ...]  # the "lifted" notices sent
+    state: SubjectState
+
+
+class Fulfilments:
+    def __init__(self, uow: UnitOfWorkFactory, *, evaluator: Evaluator, clock: Clock) -> None:
+        self._uow = uow
+        self._evaluator = evaluator
+        self._clock = clock
+
+    def report_fulfilment(
+        self, record_id: str, *, source_name: str, on: date | None = None
+    ) -> Fulfilment:
+        """Only the source that submitted the record may report it; a repeat changes nothing.
+
+        The lift is dated the day of the report, never earlier: what the registry knew on a past
+        day stays what it knew (`on`, when the debt was paid, is kept in the event's data).
+        """
+        source_name = written("source", source_name, limit=64)
+        today, now = self._clock.today(), self._clock.now()
+        met_on = on or today
+        if met_on > today:
+            raise InvalidInput("on", f"{met_on} is in the future (today is {today})")
+        with self._uow() as uow:
+            stored = uow.records.get(record_id)
+            if stored is None:
+                raise NotFound(f"record {record_id!r} does not exist")
+            if stored.source != source_name:
+                raise Forbidden(
+                    f"record_id: only the source that submitted record {record_id} may report "
+                    "it fulfilled"
+                )
+            events, state = current(uow, self._evaluator, stored.subject, today)
+            if any(e.kind is EventKind.FULFILLED and e.record_id == record_id for e in events):
+                return Fulfilment(record_id, stored.subject, today, met_on, False, (), (), state)
+            data = {"record_id": record_id, "met_on": met_on.isoformat()}
+            event = Event(EventKind.FULFILLED, stored.subject, today, data, record_id, source_name)
+            uow.events.append([event], at=now)
+            entry = AuditEntry(
+                source_name, "record.fulfil", stored.subject, "intake", now, record_id
+            )
+            uow.audit.append([entry])
+            refreshed = self._evaluator.refresh(uow, [stored.subject], today=today, now=now)
+            uow.commit()
+        lifted = tuple(
+            str(e.data["restriction_id"])
+            for e in refreshed.events
+            if e.kind is EventKind.RESTRICTION_LIFTED
+        )
+        notices = tuple(n.notice_id for n in refreshed.notices if n.purpose == "lifted")
+        return Fulfilment(
+            record_id,
+            stored.subject,
+            today,
+            met_on,
+            True,
+            lifted,
+            notices,
+            refreshed.state(stored.subject),
+        )

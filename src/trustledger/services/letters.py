@@ -1,0 +1,171 @@
+"""Notice letters: the facts each one states, rendered through the LetterRenderer port."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from trustledger.domain.evaluation import Assessment, Restriction, ReviewCase, SubjectState
+from trustledger.domain.rulebook import Scope
+from trustledger.services.notices import IssuedNotice
+from trustledger.services.ports import NoticeLetter
+
+
+class Letter(Protocol):
+    """A rendered letter (trustledger.delivery.letters.Letter has this shape)."""
+
+    @property
+    def subject_line(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def html(self) -> str: ...
+
+
+class LetterRenderer(Protocol):
+    """Renders a notice's purpose and facts (trustledger.delivery.letters.JinjaLetters)."""
+
+    def render(self, purpose: str, context: dict[str, Any]) -> Letter: ...
+
+
+SCOPE_TEXT = {
+    Scope.AIR: "flights",
+    Scope.RAIL: "trains",
+    Scope.RAIL_PREMIUM: "premium train seats (soft sleeper, every seat on G trains, first class)",
+}
+
+# Every key a template may ask for, present in every context: templates are strict about names.
+CONTEXT_KEYS = (
+    "subject",
+    "notice_id",
+    "purpose",
+    "issued_on",
+    "appeal_url",
+    "access_code",
+    "title",
+    "reason",
+    "legal_basis",
+    "scopes_text",
+    "record_id",
+    "case_ref",
+    "source",
+    "decided_on",
+    "starts_on",
+    "ends_on",
+    "lifted_on",
+    "appeal_by",
+    "lift_on_fulfilment",
+    "suspend_on_appeal",
+    "review_case_id",
+    "score",
+    "below",
+    "appeal_id",
+    "outcome",
+    "reasons",
+)
+
+
+def scopes_text(scopes: frozenset[Scope]) -> str:
+    """`no {scopes_text}` reads as a sentence: "no flights or trains"."""
+    names = [SCOPE_TEXT[s] for s in Scope if s in scopes]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _day(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _restriction_facts(r: Restriction) -> dict[str, Any]:
+    facts: dict[str, Any] = {
+        "reason": r.reason,
+        "legal_basis": r.legal_basis,
+        "scopes_text": scopes_text(r.scopes),
+        "starts_on": r.starts_on,
+        "ends_on": r.ends_on,
+        "lifted_on": r.lifted_on,
+        "appeal_by": r.appeal_by,
+    }
+    if r.case_id is not None:
+        facts["title"] = f"An officer's decision in review case {r.case_id}"
+    return facts
+
+
+def _record_facts(a: Assessment) -> dict[str, Any]:
+    rule = a.rule
+    return {
+        "record_id": a.record.record_id,
+        "title": rule.title if rule else a.record.type,
+        "case_ref": a.record.case_ref,
+        "source": a.record.source,
+        "decided_on": a.record.decided_on,
+        "lift_on_fulfilment": bool(rule and rule.lift_on_fulfilment),
+        "suspend_on_appeal": bool(rule and rule.suspend_on_appeal),
+    }
+
+
+def _case_facts(c: ReviewCase) -> dict[str, Any]:
+    return {"review_case_id": c.case_id, "score": c.score, "below": c.below, "reasons": c.reasons}
+
+
+def letter_context(
+    notice: IssuedNotice, state: SubjectState, *, appeal_url: str, extra: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The facts of the notice's target in `state`, then `extra` (a decision's outcome, reasons)."""
+    ctx: dict[str, Any] = dict.fromkeys(CONTEXT_KEYS)
+    ctx |= {"lift_on_fulfilment": False, "suspend_on_appeal": False}
+    ctx |= {
+        "subject": notice.subject,
+        "notice_id": notice.notice_id,
+        "purpose": notice.purpose,
+        "issued_on": notice.issued_on,
+        "appeal_url": appeal_url,
+        "access_code": notice.access_code,
+    }
+    target = notice.target
+    for case in state.review_cases:
+        if case.case_id == target:
+            ctx |= _case_facts(case)
+    for assessment in state.assessments:
+        if assessment.record.record_id == target:
+            ctx |= _record_facts(assessment)
+    for restriction in state.restrictions:
+        if restriction.restriction_id == target:
+            ctx |= _restriction_facts(restriction)
+    ctx |= extra
+    return {key: _day(value) for key, value in ctx.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeLetters:
+    """Writes each issued notice's letter once, as issued, for the outbox and the portal."""
+
+    renderer: LetterRenderer
+    appeal_url: str
+
+    def compose(
+        self,
+        notice: IssuedNotice,
+        state: SubjectState,
+        *,
+        at: datetime,
+        extra: Mapping[str, Any] | None = None,
+    ) -> NoticeLetter:
+        context = letter_context(notice, state, appeal_url=self.appeal_url, extra=extra or {})
+        letter = self.renderer.render(notice.purpose, context)
+        return NoticeLetter(
+            notice_id=notice.notice_id,
+            subject=notice.subject,
+            purpose=notice.purpose,
+            target=notice.target,
+            issued_on=notice.issued_on,
+            subject_line=letter.subject_line,
+            text=letter.text,
+            html=letter.html,
+            created_at=at,
+            access_code=notice.access_code,
+            next_attempt_at=at,
+        )

@@ -1,0 +1,130 @@
+"""Review cases: a low score opens one (see state.Evaluator.refresh); only an officer restricts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from trustledger.domain.errors import Conflict, InvalidInput, NotFound
+from trustledger.domain.evaluation import Restriction, ReviewCase, SubjectState
+from trustledger.domain.records import Event, EventKind
+from trustledger.domain.rulebook import ReviewPolicy, Rulebook, Scope
+from trustledger.services.decisions import LIST_LIMIT, current, written
+from trustledger.services.ports import AuditEntry, Clock, ReviewSummary, UnitOfWorkFactory
+from trustledger.services.state import Evaluator, NoticeRequest
+
+OUTCOMES = ("restrict", "no_action")
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewDecision:
+    case_id: str
+    subject: str
+    outcome: str  # restrict or no_action
+    decided_on: date
+    restriction: Restriction | None  # a restrict decision's restriction, pending its notice period
+    notice_id: str  # the restriction notice, or the no-action decision notice
+    state: SubjectState
+
+
+class Reviews:
+    def __init__(
+        self, uow: UnitOfWorkFactory, *, evaluator: Evaluator, rulebook: Rulebook, clock: Clock
+    ) -> None:
+        self._uow = uow
+        self._evaluator = evaluator
+        self._rulebook = rulebook
+        self._clock = clock
+
+    def decide_review(
+        self,
+        case_id: str,
+        *,
+        outcome: str,
+        reasons: str,
+        actor: str,
+        scopes: Iterable[str] = (),
+        days: int = 0,
+    ) -> ReviewDecision:
+        """The officer's decision; `restrict` names scopes and days (at most the review policy's
+        max_days) and its restriction gets its own notice at once, starting after notice_days."""
+        policy = self._rulebook.review
+        if policy is None:
+            raise NotFound(f"review case {case_id!r} does not exist (the rulebook has no review)")
+        if outcome not in OUTCOMES:
+            raise InvalidInput("outcome", f"must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
+        chosen = _terms(outcome, frozenset(scopes), days, policy)
+        reasons = written("reasons", reasons)
+        actor = written("actor", actor, limit=128)
+        today, now = self._clock.today(), self._clock.now()
+        with self._uow() as uow:
+            subject = uow.dockets.case_subject(case_id)
+            if subject is None:
+                raise NotFound(f"review case {case_id!r} does not exist")
+            _, state = current(uow, self._evaluator, subject, today)
+            _open_case(state, case_id)
+            data = {
+                "case_id": case_id,
+                "outcome": outcome,
+                "scopes": sorted(s.value for s in chosen),
+                "days": days if chosen else 0,
+                "reasons": reasons,
+            }
+            event = Event(EventKind.REVIEW_DECIDED, subject, today, data, actor=actor)
+            uow.events.append([event], at=now)
+            detail = f"{case_id} {outcome}"
+            uow.audit.append([AuditEntry(actor, "review.decide", subject, "review", now, detail)])
+            requests = []
+            if outcome == "no_action":
+                extra: dict[str, Any] = {
+                    "outcome": outcome,
+                    "reasons": reasons,
+                    "decided_on": today,
+                }
+                requests.append(NoticeRequest(subject, "decision", case_id, extra))
+            # A restrict decision's restriction waits for its notice: the refresh issues it.
+            refreshed = self._evaluator.refresh(
+                uow, [subject], today=today, now=now, requests=requests
+            )
+            uow.commit()
+        after = refreshed.state(subject)
+        notice = next(n for n in refreshed.notices if n.target == case_id)
+        restriction = next((r for r in after.restrictions if r.case_id == case_id), None)
+        return ReviewDecision(
+            case_id, subject, outcome, today, restriction, notice.notice_id, after
+        )
+
+    def list_open_reviews(self, *, limit: int = LIST_LIMIT) -> list[ReviewSummary]:
+        """Cases waiting for an officer, the oldest first."""
+        with self._uow(readonly=True) as uow:
+            return uow.dockets.open_reviews(limit=limit)
+
+
+def _terms(
+    outcome: str, scopes: frozenset[str], days: int, policy: ReviewPolicy
+) -> frozenset[Scope]:
+    if outcome == "no_action":
+        if scopes or days:
+            raise InvalidInput("scopes", "only a restrict decision names scopes and days")
+        return frozenset()
+    if not scopes:
+        raise InvalidInput("scopes", "a restrict decision names at least one scope")
+    try:
+        chosen = frozenset(Scope(s) for s in scopes)
+    except ValueError as exc:
+        names = ", ".join(s.value for s in Scope)
+        raise InvalidInput("scopes", f"each must be one of {names}") from exc
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= policy.max_days:
+        raise InvalidInput("days", f"must be a whole number from 1 to {policy.max_days}")
+    return chosen
+
+
+def _open_case(state: SubjectState, case_id: str) -> ReviewCase:
+    case = next((c for c in state.review_cases if c.case_id == case_id), None)
+    if case is None:
+        raise NotFound(f"review case {case_id!r} does not exist")
+    if case.decided_on is not None:
+        raise Conflict(f"review case {case_id} was decided on {case.decided_on}: {case.outcome}")
+    return case

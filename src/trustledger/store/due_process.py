@@ -1,0 +1,198 @@
+"""Repositories for due process: the notices outbox, subjects' contacts, the officers' dockets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, select, update
+
+from trustledger.services.ports import (
+    AppealSummary,
+    DeliveryStatus,
+    NoticeLetter,
+    ReviewSummary,
+)
+from trustledger.store import tables as t
+from trustledger.store.bulk import insert_rows
+from trustledger.store.repositories import _batches
+
+# The fields delivery changes; everything else about a letter is fixed when it is issued.
+MUTABLE = (
+    "text",
+    "html",
+    "access_code",
+    "status",
+    "attempts",
+    "last_error",
+    "next_attempt_at",
+    "delivered_at",
+    "channel",
+)
+
+
+class SqlNoticeStore:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, letters: Sequence[NoticeLetter]) -> None:
+        insert_rows(self._conn, t.notices, [_notice_row(n) for n in letters])
+
+    def update(self, letters: Sequence[NoticeLetter]) -> None:
+        if not letters:
+            return
+        statement = (
+            update(t.notices)
+            .where(t.notices.c.notice_id == bindparam("key"))
+            .values({name: bindparam(f"v_{name}") for name in MUTABLE})
+        )
+        rows = [
+            {"key": n.notice_id} | {f"v_{k}": v for k, v in _notice_row(n).items() if k in MUTABLE}
+            for n in letters
+        ]
+        self._conn.execute(statement, rows)
+
+    def get(self, notice_id: str) -> NoticeLetter | None:
+        row = self._conn.execute(
+            select(t.notices).where(t.notices.c.notice_id == notice_id)
+        ).first()
+        return _notice(row) if row is not None else None
+
+    def for_subject(self, subject: str) -> list[NoticeLetter]:
+        query = (
+            select(t.notices)
+            .where(t.notices.c.subject == subject)
+            .order_by(t.notices.c.created_at, t.notices.c.notice_id)
+        )
+        return [_notice(row) for row in self._conn.execute(query)]
+
+    def due(self, now: datetime, *, limit: int) -> list[NoticeLetter]:
+        c = t.notices.c
+        query = (
+            select(t.notices)
+            .where(c.status == DeliveryStatus.PENDING.value, c.next_attempt_at <= now)
+            .order_by(c.next_attempt_at, c.notice_id)
+            .limit(limit)
+        )
+        return [_notice(row) for row in self._conn.execute(query)]
+
+    def undelivered(self, *, limit: int) -> list[NoticeLetter]:
+        c = t.notices.c
+        query = (
+            select(t.notices)
+            .where(c.status == DeliveryStatus.UNDELIVERED.value)
+            .order_by(c.created_at, c.notice_id)
+            .limit(limit)
+        )
+        return [_notice(row) for row in self._conn.execute(query)]
+
+
+def _notice_row(n: NoticeLetter) -> dict[str, Any]:
+    return {
+        "notice_id": n.notice_id,
+        "subject": n.subject,
+        "purpose": n.purpose,
+        "target": n.target,
+        "issued_on": n.issued_on,
+        "subject_line": n.subject_line,
+        "text": n.text,
+        "html": n.html,
+        "access_code": n.access_code,
+        "status": n.status.value,
+        "attempts": n.attempts,
+        "last_error": n.last_error,
+        "next_attempt_at": n.next_attempt_at,
+        "delivered_at": n.delivered_at,
+        "channel": n.channel,
+        "created_at": n.created_at,
+    }
+
+
+def _notice(row: Any) -> NoticeLetter:
+    return NoticeLetter(
+        notice_id=row.notice_id,
+        subject=row.subject,
+        purpose=row.purpose,
+        target=row.target,
+        issued_on=row.issued_on,
+        subject_line=row.subject_line,
+        text=row.text,
+        html=row.html,
+        created_at=row.created_at,
+        access_code=row.access_code,
+        status=DeliveryStatus(row.status),
+        attempts=row.attempts,
+        last_error=row.last_error,
+        next_attempt_at=row.next_attempt_at,
+        delivered_at=row.delivered_at,
+        channel=row.channel,
+    )
+
+
+class SqlContactBook:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def set(self, contacts: Mapping[str, str], *, at: datetime) -> None:
+        # Delete and insert: the same statements on both engines, under the writer lock.
+        for batch in _batches(contacts):
+            self._conn.execute(delete(t.contacts).where(t.contacts.c.subject.in_(batch)))
+        rows = [{"subject": s, "email": e, "updated_at": at} for s, e in sorted(contacts.items())]
+        insert_rows(self._conn, t.contacts, rows)
+
+    def get_many(self, subjects: Iterable[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for batch in _batches(sorted(set(subjects))):
+            query = select(t.contacts.c.subject, t.contacts.c.email).where(
+                t.contacts.c.subject.in_(batch)
+            )
+            found.update((row.subject, row.email) for row in self._conn.execute(query))
+        return found
+
+
+class SqlDockets:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def appeal_subject(self, appeal_id: str) -> str | None:
+        query = select(t.appeals.c.subject).where(t.appeals.c.appeal_id == appeal_id)
+        return self._conn.execute(query).scalar_one_or_none()
+
+    def case_subject(self, case_id: str) -> str | None:
+        query = select(t.review_cases.c.subject).where(t.review_cases.c.case_id == case_id)
+        return self._conn.execute(query).scalar_one_or_none()
+
+    def pending_appeals(self, *, deadline_before: date | None, limit: int) -> list[AppealSummary]:
+        c = t.appeals.c
+        query = select(t.appeals).where(c.decided_on.is_(None))
+        if deadline_before is not None:
+            query = query.where(c.deadline < deadline_before)
+        query = query.order_by(c.deadline, c.appeal_id).limit(limit)
+        return [
+            AppealSummary(row.appeal_id, row.subject, row.target, row.filed_on, row.deadline)
+            for row in self._conn.execute(query)
+        ]
+
+    def open_reviews(self, *, limit: int) -> list[ReviewSummary]:
+        c = t.review_cases.c
+        query = (
+            select(t.review_cases)
+            .where(c.decided_on.is_(None))
+            .order_by(c.opened_on, c.case_id)
+            .limit(limit)
+        )
+        return [
+            ReviewSummary(row.case_id, row.subject, row.opened_on, row.score, row.below)
+            for row in self._conn.execute(query)
+        ]
+
+    def subjects_changing(self, on: date, *, after: str, limit: int) -> list[str]:
+        c = t.subject_state.c
+        query = (
+            select(c.subject)
+            .where(c.next_change_on <= on, c.subject > after)
+            .order_by(c.subject)
+            .limit(limit)
+        )
+        return list(self._conn.execute(query).scalars())

@@ -1,0 +1,95 @@
+"""Due-process services over the in-memory store, a recording mailer, and a review rulebook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from tests.factories import SettableClock, rulebook
+from tests.fakes import FakeStore
+from trustledger.delivery.letters import JinjaLetters
+from trustledger.domain.identity import scheme_named
+from trustledger.domain.records import Event, EventKind
+from trustledger.domain.rulebook import Rulebook
+from trustledger.services.appeals import Appeals
+from trustledger.services.fulfilment import Fulfilments
+from trustledger.services.intake import Intake
+from trustledger.services.letters import Letter, NoticeLetters
+from trustledger.services.outbox import Outbox
+from trustledger.services.portal import Portal
+from trustledger.services.ports import DeliveryFailed
+from trustledger.services.reviews import Reviews
+from trustledger.services.state import Evaluator
+from trustledger.services.submissions import Source
+from trustledger.services.sweep import Sweep
+
+COURT = Source("court_7", ("court.*", "social_insurance.*"))
+RAIL = Source("rail_bureau", ("rail.*",))
+APPEAL_URL = "https://registry.example/portal"
+
+
+def review_rulebook() -> Rulebook:
+    """The test rulebook with unpaid contributions worth -200 and no restriction of their own:
+    a second finding takes the score below the review threshold (700)."""
+    base = rulebook()
+    rules = tuple(
+        replace(r, points=-200) if r.code == "social_insurance.unpaid" else r for r in base.rules
+    )
+    return replace(base, rules=rules)
+
+
+@dataclass
+class Due:
+    store: FakeStore
+    clock: SettableClock
+    intake: Intake
+    appeals: Appeals
+    fulfilment: Fulfilments
+    reviews: Reviews
+    sweep: Sweep
+    outbox: Outbox
+    portal: Portal
+
+    def events(self, kind: EventKind | None = None) -> list[Event]:
+        return [e for e in self.store.memory.events if kind is None or e.kind is kind]
+
+    def state(self, subject: str) -> object:
+        return self.store.memory.derived[subject].state
+
+
+def due(book: Rulebook | None = None, *, clock: SettableClock | None = None) -> Due:
+    store, clock = FakeStore(), clock or SettableClock()
+    book = book or rulebook()
+    scheme = scheme_named("cn-ric")
+    letters = NoticeLetters(JinjaLetters(), appeal_url=APPEAL_URL)
+    evaluator = Evaluator(book, scheme, letters)
+    return Due(
+        store=store,
+        clock=clock,
+        intake=Intake(store, rulebook=book, scheme=scheme, clock=clock, letters=letters),
+        appeals=Appeals(store, evaluator=evaluator, scheme=scheme, clock=clock),
+        fulfilment=Fulfilments(store, evaluator=evaluator, clock=clock),
+        reviews=Reviews(store, evaluator=evaluator, rulebook=book, clock=clock),
+        sweep=Sweep(store, evaluator=evaluator, clock=clock),
+        outbox=Outbox(store, clock=clock),
+        portal=Portal(store, scheme=scheme, clock=clock),
+    )
+
+
+@dataclass
+class RecordingMailer:
+    """Accepts every letter, or fails the first `failures` attempts."""
+
+    failures: int = 0
+    sent: list[tuple[str, str, str]] = field(default_factory=list)  # to, subject line, text
+    attempts: int = 0
+
+    def send(self, to: str, letter: Letter) -> None:
+        self.attempts += 1
+        if self.attempts <= self.failures:
+            raise DeliveryFailed(f"refused attempt {self.attempts}")
+        self.sent.append((to, letter.subject_line, letter.text))
+
+
+def days_after(day: date, n: int) -> date:
+    return date.fromordinal(day.toordinal() + n)
