@@ -75,3 +75,26 @@ def test_weeks_are_keyed_by_their_monday(registry: Registry, clock: SettableCloc
     assert started == {monday.isoformat(): (15, 15)}
     ended = {t.key: t.count for t in reader.ended(first, TODAY, per="week")}
     assert ended == {monday.isoformat(): 1}
+
+
+def test_appeals_are_counted_by_outcome_and_days_to_a_decision(
+    registry: Registry, clock: SettableClock
+) -> None:
+    subjects = [ric_number(region="110105") for _ in range(3)]
+    _submit_on(registry, clock, 12, [body(subject=s) for s in subjects])
+    filed = [registry.appeals.file_appeal(s, grounds="not me", actor="officer:a") for s in subjects]
+    clock.day = TODAY + timedelta(days=5)
+    registry.appeals.decide_appeal(
+        filed[0].appeal_id, outcome="overturned", reasons="wrong train", actor="officer:a"
+    )
+    clock.day = TODAY + timedelta(days=20)
+    registry.appeals.decide_appeal(
+        filed[1].appeal_id, outcome="upheld", reasons="the record stands", actor="officer:a"
+    )
+    reader = SqlStatistics(registry.engine)
+    first, last = TODAY, TODAY + timedelta(days=20)
+    states = {t.key: t.count for t in reader.appeals_by_state(first, last, today=last)}
+    assert states == {"overturned": 1, "upheld": 1, "overdue": 1}
+    assert {t.key: t.count for t in reader.decision_times(first, last)} == {"4-7": 1, "16+": 1}
+    assert {t.key: t.count for t in reader.decision_days(first, last)} == {"5": 1, "20": 1}
+    assert (reader.decided(first, last).count, reader.decided(first, last).people) == (2, 2)

@@ -26,6 +26,9 @@ class FakeReader:
     starts: list[Tally] = field(default_factory=list)
     ends: list[Tally] = field(default_factory=list)
     asked: list[tuple[date, date, str]] = field(default_factory=list)
+    appeal_states: list[Tally] = field(default_factory=list)
+    times: list[Tally] = field(default_factory=list)
+    days: list[Tally] = field(default_factory=list)
 
     def active(self, on: date) -> Tally:
         return Tally(
@@ -47,6 +50,18 @@ class FakeReader:
 
     def ended(self, first: date, last: date, *, per: str) -> list[Tally]:
         return self.ends
+
+    def appeals_by_state(self, first: date, last: date, *, today: date) -> list[Tally]:
+        return self.appeal_states
+
+    def decision_times(self, first: date, last: date) -> list[Tally]:
+        return self.times
+
+    def decision_days(self, first: date, last: date) -> list[Tally]:
+        return self.days
+
+    def decided(self, first: date, last: date) -> Tally:
+        return Tally("decided", sum(t.count for t in self.days), sum(t.people for t in self.days))
 
 
 def _stats(reader: FakeReader, scheme: str = "cn-ric") -> Statistics:
@@ -150,3 +165,38 @@ def test_a_window_out_of_range_is_refused(days: int) -> None:
 
 def test_an_unknown_region_code_is_named_as_such() -> None:
     assert province_name("99") == "region 99"
+
+
+def test_appeals_are_shown_by_outcome_in_a_fixed_order_with_zeros() -> None:
+    reader = FakeReader(
+        appeal_states=[
+            Tally("overturned", 14, 14),
+            Tally("upheld", 30, 29),
+            Tally("pending", 3, 3),
+        ],
+        times=[Tally("0-3", 20, 20), Tally("8-15", 24, 23)],
+    )
+    stats = _stats(reader).snapshot()
+    assert [(f.key, f.count) for f in stats.appeals] == [
+        ("pending", None),
+        ("overdue", 0),
+        ("upheld", 30),
+        ("overturned", None),  # the next smallest, or pending could be worked out
+        ("modified", 0),
+    ]
+    assert stats.decision_times[0].label == "Within 3 days"
+    assert [f.count for f in stats.decision_times] == [20, 0, 24, 0]
+
+
+@pytest.mark.parametrize(
+    ("days", "median"),
+    [
+        ([Tally("2", 5, 5), Tally("9", 6, 6)], 9.0),  # 11 appeals: the 6th
+        ([Tally("2", 5, 5), Tally("10", 5, 5)], 6.0),  # 10 appeals: between the 5th and 6th
+        ([Tally("2", 4, 4), Tally("10", 5, 5)], None),  # 9 people: not shown
+    ],
+)
+def test_the_median_time_to_a_decision_is_shown_for_ten_people_or_more(
+    days: list[Tally], median: float | None
+) -> None:
+    assert _stats(FakeReader(days=days)).snapshot().median_days == median

@@ -22,6 +22,19 @@ STEP = {"day": 1, "week": 7}
 SUPPRESS_BELOW = 10
 MAX_DAYS = 366
 
+APPEAL_STATES = {
+    "pending": "Pending, within the deadline",
+    "overdue": "Pending, past the deadline",
+    "upheld": "Upheld",
+    "overturned": "Overturned",
+    "modified": "Modified",
+}
+DECISION_TIMES = {
+    "0-3": "Within 3 days",
+    "4-7": "4 to 7 days",
+    "8-15": "8 to 15 days",
+    "16+": "More than 15 days",
+}
 SCOPE_LABELS = {
     Scope.AIR.value: "Air",
     Scope.RAIL.value: "Rail, every seat",
@@ -58,6 +71,20 @@ class StatsReader(Protocol):
     def ended(self, first: date, last: date, *, per: Period) -> list[Tally]:
         """Restrictions no longer in effect from that day on (lifted or expired), keyed alike."""
         ...
+
+    def appeals_by_state(self, first: date, last: date, *, today: date) -> list[Tally]:
+        """Appeals filed in the window: pending, overdue, or their outcome."""
+        ...
+
+    def decision_times(self, first: date, last: date) -> list[Tally]:
+        """Appeals decided in the window, keyed by DECISION_TIMES' keys."""
+        ...
+
+    def decision_days(self, first: date, last: date) -> list[Tally]:
+        """Appeals decided in the window, keyed by the whole days they took."""
+        ...
+
+    def decided(self, first: date, last: date) -> Tally: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +136,9 @@ class Stats:
     by_rule: tuple[Figure, ...]
     by_province: tuple[Figure, ...]
     per_day: tuple[DayFigures, ...]
+    appeals: tuple[Figure, ...]  # filed in the window, by state or outcome
+    decision_times: tuple[Figure, ...]  # decided in the window, by days taken
+    median_days: float | None  # None when fewer than SUPPRESS_BELOW people's appeals were decided
 
     def as_dict(self) -> dict[str, Any]:
         def figures(items: Sequence[Figure]) -> list[dict[str, Any]]:
@@ -125,6 +155,9 @@ class Stats:
             "active_by_rule": figures(self.by_rule),
             "active_by_province": figures(self.by_province),
             "per_day": [d.as_dict() for d in self.per_day],
+            "appeals_by_outcome": figures(self.appeals),
+            "appeal_decision_days": figures(self.decision_times),
+            "appeal_median_days": self.median_days,
         }
 
 
@@ -193,6 +226,9 @@ class Statistics:
             by_province=publish_partition(r.active_by_region(day), province_name)
             if self._regions
             else (),
+            appeals=_fixed(r.appeals_by_state(first, day, today=day), APPEAL_STATES),
+            decision_times=_fixed(r.decision_times(first, day), DECISION_TIMES),
+            median_days=_median(r.decision_days(first, day), r.decided(first, day)),
             per_day=_series(
                 r.started(first, day, per=period),
                 r.ended(first, day, per=period),
@@ -207,6 +243,33 @@ class Statistics:
             return "An officer's decision on a review"
         titles = {rule.code: rule.title for rule in self._rulebook.rules}
         return f"{titles[code]} ({code})" if code in titles else code
+
+
+def _fixed(tallies: Sequence[Tally], labels: dict[str, str]) -> tuple[Figure, ...]:
+    """A partition with a fixed set of groups, in their own order (zeros included)."""
+    found = {t.key: t for t in tallies}
+    published = {
+        f.key: f
+        for f in publish_partition(
+            [found.get(k, Tally(k, 0, 0)) for k in labels], lambda k: labels.get(k, k)
+        )
+    }
+    return tuple(published[k] for k in labels)
+
+
+def _median(by_days: Sequence[Tally], decided: Tally) -> float | None:
+    if decided.people < SUPPRESS_BELOW:
+        return None
+    days = sorted((int(t.key), t.count) for t in by_days)
+    total = sum(n for _, n in days)
+    if total == 0:
+        return None
+    middle = [(total - 1) // 2, total // 2]  # the same index twice when total is odd
+    values, seen = [], 0
+    for value, n in days:
+        values += [value for i in middle if seen <= i < seen + n]
+        seen += n
+    return sum(values) / len(values)
 
 
 def _people(t: Tally) -> Tally:

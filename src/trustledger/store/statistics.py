@@ -12,6 +12,7 @@ from sqlalchemy import (
     Connection,
     Date,
     Engine,
+    Table,
     and_,
     case,
     cast,
@@ -28,6 +29,10 @@ from trustledger.store import tables as t
 from trustledger.store.engine import SQLITE_BEGIN, is_postgres
 
 R = t.restrictions
+A = t.appeals
+# Days to an appeal's decision, in the buckets the page shows (the deadline is 15 days).
+DECISION_BUCKETS = (("0-3", 3), ("4-7", 7), ("8-15", 15))
+LATE_BUCKET = "16+"
 
 
 def _in_effect(on: date) -> ColumnElement[bool]:
@@ -63,12 +68,11 @@ class SqlStatistics:
             finally:
                 conn.rollback()
 
-    def _grouped(self, key: ColumnElement[Any], where: ColumnElement[bool]) -> list[Tally]:
-        query = (
-            select(key.label("key"), func.count(), func.count(func.distinct(R.c.subject)))
-            .where(where)
-            .group_by(key)
-        )
+    def _grouped(
+        self, key: ColumnElement[Any], where: ColumnElement[bool], table: Table = R
+    ) -> list[Tally]:
+        people = func.count(func.distinct(table.c.subject))
+        query = select(key.label("key"), func.count(), people).where(where).group_by(key)
         with self._read() as conn:
             return [Tally(_key(k), int(n), int(p)) for k, n, p in conn.execute(query)]
 
@@ -119,6 +123,42 @@ class SqlStatistics:
             return type_coerce(cast(func.date_trunc("week", day), Date), Date)
         # SQLite: forward to the Sunday ending the week, back six days to its Monday.
         return type_coerce(func.date(day, "weekday 0", "-6 days"), Date)
+
+    def appeals_by_state(self, first: date, last: date, *, today: date) -> list[Tally]:
+        state = case(
+            (and_(A.c.decided_on.is_(None), A.c.deadline < today), literal("overdue")),
+            (A.c.decided_on.is_(None), literal("pending")),
+            else_=A.c.outcome,
+        )
+        return self._grouped(state, A.c.filed_on.between(first, last), A)
+
+    def decision_times(self, first: date, last: date) -> list[Tally]:
+        days = self._days_between(A.c.filed_on, A.c.decided_on)
+        bucket = case(
+            *((days <= top, literal(name)) for name, top in DECISION_BUCKETS),
+            else_=literal(LATE_BUCKET),
+        )
+        return self._grouped(bucket, A.c.decided_on.between(first, last), A)
+
+    def decision_days(self, first: date, last: date) -> list[Tally]:
+        days = self._days_between(A.c.filed_on, A.c.decided_on)
+        tallies = self._grouped(days, A.c.decided_on.between(first, last), A)
+        return [Tally(str(round(float(t.key))), t.count, t.people) for t in tallies]
+
+    def decided(self, first: date, last: date) -> Tally:
+        query = select(func.count(), func.count(func.distinct(A.c.subject))).where(
+            A.c.decided_on.between(first, last)
+        )
+        with self._read() as conn:
+            n, people = conn.execute(query).one()
+        return Tally("decided", int(n), int(people))
+
+    def _days_between(
+        self, start: ColumnElement[date], end: ColumnElement[Any]
+    ) -> ColumnElement[Any]:
+        if is_postgres(self._engine):
+            return end - start  # date - date is an integer number of days
+        return func.julianday(end) - func.julianday(start)
 
     def _day_after(self, column: ColumnElement[date]) -> ColumnElement[Any]:
         if is_postgres(self._engine):

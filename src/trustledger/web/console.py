@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -19,6 +20,7 @@ from trustledger.web.sessions import STAFF_COOKIE, StaffSession, end
 
 router = APIRouter(tags=[PAGES_TAG])
 
+QUEUE_LIMIT = 50
 PURPOSES = (
     "appeal review",
     "review case",
@@ -119,7 +121,7 @@ def subject_file(request: Request, staff: Officer, number: str, purpose: Text = 
             {"on": p.on.isoformat(), "score": p.score, "band": p.band} for p in history.scores
         ],
         "bands": [{"name": b.name, "min": b.min_score} for b in registry.rulebook.bands],
-        **file_extras(request, state),
+        **file_extras(request, state, staff, purpose),
     }
     return render(request, "file.html", context)
 
@@ -139,13 +141,88 @@ def checks(request: Request, number: str) -> list[tuple[str, CheckAnswer]]:
 
 
 def queue(request: Request) -> dict[str, Any]:
-    """What waits for an officer: nothing yet without the due-process services."""
-    return {"overdue": [], "undelivered": []}
-
-
-def file_extras(request: Request, state: SubjectState) -> dict[str, Any]:
-    notices = [
-        {"issued_on": n.issued_on, "purpose": n.purpose, "target": n.target, "delivery": "—"}
-        for n in state.notices
+    """What waits for an officer: appeals by deadline, open review cases, undelivered notices."""
+    registry = registry_of(request)
+    today = registry.clock.today()
+    appeals = [
+        {
+            "appeal": a,
+            "overdue": a.deadline < today,
+            "url": file_url(a.subject, f"deciding appeal {a.appeal_id}"),
+        }
+        for a in registry.appeals.list_pending(limit=QUEUE_LIMIT)
     ]
-    return {"notices": notices, "status_text": RECORD_STATUS_TEXT}
+    reviews = [
+        {"case": c, "url": file_url(c.subject, f"deciding review case {c.case_id}")}
+        for c in registry.reviews.list_open_reviews(limit=QUEUE_LIMIT)
+    ]
+    undelivered = [
+        {"letter": n, "url": file_url(n.subject, f"undelivered notice {n.notice_id}")}
+        for n in registry.outbox.list_undelivered(limit=QUEUE_LIMIT)
+    ]
+    return {"appeals": appeals, "reviews": reviews, "undelivered": undelivered}
+
+
+def file_extras(
+    request: Request, state: SubjectState, staff: StaffSession, purpose: str
+) -> dict[str, Any]:
+    """The notices with their delivery (a second audited read: the letters themselves)."""
+    letters = registry_of(request).portal.notices(state.subject, actor=staff.actor, purpose=purpose)
+    return {"notices": letters, "status_text": RECORD_STATUS_TEXT}
+
+
+@router.post("/appeals/{appeal_id}/decision", dependencies=[Depends(same_origin)])
+def decide_appeal(
+    request: Request,
+    staff: Officer,
+    appeal_id: str,
+    outcome: Annotated[str, Form(max_length=20)] = "",
+    reasons: Annotated[str, Form(max_length=10_000)] = "",
+    ends_on: Annotated[str, Form(max_length=10)] = "",
+    purpose: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    if not outcome:
+        raise InvalidInput("outcome", "choose upheld, overturned or modified")
+    decided = registry_of(request).appeals.decide_appeal(
+        appeal_id,
+        outcome=outcome,
+        reasons=reasons,
+        actor=staff.actor,
+        ends_on=parse_day("ends_on", ends_on),
+    )
+    return RedirectResponse(file_url(decided.subject, purpose or "appeal decided"), status_code=303)
+
+
+@router.post("/review-cases/{case_id}/decision", dependencies=[Depends(same_origin)])
+def decide_review(
+    request: Request,
+    staff: Officer,
+    case_id: str,
+    outcome: Annotated[str, Form(max_length=20)] = "",
+    reasons: Annotated[str, Form(max_length=10_000)] = "",
+    scopes: Annotated[list[str] | None, Form()] = None,
+    days: Annotated[str, Form(max_length=4)] = "",
+    purpose: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    if not outcome:
+        raise InvalidInput("outcome", "choose no action or restrict")
+    if days and not days.isdigit():
+        raise InvalidInput("days", "must be a whole number of days")
+    decided = registry_of(request).reviews.decide_review(
+        case_id,
+        outcome=outcome,
+        reasons=reasons,
+        actor=staff.actor,
+        scopes=scopes or (),
+        days=int(days or 0),
+    )
+    return RedirectResponse(file_url(decided.subject, purpose or "review decided"), status_code=303)
+
+
+def parse_day(field: str, raw: str) -> date | None:
+    if not raw.strip():
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError as exc:
+        raise InvalidInput(field, f"{raw!r} is not a date (YYYY-MM-DD)") from exc

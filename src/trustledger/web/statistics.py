@@ -59,6 +59,8 @@ def charts(stats: Stats) -> dict[str, Any]:
         "mode": bars(stats.by_mode),
         "rule": bars(stats.by_rule, by_key=True),  # rule codes: the titles are in the table
         "province": bars(stats.by_province),
+        "appeals": bars(stats.appeals),
+        "decisions": bars(stats.decision_times),
         "days": {
             "labels": [d.day.isoformat() for d in stats.per_day],
             "started": [d.started.count for d in stats.per_day],

@@ -56,7 +56,7 @@
       type: "bar",
       data: {
         labels: d.labels,
-        datasets: [{ label: "Restrictions in effect", data: d.values, backgroundColor: "#0a4fa6" }],
+        datasets: [{ label: "Count", data: d.values, backgroundColor: "#0a4fa6" }],
       },
       options: {
         indexAxis: "y",
