@@ -27,10 +27,12 @@ from trustledger.services.ports import AuditEntry, Clock
 from trustledger.services.recompute import Recompute
 from trustledger.services.reviews import Reviews
 from trustledger.services.state import Evaluator
+from trustledger.services.stats import Statistics
 from trustledger.services.sweep import Sweep
 from trustledger.settings import Settings
 from trustledger.store.engine import create_store_engine
 from trustledger.store.schema import migrate
+from trustledger.store.statistics import SqlStatistics
 from trustledger.store.unit_of_work import SqlUnitOfWorkFactory
 
 
@@ -143,6 +145,15 @@ class Registry:
     @cached_property
     def keys(self) -> Keys:
         return Keys(self.uow, clock=self.clock)
+
+    @cached_property
+    def stats(self) -> Statistics:
+        return Statistics(
+            SqlStatistics(self.engine),
+            rulebook=self.rulebook,
+            scheme_name=self.scheme.name,
+            clock=self.clock,
+        )
 
     @cached_property
     def audit(self) -> Audit:

@@ -15,6 +15,10 @@ class Settings(BaseSettings):
     # None: the default rulebook shipped as package data.
     rulebook: Path | None = None
     appeal_url: str = "/portal"
+    # Signs the pages' session cookies. None: a random secret kept in `secret_file` (default: next
+    # to a SQLite database, else ./trustledger.secret), so every worker and restart shares it.
+    secret: str | None = None
+    secret_file: Path | None = None
     # Where notice letters are sent from (the outbox's SMTP mailer).
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

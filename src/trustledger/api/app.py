@@ -30,6 +30,7 @@ from trustledger.bootstrap import Registry, open_registry
 from trustledger.checks import CheckIndex
 from trustledger.services.check_feed import CheckFeed
 from trustledger.services.checking import CheckService
+from trustledger.web import pages
 
 log = structlog.get_logger()
 
@@ -122,6 +123,7 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
         routes_events,
     ):
         app.include_router(module.router)
+    app.include_router(pages.router)
     app.add_middleware(BodyLimit)
     return app
 

@@ -1,4 +1,8 @@
-"""RFC 9457 problem+json: the one table from error class to HTTP status, shared by API and pages."""
+"""RFC 9457 problem+json: the one table from error class to HTTP status, shared by API and pages.
+
+A page request (a route tagged "pages", or a browser asking for HTML where no route matched) gets
+the same status, title, detail and field errors as an HTML page instead.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trustledger.domain.errors import (
@@ -20,6 +24,7 @@ from trustledger.domain.errors import (
     TrustLedgerError,
     Unauthorized,
 )
+from trustledger.web.rendering import PAGES_TAG, error_page
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -53,6 +58,10 @@ def problem(status: int, title: str, detail: str, *, type_: str, **extra: Any) -
 
 
 def problem_for(exc: TrustLedgerError) -> JSONResponse:
+    return problem(status_for(exc), exc.title, exc.detail, type_=slug(exc), **_extra(exc))
+
+
+def _extra(exc: TrustLedgerError) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if isinstance(exc, InvalidInput):
         extra["errors"] = [{"field": exc.field, "reason": exc.reason}]
@@ -63,7 +72,22 @@ def problem_for(exc: TrustLedgerError) -> JSONResponse:
             {"field": p.key, "reason": p.message, "file": p.file, "line": p.line}
             for p in exc.problems
         ]
-    return problem(status_for(exc), exc.title, exc.detail, type_=slug(exc), **extra)
+    return extra
+
+
+def is_page(request: Request) -> bool:
+    route = request.scope.get("route")
+    if route is not None:
+        return PAGES_TAG in (getattr(route, "tags", None) or ())
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _respond(
+    request: Request, status: int, title: str, detail: str, *, type_: str, **extra: Any
+) -> Response:
+    if is_page(request):
+        return error_page(request, status, title, detail, extra.get("errors") or [])
+    return problem(status, title, detail, type_=type_, **extra)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -71,23 +95,22 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-async def _on_ours(_: Request, exc: Exception) -> JSONResponse:
+async def _on_ours(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, TrustLedgerError)
-    return problem_for(exc)
+    return _respond(request, status_for(exc), exc.title, exc.detail, type_=slug(exc), **_extra(exc))
 
 
-async def _on_validation(_: Request, exc: Exception) -> JSONResponse:
+async def _on_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [{"field": _field_name(tuple(e["loc"])), "reason": e["msg"]} for e in exc.errors()]
     detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
-    return problem(422, "Invalid input", detail, type_="invalid-input", errors=errors)
+    return _respond(request, 422, "Invalid input", detail, type_="invalid-input", errors=errors)
 
 
-async def _on_http(_: Request, exc: Exception) -> JSONResponse:
+async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(
-        exc.status_code, str(exc.detail), str(exc.detail), type_=f"http-{exc.status_code}"
-    )
+    detail = str(exc.detail)
+    return _respond(request, exc.status_code, detail, detail, type_=f"http-{exc.status_code}")
 
 
 def install_problem_handlers(app: FastAPI) -> None:

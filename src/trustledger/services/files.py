@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from trustledger.domain.errors import InvalidInput
@@ -9,8 +10,25 @@ from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.records import Event
 from trustledger.domain.rulebook import Rulebook
+from trustledger.domain.timeline import (
+    ScorePoint,
+    TimelineEntry,
+    score_dates,
+    score_history,
+    timeline,
+)
 from trustledger.services.ports import AuditEntry, Clock, UnitOfWorkFactory
 from trustledger.services.state import Evaluator
+
+
+@dataclass(frozen=True, slots=True)
+class FileHistory:
+    """A file with its history: the state, the events known by then, the score over time."""
+
+    state: SubjectState
+    events: tuple[Event, ...]
+    scores: tuple[ScorePoint, ...]
+    timeline: tuple[TimelineEntry, ...]
 
 
 class SubjectFiles:
@@ -18,6 +36,7 @@ class SubjectFiles:
         self, uow: UnitOfWorkFactory, *, rulebook: Rulebook, scheme: IdentityScheme, clock: Clock
     ) -> None:
         self._uow = uow
+        self._rulebook = rulebook
         self._scheme = scheme
         self._clock = clock
         self._evaluator = Evaluator(rulebook, scheme)
@@ -26,19 +45,18 @@ class SubjectFiles:
         self, subject: str, *, actor: str, purpose: str, as_of: date | None = None
     ) -> SubjectState:
         """The state on `as_of` (today by default) from what was known by then (invariant 7)."""
-        if not purpose.strip():
-            raise InvalidInput("purpose", "a reason for reading the file is required")
-        number = self._scheme.normalize(subject)
-        day = as_of or self._clock.today()
-        with self._uow() as uow:
-            events = uow.events.for_subjects([number]).get(number, [])
-            detail = f"as_of={day.isoformat()}"
-            entry = AuditEntry(
-                actor, "file.read", number, purpose.strip(), self._clock.now(), detail
-            )
-            uow.audit.append([entry])
-            uow.commit()
+        number, day, events = self._events(subject, actor, purpose, as_of)
         return self._evaluator.derive(number, events, day).state
+
+    def read_history(
+        self, subject: str, *, actor: str, purpose: str, as_of: date | None = None
+    ) -> FileHistory:
+        """`read`, with the events, the score on each day it changed and a timeline; one audited read."""
+        number, day, events = self._events(subject, actor, purpose, as_of, history=True)
+        state = self._evaluator.derive(number, events, day).state
+        scores = score_history(events, self._rulebook, score_dates(events, state), subject=number)
+        known = tuple(e for e in events if e.on <= day)
+        return FileHistory(state, known, scores, timeline(events, state))
 
     def history(
         self, subject: str, *, actor: str, purpose: str, after: int = 0, limit: int = 100
@@ -57,3 +75,20 @@ class SubjectFiles:
             uow.audit.append([entry])
             uow.commit()
         return [e for e in events if e.seq > after][:limit]
+
+    def _events(
+        self, subject: str, actor: str, purpose: str, as_of: date | None, *, history: bool = False
+    ) -> tuple[str, date, list[Event]]:
+        if not purpose.strip():
+            raise InvalidInput("purpose", "a reason for reading the file is required")
+        number = self._scheme.normalize(subject)
+        day = as_of or self._clock.today()
+        with self._uow() as uow:
+            events = uow.events.for_subjects([number]).get(number, [])
+            detail = f"as_of={day.isoformat()}" + (" with history" if history else "")
+            entry = AuditEntry(
+                actor, "file.read", number, purpose.strip(), self._clock.now(), detail
+            )
+            uow.audit.append([entry])
+            uow.commit()
+        return number, day, events

@@ -1,0 +1,146 @@
+"""The subject portal: sign in with a notice's access code, read one's file, appeal, download it.
+
+Every view of the file is a read of it, audited with the subject as the reader.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from trustledger.domain.errors import InvalidInput, Unauthorized
+from trustledger.domain.explanation import RECORD_STATUS_TEXT, explain
+from trustledger.services.ports import AuditEntry
+from trustledger.web.plain import appeal_text, describe
+from trustledger.web.rendering import HEADERS, PAGES_TAG, registry_of, render, sessions_of
+from trustledger.web.requests import same_origin
+from trustledger.web.sessions import PORTAL_COOKIE, PortalSession, end
+
+router = APIRouter(tags=[PAGES_TAG])
+
+# What the subject's own download leaves out: the hash of their access codes is no one's data.
+HIDDEN_KEYS = frozenset({"access_code_hash"})
+
+
+def subject(request: Request) -> PortalSession:
+    return sessions_of(request).require_portal(request)
+
+
+Subject = Annotated[PortalSession, Depends(subject)]
+
+
+@router.get("/portal", response_class=HTMLResponse)
+def portal_home(request: Request) -> Response:
+    session = sessions_of(request).portal(request)
+    if session is None:
+        return render(request, "portal_sign_in.html")
+    registry = registry_of(request)
+    history = registry.files.read_history(
+        session.subject, actor=session.actor, purpose="portal: own file"
+    )
+    letters = registry.portal.notices(
+        session.subject, actor=session.actor, purpose="portal: own notices"
+    )
+    state = history.state
+    context = {
+        "state": state,
+        "restrictions": describe(state),
+        "appeals": [(a, appeal_text(a)) for a in reversed(state.appeals)],
+        "letters": list(reversed(letters)),
+        "status_text": RECORD_STATUS_TEXT,
+    }
+    return render(request, "portal.html", context)
+
+
+@router.post("/portal/sign-in", dependencies=[Depends(same_origin)])
+def portal_sign_in(
+    request: Request,
+    subject: Annotated[str, Form(max_length=40)] = "",
+    access_code: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    registry = registry_of(request)
+    if not subject.strip():
+        raise InvalidInput("subject", "enter your identity number")
+    if not access_code.strip():
+        raise InvalidInput("access_code", "enter the access code printed on your notice")
+    number = registry.scheme.normalize(subject, field="subject")
+    granted = registry.portal.verify_access(number, access_code)
+    action = "portal.sign_in" if granted else "portal.sign_in_refused"
+    now = registry.clock.now()
+    registry.audit.record([AuditEntry(f"subject:{number}", action, number, "portal", now)])
+    if not granted:
+        raise Unauthorized("the access code does not match a notice sent to this identity number")
+    response = RedirectResponse("/portal", status_code=303)
+    sessions_of(request).start_portal(request, response, number, access_code.strip())
+    return response
+
+
+@router.post("/portal/sign-out", dependencies=[Depends(same_origin)])
+def portal_sign_out() -> Response:
+    response = RedirectResponse("/portal", status_code=303)
+    end(response, PORTAL_COOKIE)
+    return response
+
+
+@router.post("/portal/appeals", dependencies=[Depends(same_origin)])
+def portal_appeal(
+    request: Request,
+    session: Subject,
+    grounds: Annotated[str, Form(max_length=10_000)] = "",
+    record_id: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    registry_of(request).appeals.file_appeal(
+        session.subject,
+        grounds=grounds,
+        actor=session.actor,
+        target=record_id or None,
+        access_code=session.code,
+    )
+    return RedirectResponse("/portal#appeals-title", status_code=303)
+
+
+@router.get("/portal/data.json")
+def portal_download(request: Request, session: Subject) -> Response:
+    """Everything the registry holds about the subject, as JSON; the read is audited."""
+    registry = registry_of(request)
+    history = registry.files.read_history(
+        session.subject, actor=session.actor, purpose="portal: download own data"
+    )
+    letters = registry.portal.notices(
+        session.subject, actor=session.actor, purpose="portal: download own data"
+    )
+    body: dict[str, Any] = {
+        **explain(history.state),
+        "events": [
+            {
+                "seq": e.seq,
+                "kind": e.kind.value,
+                "on": e.on.isoformat(),
+                "record_id": e.record_id,
+                "actor": e.actor,
+                "data": {k: v for k, v in e.data.items() if k not in HIDDEN_KEYS},
+            }
+            for e in history.events
+        ],
+        "notices": [
+            {
+                "notice_id": n.notice_id,
+                "issued_on": n.issued_on.isoformat(),
+                "purpose": n.purpose,
+                "subject_line": n.subject_line,
+                "text": n.text,
+                "delivery": n.status.value,
+            }
+            for n in letters
+        ],
+    }
+    name = f"trustledger-{session.subject}-{history.state.on.isoformat()}.json"
+    headers = {**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(
+        orjson.dumps(body, option=orjson.OPT_INDENT_2),
+        media_type="application/json",
+        headers=headers,
+    )

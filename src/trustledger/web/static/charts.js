@@ -1,0 +1,113 @@
+/* Draws the pages' charts from JSON embedded in the page. The tables beside each chart carry the
+   same figures, so nothing depends on this script; suppressed groups are gaps, never numbers. */
+(function () {
+  "use strict";
+  var DAY_MS = 86400000;
+  var live = [];
+
+  function source(canvas) {
+    var el = document.getElementById(canvas.dataset.source);
+    var all = el ? JSON.parse(el.textContent) : {};
+    return canvas.dataset.key ? all[canvas.dataset.key] : all;
+  }
+  function dayNumber(iso) { return Date.parse(iso + "T00:00:00Z") / DAY_MS; }
+  function isoDay(n) { return new Date(Math.round(n) * DAY_MS).toISOString().slice(0, 10); }
+
+  function scoreChart(canvas, d) {
+    var points = d.points.map(function (p) { return { x: dayNumber(p.on), y: p.score, band: p.band }; });
+    var first = points.length ? points[0].x : 0;
+    var last = points.length ? points[points.length - 1].x : 1;
+    var bands = d.bands.filter(function (b) { return b.min > 0; }).map(function (b) {
+      return {
+        label: "Band " + b.name + " from " + b.min,
+        data: [{ x: first, y: b.min }, { x: last, y: b.min }],
+        borderColor: "#6b6b6b", borderDash: [6, 4], borderWidth: 1, pointRadius: 0,
+      };
+    });
+    return {
+      type: "line",
+      data: {
+        datasets: [{
+          label: "Score", data: points, stepped: "before", borderColor: "#0a4fa6",
+          backgroundColor: "#0a4fa6", borderWidth: 3, pointRadius: 2,
+        }].concat(bands),
+      },
+      options: {
+        scales: {
+          x: { type: "linear", min: first, max: last, ticks: { callback: isoDay, maxTicksLimit: 8 } },
+          y: { suggestedMin: 600, suggestedMax: 1000, title: { display: true, text: "Score" } },
+        },
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: {
+            title: function (items) { return isoDay(items[0].parsed.x); },
+            label: function (item) {
+              var p = item.raw;
+              return p.band ? "Score " + p.y + ", band " + p.band : item.dataset.label;
+            },
+          } },
+        },
+      },
+    };
+  }
+
+  function barsChart(canvas, d) {
+    return {
+      type: "bar",
+      data: {
+        labels: d.labels,
+        datasets: [{ label: "Count", data: d.values, backgroundColor: "#0a4fa6" }],
+      },
+      options: {
+        indexAxis: "y",
+        scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { label: function (item) { return d.shown[item.dataIndex]; } } },
+        },
+      },
+    };
+  }
+
+  function daysChart(canvas, d) {
+    return {
+      type: "bar",
+      data: {
+        labels: d.labels,
+        datasets: [
+          { label: "Took effect", data: d.started, backgroundColor: "#0a4fa6" },
+          { label: "Ended", data: d.ended, backgroundColor: "#1e6b34" },
+        ],
+      },
+      options: {
+        scales: { x: { ticks: { maxTicksLimit: 10 } }, y: { beginAtZero: true, ticks: { precision: 0 } } },
+        plugins: { legend: { position: "bottom" } },
+      },
+    };
+  }
+
+  var KINDS = { score: scoreChart, bars: barsChart, days: daysChart };
+
+  function draw(root) {
+    if (!window.Chart) { return; }
+    live = live.filter(function (c) {
+      if (c.canvas && c.canvas.isConnected) { return true; }
+      c.destroy();
+      return false;
+    });
+    root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      if (window.Chart.getChart(canvas)) { return; }
+      var config = KINDS[canvas.dataset.chart](canvas, source(canvas));
+      config.options.maintainAspectRatio = false;
+      config.options.animation = false;
+      live.push(new window.Chart(canvas, config));
+    });
+  }
+
+  if (window.Chart) {
+    window.Chart.defaults.color = "#1b1b1b";
+    window.Chart.defaults.font.family = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans CJK SC', sans-serif";
+  }
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  document.addEventListener("htmx:afterSettle", function () { draw(document); });
+})();
