@@ -112,7 +112,9 @@ def seed(registry: Registry, clock: SettableClock, today: date) -> Site:
         )
     on(12)
     site.appellant = ric_number(900, region="110105", born="19900101")
-    registry.intake.submit(_body(site.appellant, "rail.smoking", clock.day, 900), source=src["rail-1"])
+    registry.intake.submit(
+        _body(site.appellant, "rail.smoking", clock.day, 900), source=src["rail-1"]
+    )
     on(3)
     site.subject = ric_number(901, region="310101", born="19900101")
     result = registry.intake.submit(

@@ -35,6 +35,7 @@ ENDPOINTS: list[tuple[str, str, Any, set[str]]] = [
         {"officer", "auditor", "subject"},
     ),
     ("GET", "/v1/audit/verify", None, {"auditor"}),
+    ("GET", "/v1/stats", None, {"officer", "auditor"}),
     (
         "POST",
         f"/v1/subjects/{SUBJECT}/appeals",

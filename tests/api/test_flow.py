@@ -144,3 +144,16 @@ def test_a_subjects_history_pages_in_seq_order_and_hides_access_codes(server: Se
     assert [e["kind"] for e in seen][:2] == ["recorded", "notice_issued"]
     assert [e["seq"] for e in seen] == sorted(e["seq"] for e in seen)
     assert all("access_code_hash" not in e["data"] for e in seen)
+
+
+def test_statistics_are_aggregates_that_hide_small_groups(server: Server) -> None:
+    subject = ric_number()
+    with server.client("source") as source:
+        source.post("/v1/records", json=court_record(subject))
+    with server.client("auditor") as auditor:
+        r = auditor.get("/v1/stats", params={"on": (TODAY + timedelta(days=11)).isoformat()})
+    assert r.status_code == 200, r.text
+    assert subject not in r.text
+    body = r.text
+    # A handful of test subjects: every group is under 10, so no count is shown.
+    assert "<10" in body

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from trustledger.api.auth import Auditor
+from trustledger.api.auth import Auditor, OfficerOrAuditor
 from trustledger.api.schemas import AuditVerdictOut, Health
 
 router = APIRouter()
@@ -31,3 +34,20 @@ def audit_verify(request: Request, principal: Auditor) -> AuditVerdictOut:
 @router.get("/metrics", tags=["admin"], include_in_schema=False)
 def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/v1/stats", tags=["statistics"])
+def stats(
+    request: Request,
+    principal: OfficerOrAuditor,
+    on: Annotated[
+        date | None, Query(description="The day the figures are for; default today")
+    ] = None,
+    days: Annotated[int, Query(ge=1, le=366, description="How many days of new and ended")] = 30,
+    per: Annotated[Literal["day", "week"], Query()] = "day",
+) -> dict[str, Any]:
+    """Aggregates only, as on the statistics page: active restrictions by mode, rule and
+    province, new and ended per day, appeals by outcome and time to decision. No figure names
+    anyone, and a group of fewer than 10 people is shown as "<10", never its count."""
+    snapshot = request.app.state.registry.stats.snapshot(on=on, days=days, per=per)
+    return snapshot.as_dict()  # type: ignore[no-any-return]
