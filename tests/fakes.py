@@ -69,13 +69,8 @@ class FakeRecords:
     def __init__(self, m: Memory) -> None:
         self.m = m
 
-    def find_many(self, source: str, case_refs: Iterable[str]) -> dict[str, StoredRecord]:
-        refs = set(case_refs)
-        return {
-            r.case_ref: r
-            for r in self.m.records.values()
-            if r.source == source and r.case_ref in refs
-        }
+    def find_many(self, record_ids: Iterable[str]) -> dict[str, StoredRecord]:
+        return {i: self.m.records[i] for i in set(record_ids) if i in self.m.records}
 
     def get(self, record_id: str) -> StoredRecord | None:
         return self.m.records.get(record_id)

@@ -121,23 +121,22 @@ class Intake:
         `contacts` maps subjects to the email addresses the bodies supplied (see `contact_of`).
         """
         today = self._clock.today()
-        known = {
-            ref: (s.payload_hash, s.record_id)
-            for ref, s in uow.records.find_many(source.name, (r.case_ref for r in records)).items()
-        }
+        # A record's id derives from (source, case_ref): the same id is the same case.
+        stored = uow.records.find_many(r.record_id for r in records)
+        known = {rid: s.payload_hash for rid, s in stored.items()}
         outcomes: list[Outcome | None] = []
         new: list[StoredRecord] = []
         for record in records:
             digest = payload_hash(record)
-            prior = known.get(record.case_ref)
+            prior = known.get(record.record_id)
             if prior is None:
-                known[record.case_ref] = (digest, record.record_id)
+                known[record.record_id] = digest
                 new.append(stored_record(record, digest, today))
                 outcomes.append(None)
-            elif prior[0] == digest:
+            elif prior == digest:
                 outcomes.append(IntakeResult(record, created=False))
             else:
-                outcomes.append(_conflict(source, record, prior[1]))
+                outcomes.append(_conflict(source, record))
         if contacts:
             accepted = {r.subject for r, o in zip(records, outcomes, strict=True) if o is None}
             accepted |= {o.record.subject for o in outcomes if isinstance(o, IntakeResult)}
@@ -198,8 +197,8 @@ def stored_record(record: Record, digest: str, today: date) -> StoredRecord:
     )
 
 
-def _conflict(source: Source, record: Record, existing: str) -> Conflict:
+def _conflict(source: Source, record: Record) -> Conflict:
     return Conflict(
         f"case_ref: source {source.name!r} already submitted case_ref {record.case_ref!r} "
-        f"with different contents (record {existing})"
+        f"with different contents (record {record.record_id})"
     )

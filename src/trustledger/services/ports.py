@@ -95,8 +95,8 @@ class EventLog(Protocol):
 
 
 class RecordIndex(Protocol):
-    def find_many(self, source: str, case_refs: Iterable[str]) -> dict[str, StoredRecord]:
-        """Stored records of `source` by case_ref."""
+    def find_many(self, record_ids: Iterable[str]) -> dict[str, StoredRecord]:
+        """The stored records among `record_ids`, by record_id."""
         ...
 
     def get(self, record_id: str) -> StoredRecord | None: ...

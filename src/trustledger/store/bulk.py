@@ -15,6 +15,10 @@ from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Table, insert
 
 # Below this many rows a plain executemany beats setting up a COPY.
 COPY_THRESHOLD = 64
+# Autovacuum analyzes a minute or more behind a bulk load; until it does, the planner takes the
+# growing tables for tiny ones and scans them whole for every IN list. So ANALYZE a table when the
+# rows copied into it since its last ANALYZE reach what it had then (at least this many).
+ANALYZE_AFTER_ROWS = 2000
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -24,6 +28,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         _sqlite_executemany(conn, table, rows)  # the engine allows SQLite or PostgreSQL only
     elif len(rows) >= COPY_THRESHOLD:
         _copy(conn, table, rows)
+        _analyze_as_it_grows(conn, table, len(rows))
     else:
         conn.execute(insert(table), list(rows))
 
@@ -43,6 +48,17 @@ def _copy(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> Non
             copy.write_row(
                 [f(row[n]) if f else row[n] for n, f in zip(names, convert, strict=True)]
             )
+
+
+def _analyze_as_it_grows(conn: Connection, table: Table, copied: int) -> None:
+    # Per database connection (Connection.info outlives the checkout): a doubling schedule.
+    counts: dict[str, list[int]] = conn.info.setdefault("trustledger_copied", {})
+    analyzed, since = counts.setdefault(table.name, [0, 0])
+    since += copied
+    if since >= max(ANALYZE_AFTER_ROWS, analyzed):
+        conn.exec_driver_sql(f"ANALYZE {table.name}")
+        analyzed, since = analyzed + since, 0
+    counts[table.name] = [analyzed, since]
 
 
 def _sqlite_date(value: date | None) -> str | None:

@@ -100,13 +100,13 @@ class SqlRecordIndex:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def find_many(self, source: str, case_refs: Iterable[str]) -> dict[str, StoredRecord]:
+    def find_many(self, record_ids: Iterable[str]) -> dict[str, StoredRecord]:
+        # By primary key: (source, case_ref) names the record id, and a lookup on the pair's
+        # index degrades to a scan of the source's rows while planner statistics lag a bulk load.
         found: dict[str, StoredRecord] = {}
-        for batch in _batches(set(case_refs)):
-            query = select(t.records).where(
-                t.records.c.source == source, t.records.c.case_ref.in_(batch)
-            )
-            found.update((row.case_ref, _stored(row)) for row in self._conn.execute(query))
+        for batch in _batches(set(record_ids)):
+            query = select(t.records).where(t.records.c.record_id.in_(batch))
+            found.update((row.record_id, _stored(row)) for row in self._conn.execute(query))
         return found
 
     def get(self, record_id: str) -> StoredRecord | None:
