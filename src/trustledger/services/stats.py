@@ -246,15 +246,10 @@ class Statistics:
 
 
 def _fixed(tallies: Sequence[Tally], labels: dict[str, str]) -> tuple[Figure, ...]:
-    """A partition with a fixed set of groups, in their own order (zeros included)."""
+    """A fixed set of groups in their own order, zeros included. No total of these is published,
+    so a suppressed group cannot be worked out from the others: no secondary suppression."""
     found = {t.key: t for t in tallies}
-    published = {
-        f.key: f
-        for f in publish_partition(
-            [found.get(k, Tally(k, 0, 0)) for k in labels], lambda k: labels.get(k, k)
-        )
-    }
-    return tuple(published[k] for k in labels)
+    return tuple(publish(found.get(k, Tally(k, 0, 0)), label) for k, label in labels.items())
 
 
 def _median(by_days: Sequence[Tally], decided: Tally) -> float | None:
