@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.site import Site, start_site, stop_site
+from tests.seeded_site import Site, start_site, stop_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

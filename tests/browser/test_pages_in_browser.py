@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import PHONE, shoot
-from tests.site import Site
+from tests.seeded_site import Site
 
 pytestmark = pytest.mark.browser
 
@@ -90,3 +90,27 @@ def test_the_statistics_page_draws_its_charts(page: Any, site: Site) -> None:
     assert all(drawn)
     assert "<10" in page.locator("#province-title + p + .chart-box + .table-wrap").inner_text()
     shoot(page, "stats")
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input, textarea, select, button')]
+  .filter(el => el.type !== 'hidden' && !el.hidden)
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+  .map(el => el.outerHTML)"""
+
+
+def test_every_page_is_labelled_and_starts_with_a_skip_link(page: Any, site: Site) -> None:
+    page.goto("/")
+    page.get_by_label("Your key").fill(site.keys["officer"])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Officer console").wait_for()
+    pages = ["/", f"/subjects/{site.appellant}?purpose=accessibility+check", "/stats", "/portal"]
+    for path in pages:
+        page.goto(path)
+        assert page.evaluate(UNLABELLED) == [], path
+        assert page.locator("h1").count() == 1, path
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.textContent.trim()")
+        assert focused == "Skip to main content", path
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "main", path

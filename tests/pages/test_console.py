@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.pages.conftest import Browsers, sql
-from tests.site import Site
+from tests.seeded_site import Site
 
 
 def test_the_console_shows_a_sign_in_form_and_nothing_else(site: Site, browsers: Browsers) -> None:

@@ -200,3 +200,13 @@ def test_the_median_time_to_a_decision_is_shown_for_ten_people_or_more(
     days: list[Tally], median: float | None
 ) -> None:
     assert _stats(FakeReader(days=days)).snapshot().median_days == median
+
+
+def test_figures_asked_again_within_seconds_are_not_counted_again() -> None:
+    reader = FakeReader(starts=[Tally(TODAY.isoformat(), 40, 40)])
+    statistics = _stats(reader)
+    first = statistics.snapshot(days=7)
+    assert statistics.snapshot(days=7) is first
+    assert len(reader.asked) == 1
+    statistics.snapshot(days=30)
+    assert len(reader.asked) == 2
