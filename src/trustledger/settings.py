@@ -23,3 +23,5 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_sender: str = "notices@trustledger.invalid"
+    # The server sends due letters every minute; off where another process runs the outbox.
+    deliver_notices: bool = True

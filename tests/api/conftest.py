@@ -24,6 +24,7 @@ class Server:
     url: str
     keys: dict[str, str]
     registry: Registry
+    db_url: str
 
     def client(self, role: str | None = None, *, key: str | None = None) -> httpx.Client:
         secret = key or (self.keys[role] if role else None)
@@ -101,7 +102,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     keys = make_keys(registry)
     proc, url = start_server(db_url, tmp / "server.log")
     try:
-        yield Server(url, keys, registry)
+        yield Server(url, keys, registry, db_url)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import text
 
 from tests.due_factories import COURT, RAIL, review_rulebook
 from tests.factories import SettableClock, body, judgment, ric_number, unpaid
@@ -30,6 +31,8 @@ from trustledger.domain.identity import scheme_named
 from trustledger.domain.rulebook import Rulebook, Scope
 from trustledger.rulebook import load_rulebook
 from trustledger.services.check_feed import CheckFeed
+from trustledger.store.engine import create_store_engine
+from trustledger.store.schema import head_revision, migrate
 
 Opener = Callable[[Rulebook], Registry]
 
@@ -318,3 +321,29 @@ def test_the_sweep_command_reports_the_day_and_refuses_a_future_one(
     assert err.startswith("error: on: 2999-01-01 is in the future")
     code, _, err = run("sweep", "--on", "soon")
     assert (code, err.strip()) == (2, "error: --on: 'soon' is not a date written YYYY-MM-DD")
+
+
+def test_upgrading_from_0001_keeps_the_rows_and_adds_the_due_process_tables(
+    db_url: str,
+) -> None:
+    engine = create_store_engine(db_url)
+    try:
+        assert migrate(engine, "0001") == "0001"
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO subject_state (subject, score, band, review_due, as_of) "
+                    "VALUES ('s1', 950, 'B', false, '2026-11-25')"
+                )
+            )
+        assert migrate(engine) == head_revision()
+        with engine.connect() as conn:
+            got = conn.execute(text("SELECT score, next_change_on FROM subject_state")).all()
+            empty = [
+                conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                for table in ("notices", "contacts", "appeals")
+            ]
+        assert [tuple(r) for r in got] == [(950, None)]
+        assert empty == [0, 0, 0]
+    finally:
+        engine.dispose()

@@ -62,8 +62,9 @@ def test_review_cases_are_materialized_with_their_restriction(registry: Registry
     evaluator = Evaluator(registry.rulebook, registry.scheme)
     with registry.uow() as uow:
         uow.events.append([opened, decided], at=registry.clock.now())
-        (notice,) = evaluator.refresh(uow, [subject], today=today, now=registry.clock.now())
+        refreshed = evaluator.refresh(uow, [subject], today=today, now=registry.clock.now())
         uow.commit()
+    (notice,) = [n for n in refreshed.notices if n.purpose == "restriction"]
     assert notice.target == "case-1"
     (case,) = sql(registry, "SELECT case_id, subject, score, below, outcome FROM review_cases")
     assert tuple(case) == ("case-1", subject, 650, 700, "restrict")

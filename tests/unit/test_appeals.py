@@ -11,8 +11,11 @@ from tests.due_factories import COURT, RAIL, Due, due
 from tests.factories import body, judgment, ric_number, rulebook
 from trustledger.domain.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from trustledger.domain.evaluation import AppealOutcome, RestrictionStatus
+from trustledger.domain.identity import scheme_named
 from trustledger.domain.records import EventKind
+from trustledger.services.appeals import Appeals
 from trustledger.services.notices import IssuedNotice
+from trustledger.services.state import Evaluator
 
 
 def restricted(d: Due, **overrides: object) -> tuple[str, IssuedNotice]:
@@ -201,3 +204,56 @@ def test_suspend_on_appeal_suspends_the_restriction_until_the_decision() -> None
     assert decided.state.restrictions[0].status is RestrictionStatus.ACTIVE
     assert decided.state.restrictions[0].in_effect_on(d.clock.today())
     assert decided.decided_on == date(2026, 12, 6)
+
+
+def test_an_appeal_needs_a_restriction_still_in_force() -> None:
+    d = due()
+    bare = ric_number()
+    with pytest.raises(InvalidInput, match="no restriction in force") as caught:
+        d.appeals.file_appeal(bare, grounds="g", actor="officer_li")
+    assert caught.value.field == "record_id"
+    subject, notice = restricted(d)
+    filed = d.appeals.file_appeal(subject, grounds="g", actor="subject")
+    d.appeals.decide_appeal(filed.appeal_id, outcome="overturned", reasons="r", actor="o")
+    with pytest.raises(Conflict, match="has lifted"):
+        d.appeals.file_appeal(subject, grounds="again", actor="subject", target=notice.target)
+
+
+def test_only_a_modified_decision_names_a_new_end() -> None:
+    d = due()
+    subject, _ = restricted(d)
+    filed = d.appeals.file_appeal(subject, grounds="g", actor="subject")
+    with pytest.raises(InvalidInput) as caught:
+        d.appeals.decide_appeal(
+            filed.appeal_id, outcome="upheld", reasons="r", actor="o", ends_on=date(2027, 1, 1)
+        )
+    assert caught.value.field == "ends_on"
+
+
+def test_a_modification_needs_a_restriction_the_rulebook_still_derives() -> None:
+    d = due()
+    subject = ric_number()
+    d.intake.submit(body(subject=subject), source=RAIL)
+    filed = d.appeals.file_appeal(subject, grounds="g", actor="subject")
+    book = rulebook()
+    # A later rulebook whose smoking rule no longer restricts: nothing is left to shorten.
+    rules = tuple(
+        replace(r, restriction=None) if r.code == "rail.smoking" else r for r in book.rules
+    )
+    later = Appeals(
+        d.store,
+        evaluator=Evaluator(replace(book, rules=rules), scheme_named("cn-ric")),
+        scheme=scheme_named("cn-ric"),
+        clock=d.clock,
+    )
+    with pytest.raises(Conflict, match="no dates to modify"):
+        later.decide_appeal(
+            filed.appeal_id, outcome="modified", reasons="r", actor="o", ends_on=date(2027, 1, 1)
+        )
+
+
+def test_grounds_have_a_length_limit() -> None:
+    d = due()
+    subject, _ = restricted(d)
+    with pytest.raises(InvalidInput, match="at most 10000 characters"):
+        d.appeals.file_appeal(subject, grounds="x" * 10_001, actor="subject")

@@ -14,7 +14,7 @@ from tests.due_factories import APPEAL_URL, COURT, RAIL, RecordingMailer, due
 from tests.factories import SettableClock, body, judgment, ric_number, rulebook
 from tests.fakes import FakeStore
 from trustledger.delivery.letters import JinjaLetters
-from trustledger.domain.errors import Conflict, InvalidInput
+from trustledger.domain.errors import Conflict, InvalidInput, NotFound
 from trustledger.domain.evaluation import RestrictionStatus
 from trustledger.domain.identity import scheme_named
 from trustledger.services.imports import Importer, rejects_path_for
@@ -224,3 +224,41 @@ def test_every_letter_is_rendered_through_the_port_with_every_fact_named() -> No
     assert context["starts_on"] == "2026-12-05"
     assert context["lift_on_fulfilment"] is True
     assert context["appeal_url"] == APPEAL_URL
+
+
+def test_a_mail_server_that_keeps_failing_stops_the_run_without_counting_the_rest() -> None:
+    d = due()
+    for _ in range(5):
+        d.intake.submit(body(subject=ric_number(), contact="a@example.org"), source=RAIL)
+    mailer = RecordingMailer(failures=99)
+    at = d.clock.now()
+    report = d.outbox.deliver_pending(mailer, now=at)
+    assert (report.sent, report.retrying, mailer.attempts) == (0, 3, 3)
+    attempts = sorted(n.attempts for n in d.store.memory.notices.values())
+    assert attempts == [0, 0, 1, 1, 1]
+    untried = [n for n in d.store.memory.notices.values() if n.attempts == 0]
+    assert all(n.next_attempt_at == at for n in untried)
+    assert d.outbox.deliver_pending(RecordingMailer(), now=at).sent == 2
+
+
+def test_the_same_address_again_changes_nothing() -> None:
+    d = due()
+    subject = ric_number()
+    d.intake.submit(body(subject=subject, contact="a@example.org"), source=RAIL)
+    d.intake.submit(body(subject=subject, contact="a@example.org"), source=RAIL)
+    assert [a.action for a in d.store.memory.audit].count("contact.update") == 1
+
+
+def test_the_portal_lists_delivered_letters_and_needs_a_purpose() -> None:
+    d = due()
+    subject = ric_number()
+    (notice,) = d.intake.submit(body(subject=subject, contact="a@example.org"), source=RAIL).notices
+    d.outbox.deliver_pending(RecordingMailer())
+    (letter,) = d.portal.notices(subject, actor="subject", purpose="portal")
+    assert letter.status is DeliveryStatus.DELIVERED
+    assert notice.access_code not in letter.text
+    with pytest.raises(InvalidInput) as caught:
+        d.portal.notices(subject, actor="subject", purpose=" ")
+    assert caught.value.field == "purpose"
+    with pytest.raises(NotFound):
+        d.outbox.letter_for_post("ntc_nothing", actor="officer_li")

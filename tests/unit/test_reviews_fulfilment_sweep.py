@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 
 from tests.due_factories import COURT, RAIL, due, review_rulebook
-from tests.factories import body, judgment, ric_number, unpaid
+from tests.factories import body, judgment, ric_number, rulebook, unpaid
 from trustledger.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from trustledger.domain.evaluation import RestrictionStatus
+from trustledger.domain.evaluation import Restriction, RestrictionStatus, SubjectState
 from trustledger.domain.records import EventKind
+from trustledger.domain.rulebook import Scope
+from trustledger.services.transitions import next_change, transitions_due
 
 
 def test_a_score_below_the_threshold_opens_one_case_and_restricts_nothing() -> None:
@@ -209,3 +212,30 @@ def test_a_restriction_overturned_before_it_starts_never_starts() -> None:
     assert [e.kind for e in d.events() if e.data.get("restriction_id") == rid] == [
         EventKind.RESTRICTION_LIFTED
     ]
+
+
+def test_without_a_review_policy_there_is_no_case_to_decide() -> None:
+    d = due(replace(rulebook(), review=None))
+    with pytest.raises(NotFound, match="no review"):
+        d.reviews.decide_review("rev_1", outcome="no_action", reasons="r", actor="o")
+
+
+def test_a_restriction_waiting_for_its_notice_has_no_transition_and_no_change_day() -> None:
+    waiting = Restriction(
+        restriction_id="rec_1",
+        subject="s",
+        scopes=frozenset({Scope.RAIL}),
+        reason="rail.smoking",
+        legal_basis="b",
+        record_id="rec_1",
+        case_id=None,
+        noticed_on=None,
+        starts_on=None,
+        ends_on=None,
+        lifted_on=None,
+        status=RestrictionStatus.AWAITING_NOTICE,
+        appeal_by=None,
+    )
+    state = SubjectState("s", date(2026, 11, 25), 1000, "A", (), (waiting,), (), (), (), False)
+    assert transitions_due(state, []) == []
+    assert next_change(state) is None

@@ -16,6 +16,7 @@ from trustledger import __version__
 from trustledger.api import (
     routes_admin,
     routes_checks,
+    routes_due,
     routes_events,
     routes_records,
     routes_subjects,
@@ -35,6 +36,8 @@ log = structlog.get_logger()
 
 # Another worker's write reaches this one's index within this interval plus a query (invariant 8).
 FOLLOW_SECONDS = 0.25
+DELIVER_SECONDS = 60.0
+SWEEP_EVERY = 60  # ticks of DELIVER_SECONDS: an hour
 
 DESCRIPTION = """
 Adjudicated conduct records, a published rulebook, and the real-time travel check.
@@ -55,6 +58,21 @@ async def _follow(feed: CheckFeed) -> None:
             log.exception("check_feed.poll_failed")
 
 
+async def _maintain(registry: Registry) -> None:
+    """The daily sweep (hourly: it is idempotent) and the notice outbox (every minute)."""
+    tick = 0
+    while True:
+        try:
+            if tick % SWEEP_EVERY == 0:
+                await to_thread.run_sync(registry.sweep.advance)
+            if registry.settings.deliver_notices:
+                await to_thread.run_sync(registry.outbox.deliver_pending, registry.mailer())
+        except Exception:  # a passing error must not stop due process; the next tick retries
+            log.exception("maintenance.failed")
+        tick += 1
+        await asyncio.sleep(DELIVER_SECONDS)
+
+
 def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
     feed = CheckFeed(
         registry.uow, CheckIndex.from_subjects, scheme=registry.scheme, clock=registry.clock
@@ -69,11 +87,13 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
         gc.collect()
         gc.freeze()
         check_log.start()
-        task = asyncio.create_task(_follow(feed)) if follow else None
+        tasks = [asyncio.create_task(_follow(feed)), asyncio.create_task(_maintain(registry))]
+        if not follow:
+            tasks = []
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -94,7 +114,14 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
     app.state.checks = CheckService(feed, registry.scheme, appeal=registry.settings.appeal_url)
     app.state.check_log = check_log
     install_problem_handlers(app)
-    for module in (routes_admin, routes_records, routes_checks, routes_subjects, routes_events):
+    for module in (
+        routes_admin,
+        routes_records,
+        routes_checks,
+        routes_subjects,
+        routes_due,
+        routes_events,
+    ):
         app.include_router(module.router)
     app.include_router(pages.router)
     app.add_middleware(BodyLimit)

@@ -36,16 +36,25 @@ def check(
 
 
 @router.post("/v1/check", response_model=BatchCheckOut)
-def check_batch(request: Request, principal: Checker, body: BatchCheckIn) -> Response:
+async def check_batch(request: Request, principal: Checker, body: BatchCheckIn) -> Response:
     """Check up to 10,000 subjects for one journey; all or nothing on invalid numbers."""
     state = request.app.state
     on = body.on or state.clock.today()
-    items = state.checks.check_many(body.subjects, body.mode, body.class_, on=on)
-    denied = [i for i in items if not i.allowed]
-    state.check_log.allowed_check(principal.name, len(items) - len(denied))
-    for item in denied:
-        number = state.scheme.normalize(item.subject)
-        state.check_log.denied(principal.name, number, item.reason or "", body.mode, on.isoformat())
-    # orjson straight from dataclass dicts: ~5x faster than Pydantic for 10,000 items.
-    payload = orjson.dumps({"results": [i.as_dict() for i in items]})
-    return Response(payload, media_type="application/json")
+    subjects = body.subjects
+    numbers, bars = state.checks.bar_many(subjects, body.mode, body.class_, on=on)
+    results: list[dict[str, object]] = [{"subject": s, "allowed": True} for s in subjects]
+    denied = [i for i, bar in enumerate(bars) if bar is not None]
+    state.check_log.allowed_check(principal.name, len(subjects) - len(denied))
+    day = on.isoformat()
+    for i in denied:
+        bar = bars[i]
+        assert bar is not None
+        results[i] = {
+            "subject": subjects[i],
+            "allowed": False,
+            "reason": bar.reason,
+            "until": bar.until,
+        }
+        state.check_log.denied(principal.name, numbers[i], bar.reason, body.mode, day)
+    # orjson straight from plain dicts: several times faster than a response model per item.
+    return Response(orjson.dumps({"results": results}), media_type="application/json")

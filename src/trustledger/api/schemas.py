@@ -115,6 +115,9 @@ class AppealIn(BaseModel):
 
     grounds: str = Field(min_length=1, max_length=10_000)
     record_id: str | None = None
+    access_code: str | None = Field(
+        None, description="The code from a notice: required with a subject key, none for officers"
+    )
 
 
 class DecisionIn(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from trustledger.services.submissions import Source
 class DemoKeys:
     by_role: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (name, secret)
     restricted_subject: str | None = None
+    access_code: str | None = None  # for the portal, from the example subject's newest notice
 
 
 def _progress(console: Console) -> Progress:
@@ -58,7 +60,26 @@ def build_demo(
     if keys.restricted_subject:
         created = registry.keys.create(role="subject", name=keys.restricted_subject, actor="demo")
         keys.by_role["subject"] = (created.principal.name, created.secret)
+        keys.access_code = _fresh_notice(registry, keys.restricted_subject, sources)
     return keys
+
+
+def _fresh_notice(registry: Registry, subject: str, sources: dict[str, Source]) -> str | None:
+    """A record submitted today through intake, so its notice letter (and access code) is real."""
+    rail = next((s for s in sources.values() if s.may_submit("rail.disorder")), None)
+    if rail is None:
+        return None
+    today = registry.clock.today()
+    body = {
+        "subject": subject,
+        "type": "rail.disorder",
+        "occurred_on": (today - timedelta(days=20)).isoformat(),
+        "decided_on": (today - timedelta(days=2)).isoformat(),
+        "case_ref": f"DEMO-{subject}",
+        "evidence_ref": "demo",
+    }
+    result = registry.intake.submit(body, source=rail)
+    return next((n.access_code for n in result.notices), None)
 
 
 def _row(r: dict[str, Any]) -> dict[str, Any]:

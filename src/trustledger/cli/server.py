@@ -81,6 +81,12 @@ def print_welcome(keys: DemoKeys, url: str, db: str) -> None:
         out.print(f"  {role:<8} {secret}  ({name})", markup=False)
     if keys.restricted_subject:
         out.print(f"\nA restricted subject: {keys.restricted_subject}", markup=False)
+        if keys.access_code:
+            out.print(
+                f"  portal sign-in: {url}/portal with {keys.restricted_subject} "
+                f"and access code {keys.access_code}",
+                markup=False,
+            )
         out.print(
             f"  curl -H 'Authorization: Bearer {keys.by_role['checker'][1]}' "
             f"'{url}/v1/check?subject={keys.restricted_subject}&mode=air'",

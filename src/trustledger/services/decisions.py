@@ -31,4 +31,4 @@ def current(
 ) -> tuple[Sequence[Event], SubjectState]:
     """The subject's events and its state today, read inside the writer's transaction."""
     events = uow.events.for_subjects([subject]).get(subject, [])
-    return events, evaluator.derive(subject, events, today).state
+    return events, evaluator.state_of(subject, events, today)

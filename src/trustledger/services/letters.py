@@ -126,15 +126,15 @@ def letter_context(
         "access_code": notice.access_code,
     }
     target = notice.target
-    for case in state.review_cases:
-        if case.case_id == target:
-            ctx |= _case_facts(case)
-    for assessment in state.assessments:
-        if assessment.record.record_id == target:
-            ctx |= _record_facts(assessment)
-    for restriction in state.restrictions:
-        if restriction.restriction_id == target:
-            ctx |= _restriction_facts(restriction)
+    case = next((c for c in state.review_cases if c.case_id == target), None)
+    if case is not None:
+        ctx |= _case_facts(case)
+    assessment = next((a for a in state.assessments if a.record.record_id == target), None)
+    if assessment is not None:
+        ctx |= _record_facts(assessment)
+    restriction = next((r for r in state.restrictions if r.restriction_id == target), None)
+    if restriction is not None:
+        ctx |= _restriction_facts(restriction)
     ctx |= extra
     return {key: _day(value) for key, value in ctx.items()}
 

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from trustledger.domain.evaluation import SubjectState, notices_due
 from trustledger.domain.records import Event, EventKind
 
 # 80 random bits as 16 base32 letters (A-Z, 2-7: no 0 or 1 to mistake for O or I). Only a fast
@@ -59,14 +58,6 @@ def notice_event(
         actor=actor,
     )
     return event, IssuedNotice(notice_id, subject, target, purpose, on, code)
-
-
-def restriction_notices(state: SubjectState, *, on: date) -> list[tuple[Event, IssuedNotice]]:
-    """One notice for each restriction that waits for one (domain: notices_due)."""
-    return [
-        notice_event(state.subject, target=r.restriction_id, purpose="restriction", on=on)
-        for r in notices_due(state)
-    ]
 
 
 # Longer than any code we issue (19 characters with dashes): refuse before hashing.

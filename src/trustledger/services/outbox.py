@@ -30,6 +30,7 @@ FIRST_RETRY = timedelta(minutes=1)  # then 2, 4, 8 minutes...
 CLAIM = timedelta(minutes=10)  # a letter being sent is not due again for this long
 MASK = "XXXX-XXXX-XXXX-XXXX"
 NO_ADDRESS = "no contact address for this subject"
+STOP_AFTER_FAILURES = 3
 
 
 class Mailer(Protocol):
@@ -79,17 +80,25 @@ class Outbox:
         at = now or self._clock.now()
         claimed, addresses, undelivered = self._claim(at, limit)
         results: list[tuple[NoticeLetter, str | None]] = []
+        failures = 0
         for letter in claimed:
+            # A mail server that keeps failing is down: the rest wait for the next run, their
+            # attempts uncounted, rather than each wait out a timeout.
+            if failures == STOP_AFTER_FAILURES:
+                break
             try:
                 mailer.send(addresses[letter.subject], letter)
             except DeliveryFailed as exc:
                 results.append((letter, exc.detail))
+                failures += 1
             else:
                 results.append((letter, None))
+                failures = 0
         done = [self._outcome(letter, error, at) for letter, error in results]
-        if done:
+        untried = [replace(letter, next_attempt_at=at) for letter in claimed[len(results) :]]
+        if done or untried:
             with self._uow() as uow:
-                uow.notices.update(done)
+                uow.notices.update(done + untried)
                 uow.audit.append([_entry(letter, at) for letter in done])
                 uow.commit()
         sent = sum(1 for d in done if d.status is DeliveryStatus.DELIVERED)

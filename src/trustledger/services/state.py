@@ -82,6 +82,10 @@ class Evaluator:
         """The subject's state on `today` from what was known by then (invariant 5)."""
         return self._derived(self._file(subject, events, today), today)
 
+    def state_of(self, subject: str, events: Sequence[Event], today: date) -> SubjectState:
+        """`derive` without the derived row's extras: what a use case checks a request against."""
+        return evaluate_file(self._file(subject, events, today), self.rulebook, today)
+
     def _file(self, subject: str, events: Sequence[Event], today: date) -> SubjectFile:
         return SubjectFile(subject).extend(known_by(list(events), today))
 
