@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from tests.site import Site, start_site, stop_site
+from tests.seeded_site import Site, start_site, stop_site
 
 
 @pytest.fixture(scope="session")

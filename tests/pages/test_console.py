@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.pages.conftest import Browsers, sql
-from tests.site import Site
+from tests.seeded_site import Site
 
 
 def test_the_console_shows_a_sign_in_form_and_nothing_else(site: Site, browsers: Browsers) -> None:
@@ -146,3 +146,22 @@ def test_an_unknown_page_is_a_page(site: Site, browsers: Browsers) -> None:
     page = browsers.anonymous().get("/nowhere")
     assert page.status_code == 404
     assert page.headers["content-type"].startswith("text/html")
+
+
+def test_an_officer_decides_a_review_case_with_written_reasons(
+    site: Site, browsers: Browsers
+) -> None:
+    officer = browsers.staff("officer")
+    (case,) = sql(site, "SELECT case_id FROM review_cases WHERE subject = :s", s=site.reviewed)
+    url = f"/review-cases/{case.case_id}/decision"
+    refused = officer.post(url, data={"outcome": "restrict", "reasons": "Two findings."})
+    assert refused.status_code == 422
+    assert "<strong>" in refused.text
+    decided = officer.post(
+        url, data={"outcome": "no_action", "reasons": "Both findings are under appeal elsewhere."}
+    )
+    assert decided.status_code == 303
+    page = officer.get(decided.headers["location"])
+    assert "Both findings are under appeal elsewhere." in page.text
+    (row,) = sql(site, "SELECT outcome FROM review_cases WHERE case_id = :c", c=case.case_id)
+    assert row.outcome == "no_action"

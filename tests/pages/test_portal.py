@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.pages.conftest import Browsers, sql
-from tests.site import Site
+from tests.seeded_site import Site
 
 
 def _reads(site: Site, purpose: str) -> int:

@@ -6,7 +6,7 @@ import json
 import re
 
 from tests.pages.conftest import Browsers
-from tests.site import Site
+from tests.seeded_site import Site
 
 
 def _chart_data(page: str) -> dict:

@@ -85,12 +85,13 @@ def test_the_timeline_shows_when_a_restriction_took_effect_and_ended() -> None:
 
 def test_a_reported_transition_is_not_shown_twice() -> None:
     rec = record(decided_on=date(2025, 12, 1))
-    started = event(
+    started = event(  # reported two days late, by a sweep
         EventKind.RESTRICTION_STARTED,
-        date(2025, 12, 11),
+        date(2025, 12, 13),
         restriction_id=rec.record_id,
         reason="rail.smoking",
         scopes=["rail"],
+        starts_on="2025-12-11",
     )
     events = [*noticed_record(rec), started]
     entries = timeline(events, evaluate(events, BOOK, DAY))
@@ -98,6 +99,7 @@ def test_a_reported_transition_is_not_shown_twice() -> None:
     assert len(starts) == 1
     assert not starts[0].derived
     assert starts[0].title == "Restriction started (rail.smoking)"
+    assert starts[0].on == date(2025, 12, 11)
 
 
 def test_the_timeline_leaves_out_what_happens_after_the_date() -> None:

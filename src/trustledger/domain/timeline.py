@@ -95,7 +95,18 @@ def _entry(e: Event, titles: dict[str, str]) -> TimelineEntry:
     target = e.record_id or _text(d.get("target")) or _text(d.get("restriction_id")) or None
     about = titles.get(e.record_id or "", "")
     title, detail = _describe(e.kind, d, about)
-    return TimelineEntry(e.on, e.kind.value, title, detail, target)
+    return TimelineEntry(_happened_on(e), e.kind.value, title, detail, target)
+
+
+def _happened_on(e: Event) -> date:
+    """A transition is reported when noticed; it happened on the day its data names."""
+    named = {
+        EventKind.RESTRICTION_STARTED: e.data.get("starts_on"),
+        EventKind.RESTRICTION_LIFTED: e.data.get("lifted_on"),
+    }.get(e.kind)
+    if e.kind is EventKind.RESTRICTION_EXPIRED and e.data.get("ends_on"):
+        return date.fromisoformat(str(e.data["ends_on"])) + timedelta(days=1)
+    return date.fromisoformat(str(named)) if named else e.on
 
 
 def _describe(kind: EventKind, d: Any, about: str) -> tuple[str, str]:
@@ -115,18 +126,18 @@ def _describe(kind: EventKind, d: Any, about: str) -> tuple[str, str]:
         case EventKind.NOTICE_ISSUED:
             return f"Notice issued ({d.get('purpose')})", f"notice {d.get('notice_id')}"
         case EventKind.APPEAL_FILED:
-            due = f"decision due {d.get('deadline')}"
-            return "Appeal filed", f"grounds: {d.get('grounds', '')}; {due}"
+            return "Appeal filed", f"{d.get('grounds', '')} (decision due {d.get('deadline')})"
         case EventKind.APPEAL_DECIDED:
-            return f"Appeal decided: {d.get('outcome')}", f"reasons: {d.get('reasons', '')}"
+            return f"Appeal decided: {d.get('outcome')}", str(d.get("reasons", ""))
         case EventKind.REVIEW_OPENED:
             return "Review case opened", f"score {d.get('score')} fell below {d.get('below')}"
         case EventKind.REVIEW_DECIDED:
-            return f"Review decided: {d.get('outcome')}", f"reasons: {d.get('reasons', '')}"
+            return f"Review decided: {d.get('outcome')}", str(d.get("reasons", ""))
         case _:
             scopes = ", ".join(d.get("scopes") or [])
             verb = kind.value.removeprefix("restriction_")
-            detail = f"travel by {scopes}" if scopes else ""
+            barred = f"no travel by {scopes}" if kind is EventKind.RESTRICTION_STARTED else ""
+            detail = barred or (f"travel by {scopes} allowed again" if scopes else "")
             return f"Restriction {verb} ({d.get('reason')})", detail
 
 

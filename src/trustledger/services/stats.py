@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
+from time import monotonic
 from typing import Any, Literal, Protocol
 
 from stdnum import numdb
@@ -21,6 +22,9 @@ STEP = {"day": 1, "week": 7}
 # A group of fewer people than this is shown as "<10", never as its count.
 SUPPRESS_BELOW = 10
 MAX_DAYS = 366
+# Pages refresh their figures every 30 s, each a dozen scans of the derived tables: many officials
+# watching must not multiply that. Figures this fresh still count as real time.
+FRESH_SECONDS = 10.0
 
 APPEAL_STATES = {
     "pending": "Pending, within the deadline",
@@ -203,6 +207,7 @@ class Statistics:
         self._rulebook = rulebook
         self._regions = scheme_name == "cn-ric"
         self._clock = clock
+        self._recent: dict[tuple[date, int, str], tuple[float, Stats]] = {}
 
     def snapshot(self, *, on: date | None = None, days: int = 30, per: str = "day") -> Stats:
         """Active restrictions on `on` (today by default); what started and ended in the `days`
@@ -211,6 +216,16 @@ class Statistics:
             raise InvalidInput("days", f"must be from 1 to {MAX_DAYS}, not {days}")
         period = _period(per)
         day = on or self._clock.today()
+        key = (day, days, period)
+        hit = self._recent.get(key)
+        if hit is not None and monotonic() - hit[0] < FRESH_SECONDS:
+            return hit[1]
+        stats = self._compute(day, days, period)
+        self._recent = {k: v for k, v in self._recent.items() if k[0] == day}
+        self._recent[key] = (monotonic(), stats)
+        return stats
+
+    def _compute(self, day: date, days: int, period: Period) -> Stats:
         first = _bucket_start(day - timedelta(days=days - 1), period)
         r = self._reader
         return Stats(
@@ -246,15 +261,10 @@ class Statistics:
 
 
 def _fixed(tallies: Sequence[Tally], labels: dict[str, str]) -> tuple[Figure, ...]:
-    """A partition with a fixed set of groups, in their own order (zeros included)."""
+    """A fixed set of groups in their own order, zeros included. No total of these is published,
+    so a suppressed group cannot be worked out from the others: no secondary suppression."""
     found = {t.key: t for t in tallies}
-    published = {
-        f.key: f
-        for f in publish_partition(
-            [found.get(k, Tally(k, 0, 0)) for k in labels], lambda k: labels.get(k, k)
-        )
-    }
-    return tuple(published[k] for k in labels)
+    return tuple(publish(found.get(k, Tally(k, 0, 0)), label) for k, label in labels.items())
 
 
 def _median(by_days: Sequence[Tally], decided: Tally) -> float | None:

@@ -45,10 +45,11 @@ def bars_text(r: Restriction) -> str:
 def describe(state: SubjectState) -> list[PlainRestriction]:
     records = {a.record.record_id: a for a in state.assessments}
     cases = {c.case_id: c for c in state.review_cases}
-    return [
+    described = [
         _describe(r, state, records.get(r.record_id or ""), cases.get(r.case_id or ""))
         for r in state.restrictions
     ]
+    return sorted(described, key=lambda p: p.ended)  # those that still bar first
 
 
 def _describe(
@@ -57,15 +58,18 @@ def _describe(
     pending = any(a.target == r.restriction_id and a.decided_on is None for a in state.appeals)
     open_window = r.appeal_by is not None and state.on <= r.appeal_by
     appealable = r.status not in ENDED and open_window and not pending
+    ended = r.status in ENDED
     return PlainRestriction(
         restriction_id=r.restriction_id,
-        bars=f"You may not buy tickets for {bars_text(r)}.",
+        bars=f"Ended: it barred {bars_text(r)}."
+        if ended
+        else f"You may not buy tickets for {bars_text(r)}.",
         why=_why(record, case),
         legal_basis=r.legal_basis,
         now=_now(r),
         until=_until(r),
         lifts_early=_lifts(r, record, pending=pending, open_window=open_window),
-        ended=r.status in ENDED,
+        ended=ended,
         appealable=appealable,
         appeal_by=r.appeal_by,
     )

@@ -51,7 +51,28 @@
     };
   }
 
+  // Writes "<10" where a suppressed group's bar would be, so a gap never reads as zero.
+  var suppressedLabels = {
+    id: "suppressedLabels",
+    afterDatasetsDraw: function (chart, args, options) {
+      var shown = options.shown || [];
+      var ctx = chart.ctx;
+      ctx.save();
+      ctx.fillStyle = "#4a4a4a";
+      ctx.font = "italic 12px " + window.Chart.defaults.font.family;
+      ctx.textBaseline = "middle";
+      chart.data.datasets[0].data.forEach(function (value, i) {
+        if (value !== null) { return; }
+        var y = chart.scales.y.getPixelForValue(i);
+        ctx.fillText(shown[i] || "", chart.scales.x.getPixelForValue(0) + 6, y);
+      });
+      ctx.restore();
+    },
+  };
+
   function barsChart(canvas, d) {
+    // One bar needs about 2.25rem; the box grows with the groups instead of stretching them.
+    canvas.parentNode.style.height = (3.5 + 2.25 * Math.max(d.labels.length, 2)) + "rem";
     return {
       type: "bar",
       data: {
@@ -64,8 +85,10 @@
         plugins: {
           legend: { display: false },
           tooltip: { callbacks: { label: function (item) { return d.shown[item.dataIndex]; } } },
+          suppressedLabels: { shown: d.shown },
         },
       },
+      plugins: [suppressedLabels],
     };
   }
 

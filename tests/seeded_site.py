@@ -15,6 +15,7 @@ from trustledger.bootstrap import Registry, open_registry
 from trustledger.delivery.letters import Letter
 from trustledger.services.keys import Principal
 
+CASE_REFS = {"court": "(2026)沪0101执{n}号", "rail": "RLY-2026-{n:05d}", "air": "AIR-2026-{n:05d}"}
 # Fewer than 10 people: the statistics must show these groups as "<10".
 SMALL_GROUP = 4
 
@@ -30,6 +31,8 @@ class Site:
     # The portal's case: noticed three days ago, with the access code from the notice.
     subject: str = ""
     access_code: str = ""
+    # A score below the review threshold: a review case waits for an officer.
+    reviewed: str = ""
     everyone: list[str] = field(default_factory=list)
 
 
@@ -58,7 +61,7 @@ def _body(subject: str, type_: str, day: date, n: int, **extra: Any) -> dict[str
         "type": type_,
         "occurred_on": (day - timedelta(days=30)).isoformat(),
         "decided_on": (day - timedelta(days=1)).isoformat(),
-        "case_ref": f"{type_}-{n}",
+        "case_ref": CASE_REFS[type_.split(".")[0]].format(n=n),
         "contact": f"p{n}@example.org",
     }
     if type_ == "court.judgment_default":
@@ -115,6 +118,11 @@ def seed(registry: Registry, clock: SettableClock, today: date) -> Site:
     registry.intake.submit(
         _body(site.appellant, "rail.smoking", clock.day, 900), source=src["rail-1"]
     )
+    on(6)
+    site.reviewed = ric_number(902, region="110105", born="19900101")
+    for type_, n in (("court.judgment_default", 902), ("air.disorder", 903)):
+        source = src["court-7" if type_.startswith("court") else "airline-1"]
+        registry.intake.submit(_body(site.reviewed, type_, clock.day, n), source=source)
     on(3)
     site.subject = ric_number(901, region="310101", born="19900101")
     result = registry.intake.submit(
@@ -126,7 +134,15 @@ def seed(registry: Registry, clock: SettableClock, today: date) -> Site:
         site.appellant, grounds="The smoke came from the next carriage.", actor="officer:test"
     ).appeal_id
     registry.outbox.deliver_pending(NoMail(), limit=1000)
-    site.everyone = [*beijing, *shanghai, *tianjin, *guangzhou, site.appellant, site.subject]
+    site.everyone = [
+        *beijing,
+        *shanghai,
+        *tianjin,
+        *guangzhou,
+        site.appellant,
+        site.subject,
+        site.reviewed,
+    ]
     return site
 
 
