@@ -22,6 +22,28 @@ def test_a_record_without_a_notice_never_restricts_and_is_due_one() -> None:
     assert notices_due(state) == [restriction]
 
 
+def test_a_record_overturned_before_any_notice_is_lifted_and_due_no_notice() -> None:
+    rec = record(decided_on=DAY)
+    overturned = event(EventKind.OVERTURNED, DAY + timedelta(days=3), record_id=rec.record_id)
+    events = [recorded(rec, on=DAY), overturned]
+    before = evaluate(events, RB, DAY + timedelta(days=2))
+    assert [r.status for r in before.restrictions] == [RestrictionStatus.AWAITING_NOTICE]
+    state = evaluate(events, RB, DAY + timedelta(days=3))
+    (restriction,) = state.restrictions
+    assert restriction.status is RestrictionStatus.LIFTED
+    assert (restriction.starts_on, restriction.ends_on) == (None, None)
+    assert restriction.lifted_on == DAY + timedelta(days=3)
+    assert notices_due(state) == []
+
+
+def test_a_debt_paid_before_any_notice_is_lifted_and_due_no_notice() -> None:
+    rec = record("court.judgment_default", decided_on=DAY, attributes={"amount_cny": 90000})
+    paid = event(EventKind.FULFILLED, DAY + timedelta(days=1), record_id=rec.record_id)
+    state = evaluate([recorded(rec, on=DAY), paid], RB, DAY + timedelta(days=1))
+    assert [r.status for r in state.restrictions] == [RestrictionStatus.LIFTED]
+    assert notices_due(state) == []
+
+
 def test_a_restriction_starts_notice_days_after_the_notice_and_lasts_its_days() -> None:
     rec = record(decided_on=DAY)
     events = noticed_record(rec)

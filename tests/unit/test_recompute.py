@@ -179,6 +179,22 @@ def test_an_overturned_record_lifts_its_restriction_and_stops_counting() -> None
     assert only(after.assessments)["status"] == "overturned"
 
 
+def test_a_record_lifted_before_any_notice_is_lifted_and_not_current() -> None:
+    paid = row(
+        "rail.fare_evasion",
+        date(2025, 3, 1),
+        noticed_on=None,
+        fulfilled_on=date(2025, 3, 20),
+    )
+    waiting = run([paid], date(2025, 3, 19))
+    assert only(waiting.current_restrictions)["status"] == "awaiting_notice"
+    result = run([paid], date(2025, 3, 20))
+    assert only(result.restrictions)["status"] == "lifted"
+    assert only(result.restrictions)["lifted_on"] == date(2025, 3, 20)
+    assert result.current_restrictions.to_arrow_table().num_rows == 0
+    assert_matches_domain([paid], date(2025, 3, 20))
+
+
 def test_what_happens_after_the_date_is_not_yet_known() -> None:
     rec = row(
         "air.forged_identity",

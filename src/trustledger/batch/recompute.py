@@ -173,14 +173,15 @@ def _possibly_unended(columns: dict[str, Any], rulebook: Rulebook, on: date) -> 
 def _restrictions_sql(on: date, *, current: bool = False) -> str:
     """Restrictions from records (scopes: sorted, comma-separated); `current` keeps unended ones."""
     day = date_sql(on)
-    # Known lifts are never after `on`, so a noticed restriction is over once lifted or past its
-    # end; one never noticed stays awaiting notice even when lifted, as the domain has it.
-    unended = f"WHERE starts_on IS NULL OR (lifted IS NULL AND {day} <= ends_on)" if current else ""
+    # Known lifts are never after `on`, so a restriction is over once lifted (a lift before any
+    # notice included: it never starts, as the domain has it) or, once noticed, past its end.
+    unended = f"WHERE lifted IS NULL AND (starts_on IS NULL OR {day} <= ends_on)" if current else ""
     return f"""
 SELECT subject, record_id, reason, scopes, noticed_on, starts_on, ends_on,
   CASE WHEN lifted IS NOT NULL AND (ends_on IS NULL OR lifted <= ends_on) THEN lifted END
     AS lifted_on,
   CASE
+    WHEN starts_on IS NULL AND lifted IS NOT NULL THEN 'lifted'
     WHEN starts_on IS NULL THEN 'awaiting_notice'
     WHEN lifted <= {day} AND lifted <= ends_on THEN 'lifted'
     WHEN {day} > ends_on THEN 'expired'

@@ -425,6 +425,9 @@ def _restriction_status(
     starts: date | None, ends: date | None, lifted_on: date | None, on: date, *, suspended: bool
 ) -> RestrictionStatus:
     if starts is None or ends is None:
+        # Overturned or fulfilled before any notice: nothing to announce, and it never starts.
+        if lifted_on is not None and lifted_on <= on:
+            return RestrictionStatus.LIFTED
         return RestrictionStatus.AWAITING_NOTICE
     if lifted_on is not None and lifted_on <= on and lifted_on <= ends:
         return RestrictionStatus.LIFTED
