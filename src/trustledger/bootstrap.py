@@ -14,6 +14,7 @@ from trustledger.services.appeals import Appeals
 from trustledger.services.audit import Audit
 from trustledger.services.check_feed import Change
 from trustledger.services.checking import CheckAnswer, CheckService
+from trustledger.services.export import Export
 from trustledger.services.files import SubjectFiles
 from trustledger.services.fulfilment import Fulfilments
 from trustledger.services.history import History
@@ -133,6 +134,10 @@ class Registry:
     @cached_property
     def history(self) -> History:
         return History(self.uow, intake=self.intake, clock=self.clock)
+
+    @cached_property
+    def exports(self) -> Export:
+        return Export(self.uow, clock=self.clock)
 
     @cached_property
     def recompute(self) -> Recompute:

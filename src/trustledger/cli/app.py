@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "rulebook",
     "audit",
     "batch",
+    "export",
 )
 
 EXIT_BAD_INPUT = 2

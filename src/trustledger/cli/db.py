@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 from sqlalchemy.engine import make_url
 
 from trustledger.bootstrap import open_registry
+from trustledger.cli.explain import parse_day
+from trustledger.cli.export import batch_recompute
 from trustledger.cli.progress import progress_bar
+from trustledger.domain.errors import InvalidInput
 
 out = Console(highlight=False, soft_wrap=True)
 
@@ -29,8 +34,25 @@ def init(ctx: typer.Context) -> None:
     out.print(f"database ready: {url} (schema revision {revision})", markup=False)
 
 
-def recompute(ctx: typer.Context) -> None:
+def recompute(
+    ctx: typer.Context,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="Recompute in DuckDB over an export instead and print counts; store nothing.",
+        ),
+    ] = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="With --batch: the date (default today).")
+    ] = None,
+) -> None:
     """Rebuild scores, restrictions and review cases from the events, as of today."""
+    if batch:
+        batch_recompute(ctx.obj["db"], parse_day(as_of, "--as-of"))
+        return
+    if as_of is not None:
+        raise InvalidInput("--as-of", "only with --batch: the stored state is always today's")
     registry = open_registry(ctx.obj["db"])
     try:
         total = registry.recompute.count_subjects()

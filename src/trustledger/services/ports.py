@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from trustledger.domain.errors import TrustLedgerError
 from trustledger.domain.evaluation import Restriction, SubjectState
@@ -242,6 +242,34 @@ class DeliveryFailed(TrustLedgerError):
     title = "Delivery failed"
 
 
+# The flattened record the batch recompute reads (trustledger.batch.recompute), column by column.
+FLAT_COLUMNS = (
+    "record_id",
+    "subject",
+    "type",
+    "occurred_on",  # ISO date text, from the record's payload
+    "decided_on",  # ISO date text
+    "recorded_on",
+    "source",
+    "case_ref",
+    "evidence_ref",
+    "attributes",  # JSON object text
+    "noticed_on",  # the first restriction notice, or None
+    "fulfilled_on",
+    "overturned_on",  # by the source or by an appeal decided `overturned`
+)
+
+
+class RecordExport(Protocol):
+    def count(self) -> int:
+        """How many records are stored."""
+        ...
+
+    def chunks(self, *, size: int) -> Iterator[list[tuple[Any, ...]]]:
+        """Every record as a tuple of FLAT_COLUMNS (as corrected), `size` at a time."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction; nothing is kept unless `commit` is called before the block ends."""
 
@@ -269,6 +297,9 @@ class UnitOfWork(Protocol):
 
     @property
     def dockets(self) -> Dockets: ...
+
+    @property
+    def exports(self) -> RecordExport: ...
 
     def __enter__(self) -> Self: ...
 

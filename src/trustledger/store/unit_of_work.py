@@ -17,6 +17,7 @@ from trustledger.domain.errors import Unavailable
 from trustledger.store.audit import SqlAuditTrail
 from trustledger.store.due_process import SqlContactBook, SqlDockets, SqlNoticeStore
 from trustledger.store.engine import SQLITE_BEGIN, is_postgres
+from trustledger.store.export import SqlRecordExport
 from trustledger.store.repositories import (
     SqlDerivedStore,
     SqlEventLog,
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
     notices: SqlNoticeStore
     contacts: SqlContactBook
     dockets: SqlDockets
+    exports: SqlRecordExport
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
         self.notices = SqlNoticeStore(conn)
         self.contacts = SqlContactBook(conn)
         self.dockets = SqlDockets(conn)
+        self.exports = SqlRecordExport(conn)
         return self
 
     def commit(self) -> None:

@@ -1,0 +1,138 @@
+"""Every stored record flattened with the dates of what happened to it, streamed in chunks.
+
+The dates come from one aggregation over the events table, not from evaluating anyone: the first
+restriction notice, the first overturn (an appeal decided `overturned` included) and the first
+fulfilment of each record. Corrections, rare, are applied per record as the domain applies them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Select, and_, case, func, or_, select
+
+from trustledger.domain.records import EventKind, Record
+from trustledger.services.ports import FLAT_COLUMNS
+from trustledger.store import tables as t
+
+_MARKED = (
+    EventKind.NOTICE_ISSUED,
+    EventKind.OVERTURNED,
+    EventKind.FULFILLED,
+    EventKind.APPEAL_DECIDED,
+    EventKind.CORRECTED,
+)
+# Where the payload's fields sit in a flat row, for the records a correction changes.
+_PAYLOAD_FIELDS = ("type", "occurred_on", "decided_on", "evidence_ref", "attributes")
+_AT = {name: FLAT_COLUMNS.index(name) for name in ("subject", "record_id", *_PAYLOAD_FIELDS)}
+
+
+def _marks() -> Any:
+    e = t.events
+    kind, data = e.c.kind, e.c.data
+
+    def first(condition: Any) -> Any:
+        return func.min(case((condition, e.c.on)))
+
+    overturn = or_(
+        kind == EventKind.OVERTURNED.value,
+        and_(
+            kind == EventKind.APPEAL_DECIDED.value,
+            data["outcome"].as_string() == "overturned",
+        ),
+    )
+    notice = and_(
+        kind == EventKind.NOTICE_ISSUED.value, data["purpose"].as_string() == "restriction"
+    )
+    return (
+        select(
+            e.c.record_id,
+            first(notice).label("noticed_on"),
+            first(kind == EventKind.FULFILLED.value).label("fulfilled_on"),
+            first(overturn).label("overturned_on"),
+            func.count(case((kind == EventKind.CORRECTED.value, 1))).label("corrections"),
+        )
+        .where(e.c.record_id.is_not(None), kind.in_([k.value for k in _MARKED]))
+        .group_by(e.c.record_id)
+        .subquery("marks")
+    )
+
+
+def _flat_query() -> Select[Any]:
+    e, marks = t.events, _marks()
+    data = e.c.data
+    payload = {
+        name: data[name].as_string().label(name)
+        for name in ("type", "occurred_on", "decided_on", "source", "case_ref", "evidence_ref")
+    }
+    columns = {
+        "record_id": e.c.record_id,
+        "subject": e.c.subject,
+        **payload,
+        "recorded_on": e.c.on.label("recorded_on"),
+        "attributes": data["attributes"].as_string().label("attributes"),
+        "noticed_on": marks.c.noticed_on,
+        "fulfilled_on": marks.c.fulfilled_on,
+        "overturned_on": marks.c.overturned_on,
+    }
+    return (
+        select(*(columns[name] for name in FLAT_COLUMNS), marks.c.corrections)
+        .select_from(e.outerjoin(marks, marks.c.record_id == e.c.record_id))
+        .where(e.c.kind == EventKind.RECORDED.value)
+        .order_by(e.c.seq)
+    )
+
+
+class SqlRecordExport:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def count(self) -> int:
+        query = select(func.count()).where(t.events.c.kind == EventKind.RECORDED.value)
+        return int(self._conn.execute(query).scalar_one())
+
+    def chunks(self, *, size: int) -> Iterator[list[tuple[Any, ...]]]:
+        # A server-side cursor on PostgreSQL; SQLite's cursor already steps through the rows.
+        result = self._conn.execution_options(stream_results=True, yield_per=size).execute(
+            _flat_query()
+        )
+        for part in result.partitions(size):
+            rows = [tuple(row) for row in part]
+            if any(row[-1] for row in rows):
+                rows = self._corrected(rows)
+            yield [row[:-1] for row in rows]
+
+    def _corrected(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Rows whose record was corrected, with the payload as the corrections left it."""
+        wanted = {row[_AT["record_id"]]: row[_AT["subject"]] for row in rows if row[-1]}
+        e = t.events
+        query = (
+            select(e.c.kind, e.c.record_id, e.c.data)
+            .where(
+                e.c.subject.in_(sorted(set(wanted.values()))),
+                e.c.kind.in_([EventKind.RECORDED.value, EventKind.CORRECTED.value]),
+            )
+            .order_by(e.c.on, e.c.seq)
+        )
+        records: dict[str, Record] = {}
+        for kind, record_id, data in self._conn.execute(query):
+            if record_id not in wanted:
+                continue
+            if kind == EventKind.RECORDED.value:
+                records.setdefault(record_id, Record.from_payload(data))
+            elif record_id in records:
+                records[record_id] = records[record_id].corrected(data)
+        return [_with_payload(row, records.get(row[_AT["record_id"]])) for row in rows]
+
+
+def _with_payload(row: tuple[Any, ...], record: Record | None) -> tuple[Any, ...]:
+    if record is None:
+        return row
+    values = list(row)
+    payload = record.payload()
+    for name in _PAYLOAD_FIELDS:
+        value = payload[name]
+        values[_AT[name]] = orjson.dumps(value).decode() if name == "attributes" else value
+    return tuple(values)
