@@ -1,18 +1,26 @@
-"""What a proposed rulebook would change: bands, restrictions and who is restricted, on one date."""
+"""What a proposed rulebook would change on one date: bands, scores, who would be restricted and by
+which rule, review cases, by province. Counts only, never a list of people.
+
+"Restricted" means a restriction not over: active, pending, or awaiting its notice (a notice
+would go out at once, so a rulebook that restricts more shows up the day it is adopted).
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import duckdb
 
+from trustledger.batch import simulation_sql as q
+from trustledger.batch.provinces import UNKNOWN, province_name, province_names
 from trustledger.batch.recompute import Records, recompute
 from trustledger.domain.rulebook import Rulebook
 
-# Restriction statuses that bar travel, or will once their notice period ends.
-_BARRING = "status IN ('active', 'pending')"
+MIN_GROUP = 10  # counts from 1 to MIN_GROUP - 1 are withheld from a province's row
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +32,28 @@ class Compared:
     def change(self) -> int:
         return self.proposed - self.current
 
+    def as_json(self) -> dict[str, int]:
+        return {"current": self.current, "proposed": self.proposed, "change": self.change}
+
+
+@dataclass(frozen=True, slots=True)
+class People:
+    """Subjects restricted under each rulebook; `newly` only under the proposed, `released` only
+    under the current one."""
+
+    current: int
+    proposed: int
+    newly: int
+    released: int
+
+    def as_json(self, shown: Any = int) -> dict[str, Any]:
+        return {
+            "current": shown(self.current),
+            "proposed": shown(self.proposed),
+            "newly": shown(self.newly),
+            "released": shown(self.released),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class BandShift:
@@ -33,35 +63,85 @@ class BandShift:
 
 
 @dataclass(frozen=True, slots=True)
-class Simulation:
-    """Counts only, never a list of people: a simulation informs the rulebook, not a case."""
+class Bucket:
+    low: int  # scores from low to low + BUCKET - 1
+    current: int
+    proposed: int
 
-    on: date
+
+@dataclass(frozen=True, slots=True)
+class Province:
+    code: str  # two digits; UNKNOWN for numbers that name none
+    name: str
     subjects: int
+    restricted: People
+    review_opened: int
+
+
+@dataclass(frozen=True, slots=True)
+class Simulation:
+    on: date
+    subjects: int  # subjects with at least one record known on `on`
     bands: dict[str, Compared]
     shifts: tuple[BandShift, ...]  # subjects whose band would change, by (from, to)
-    barred: Compared  # subjects with an active or pending restriction
-    newly_barred: int
-    no_longer_barred: int
-    restrictions_by_rule: dict[str, Compared]  # restrictions not over, by rule code
+    histogram: tuple[Bucket, ...]
+    score_total: Compared  # the sum of the scores: its change / subjects is the mean shift
+    lower: int  # subjects whose score would fall
+    higher: int
+    restricted: People  # in any mode
+    by_mode: dict[str, People]  # air, rail_standard, rail_premium
+    by_rule: dict[str, People]  # subjects restricted by each rule
+    restrictions_by_rule: dict[str, Compared]  # restrictions not over, by rule
+    review_below: Compared  # subjects below each rulebook's review threshold
+    review_opened: int  # below the proposed threshold, not below the current one: new cases
+    provinces: tuple[Province, ...]
 
-    def as_json(self) -> dict[str, Any]:
-        def pair(c: Compared) -> dict[str, int]:
-            return {"current": c.current, "proposed": c.proposed, "change": c.change}
+    def mean_score(self) -> tuple[float, float]:
+        n = self.subjects or 1
+        return self.score_total.current / n, self.score_total.proposed / n
 
+    def as_json(self, *, min_group: int = MIN_GROUP) -> dict[str, Any]:
+        def shown(n: int) -> int | None:
+            return n if n == 0 or n >= min_group else None
+
+        mean = self.mean_score()
         return {
             "on": self.on.isoformat(),
             "subjects": self.subjects,
-            "bands": {name: pair(c) for name, c in self.bands.items()},
+            "bands": {name: c.as_json() for name, c in self.bands.items()},
             "shifts": [
                 {"from": s.from_band, "to": s.to_band, "subjects": s.subjects} for s in self.shifts
             ],
-            "barred": pair(self.barred),
-            "newly_barred": self.newly_barred,
-            "no_longer_barred": self.no_longer_barred,
-            "restrictions_by_rule": {
-                code: pair(c) for code, c in self.restrictions_by_rule.items()
+            "scores": {
+                "mean": {"current": round(mean[0], 2), "proposed": round(mean[1], 2)},
+                "lower": self.lower,
+                "higher": self.higher,
+                "histogram": [
+                    {
+                        "from": b.low,
+                        "to": b.low + q.BUCKET - 1,
+                        "current": b.current,
+                        "proposed": b.proposed,
+                    }
+                    for b in self.histogram
+                ],
             },
+            "restricted": self.restricted.as_json(),
+            "by_mode": {mode: p.as_json() for mode, p in self.by_mode.items()},
+            "by_rule": {code: p.as_json() for code, p in self.by_rule.items()},
+            "restrictions_by_rule": {c: v.as_json() for c, v in self.restrictions_by_rule.items()},
+            "review": {"below": self.review_below.as_json(), "opened": self.review_opened},
+            "provinces": [
+                {
+                    "code": p.code,
+                    "name": p.name,
+                    "subjects": shown(p.subjects),
+                    "restricted": p.restricted.as_json(shown),
+                    "review_opened": shown(p.review_opened),
+                }
+                for p in self.provinces
+            ],
+            "withheld_below": min_group,
         }
 
 
@@ -73,64 +153,90 @@ def simulate(
     on: date,
 ) -> Simulation:
     """Recompute `records` under both rulebooks on `on` and compare them, all in DuckDB."""
-    before, after = recompute(con, records, current, on), recompute(con, records, proposed, on)
-    before.scores.create_view("tl_sim_before_scores", replace=True)
-    after.scores.create_view("tl_sim_after_scores", replace=True)
-    # Restrictions not over are few: keep them, rather than recompute them for every count.
-    for side, result in (("before", before), ("after", after)):
-        result.current_restrictions.create_view(f"tl_sim_{side}_view", replace=True)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE tl_sim_{side}_restrictions AS "
-            f"SELECT subject, reason, status FROM tl_sim_{side}_view"
-        )
-    transitions = con.execute(
-        "SELECT b.band, a.band, count(*) FROM tl_sim_before_scores b "
-        "JOIN tl_sim_after_scores a USING (subject) GROUP BY ALL ORDER BY ALL"
-    ).fetchall()
+    q.keep(con, recompute(con, records, current, on), recompute(con, records, proposed, on))
+    rows = [dict(zip(q.CUBE, row, strict=True)) for row in q.cube(con, current, proposed)]
+    modes = q.mode_counts(con)
     return Simulation(
         on=on,
-        subjects=sum(n for _b, _a, n in transitions),
-        bands=_band_counts(transitions),
-        shifts=tuple(BandShift(b, a, n) for b, a, n in transitions if b != a),
-        barred=Compared(*_barred_counts(con)),
-        newly_barred=_barred_only_in(con, "after", "before"),
-        no_longer_barred=_barred_only_in(con, "before", "after"),
-        restrictions_by_rule=_by_rule(con),
+        subjects=_sum(rows),
+        bands=_bands(rows),
+        shifts=_shifts(rows),
+        histogram=_histogram(rows),
+        score_total=Compared(_sum(rows, "sum_b"), _sum(rows, "sum_a")),
+        lower=_sum(rows, "lower"),
+        higher=_sum(rows, "higher"),
+        restricted=_people(rows),
+        by_mode={mode: People(*counts) for mode, counts in modes.items()},
+        by_rule={code: People(*counts) for code, *counts in q.rule_counts(con)},
+        restrictions_by_rule={c: Compared(b, a) for c, b, a in q.restriction_counts(con)},
+        review_below=Compared(
+            _sum(r for r in rows if r["below_b"]), _sum(r for r in rows if r["below_a"])
+        ),
+        review_opened=_opened(rows),
+        provinces=_provinces(rows),
     )
 
 
-def _band_counts(transitions: list[tuple[str, str, int]]) -> dict[str, Compared]:
-    names = sorted({b for b, _a, _n in transitions} | {a for _b, a, _n in transitions})
+def _sum(rows: Iterable[dict[str, Any]], column: str = "subjects") -> int:
+    return sum(int(r[column]) for r in rows)
+
+
+def _opened(rows: Iterable[dict[str, Any]]) -> int:
+    return _sum(r for r in rows if r["below_a"] and not r["below_b"])
+
+
+def _people(rows: list[dict[str, Any]]) -> People:
+    return People(
+        _sum(r for r in rows if r["restricted_b"]),
+        _sum(r for r in rows if r["restricted_a"]),
+        _sum(r for r in rows if r["restricted_a"] and not r["restricted_b"]),
+        _sum(r for r in rows if r["restricted_b"] and not r["restricted_a"]),
+    )
+
+
+def _bands(rows: list[dict[str, Any]]) -> dict[str, Compared]:
+    names = sorted({r["band_b"] for r in rows} | {r["band_a"] for r in rows})
     return {
         name: Compared(
-            sum(n for b, _a, n in transitions if b == name),
-            sum(n for _b, a, n in transitions if a == name),
+            _sum(r for r in rows if r["band_b"] == name),
+            _sum(r for r in rows if r["band_a"] == name),
         )
         for name in names
     }
 
 
-def _barred_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    row = con.execute(
-        f"SELECT (SELECT count(DISTINCT subject) FROM tl_sim_before_restrictions WHERE {_BARRING}),"
-        f" (SELECT count(DISTINCT subject) FROM tl_sim_after_restrictions WHERE {_BARRING})"
-    ).fetchone()
-    return (int(row[0]), int(row[1])) if row else (0, 0)
+def _shifts(rows: list[dict[str, Any]]) -> tuple[BandShift, ...]:
+    moves: dict[tuple[str, str], int] = defaultdict(int)
+    for r in rows:
+        if r["band_b"] != r["band_a"]:
+            moves[(r["band_b"], r["band_a"])] += int(r["subjects"])
+    return tuple(BandShift(b, a, n) for (b, a), n in sorted(moves.items()))
 
 
-def _barred_only_in(con: duckdb.DuckDBPyConnection, side: str, other: str) -> int:
-    row = con.execute(
-        f"SELECT count(*) FROM (SELECT DISTINCT subject FROM tl_sim_{side}_restrictions "
-        f"WHERE {_BARRING} EXCEPT SELECT subject FROM tl_sim_{other}_restrictions WHERE {_BARRING})"
-    ).fetchone()
-    return int(row[0]) if row else 0
+def _histogram(rows: list[dict[str, Any]]) -> tuple[Bucket, ...]:
+    lows = sorted({r["bucket_b"] for r in rows} | {r["bucket_a"] for r in rows}, reverse=True)
+    return tuple(
+        Bucket(
+            int(low),
+            _sum(r for r in rows if r["bucket_b"] == low),
+            _sum(r for r in rows if r["bucket_a"] == low),
+        )
+        for low in lows
+    )
 
 
-def _by_rule(con: duckdb.DuckDBPyConnection) -> dict[str, Compared]:
-    rows = con.execute(
-        "SELECT reason, count(*) FILTER (WHERE side = 'before'), "
-        "count(*) FILTER (WHERE side = 'after') FROM ("
-        "SELECT 'before' AS side, reason FROM tl_sim_before_restrictions UNION ALL "
-        "SELECT 'after', reason FROM tl_sim_after_restrictions) GROUP BY reason ORDER BY reason"
-    ).fetchall()
-    return {str(code): Compared(int(b), int(a)) for code, b, a in rows}
+def _provinces(rows: list[dict[str, Any]]) -> tuple[Province, ...]:
+    by_code: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    known = province_names()
+    for r in rows:
+        by_code[r["province"] if r["province"] in known else UNKNOWN].append(r)
+    return tuple(
+        Province(
+            code,
+            province_name(code),
+            _sum(group),
+            _people(group),
+            _opened(group),
+        )
+        for code, group in sorted(by_code.items(), key=lambda item: item[0] or "99")
+    )
