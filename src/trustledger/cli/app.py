@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "audit",
     "batch",
     "export",
+    "simulate",
 )
 
 EXIT_BAD_INPUT = 2
