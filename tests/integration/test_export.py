@@ -4,8 +4,9 @@ that gives the domain core's answer."""
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from tests.factories import SettableClock, judgment, ric_number
 from tests.integration.conftest import sql
 from trustledger.batch.recompute import recompute
 from trustledger.bootstrap import Registry, open_registry
+from trustledger.cli.app import main
 from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.records import Event, EventKind
@@ -148,3 +150,63 @@ def test_the_export_follows_corrections_and_appeals_decided_overturned(
     assert result.scores.fetchall() == [(subject, state.score, state.band)]
     statuses = {(r[1], r[8]) for r in result.restrictions.fetchall()}
     assert statuses == {(r.restriction_id, r.status.value) for r in state.restrictions}
+
+
+def cli(
+    db_url: str, *args: str, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["trustledger", "--db", db_url, *args])
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_export_and_batch_recompute_commands(
+    registry: Registry,
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    generated = population(300, seed=2, as_of=date(2026, 11, 1))
+    load(registry, generated)
+    path = tmp_path / "out.parquet"
+    code, out, _ = cli(db_url, "export", "--out", str(path), monkeypatch=monkeypatch, capsys=capsys)
+    assert (code, out.strip()) == (0, f"exported {generated.num_rows} records to {path}")
+    assert pq.read_metadata(path).num_rows == generated.num_rows
+    code, out, _ = cli(
+        db_url,
+        "recompute",
+        "--batch",
+        "--as-of",
+        "2026-11-01",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
+    result = recompute(duckdb.connect(), path, registry.rulebook, date(2026, 11, 1))
+    ((subjects,),) = result.scores.aggregate("count(*)").fetchall()
+    assert code == 0
+    assert f"subjects with records: {subjects}" in out
+    for status, n in result.restrictions.aggregate("status, count(*)").fetchall():
+        assert f"  {status}: {n}\n" in out
+
+
+def test_bad_export_and_recompute_options_exit_2(
+    registry: Registry,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = cli(
+        db_url, "export", "--out", "/no/such/dir/x.parquet", monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert (code, err.strip()) == (2, "error: out: no such directory: /no/such/dir")
+    code, _, err = cli(
+        db_url, "recompute", "--as-of", "2026-11-01", monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert code == 2
+    assert err.startswith("error: --as-of: only with --batch")
