@@ -41,61 +41,12 @@ from trustledger.batch.population import (
 )
 from trustledger.batch.population_files import FileFormat, PopulationWriter
 from trustledger.batch.recompute import recompute
-from trustledger.domain.rulebook import Band, RestrictionSpec, ReviewPolicy, Rule, Rulebook, Scope
+from trustledger.rulebook import load_rulebook
 
 ON = date(2026, 11, 1)
 SEED = 2026
-
-
-def _rule(code: str, points: int, scopes: set[Scope] | None, days: int = 365, **kw: object) -> Rule:
-    spec = RestrictionSpec(frozenset(scopes), days, "statute") if scopes else None
-    fields: dict[str, object] = {"effective_from": date(2018, 5, 1), "restriction": spec} | kw
-    return Rule(code, code, f"basis of {code}", code.split(".")[0], points, **fields)  # type: ignore[arg-type]
-
-
-# The shape of the default rulebook (RULEBOOK.md): two versions of one rule, conditions on amounts.
-RULEBOOK = Rulebook(
-    version="bench",
-    base_score=1000,
-    bands=(Band("A", 960), Band("B", 850), Band("C", 600), Band("D", -(10**9))),
-    review=ReviewPolicy(below=850, legal_basis="review basis"),
-    rules=(
-        _rule("rail.smoking", -20, {Scope.RAIL}, 180, effective_to=date(2024, 12, 31)),
-        _rule("rail.smoking", -40, {Scope.RAIL}, 180, effective_from=date(2025, 1, 1)),
-        _rule("rail.disorder", -30, {Scope.RAIL}, 180),
-        _rule("rail.forged_ticket", -50, {Scope.RAIL}, 180),
-        _rule("rail.ticket_resale", -50, {Scope.RAIL}, 180),
-        _rule(
-            "rail.fare_evasion", -10, {Scope.RAIL}, 90, lift_on_fulfilment=True, counts_for_days=365
-        ),
-        _rule("air.false_threat", -100, {Scope.AIR}),
-        _rule("air.disorder", -60, {Scope.AIR}),
-        _rule("air.forged_identity", -80, {Scope.AIR}),
-        _rule(
-            "court.judgment_default",
-            -150,
-            {Scope.AIR, Scope.RAIL_PREMIUM},
-            lift_on_fulfilment=True,
-            condition="record.amount_cny >= 10000",
-            attributes=(("amount_cny", "int"),),
-        ),
-        _rule(
-            "social_insurance.unpaid",
-            -100,
-            {Scope.RAIL_PREMIUM},
-            lift_on_fulfilment=True,
-            condition="record.months_unpaid >= 3 || record.amount_cny >= 50000",
-            attributes=(("amount_cny", "int"), ("months_unpaid", "int")),
-        ),
-        _rule(
-            "tax.serious_evasion",
-            -200,
-            {Scope.RAIL_PREMIUM},
-            condition="record.amount_cny >= 100000",
-            attributes=(("amount_cny", "int"),),
-        ),
-    ),
-)
+# The rulebook the registry ships with (RULEBOOK.md): conditions, cross-context restrictions, lifts.
+RULEBOOK = load_rulebook()
 
 
 def _with_points(tables: Iterator[tuple[int, pa.Table]]) -> Iterator[tuple[int, pa.Table]]:
@@ -108,7 +59,8 @@ def _with_points(tables: Iterator[tuple[int, pa.Table]]) -> Iterator[tuple[int, 
 
 
 def records_file(records: int, cache: Path) -> Path:
-    path = cache / f"records-{records}-seed{SEED}.parquet"
+    # The points column is the default rulebook's: name the file after that rulebook's version.
+    path = cache / f"records-{records}-seed{SEED}-rulebook{RULEBOOK.version}.parquet"
     if path.exists():
         return path
     cache.mkdir(parents=True, exist_ok=True)

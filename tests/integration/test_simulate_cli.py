@@ -93,6 +93,11 @@ def test_the_default_rulebook_against_itself_changes_nothing(run: Run) -> None:
     assert result["subjects"] > 300
     assert result["restricted"]["current"] > 0
     assert set(changes(result)) == {0}
+    code, out, _ = run("--rulebook", default_rulebook_path())
+    assert code == 0
+    assert f"{result['subjects']:,} people with records" in out
+    for title in ("People restricted", "Bands", "By province (counts 1-9 withheld)"):
+        assert title in out
 
 
 def test_a_stricter_rulebook_restricts_more_as_the_domain_core_counts_it(

@@ -62,11 +62,14 @@ class Export:
         advance: Advance | None = None,
         chunk: int = CHUNK,
     ) -> ExportReport:
-        """Write the records to `path` (replaced only once complete); one read transaction."""
+        """Write the records to `path` (replaced only once complete); one read transaction.
+
+        The read is audited first, so that no export goes unrecorded, even one that fails."""
         if not purpose.strip():
             raise InvalidInput("purpose", "a reason for exporting everyone's records is required")
         if not path.parent.is_dir():
             raise InvalidInput("out", f"no such directory: {path.parent}")
+        self._audit(actor, purpose.strip())
         partial = path.with_name(f".{path.name}.partial")
         records = 0
         try:
@@ -82,12 +85,11 @@ class Export:
             os.replace(partial, path)
         finally:
             partial.unlink(missing_ok=True)
-        self._audit(actor, purpose.strip(), f"records={records}")
         return ExportReport(records, path)
 
-    def _audit(self, actor: str, purpose: str, detail: str) -> None:
+    def _audit(self, actor: str, purpose: str) -> None:
         with self._uow() as uow:
-            uow.audit.append(
-                [AuditEntry(actor, "records.export", None, purpose, self._clock.now(), detail)]
-            )
+            detail = f"records={uow.exports.count()}"
+            entry = AuditEntry(actor, "records.export", None, purpose, self._clock.now(), detail)
+            uow.audit.append([entry])
             uow.commit()
