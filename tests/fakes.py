@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from trustledger.domain.records import Event
+import orjson
+
+from trustledger.domain.evaluation import SubjectFile, restriction_notice
+from trustledger.domain.records import Event, EventKind
 from trustledger.services.ports import (
+    FLAT_COLUMNS,
     ApiKey,
     AppealSummary,
     AuditEntry,
@@ -216,6 +220,36 @@ class FakeDockets:
         return sorted(due)[:limit]
 
 
+class FakeExports:
+    """The flattened records as the domain reads the events: the store's query, done slowly."""
+
+    def __init__(self, m: Memory) -> None:
+        self.m = m
+
+    def count(self) -> int:
+        return sum(e.kind is EventKind.RECORDED for e in self.m.events)
+
+    def chunks(self, *, size: int) -> Iterator[list[tuple[Any, ...]]]:
+        by_subject: dict[str, list[Event]] = {}
+        for e in self.m.events:
+            by_subject.setdefault(e.subject, []).append(e)
+        rows = []
+        for subject, events in by_subject.items():
+            f = SubjectFile(subject).extend(events)
+            for rid, record in f.records.items():
+                notice = restriction_notice(f, rid)
+                values = record.payload() | {
+                    "attributes": orjson.dumps(dict(record.attributes)).decode(),
+                    "recorded_on": f.recorded_on[rid],
+                    "noticed_on": notice.issued_on if notice else None,
+                    "fulfilled_on": f.fulfilled_on.get(rid),
+                    "overturned_on": f.overturned_on.get(rid),
+                }
+                rows.append(tuple(values[name] for name in FLAT_COLUMNS))
+        for start in range(0, len(rows), size):
+            yield rows[start : start + size]
+
+
 class FakeUnitOfWork:
     """Works on a copy of the memory; commit publishes it, leaving without a commit drops it."""
 
@@ -232,6 +266,7 @@ class FakeUnitOfWork:
         self.notices = FakeNotices(self.m)
         self.contacts = FakeContacts(self.m)
         self.dockets = FakeDockets(self.m)
+        self.exports = FakeExports(self.m)
         return self
 
     def __exit__(

@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 import pyarrow.parquet as pq
 import pytest
 
 from store_population import domain_state, load, population, stored_events
 from tests.factories import SettableClock, judgment, ric_number
+from tests.fakes import FakeExports, Memory
 from tests.integration.conftest import sql
 from trustledger.batch.recompute import recompute
 from trustledger.bootstrap import Registry, open_registry
@@ -24,6 +26,7 @@ from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.records import Event, EventKind
 from trustledger.rulebook import load_rulebook
+from trustledger.services.ports import FLAT_COLUMNS
 from trustledger.services.submissions import Source
 
 COURT = Source("court-11", ("*",))
@@ -49,6 +52,25 @@ def export(registry: Registry, path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def assert_rows_as_the_domain_reads_the_events(registry: Registry) -> None:
+    """The store's aggregation gives what folding each subject's events in the domain gives."""
+    memory = Memory(events=[e for events in stored_events(registry).values() for e in events])
+
+    def normal(chunks: list[list[tuple[Any, ...]]]) -> set[tuple[Any, ...]]:
+        at = FLAT_COLUMNS.index("attributes")
+        return {
+            (*row[:at], tuple(sorted(orjson.loads(row[at] or "{}").items())), *row[at + 1 :])
+            for chunk in chunks
+            for row in chunk
+        }
+
+    with registry.uow(readonly=True) as uow:
+        stored = [[tuple(r) for r in chunk] for chunk in uow.exports.chunks(size=100)]
+    want = list(FakeExports(memory).chunks(size=100))
+    assert len(stored) == len(want)
+    assert normal(stored) == normal(want)
+
+
 def restrictions_of(state: SubjectState) -> set[tuple[Any, ...]]:
     return {
         (r.restriction_id, r.status.value, r.starts_on, r.ends_on, r.lifted_on)
@@ -61,6 +83,7 @@ def test_the_export_holds_every_record_with_its_dates_and_is_audited(
 ) -> None:
     generated = population(400, seed=5, as_of=clock.today())
     load(registry, generated)
+    assert_rows_as_the_domain_reads_the_events(registry)
     rows = export(registry, tmp_path / "records.parquet")
     by_ref = {(r["source"], r["case_ref"]): r for r in rows}
     assert len(by_ref) == len(rows) == generated.num_rows
@@ -134,16 +157,26 @@ def test_the_export_follows_corrections_and_appeals_decided_overturned(
         filed.appeal_id, outcome="overturned", reasons="paid in full", actor="officer"
     )
     change = {"decided_on": str(day - timedelta(days=12)), "attributes": {"amount_cny": 7}}
+    # A decision logged without its OVERTURNED event (as an older log may hold) overturns too.
+    filed_only = {"appeal_id": "a-old", "target": corrected, "grounds": "g", "deadline": str(day)}
+    decided_only = {"appeal_id": "a-old", "outcome": "overturned", "reasons": "r"}
     with registry.uow() as uow:
         uow.events.append(
-            [Event(EventKind.CORRECTED, subject, clock.today(), change, corrected)], at=clock.now()
+            [
+                Event(EventKind.CORRECTED, subject, clock.today(), change, corrected),
+                Event(EventKind.APPEAL_FILED, subject, clock.today(), filed_only, corrected),
+                Event(EventKind.APPEAL_DECIDED, subject, clock.today(), decided_only, corrected),
+            ],
+            at=clock.now(),
         )
         uow.commit()
+    assert_rows_as_the_domain_reads_the_events(registry)
     rows = {r["record_id"]: r for r in export(registry, tmp_path / "records.parquet")}
     assert rows[appealed]["overturned_on"] == clock.today()
     assert rows[corrected]["decided_on"] == day - timedelta(days=12)
     assert rows[corrected]["attributes"] == '{"amount_cny":7}'
     assert rows[corrected]["noticed_on"] == day
+    assert rows[corrected]["overturned_on"] == clock.today()
     on = clock.today()
     state = domain_state(stored_events(registry)[subject], registry, on)
     result = recompute(duckdb.connect(), tmp_path / "records.parquet", registry.rulebook, on)
