@@ -124,6 +124,8 @@ def test_lint_errors_stop_it_with_exit_2_and_name_file_and_line(run: Run, tmp_pa
     assert out == ""
     assert re.search(r"bad/rail\.yaml:\d+: rail\.smoking\.legal_basis: must not be empty", err)
     assert "error: the proposed rulebook has" in err
+    code, _, err = run("--rulebook", default_rulebook_path(), "--report", tmp_path / "no/r.html")
+    assert (code, err.strip()) == (2, f"error: --report: no such directory: {tmp_path / 'no'}")
 
 
 def test_a_retroactive_change_is_warned_and_a_prospective_one_is_not(

@@ -17,6 +17,7 @@ from trustledger.batch.retroactivity import retroactive_changes
 from trustledger.batch.simulation import MIN_GROUP, Simulation, simulate
 from trustledger.cli.explain import parse_day
 from trustledger.cli.export import export_records, registry_for
+from trustledger.domain.errors import InvalidInput
 from trustledger.domain.rulebook import Rulebook
 from trustledger.rulebook import lint_rulebook, load_rulebook
 from trustledger.web.report import MODE_NAMES, ReportContext, render_report, summary
@@ -43,6 +44,8 @@ def simulate_command(
 ) -> None:
     """Compare a proposed rulebook with the one in force over the stored records (counts only)."""
     day = parse_day(as_of, "--as-of")
+    if report is not None and not report.parent.is_dir():
+        raise InvalidInput("--report", f"no such directory: {report.parent}")
     proposed = _proposed(rulebook_path)
     with registry_for(ctx.obj["db"]) as registry:
         current = registry.rulebook
