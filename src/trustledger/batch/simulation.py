@@ -8,7 +8,7 @@ would go out at once, so a rulebook that restricts more shows up the day it is a
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -46,7 +46,7 @@ class People:
     newly: int
     released: int
 
-    def as_json(self, shown: Any = int) -> dict[str, Any]:
+    def as_json(self, shown: Callable[[int], int | None] = int) -> dict[str, Any]:
         return {
             "current": shown(self.current),
             "proposed": shown(self.proposed),

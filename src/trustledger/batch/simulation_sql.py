@@ -60,9 +60,9 @@ def mode_counts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, int
         f"count(*) FILTER (WHERE {m}_a AND NOT {m}_b), count(*) FILTER (WHERE {m}_b AND NOT {m}_a)"
         for m in MODES
     )
-    row = con.execute(f"SELECT {columns} FROM tl_sim_flags").fetchone() or ()
-    values = [int(v) for v in row]
-    return {m: tuple(values[4 * i : 4 * i + 4]) for i, m in enumerate(MODES)}  # type: ignore[misc]
+    row = con.execute(f"SELECT {columns} FROM tl_sim_flags").fetchone() or (0,) * (4 * len(MODES))
+    v = [int(n) for n in row]
+    return {m: (v[4 * i], v[4 * i + 1], v[4 * i + 2], v[4 * i + 3]) for i, m in enumerate(MODES)}
 
 
 def rule_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int, int, int]]:
