@@ -91,3 +91,15 @@ def test_wording_alone_is_no_difference() -> None:
     rule = DEFAULT_RULES[2]
     assert differences(rule, dataclasses.replace(rule, title="Reworded")) == ()
     assert differences(None, None) == ()
+
+
+def test_a_condition_added_and_the_base_score_are_named_in_the_warning() -> None:
+    current = batch_rulebook()
+    rules = replaced("rail.disorder", condition="record.seats > 1", attributes=(("seats", "int"),))
+    proposed = dataclasses.replace(batch_rulebook(*rules), base_score=900)
+    header, disorder = retroactive_changes(current, proposed, ON)
+    assert header.changes == ("base score 1000 -> 900",)
+    assert disorder.changes == (
+        "condition none -> 'record.seats > 1'",
+        "attributes {} -> {seats: int}",
+    )
