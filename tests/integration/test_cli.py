@@ -156,3 +156,17 @@ def test_recompute_rebuilds_derived_state(cli, db_url: str, tmp_path: Path) -> N
     assert code == 0
     assert "recomputed 1 subjects, 1 restrictions" in out
     assert after == before
+
+
+def test_a_database_without_the_schema_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    for args in (["check", "11010519491231002X", "--mode", "air"], ["audit", "verify"]):
+        monkeypatch.setattr(sys, "argv", ["trustledger", "--db", url, *args])
+        with pytest.raises(SystemExit) as exited:
+            main()
+        assert exited.value.code == 2
+        err = capsys.readouterr().err
+        assert err.strip().count("\n") == 0
+        assert "run `trustledger init`" in err

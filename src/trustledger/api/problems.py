@@ -23,6 +23,7 @@ from trustledger.domain.errors import (
     TooLarge,
     TrustLedgerError,
     Unauthorized,
+    Unavailable,
 )
 from trustledger.web.rendering import PAGES_TAG, error_page
 
@@ -38,6 +39,7 @@ STATUS_BY_ERROR: tuple[tuple[type[TrustLedgerError], int], ...] = (
     (Conflict, 409),
     (Unauthorized, 401),
     (Forbidden, 403),
+    (Unavailable, 503),
 )
 
 

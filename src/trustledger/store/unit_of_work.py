@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from trustledger.domain.errors import Unavailable
 from trustledger.store.audit import SqlAuditTrail
@@ -88,6 +88,15 @@ class SqlUnitOfWork:
             self._conn.rollback()
         self._conn.close()
         self._conn = None
+        if isinstance(exc, DBAPIError) and _missing_schema(exc):
+            raise Unavailable(
+                "database: it has no trustledger schema (or an old one); run `trustledger init`"
+            ) from exc
+
+
+def _missing_schema(exc: DBAPIError) -> bool:
+    text_ = str(exc.orig).lower()
+    return "no such table" in text_ or ("relation" in text_ and "does not exist" in text_)
 
 
 class SqlUnitOfWorkFactory:
