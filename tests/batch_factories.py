@@ -5,26 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from domain_factories import rule
 from trustledger.domain.records import Event, EventKind, Record, recorded
 from trustledger.domain.rulebook import Band, RestrictionSpec, ReviewPolicy, Rule, Rulebook, Scope
 
-D2018 = date(2018, 5, 1)
 RAIL = frozenset({Scope.RAIL})
 AIR = frozenset({Scope.AIR})
 PREMIUM = frozenset({Scope.RAIL_PREMIUM})
-
-
-def rule(code: str, **kw: Any) -> Rule:
-    fields: dict[str, Any] = {
-        "code": code,
-        "title": code,
-        "legal_basis": f"basis of {code}",
-        "domain": code.split(".")[0],
-        "points": -50,
-        "effective_from": D2018,
-    }
-    fields.update(kw)
-    return Rule(**fields)
 
 
 def restriction(scopes: frozenset[Scope], days: int, cross: str | None = None) -> RestrictionSpec:
