@@ -199,9 +199,10 @@ def in_process(n: int, hit_share: float) -> dict[str, float]:
         hits = round(100_000 * hit_share)
         queries = keys[:hits] + misses[: 100_000 - hits]
         random.Random(3).shuffle(queries)
+        lookup = index.lookup  # bound once, as a server's check path holds it
         began = time.perf_counter()
         for key in queries:
-            index.lookup(key, air, TODAY)
+            lookup(key, air, TODAY)
         return len(queries) / (time.perf_counter() - began)
 
     batch = np.array(keys[:5_000] + misses[:5_000], dtype=np.int64)
