@@ -41,6 +41,12 @@ def segments(rulebook: Rulebook) -> list[tuple[int, date, date | None]]:
     return found
 
 
+def scopes_text(rule: Rule) -> str:
+    """The rule's restriction scopes, sorted and comma-separated ('' when it restricts nothing)."""
+    spec = rule.restriction
+    return ",".join(sorted(s.value for s in spec.scopes)) if spec else ""
+
+
 def rules_sql(rulebook: Rulebook) -> str:
     names = (
         "code, seg_from, seg_to, rule_idx, points, counts_for_days, restricts, scopes, days, "
@@ -50,7 +56,6 @@ def rules_sql(rulebook: Rulebook) -> str:
     for index, start, end in segments(rulebook):
         rule = rulebook.rules[index]
         spec = rule.restriction
-        scopes = sorted(s.value for s in spec.scopes) if spec else []
         values = [
             quote(rule.code),
             date_sql(start),
@@ -59,7 +64,7 @@ def rules_sql(rulebook: Rulebook) -> str:
             str(rule.points),
             str(rule.counts_for_days),
             "TRUE" if spec else "FALSE",
-            quote(",".join(scopes)),
+            quote(scopes_text(rule)),
             str(min(spec.days, MAX_RESTRICTION_DAYS) if spec else 0),
             str(rule.notice_days),
             str(rule.appeal_days),
