@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,8 @@ _env = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    # The templates ship inside the package: no need to stat them on every letter.
+    auto_reload=False,
 )
 
 SUBJECT_LINES = {
@@ -37,8 +40,14 @@ class JinjaLetters:
 
     def render(self, purpose: str, context: dict[str, Any]) -> Letter:
         ctx = {"purpose": purpose, **context}
+        text, html = _templates()
         return Letter(
             subject_line=SUBJECT_LINES.get(purpose, "Notice from the trustledger registry"),
-            text=_env.get_template("notice.txt").render(ctx),
-            html=_env.get_template("notice.html").render(ctx),
+            text=text.render(ctx),
+            html=html.render(ctx),
         )
+
+
+@cache
+def _templates() -> tuple[Template, Template]:
+    return _env.get_template("notice.txt"), _env.get_template("notice.html")

@@ -130,7 +130,8 @@ class Evaluator:
         *,
         lift_notices: bool,
     ) -> Derived:
-        state = self._derived(work.file, work.today).state
+        derived = self._derived(work.file, work.today)
+        state = derived.state
         # Invariant 3: a restriction's clock starts with its notice, so it is issued at once.
         for restriction in notices_due(state):
             work.issue("restriction", restriction.restriction_id)
@@ -139,8 +140,11 @@ class Evaluator:
             data = {"case_id": case_id, "score": state.score, "below": self.rulebook.review.below}
             work.add(Event(EventKind.REVIEW_OPENED, state.subject, work.today, data))
             work.issue("review", case_id)
-        state = self._derived(work.file, work.today).state
-        for event in transitions_due(state, [*history, *work.events]):
+        # Evaluated again only when events were added: the same file gives the same state.
+        if work.events:
+            derived = self._derived(work.file, work.today)
+        added = len(work.events)
+        for event in transitions_due(derived.state, [*history, *work.events]):
             work.add(event)
             target = str(event.data["restriction_id"])
             if event.kind is EventKind.RESTRICTION_EXPIRED:
@@ -149,7 +153,9 @@ class Evaluator:
                 work.issue("lifted", target)
         for request in requests:
             work.issue(request.purpose, request.target, request.extra)
-        return self._derived(work.file, work.today)
+        if len(work.events) != added:
+            derived = self._derived(work.file, work.today)
+        return derived
 
     def _store(
         self, uow: UnitOfWork, done: Sequence[tuple[_Subject, Derived]], now: datetime

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -92,6 +93,23 @@ def _sqlite_executemany(conn: Connection, table: Table, rows: Sequence[dict[str,
     quoted = ", ".join(f'"{n}"' for n in names)
     marks = ", ".join("?" for _ in names)
     statement = f"INSERT INTO {table.name} ({quoted}) VALUES ({marks})"
-    pairs = list(zip(names, convert, strict=True))
-    params = [tuple(f(row[n]) if f else row[n] for n, f in pairs) for row in rows]
-    conn.exec_driver_sql(statement, params)
+    conn.exec_driver_sql(statement, _tuples(rows, names, convert))
+
+
+def _tuples(
+    rows: Sequence[dict[str, Any]],
+    names: list[str],
+    convert: list[Callable[[Any], Any] | None],
+) -> list[tuple[Any, ...]]:
+    # itemgetter takes the values in C; only the columns that need it are converted in Python.
+    get = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    converted = [(i, f) for i, f in enumerate(convert) if f is not None]
+    if not converted:
+        return [get(row) for row in rows]
+    params = []
+    for row in rows:
+        values = list(get(row))
+        for i, f in converted:
+            values[i] = f(values[i])
+        params.append(tuple(values))
+    return params
