@@ -48,6 +48,7 @@ from trustledger.domain.rulebook import (
     Rulebook,
     Scope,
 )
+from trustledger.store.engine import SQLITE_PRAGMAS
 
 PG_URL = os.environ.get("TRUSTLEDGER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FIELDS = ("subject", "type", "occurred_on", "decided_on", "case_ref", "evidence_ref", "attributes")
@@ -209,8 +210,8 @@ def floor_sqlite(imported: Path, fresh: Path, chunk: int) -> tuple[float, dict[s
     migrated(f"sqlite:///{fresh}")
     src = sqlite3.connect(imported)
     dst = sqlite3.connect(fresh, isolation_level=None)
-    dst.execute("PRAGMA journal_mode=WAL")
-    dst.execute("PRAGMA synchronous=NORMAL")
+    for pragma in SQLITE_PRAGMAS:  # the registry's own settings
+        dst.execute(pragma)
     names = [r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     tables = {
         n: src.execute(f"SELECT * FROM {n}").fetchall() for n in names if n not in NOT_IMPORTED
