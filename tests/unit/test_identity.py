@@ -39,6 +39,8 @@ def test_lower_case_x_and_spaces_are_normalized() -> None:
         (make_ric("110105", "19491331", "002"), "birth_date"),
         (make_ric("110105", "19490229", "002"), "birth_date"),
         (make_ric("990105", "19491231", "002"), "region"),
+        # A known province (61, Shaanxi) with a county code it does not have.
+        (make_ric("610105", "20000101", "000"), "region"),
         # Shenzhen's Nanshan district (440305) was created in 1990: no one born in 1949 has it.
         (make_ric("440305", "19491231", "002"), "region"),
     ],

@@ -156,7 +156,8 @@ def _region_known(number: str) -> bool:
         try:
             ric.get_birth_place(number)
             known = True
-        except ValidationError:
+        # stdnum raises KeyError for a known province with an unknown county code (610105).
+        except (ValidationError, KeyError):
             known = False
         _REGIONS[key] = known
     return known
