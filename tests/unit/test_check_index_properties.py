@@ -83,6 +83,11 @@ def check_all(
         want = [expected(files.get(s, []), scopes, day) for s in ALL_SUBJECTS]
         assert [idx.lookup(k, scopes, day) for k in keys] == want
         assert idx.lookup_many(keys, scopes, day) == want
+        # The sparse form, over a batch that asks about each subject twice.
+        both = want + want[::-1]
+        at, denials = idx.barred(keys + keys[::-1], scopes, day)
+        assert at == [i for i, d in enumerate(both) if d is not None]
+        assert denials == [d for d in both if d is not None]
 
 
 @settings(max_examples=200, deadline=None)

@@ -41,14 +41,11 @@ async def check_batch(request: Request, principal: Checker, body: BatchCheckIn) 
     state = request.app.state
     on = body.on or state.clock.today()
     subjects = body.subjects
-    numbers, bars = state.checks.bar_many(subjects, body.mode, body.class_, on=on)
+    numbers, barred, bars = state.checks.bar_many(subjects, body.mode, body.class_, on=on)
     results: list[dict[str, object]] = [{"subject": s, "allowed": True} for s in subjects]
-    denied = [i for i, bar in enumerate(bars) if bar is not None]
-    state.check_log.allowed_check(principal.name, len(subjects) - len(denied))
+    state.check_log.allowed_check(principal.name, len(subjects) - len(barred))
     day = on.isoformat()
-    for i in denied:
-        bar = bars[i]
-        assert bar is not None
+    for i, bar in zip(barred, bars, strict=True):
         results[i] = {
             "subject": subjects[i],
             "allowed": False,

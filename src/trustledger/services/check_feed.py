@@ -115,10 +115,10 @@ class CheckFeed:
     def lookup(self, key: int, scopes: frozenset[Scope], day: date) -> Barring | None:
         return self.index.lookup(key, scopes, day)
 
-    def lookup_many(
+    def barred(
         self, keys: Sequence[int] | NDArray[np.int64], scopes: frozenset[Scope], day: date
-    ) -> Sequence[Barring | None]:
-        return self.index.lookup_many(keys, scopes, day)
+    ) -> tuple[Sequence[int], Sequence[Barring]]:
+        return self.index.barred(keys, scopes, day)
 
     def catch_up(self) -> None:
         while self.poll():
