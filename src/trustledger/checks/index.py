@@ -33,6 +33,7 @@ from trustledger.checks.table import WORDS, Table
 from trustledger.domain.evaluation import Restriction
 from trustledger.domain.identity import CnRic, IdentityScheme
 from trustledger.domain.rulebook import Scope
+from trustledger.services.restriction_columns import RestrictionColumns
 
 DEFAULT_MERGE_AT = 4096
 
@@ -114,6 +115,16 @@ class CheckIndex:
         cols = Columns()
         for subject in subjects:
             cols.extend(subject.key, compile_rows(subject.restrictions))
+        return cls(build_table(cols), merge_at=merge_at)
+
+    @classmethod
+    def from_columns(
+        cls, pages: Iterable[RestrictionColumns], *, merge_at: int = DEFAULT_MERGE_AT
+    ) -> CheckIndex:
+        """An index of stored restrictions given as columns, under the keys given with them."""
+        cols = Columns()
+        for page in pages:
+            cols.add_columns(page)
         return cls(build_table(cols), merge_at=merge_at)
 
     @property
