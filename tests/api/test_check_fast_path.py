@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 
 from tests.factories import ric_number
 from trustledger.api.app import create_app, serving
-from trustledger.api.check_batch import results_json
+from trustledger.api.check_batch import plain_batch, results_json
 from trustledger.api.limits import MAX_BODY_BYTES
+from trustledger.api.schemas import BatchCheckIn
 from trustledger.bootstrap import open_registry
 from trustledger.checks import Denial
 from trustledger.domain.evaluation import Restriction, RestrictionStatus
@@ -183,14 +184,55 @@ fields = {
 }
 
 
+iso_days = st.builds(
+    lambda y, m, d: f"{y:04d}-{m:02d}-{d:02d}",
+    st.integers(0, 9999),
+    st.integers(0, 13),
+    st.integers(0, 32),
+)
+# Mostly bodies in the plain form or one step from it.
+near_plain = st.fixed_dictionaries(
+    {
+        "subjects": st.lists(st.sampled_from([FREE, BARRED, FREE.lower()]) | st.text(max_size=3)),
+        "mode": st.sampled_from(["air", "rail", "rail", "air", "bus"]),
+    },
+    optional={
+        "class": st.sampled_from(["standard", "premium", "first"]) | st.none(),
+        "on": iso_days | st.none() | st.sampled_from([TODAY.isoformat(), "2026-1-01"]),
+    },
+)
+
+
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(payload=st.fixed_dictionaries({}, optional=fields))
+@given(payload=near_plain | st.fixed_dictionaries({}, optional=fields))
 def test_generated_batches_are_answered_as_the_route_answers_them(
     apps: Apps, payload: dict[str, Any]
 ) -> None:
     both(apps, encoded(payload))
+
+
+def means_what_the_model_reads(payload: dict[str, Any]) -> None:
+    """A body the lean endpoint takes as plain means what BatchCheckIn reads in it."""
+    batch = plain_batch(encoded(payload))
+    if batch is not None:
+        model = BatchCheckIn.model_validate(payload)
+        assert batch == (model.subjects, model.mode, model.class_, model.on)
+
+
+@settings(max_examples=500)
+@given(payload=near_plain | st.fixed_dictionaries({}, optional=fields))
+def test_a_body_in_the_plain_form_means_what_the_routes_model_reads_in_it(
+    payload: dict[str, Any],
+) -> None:
+    means_what_the_model_reads(payload)
+
+
+@settings(max_examples=1000)
+@given(day=iso_days)
+def test_a_day_in_the_plain_form_is_the_day_the_routes_model_reads(day: str) -> None:
+    means_what_the_model_reads({"subjects": [FREE], "mode": "air", "on": day})
 
 
 def test_a_batch_body_past_the_limit_is_413_declared_or_streamed(apps: Apps) -> None:
