@@ -100,6 +100,45 @@ def test_a_body_past_the_size_limit_is_413(server: Server) -> None:
     problem(r, 413)
 
 
+def chunks(body: bytes, size: int = 1 << 20) -> Iterator[bytes]:
+    """The body as a stream: httpx sends it chunked, with no Content-Length to refuse it by."""
+    for at in range(0, len(body), size):
+        yield body[at : at + size]
+
+
+@pytest.mark.usefixtures("unchanged")
+@pytest.mark.parametrize(("path", "role"), [("/v1/records", "source"), ("/v1/check", "checker")])
+def test_a_streamed_body_past_the_size_limit_is_413(server: Server, path: str, role: str) -> None:
+    body = b'{"subjects": [' + b'"11010519491231002X",' * 500_000 + b'""], "mode": "air"}'
+    with server.client(role) as client:
+        r = client.post(path, content=chunks(body), headers={"content-type": "application/json"})
+        assert "content-length" not in r.request.headers
+        declared = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert problem(r, 413)["type"] == "/problems/too-large"
+    assert problem(declared, 413) == problem(r, 413)
+
+
+@pytest.mark.usefixtures("unchanged")
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"subjects": ["11010519491231002X"], "mode": "bus"}, "mode"),
+        ({"subjects": ["11010519491231002X"], "mode": "air", "class": "first"}, "class"),
+        ({"subjects": ["11010519491231002X"], "mode": "air", "on": "tomorrow"}, "on"),
+        ({"subjects": ["11010519491231002X", 7], "mode": "air"}, "subjects.1"),
+        ({"subjects": ["11010519491231002X"], "mode": "air", "extra": 1}, "extra"),
+        ({"subjects": ["11010519491231002X", "110105194912310021"], "mode": "air"}, "subjects[1]"),
+        ({"mode": "air"}, "subjects"),
+    ],
+)
+def test_a_bad_batch_check_names_the_field(
+    server: Server, body: dict[str, object], field: str
+) -> None:
+    with server.client("checker") as checker:
+        answer = problem(checker.post("/v1/check", json=body), 422)
+    assert answer["errors"][0]["field"] == field
+
+
 @pytest.mark.usefixtures("unchanged")
 @pytest.mark.parametrize(
     ("params", "field"),

@@ -97,7 +97,7 @@ def test_a_court_restriction_is_noticed_then_appealed_and_overturned(
     reg.sweep.advance()
     assert restriction(reg, subject)[0] == "active"
     assert not allowed(reg, subject, "air", clock.today())
-    feed = CheckFeed(reg.uow, CheckIndex.from_subjects, scheme=reg.scheme, clock=clock)
+    feed = CheckFeed(reg.uow, CheckIndex.from_columns, scheme=reg.scheme, clock=clock)
     feed.load()
     key = reg.scheme.compact_key(subject)
     assert feed.lookup(key, frozenset({Scope.AIR}), clock.today()) is not None

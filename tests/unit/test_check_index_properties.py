@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +15,7 @@ from trustledger.checks import CheckIndex, Denial, SubjectChange
 from trustledger.domain.evaluation import Restriction, RestrictionStatus
 from trustledger.domain.identity import Opaque
 from trustledger.domain.rulebook import Scope
+from trustledger.services.restriction_columns import NO_DAY, RestrictionColumns
 
 OPAQUE = Opaque()
 BASE = date(2026, 1, 1)
@@ -83,6 +87,11 @@ def check_all(
         want = [expected(files.get(s, []), scopes, day) for s in ALL_SUBJECTS]
         assert [idx.lookup(k, scopes, day) for k in keys] == want
         assert idx.lookup_many(keys, scopes, day) == want
+        # The sparse form, over a batch that asks about each subject twice.
+        both = want + want[::-1]
+        at, denials = idx.barred(keys + keys[::-1], scopes, day)
+        assert at == [i for i, d in enumerate(both) if d is not None]
+        assert denials == [d for d in both if d is not None]
 
 
 @settings(max_examples=200, deadline=None)
@@ -114,3 +123,41 @@ def test_index_answers_as_the_domain_restrictions_do(
     idx.merge()
     assert idx.unmerged == 0
     check_all(idx, files, queries)
+
+
+def as_columns(rs: Sequence[Restriction]) -> RestrictionColumns:
+    """Restrictions as the store hands them to the index at start-up."""
+
+    def days(values: list[date | None]) -> np.ndarray[Any, np.dtype[np.int64]]:
+        return np.array([NO_DAY if d is None else d.toordinal() for d in values], dtype=np.int64)
+
+    return RestrictionColumns(
+        keys=np.array([OPAQUE.compact_key(r.subject) for r in rs], dtype=np.int64),
+        ids=[r.restriction_id for r in rs],
+        scopes=[",".join(sorted(s.value for s in r.scopes)) for r in rs],
+        reasons=[r.reason for r in rs],
+        statuses=[r.status.value for r in rs],
+        starts=days([r.starts_on for r in rs]),
+        ends=days([r.ends_on for r in rs]),
+        lifted=days([r.lifted_on for r in rs]),
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    initial=st.lists(subject_files(), max_size=6),
+    cuts=st.lists(st.integers(0, 24), max_size=3),
+    queries=st.lists(checks, min_size=1, max_size=6),
+)
+def test_an_index_loaded_from_stored_columns_answers_as_the_domain_does(
+    initial: list[tuple[str, list[Restriction]]],
+    cuts: list[int],
+    queries: list[tuple[frozenset[Scope], date]],
+) -> None:
+    files: dict[str, list[Restriction]] = {}
+    for subject, rs in initial:
+        files.setdefault(subject, []).extend(rs)
+    stored = [r for rs in files.values() for r in rs]
+    bounds = [0, *sorted(min(c, len(stored)) for c in cuts), len(stored)]
+    pages = [as_columns(stored[a:b]) for a, b in itertools.pairwise(bounds)]
+    check_all(CheckIndex.from_columns(pages), files, queries)

@@ -135,6 +135,13 @@ def test_batch_answers_each_subject_in_order_as_single_checks_do() -> None:
     assert items[0].as_dict() == {"subject": FREE, "allowed": True}
 
 
+def test_batch_columns_hold_the_normalized_numbers_and_only_the_barred_positions() -> None:
+    numbers, barred, bars = service().bar_many([FREE, BARRED.lower(), FREE], "air", on=DAY)
+    assert numbers == [FREE, BARRED, FREE]
+    assert list(barred) == [1]
+    assert [(b.reason, b.until) for b in bars] == [("rail.smoking", date(2026, 7, 9))]
+
+
 def test_batch_with_one_invalid_number_fails_whole_naming_its_position() -> None:
     with pytest.raises(InvalidIdentity) as caught:
         service().check_many([FREE, BARRED, "nonsense"], Mode.AIR, on=DAY)

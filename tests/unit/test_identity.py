@@ -39,6 +39,8 @@ def test_lower_case_x_and_spaces_are_normalized() -> None:
         (make_ric("110105", "19491331", "002"), "birth_date"),
         (make_ric("110105", "19490229", "002"), "birth_date"),
         (make_ric("990105", "19491231", "002"), "region"),
+        # A known province (61, Shaanxi) with a county code it does not have.
+        (make_ric("610105", "20000101", "000"), "region"),
         # Shenzhen's Nanshan district (440305) was created in 1990: no one born in 1949 has it.
         (make_ric("440305", "19491231", "002"), "region"),
     ],
@@ -106,3 +108,89 @@ def test_opaque_normalize_many_checks_each() -> None:
     assert Opaque().compact_keys(["a"]).tolist() == [Opaque().compact_key("a")]
     with pytest.raises(InvalidIdentity, match=r"subjects\[1\]"):
         Opaque().normalize_many(["a", ""])
+
+
+def first_failure(raws: list[str]) -> tuple[str, str] | None:
+    """(field, code) of the first number `normalize` rejects, as a batch must name it."""
+    for i, raw in enumerate(raws):
+        try:
+            CnRic().normalize(raw, field=f"subjects[{i}]")
+        except InvalidIdentity as exc:
+            return exc.field, exc.code
+    return None
+
+
+GOOD = [make_ric("110105", f"19{y:02d}0101", f"{y:03d}") for y in range(50, 60)]
+
+
+@pytest.mark.parametrize(
+    "raws",
+    [
+        # Lengths that add up to whole rows, with a comma inside a number: each is still judged.
+        [f"{GOOD[0]},{GOOD[1]}", "", GOOD[2][:17]],
+        [GOOD[0], f"{GOOD[1]},", GOOD[2][:17]],
+        [GOOD[0][:17], f"{GOOD[1]}9"],
+        [GOOD[0], GOOD[1].replace("1", "١", 1)],  # an Arabic-Indic digit is not a digit here
+        [GOOD[0], f" {GOOD[1]}", GOOD[2].lower()],  # normalized, not refused
+        [GOOD[0], 42],  # not a string
+    ],
+)
+def test_a_batch_is_judged_as_each_number_alone(raws: list[str]) -> None:
+    scheme = CnRic()
+    failure = first_failure(raws)
+    if failure is None:
+        numbers, keys = scheme.keyed_many(raws)
+        assert numbers == [scheme.normalize(r) for r in raws]
+        assert keys.tolist() == [scheme.compact_key(n) for n in numbers]
+        return
+    with pytest.raises(InvalidIdentity) as caught:
+        scheme.keyed_many(raws)
+    assert (caught.value.field, caught.value.code) == failure
+
+
+def mutated(number: str, draw: st.DrawFn) -> str:
+    kind = draw(st.sampled_from(["keep", "keep", "cut", "extend", "swap", "lower", "space"]))
+    at = draw(st.integers(0, 17))
+    if kind == "cut":
+        return number[:at]
+    if kind == "extend":
+        return number + draw(st.text(",0123456789X ", min_size=1, max_size=3))
+    if kind == "swap":
+        return number[:at] + draw(st.sampled_from(list("0123456789X,x é"))) + number[at + 1 :]
+    if kind == "lower":
+        return number.lower()
+    if kind == "space":
+        return f" {number}\t"
+    return number
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> list[str]:
+    regions = st.sampled_from(["110105", "310101", "440305", "650102", "990105"])
+    births = st.dates(min_value=date(1900, 1, 1), max_value=date(2025, 12, 31))
+    numbers = st.builds(
+        lambda r, b, o: make_ric(r, f"{b:%Y%m%d}", f"{o:03d}"), regions, births, st.integers(0, 999)
+    )
+    return [mutated(n, draw) for n in draw(st.lists(numbers, max_size=12))]
+
+
+@given(raws=batches())
+def test_batch_validation_agrees_with_validating_each_number(raws: list[str]) -> None:
+    test_a_batch_is_judged_as_each_number_alone(raws)
+
+
+def test_a_region_unknown_for_a_birth_year_stays_unknown_on_the_next_batch() -> None:
+    scheme = CnRic()
+    late = make_ric("440305", "19491231", "002")  # Nanshan district was created in 1990
+    for _ in range(2):
+        with pytest.raises(InvalidIdentity) as caught:
+            scheme.keyed_many([GOOD[0], late])
+        assert (caught.value.field, caught.value.code) == ("subjects[1]", "region")
+    assert scheme.keyed_many([make_ric("440305", "19911231", "002")])[1].size == 1
+
+
+def test_an_empty_batch_has_no_numbers_and_no_keys() -> None:
+    numbers, keys = CnRic().keyed_many([])
+    assert numbers == []
+    assert keys.tolist() == []
+    assert Opaque().keyed_many([])[0] == []

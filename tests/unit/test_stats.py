@@ -163,6 +163,14 @@ def test_a_window_out_of_range_is_refused(days: int) -> None:
         _stats(FakeReader()).snapshot(days=days)
 
 
+@pytest.mark.parametrize(
+    ("on", "per"), [(date(1, 1, 29), "day"), (date.max, "day"), (date(9999, 12, 28), "week")]
+)
+def test_a_window_past_the_ends_of_the_calendar_is_refused(on: date, per: str) -> None:
+    with pytest.raises(InvalidInput, match=r"^on:"):
+        _stats(FakeReader()).snapshot(on=on, days=30, per=per)
+
+
 def test_an_unknown_region_code_is_named_as_such() -> None:
     assert province_name("99") == "region 99"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,24 +33,34 @@ class CheckLog:
         self._clock = clock
         self._queue: queue.SimpleQueue[AuditEntry] = queue.SimpleQueue()
         self.allowed: Counter[str] = Counter()
-        self._allowed_counters: dict[str, Any] = {}
+        self._counters: dict[tuple[str, str], Any] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def allowed_check(self, checker: str, n: int = 1) -> None:
         self.allowed[checker] += n
-        counter = self._allowed_counters.get(checker)
-        if (
-            counter is None
-        ):  # labels() takes a lock and builds a key: once per checker, not per check
-            counter = self._allowed_counters[checker] = CHECKS.labels(checker, "allowed")
-        counter.inc(n)
+        self._counter(checker, "allowed").inc(n)
 
     def denied(self, checker: str, subject: str, reason: str, mode: str, on: str) -> None:
-        CHECKS.labels(checker, "denied").inc()
-        detail = f"mode={mode} on={on} reason={reason}"
+        self.denied_many(checker, (subject,), (reason,), mode, on)
+
+    def denied_many(
+        self, checker: str, subjects: Sequence[str], reasons: Sequence[str], mode: str, on: str
+    ) -> None:
+        """One audit entry per denied subject, each with its reason; at one time, the batch's."""
+        self._counter(checker, "denied").inc(len(subjects))
         now: datetime = self._clock.now()
-        self._queue.put(AuditEntry(checker, "check.deny", subject, "ticket check", now, detail))
+        put = self._queue.put
+        for subject, reason in zip(subjects, reasons, strict=True):
+            detail = f"mode={mode} on={on} reason={reason}"
+            put(AuditEntry(checker, "check.deny", subject, "ticket check", now, detail))
+
+    def _counter(self, checker: str, outcome: str) -> Any:
+        # labels() takes a lock and builds a key: once per checker and outcome, not per check.
+        counter = self._counters.get((checker, outcome))
+        if counter is None:
+            counter = self._counters[checker, outcome] = CHECKS.labels(checker, outcome)
+        return counter
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="check-log", daemon=True)

@@ -1,9 +1,11 @@
-"""The hot path: GET /v1/check answered by a lean ASGI layer in front of the FastAPI app.
+"""The hot path: /v1/check answered by a lean ASGI layer in front of the FastAPI app.
 
 FastAPI's routing, middleware, validation and encoding cost about three times the bare HTTP
 work, and a national ticketing system asks this question tens of thousands of times a second.
-The FastAPI route of the same path in routes_checks.py documents it in the OpenAPI schema; this
-layer answers it first. Both go through `answer_check`, so the answers cannot differ.
+The FastAPI routes of the same path in routes_checks.py document it in the OpenAPI schema; this
+layer answers it first. Both go through `answer_check` (GET) or `answer_batch` (POST), so the
+answers cannot differ. A batch body not in the plain form (check_batch.plain_batch) is passed on
+to the FastAPI route, whose validation names what is wrong with it: one source of those errors.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from trustledger.api.auth import admit
+from trustledger.api.check_batch import Batch, answer_batch, plain_batch
+from trustledger.api.limits import MAX_BODY_BYTES, limited_body, replaying
 from trustledger.api.problems import problem_for
 from trustledger.domain.errors import InvalidInput, TrustLedgerError
 
@@ -62,17 +66,45 @@ def query(raw: bytes) -> dict[str, str]:
 
 
 class CheckFastPath:
-    """Wraps the whole app: answers GET /v1/check itself, passes everything else on."""
+    """Wraps the whole app: answers /v1/check itself, passes everything else on."""
 
-    def __init__(self, app: Starlette) -> None:
+    def __init__(self, app: Starlette, *, body_limit: int = MAX_BODY_BYTES) -> None:
         self.app = app
+        self.body_limit = body_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != "/v1/check" or scope["method"] != "GET":
+        if scope["type"] != "http" or scope["path"] != "/v1/check":
             await self.app(scope, receive, send)
+        elif scope["method"] == "GET":
+            await self._answer(scope, receive, send, None)
+        elif scope["method"] == "POST":
+            await self._batch(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _batch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The body read as the BodyLimit middleware reads it, then answered or passed on."""
+        body = await limited_body(scope, receive, send, self.body_limit)
+        if body is None:
             return
+        batch = plain_batch(body) if json_content(scope) else None
+        if batch is None:
+            await self.app(scope, replaying(body, receive), send)
+            return
+        await self._answer(scope, receive, send, batch)
+
+    async def _answer(
+        self, scope: Scope, receive: Receive, send: Send, batch: Batch | None
+    ) -> None:
+        state = self.app.state
         try:
-            body = check_scope(self.app.state, scope)
+            principal = admit(state.auth.principal(authorization(scope)), ("checker",))
+            if batch is None:
+                body = check_query(state, principal.name, scope["query_string"])
+            else:
+                subjects, mode, seat_class, on = batch
+                on = on or state.clock.today()
+                body = answer_batch(state, principal.name, subjects, mode, seat_class, on)
         except TrustLedgerError as exc:
             await problem_for(exc)(scope, receive, send)
             return
@@ -81,14 +113,26 @@ class CheckFastPath:
         await send({"type": "http.response.body", "body": body})
 
 
-def check_scope(state: State, scope: Scope) -> bytes:
-    authorization = None
+def authorization(scope: Scope) -> str | None:
     for name, value in scope["headers"]:
         if name == b"authorization":
-            authorization = value.decode("latin-1")
-            break
-    principal = admit(state.auth.principal(authorization), ("checker",))
-    params = query(scope["query_string"])
+            text: str = value.decode("latin-1")
+            return text
+    return None
+
+
+def json_content(scope: Scope) -> bool:
+    """Whether the body is declared application/json, which FastAPI reads as JSON (as it does
+    application/*+json; without a content type it reads none: its strict default)."""
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            kind: bytes = value.partition(b";")[0].strip().lower()
+            return kind == b"application/json"
+    return False
+
+
+def check_query(state: State, checker: str, raw: bytes) -> bytes:
+    params = query(raw)
     subject = params.get("subject")
     if not subject:
         raise InvalidInput("subject", "is required")
@@ -96,4 +140,4 @@ def check_scope(state: State, scope: Scope) -> bytes:
     if not mode:
         raise InvalidInput("mode", "is required (air or rail)")
     on = parse_on(params.get("on"), state.clock.today())
-    return answer_body(state, principal.name, subject, mode, params.get("class") or "standard", on)
+    return answer_body(state, checker, subject, mode, params.get("class") or "standard", on)

@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from trustledger.checks.rows import Row
+from trustledger.checks.rows import Row, stored_mask
 from trustledger.checks.table import ROW, Rows, Table, pack_meta
 from trustledger.domain.errors import InvalidInput
+from trustledger.domain.evaluation import RestrictionStatus
+from trustledger.services.restriction_columns import NO_DAY, RestrictionColumns
 
 # Compact the id string when dead ids (of replaced rows) take more than half of it.
 _MAX_DEAD_SHARE = 0.5
+_SUSPENDED = RestrictionStatus.SUSPENDED.value
 
 
 @dataclass(slots=True)
@@ -37,6 +40,25 @@ class Columns:
     def extend(self, key: int, rows: Iterable[Row]) -> None:
         for row in rows:
             self.add(key, row)
+
+    def add_columns(self, page: RestrictionColumns) -> None:
+        """The rows of `page`'s restrictions that bar on some day: compile_row's, in numpy."""
+        n = len(page)
+        masks = np.fromiter(map(stored_mask, page.scopes), dtype=np.int64, count=n)
+        suspended = np.fromiter(map(_SUSPENDED.__eq__, page.statuses), dtype=bool, count=n)
+        lifted = page.lifted != NO_DAY
+        # A lifted restriction bars until the day before it was lifted, if that is earlier.
+        lasts = np.where(lifted, np.minimum(page.ends, page.lifted - 1), page.ends)
+        keep = (page.starts != NO_DAY) & (page.ends != NO_DAY) & ~suspended
+        keep &= (lasts >= page.starts) & (masks != 0)
+        at = np.flatnonzero(keep)
+        whole = len(at) == n
+        self.keys.extend(page.keys[at].tolist())
+        self.starts.extend(page.starts[at].tolist())
+        self.lasts.extend(lasts[at].tolist())
+        self.masks.extend(masks[at].tolist())
+        self.reasons.extend(page.reasons if whole else [page.reasons[i] for i in at.tolist()])
+        self.ids.extend(page.ids if whole else [page.ids[i] for i in at.tolist()])
 
     def rows(self, *, reasons: tuple[str, ...] = (), blob: str = "") -> Rows:
         """Packed rows; reason codes extend `reasons` and the ids are appended to `blob`."""

@@ -5,6 +5,8 @@ go to an overlay consulted first, so they count from the next lookup on; when th
 `merge_at` subjects it is merged into a new table, swapped in whole. One writer (`apply`), any
 number of readers: a reader takes the overlay before the table, and a merge swaps the table in
 before it empties the overlay, so every reader sees each change in the overlay or in the table.
+The overlay, too, is replaced whole rather than changed in place: its rows by key together with
+the array of its keys, which a batch lookup searches in one step.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from trustledger.checks.table import WORDS, Table
 from trustledger.domain.evaluation import Restriction
 from trustledger.domain.identity import CnRic, IdentityScheme
 from trustledger.domain.rulebook import Scope
+from trustledger.services.restriction_columns import RestrictionColumns
 
 DEFAULT_MERGE_AT = 4096
 
@@ -65,6 +68,17 @@ def _current(table: Table) -> tuple[Table, memoryview, memoryview, int]:
     return (table, *table.scalar)
 
 
+Overlay = tuple[dict[int, tuple[Row, ...]], NDArray[np.int64]]
+
+
+def _overlay(rows: dict[int, tuple[Row, ...]]) -> Overlay:
+    """Changed subjects' rows by key, with their keys as an array: one attribute swaps both."""
+    return rows, np.fromiter(rows, dtype=np.int64, count=len(rows))
+
+
+_NO_CHANGES = _overlay({})
+
+
 class CheckIndex:
     """Restrictions by subject key; answers a check with a Denial or None (allowed)."""
 
@@ -72,7 +86,7 @@ class CheckIndex:
 
     def __init__(self, table: Table | None = None, *, merge_at: int = DEFAULT_MERGE_AT) -> None:
         self._current = _current(table if table is not None else build_table(Columns()))
-        self._overlay: dict[int, tuple[Row, ...]] = {}
+        self._overlay = _NO_CHANGES
         self.merge_at = merge_at
 
     @classmethod
@@ -103,6 +117,16 @@ class CheckIndex:
             cols.extend(subject.key, compile_rows(subject.restrictions))
         return cls(build_table(cols), merge_at=merge_at)
 
+    @classmethod
+    def from_columns(
+        cls, pages: Iterable[RestrictionColumns], *, merge_at: int = DEFAULT_MERGE_AT
+    ) -> CheckIndex:
+        """An index of stored restrictions given as columns, under the keys given with them."""
+        cols = Columns()
+        for page in pages:
+            cols.add_columns(page)
+        return cls(build_table(cols), merge_at=merge_at)
+
     @property
     def nbytes(self) -> int:
         """Bytes held by the merged table; the overlay adds at most `merge_at` subjects' rows."""
@@ -116,12 +140,12 @@ class CheckIndex:
     @property
     def unmerged(self) -> int:
         """Subjects changed since the last merge."""
-        return len(self._overlay)
+        return len(self._overlay[0])
 
     def lookup(self, key: int, scopes: frozenset[Scope], day: date) -> Denial | None:
         """The restriction barring `key` in any of `scopes` on `day` that ends last, or None."""
         # The hot path: most checks are misses, answered after two offset reads and a key compare.
-        overlay = self._overlay
+        overlay = self._overlay[0]
         if key in overlay:
             row = best_row(overlay[key], _mask(scopes), day.toordinal())
             return None if row is None else row.denial()
@@ -139,29 +163,44 @@ class CheckIndex:
         self, keys: Sequence[int] | NDArray[np.int64], scopes: frozenset[Scope], day: date
     ) -> list[Denial | None]:
         """`lookup` for each key, vectorized: the same answers, in the same order."""
-        overlay = self._overlay
+        out: list[Denial | None] = [None] * len(keys)
+        for i, denial in zip(*self.barred(keys, scopes, day), strict=True):
+            out[i] = denial
+        return out
+
+    def barred(
+        self, keys: Sequence[int] | NDArray[np.int64], scopes: frozenset[Scope], day: date
+    ) -> tuple[list[int], list[Denial]]:
+        """`lookup_many`'s answers for the barred keys only: their positions, in order, and their
+        Denials. A batch is mostly allowed: nothing is built for an allowed key."""
+        overlay, changed = self._overlay
         table = self._current[0]
         query = np.asarray(keys, dtype=np.int64)
         mask, ordinal = _mask(scopes), day.toordinal()
-        out = table.denials(table.best_rows(query, mask, ordinal))
-        if overlay:
-            for i, key in enumerate(query.tolist()):
-                if key in overlay:
-                    row = best_row(overlay[key], mask, ordinal)
-                    out[i] = None if row is None else row.denial()
-        return out
+        at, denials = table.barred(table.best_rows(query, mask, ordinal))
+        if not overlay:
+            return at, denials
+        answers = dict(zip(at, denials, strict=True))
+        for i in np.flatnonzero(np.isin(query, changed)).tolist():
+            row = best_row(overlay[int(query[i])], mask, ordinal)
+            answers.pop(i, None)
+            if row is not None:
+                answers[i] = row.denial()
+        ordered = sorted(answers)
+        return ordered, [answers[i] for i in ordered]
 
     def apply(self, changes: Iterable[KeyedRestrictions]) -> None:
         """Replace each changed subject's restrictions; seen by the next lookup."""
-        overlay = self._overlay
+        rows = dict(self._overlay[0])
         for change in changes:
-            overlay[change.key] = compile_rows(change.restrictions)
-        if len(overlay) >= self.merge_at:
+            rows[change.key] = compile_rows(change.restrictions)
+        self._overlay = _overlay(rows)
+        if len(rows) >= self.merge_at:
             self.merge()
 
     def merge(self) -> None:
         """Fold the overlay into a new table."""
-        overlay = self._overlay
+        overlay = self._overlay[0]
         if overlay:
             self._current = _current(merge_table(self._current[0], overlay))
-            self._overlay = {}
+            self._overlay = _NO_CHANGES

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date
 from itertools import combinations
@@ -14,7 +15,7 @@ from trustledger.domain.rulebook import Scope
 SCOPE_BITS: dict[Scope, int] = {Scope.AIR: 1, Scope.RAIL: 2, Scope.RAIL_PREMIUM: 4}
 
 
-def scope_mask(scopes: Iterable[Scope]) -> int:
+def scope_mask(scopes: Iterable[Scope | str]) -> int:
     mask = 0
     for scope in scopes:
         try:
@@ -22,6 +23,12 @@ def scope_mask(scopes: Iterable[Scope]) -> int:
         except ValueError as exc:
             raise InvalidInput("scopes", f"{scope!r} is not one of {', '.join(Scope)}") from exc
     return mask
+
+
+@functools.cache
+def stored_mask(text: str) -> int:
+    """The mask of scopes as the store keeps them: sorted, comma-separated ("air,rail")."""
+    return scope_mask(s for s in text.split(",") if s)
 
 
 # Every subset of the scopes, so the hot path turns a query's frozenset into bits with one dict get.

@@ -121,16 +121,24 @@ class Table:
     def denials(self, best: I64) -> list[Denial | None]:
         """Answers for `best_rows`' result: gathered in numpy, Python objects only where barred."""
         out: list[Denial | None] = [None] * len(best)
+        for i, denial in zip(*self.barred(best), strict=True):
+            out[i] = denial
+        return out
+
+    def barred(self, best: I64) -> tuple[list[int], list[Denial]]:
+        """`denials` for the barred positions only: those positions and their Denials."""
         where = np.flatnonzero(best >= 0)
         hit = self.rows[best[where]]
         meta = hit["meta"].astype(np.int64)
         codes, lens = (meta >> 3 & 0x1FFF).tolist(), (meta >> 16).tolist()
         blob, reasons = self.blob, self.reasons
         lasts, ats = hit["last"].tolist(), hit["id_at"].tolist()
-        found = zip(where.tolist(), codes, lasts, ats, lens, strict=True)
-        for i, code, last, at, n in found:
-            out[i] = make_denial(Denial, (reasons[code], day_of(last), blob[at : at + n]))
-        return out
+        found = zip(codes, lasts, ats, lens, strict=True)
+        denials = [
+            make_denial(Denial, (reasons[code], day_of(last), blob[at : at + n]))
+            for code, last, at, n in found
+        ]
+        return where.tolist(), denials
 
     def first_rows(self, keys: I64) -> I64:
         """Vectorized: each key's first row, or -1 when it has none."""

@@ -32,6 +32,12 @@ class IdentityScheme(Protocol):
 
     def compact_keys(self, numbers: Sequence[str]) -> NDArray[np.int64]: ...
 
+    def keyed_many(
+        self, raws: Sequence[str], *, field: str = "subjects"
+    ) -> tuple[list[str], NDArray[np.int64]]:
+        """`normalize_many` and `compact_keys` in one pass."""
+        ...
+
 
 class CnRic:
     """GB 11643-1999 resident identity numbers: 6-digit region, 8-digit birth date, 3-digit order, check."""
@@ -69,7 +75,24 @@ class CnRic:
         return int(number[:17])
 
     def normalize_many(self, raws: Sequence[str], *, field: str = "subjects") -> list[str]:
-        """Vectorized validation for batch checks: ~0.2 µs a number instead of ~2 µs."""
+        """Vectorized validation for batch checks: ~0.1 µs a number instead of ~2 µs."""
+        return self.keyed_many(raws, field=field)[0]
+
+    def compact_keys(self, numbers: Sequence[str]) -> NDArray[np.int64]:
+        chars = _char_matrix(numbers)
+        if chars is None:
+            return np.array([self.compact_key(n) for n in numbers], dtype=np.int64)
+        return _digits(chars) @ _POWERS
+
+    def keyed_many(
+        self, raws: Sequence[str], *, field: str = "subjects"
+    ) -> tuple[list[str], NDArray[np.int64]]:
+        # Most batches hold canonical numbers: checked as sent, with no Python step per number.
+        chars = _char_matrix(raws)
+        if chars is not None:
+            digits = _digits(chars)
+            if _valid_rows(chars, digits).all():
+                return list(raws), digits @ _POWERS
         numbers = [r.strip().upper() if isinstance(r, str) else r for r in raws]
         chars = _char_matrix(numbers)
         bad = np.ones(len(numbers), dtype=bool) if chars is None else ~_valid_rows(chars)
@@ -77,14 +100,8 @@ class CnRic:
             first = int(np.argmax(bad))
             self.normalize(raws[first], field=f"{field}[{first}]")  # raises with the reason
             # The fast path was stricter than the scalar one; fall back for every number.
-            return [self.normalize(r, field=f"{field}[{i}]") for i, r in enumerate(raws)]
-        return numbers
-
-    def compact_keys(self, numbers: Sequence[str]) -> NDArray[np.int64]:
-        chars = _char_matrix(list(numbers))
-        if chars is None:
-            return np.array([self.compact_key(n) for n in numbers], dtype=np.int64)
-        return (chars[:, :17].astype(np.int64) - 48) @ _POWERS
+            numbers = [self.normalize(r, field=f"{field}[{i}]") for i, r in enumerate(raws)]
+        return numbers, self.compact_keys(numbers)
 
     @staticmethod
     def birth_date(number: str) -> date:
@@ -98,50 +115,110 @@ class CnRic:
 _WEIGHTS = np.array([2 ** (17 - i) % 11 for i in range(17)], dtype=np.int64)
 _CHECK_CHARS = np.frombuffer(b"10X98765432", dtype=np.uint8)
 _POWERS = 10 ** np.arange(16, -1, -1, dtype=np.int64)
+_COMMA = ord(",")
+_YEAR_DIGITS = np.array([1000, 100, 10, 1], dtype=np.int64)
+_TWO_DIGITS = np.array([10, 1], dtype=np.int64)
+_FIRST_YEAR, _LAST_YEAR = 1800, 9999
 
 
-def _char_matrix(numbers: list[str]) -> NDArray[np.uint8] | None:
-    """The numbers as an n x 18 byte matrix, or None when one is not 18 ASCII characters."""
-    if not all(isinstance(n, str) and len(n) == 18 for n in numbers):
-        return None
+def _days_in_months() -> NDArray[np.int8]:
+    """Days in each month of the years from _FIRST_YEAR to _LAST_YEAR; month 0 has none."""
+    years = np.arange(_FIRST_YEAR, _LAST_YEAR + 1, dtype=np.int64)
+    first = ((years[:, None] - 1970) * 12 + np.arange(12)).astype("datetime64[M]")
+    days = (first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")
+    return np.hstack([np.zeros((len(years), 1), np.int8), days.astype(np.int8)])
+
+
+_DAYS_IN_MONTH = _days_in_months()
+
+
+def _char_matrix(numbers: Sequence[str]) -> NDArray[np.uint8] | None:
+    """The numbers as an n x 18 byte matrix, or None when one is not 18 ASCII characters.
+
+    Joined with commas in one C call rather than checked one by one: when the joined bytes hold
+    exactly n commas, each at the end of a 19-byte row, every number is 18 characters without one.
+    """
+    n = len(numbers)
+    if n == 0:
+        return np.empty((0, 18), dtype=np.uint8)
     try:
-        flat = "".join(numbers).encode("ascii")
-    except UnicodeEncodeError:
+        flat = (",".join(numbers) + ",").encode("ascii")
+    except (TypeError, UnicodeEncodeError):  # not a string, or not ASCII
         return None
-    return np.frombuffer(flat, dtype=np.uint8).reshape(len(numbers), 18)
+    if len(flat) != 19 * n or flat.count(b",") != n:
+        return None
+    rows = np.frombuffer(flat, dtype=np.uint8).reshape(n, 19)
+    if not (rows[:, 18] == _COMMA).all():
+        return None
+    return rows[:, :18]
 
 
-def _valid_rows(chars: NDArray[np.uint8]) -> NDArray[np.bool_]:
-    digits = chars[:, :17].astype(np.int64) - 48
-    ok = ((digits >= 0) & (digits <= 9)).all(axis=1)
-    last = chars[:, 17]
-    ok &= _CHECK_CHARS[(digits @ _WEIGHTS) % 11] == last
-    year = digits[:, 6:10] @ np.array([1000, 100, 10, 1])
-    month = digits[:, 10:12] @ np.array([10, 1])
-    day = digits[:, 12:14] @ np.array([10, 1])
-    ok &= (month >= 1) & (month <= 12) & (day >= 1) & (year >= 1800)
-    first = ((np.clip(year, 1800, 9998) - 1970) * 12 + np.clip(month, 1, 12) - 1).astype(
-        "datetime64[M]"
-    )
-    days_in_month = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(
-        np.int64
-    )
-    ok &= day <= days_in_month
-    region_year = (digits[:, :6] @ _POWERS[-6:]) * 10_000 + np.clip(year, 1800, 9999)
-    unique, inverse = np.unique(region_year, return_inverse=True)
-    known = np.array([_region_year_known(u) for u in unique.tolist()], dtype=bool)
-    valid: NDArray[np.bool_] = ok & known[inverse.reshape(-1)]
-    return valid
+def _digits(chars: NDArray[np.uint8]) -> NDArray[np.int64]:
+    """The first 17 characters' digit values (out of 0..9 where a character is not a digit)."""
+    return chars[:, :17].astype(np.int64) - 48
 
 
-_REGION_YEARS: dict[int, bool] = {}
+def _valid_rows(
+    chars: NDArray[np.uint8], digits: NDArray[np.int64] | None = None
+) -> NDArray[np.bool_]:
+    digits = _digits(chars) if digits is None else digits
+    in_range = (digits >= 0) & (digits <= 9)
+    # One reduction over the whole batch is ~10x cheaper than one per row; rows only if it fails.
+    ok: NDArray[np.bool_] = np.ones(len(chars), dtype=bool)
+    if not in_range.all():
+        ok = np.all(in_range, axis=1)
+    ok &= _CHECK_CHARS[(digits @ _WEIGHTS) % 11] == chars[:, 17]
+    year = digits[:, 6:10] @ _YEAR_DIGITS
+    month = digits[:, 10:12] @ _TWO_DIGITS
+    day = digits[:, 12:14] @ _TWO_DIGITS
+    known_year = np.clip(year, _FIRST_YEAR, _LAST_YEAR)
+    days_in_month = _DAYS_IN_MONTH[known_year - _FIRST_YEAR, np.clip(month, 0, 12)]
+    ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= days_in_month)
+    ok &= year >= _FIRST_YEAR
+    region_year = (digits[:, :6] @ _POWERS[-6:]) * 10_000 + known_year
+    if ok.all():
+        return _KNOWN_REGION_YEARS.known(region_year)
+    ok[ok] = _KNOWN_REGION_YEARS.known(region_year[ok])  # only well-formed numbers are looked up
+    return ok
+
+
+class _RegionYears:
+    """Which (region code * 10_000 + birth year) keys name a known region, as two sorted arrays:
+    a batch looks up its numbers in one search, and only keys not seen before go to stdnum."""
+
+    def __init__(self) -> None:
+        self._table = (np.empty(0, dtype=np.int64), np.empty(0, dtype=bool))
+
+    def known(self, keys: NDArray[np.int64]) -> NDArray[np.bool_]:
+        table = self._table
+        at, found = _positions(table[0], keys)
+        if not found.all():
+            new = np.unique(keys[~found])
+            flags = np.array([_region_year_known(k) for k in new.tolist()], dtype=bool)
+            merged = np.concatenate([table[0], new])
+            order = np.argsort(merged)
+            # One attribute swapped whole: a reader in another thread sees either table.
+            table = self._table = (merged[order], np.concatenate([table[1], flags])[order])
+            at, _ = _positions(table[0], keys)
+        known: NDArray[np.bool_] = table[1][at]
+        return known
+
+
+def _positions(
+    ordered: NDArray[np.int64], keys: NDArray[np.int64]
+) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+    """Where each key is in `ordered`, and whether it is there at all."""
+    if ordered.size == 0:
+        return np.zeros(keys.shape, dtype=np.intp), np.zeros(keys.shape, dtype=bool)
+    at = np.minimum(np.searchsorted(ordered, keys), ordered.size - 1)
+    return at, ordered[at] == keys
+
+
+_KNOWN_REGION_YEARS = _RegionYears()
 
 
 def _region_year_known(key: int) -> bool:
-    known = _REGION_YEARS.get(key)
-    if known is None:
-        known = _REGION_YEARS[key] = _region_known(f"{key // 10_000:06d}{key % 10_000:04d}01010000")
-    return known
+    return _region_known(f"{key // 10_000:06d}{key % 10_000:04d}01010000")
 
 
 # (region code, birth year) -> known then. Looking a region up in stdnum's table costs ~100 µs, far
@@ -156,7 +233,8 @@ def _region_known(number: str) -> bool:
         try:
             ric.get_birth_place(number)
             known = True
-        except ValidationError:
+        # stdnum raises KeyError for a known province with an unknown county code (610105).
+        except (ValidationError, KeyError):
             known = False
         _REGIONS[key] = known
     return known
@@ -186,6 +264,12 @@ class Opaque:
 
     def compact_keys(self, numbers: Sequence[str]) -> NDArray[np.int64]:
         return np.array([self.compact_key(n) for n in numbers], dtype=np.int64)
+
+    def keyed_many(
+        self, raws: Sequence[str], *, field: str = "subjects"
+    ) -> tuple[list[str], NDArray[np.int64]]:
+        numbers = self.normalize_many(raws, field=field)
+        return numbers, self.compact_keys(numbers)
 
 
 SCHEMES: dict[str, IdentityScheme] = {"cn-ric": CnRic(), "opaque": Opaque()}

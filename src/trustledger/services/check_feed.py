@@ -23,6 +23,7 @@ from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.rulebook import Scope
 from trustledger.services.checking import Barring, CheckLookup
 from trustledger.services.ports import Clock, UnitOfWorkFactory
+from trustledger.services.restriction_columns import RestrictionColumns
 
 LOAD_PAGE = 50_000
 POLL_LIMIT = 10_000
@@ -49,12 +50,12 @@ class Change:
 
 
 class CheckFeed:
-    """Owns the index it keeps current; `build` makes one from every subject's restrictions."""
+    """Owns the index it keeps current; `build` makes one from pages of stored restrictions."""
 
     def __init__(
         self,
         uow: UnitOfWorkFactory,
-        build: Callable[[Iterable[SubjectRestrictions]], FollowingIndex],
+        build: Callable[[Iterable[RestrictionColumns]], FollowingIndex],
         *,
         scheme: IdentityScheme,
         clock: Clock,
@@ -79,23 +80,13 @@ class CheckFeed:
             self.seq = seq
             return self.loaded
 
-    def _stored(self) -> Iterator[SubjectRestrictions]:
+    def _stored(self) -> Iterator[RestrictionColumns]:
         # From yesterday on: a check may still ask about the day that is today somewhere.
         ending_from = self._clock.today() - timedelta(days=1)
-        after = ""
-        while True:
-            with self._uow(readonly=True) as uow:
-                page = uow.derived.barring_after(after, ending_from=ending_from, limit=LOAD_PAGE)
-            if not page:
-                return
-            full = len(page) == LOAD_PAGE
-            changes = _grouped(page)
-            # A full page may end inside a subject: leave that one for the next page.
-            if full and len(changes) > 1:
-                changes.pop()
-            self.loaded += sum(len(c.restrictions) for c in changes)
-            yield from changes
-            after = changes[-1].subject
+        with self._uow(readonly=True) as uow:  # one snapshot of the whole table
+            for page in uow.derived.barring_pages(ending_from=ending_from, size=LOAD_PAGE):
+                self.loaded += len(page)
+                yield page
 
     def poll(self) -> int:
         """Apply the changes since the last poll; returns how many subjects changed."""
@@ -115,25 +106,11 @@ class CheckFeed:
     def lookup(self, key: int, scopes: frozenset[Scope], day: date) -> Barring | None:
         return self.index.lookup(key, scopes, day)
 
-    def lookup_many(
+    def barred(
         self, keys: Sequence[int] | NDArray[np.int64], scopes: frozenset[Scope], day: date
-    ) -> Sequence[Barring | None]:
-        return self.index.lookup_many(keys, scopes, day)
+    ) -> tuple[Sequence[int], Sequence[Barring]]:
+        return self.index.barred(keys, scopes, day)
 
     def catch_up(self) -> None:
         while self.poll():
             pass
-
-
-@dataclass(frozen=True, slots=True)
-class _Subject:
-    subject: str
-    key: int
-    restrictions: tuple[Restriction, ...]
-
-
-def _grouped(page: list[tuple[int, Restriction]]) -> list[_Subject]:
-    by_subject: dict[str, tuple[int, list[Restriction]]] = {}
-    for key, restriction in page:
-        by_subject.setdefault(restriction.subject, (key, []))[1].append(restriction)
-    return [_Subject(s, k, tuple(rs)) for s, (k, rs) in by_subject.items()]

@@ -36,9 +36,11 @@ class CheckLookup(Protocol):
 
     def lookup(self, key: int, scopes: frozenset[Scope], day: date) -> Barring | None: ...
 
-    def lookup_many(
+    def barred(
         self, keys: Sequence[int] | NDArray[np.int64], scopes: frozenset[Scope], day: date
-    ) -> Sequence[Barring | None]: ...
+    ) -> tuple[Sequence[int], Sequence[Barring]]:
+        """The positions of the barred keys, in order, and what bars each."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,14 @@ class BatchItem(NamedTuple):
             return {"subject": self.subject, "allowed": True}
         until = self.until.isoformat() if self.until else None
         return {"subject": self.subject, "allowed": False, "reason": self.reason, "until": until}
+
+
+class BatchBars(NamedTuple):
+    """A batch's answers as columns: only the barred subjects have an entry beyond `numbers`."""
+
+    numbers: list[str]  # the normalized numbers, in the order asked
+    barred: Sequence[int]  # the positions of the barred subjects, in order
+    bars: Sequence[Barring]  # what bars each of them
 
 
 def journey_scopes(
@@ -128,11 +138,11 @@ class CheckService:
         on: date,
     ) -> list[BatchItem]:
         """Up to MAX_BATCH checks, all or nothing: an invalid `subjects[i]` fails the batch."""
-        _, answers = self.bar_many(subjects, mode, seat_class, on=on)
-        return [
-            BatchItem(s, True) if d is None else BatchItem(s, False, d.reason, d.until)
-            for s, d in zip(subjects, answers, strict=True)
-        ]
+        _, barred, bars = self.bar_many(subjects, mode, seat_class, on=on)
+        items = [BatchItem(s, True) for s in subjects]
+        for i, bar in zip(barred, bars, strict=True):
+            items[i] = BatchItem(subjects[i], False, bar.reason, bar.until)
+        return items
 
     def bar_many(
         self,
@@ -141,11 +151,11 @@ class CheckService:
         seat_class: SeatClass | str = SeatClass.STANDARD,
         *,
         on: date,
-    ) -> tuple[list[str], Sequence[Barring | None]]:
-        """The normalized numbers and, for each, what bars it (None: allowed): the columns the
-        HTTP batch answer is built from without an object per subject."""
+    ) -> BatchBars:
+        """The normalized numbers and what bars which of them: the columns the HTTP batch answer
+        is built from without an object per subject."""
         if len(subjects) > MAX_BATCH:
             raise InvalidInput("subjects", f"at most {MAX_BATCH} in one batch, not {len(subjects)}")
         scopes = journey_scopes(mode, seat_class)
-        numbers = self.scheme.normalize_many(subjects, field="subjects")
-        return numbers, self.index.lookup_many(self.scheme.compact_keys(numbers), scopes, on)
+        numbers, keys = self.scheme.keyed_many(subjects, field="subjects")
+        return BatchBars(numbers, *self.index.barred(keys, scopes, on))

@@ -12,6 +12,7 @@ from typing import Any, Protocol, Self
 from trustledger.domain.errors import TrustLedgerError
 from trustledger.domain.evaluation import Restriction, SubjectState
 from trustledger.domain.records import Event
+from trustledger.services.restriction_columns import RestrictionColumns
 
 
 class Clock(Protocol):
@@ -115,11 +116,9 @@ class DerivedStore(Protocol):
         """The stored restrictions of these subjects (absent: none)."""
         ...
 
-    def barring_after(
-        self, subject: str, *, ending_from: date, limit: int
-    ) -> list[tuple[int, Restriction]]:
-        """Restrictions with dates ending on or after `ending_from` of the subjects after `subject`,
-        in subject order, with the subject's compact key: a page of what the check index loads."""
+    def barring_pages(self, *, ending_from: date, size: int) -> Iterator[RestrictionColumns]:
+        """Every restriction with dates ending on or after `ending_from`, in pages of at most
+        `size`: what the check index loads."""
         ...
 
 

@@ -216,6 +216,11 @@ class Statistics:
             raise InvalidInput("days", f"must be from 1 to {MAX_DAYS}, not {days}")
         period = _period(per)
         day = on or self._clock.today()
+        # The window's first day and the series' last step (a week at most) must be dates.
+        if day.toordinal() < days or day > date.max - timedelta(days=7):
+            raise InvalidInput(
+                "on", f"{day.isoformat()} leaves no {days}-day window in the calendar"
+            )
         key = (day, days, period)
         hit = self._recent.get(key)
         if hit is not None and monotonic() - hit[0] < FRESH_SECONDS:

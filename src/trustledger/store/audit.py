@@ -34,11 +34,28 @@ def canonical(
     prev_hash: str,
 ) -> bytes:
     """Sorted-key compact UTF-8 JSON, time as naive UTC with microseconds: same on both engines."""
+    return _encoded(seq, actor, action, subject, purpose, detail, at_text(at), prev_hash)
+
+
+def at_text(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def _encoded(
+    seq: int,
+    actor: str,
+    action: str,
+    subject: str | None,
+    purpose: str,
+    detail: str,
+    at: str,
+    prev_hash: str,
+) -> bytes:
     return orjson.dumps(
         {
             "action": action,
             "actor": actor,
-            "at": at.strftime("%Y-%m-%dT%H:%M:%S.%f"),
+            "at": at,
             "detail": detail,
             "prev_hash": prev_hash,
             "purpose": purpose,
@@ -67,21 +84,32 @@ class SqlAuditTrail:
         ).first()
         seq, prev = (last.seq, last.hash) if last is not None else (0, GENESIS)
         rows = []
+        # Entries queued together often share a time (a batch check's denials): each distinct
+        # time is converted and formatted once.
+        times: dict[datetime, tuple[datetime, str]] = {}
         for entry in entries:
             seq += 1
-            # Stored at the precision the hash covers, so the row reads back as it was hashed.
-            fields: dict[str, Any] = {
+            time = times.get(entry.at)
+            if time is None:
+                # Stored at the precision the hash covers, so the row reads back as it was hashed.
+                naive = entry.at.replace(tzinfo=None)
+                time = times[entry.at] = (naive, at_text(naive))
+            encoded = _encoded(
+                seq, entry.actor, entry.action, entry.subject, entry.purpose, entry.detail,
+                time[1], prev,
+            )  # fmt: skip
+            row = {
                 "seq": seq,
                 "actor": entry.actor,
                 "action": entry.action,
                 "subject": entry.subject,
                 "purpose": entry.purpose,
                 "detail": entry.detail,
-                "at": entry.at.replace(tzinfo=None),
+                "at": time[0],
                 "prev_hash": prev,
             }
-            prev = entry_hash(**fields)
-            rows.append(fields | {"hash": prev})
+            prev = row["hash"] = hashlib.sha256(encoded).hexdigest()
+            rows.append(row)
         insert_rows(self._conn, t.audit_log, rows)
 
     def verify(self) -> AuditVerdict:

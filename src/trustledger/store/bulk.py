@@ -6,6 +6,7 @@ Both skip SQLAlchemy's per-row parameter processing and convert values the way i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from operator import itemgetter
@@ -66,6 +67,7 @@ def _sqlite_date(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+@functools.lru_cache(maxsize=1024)  # rows written together often share a time (audit entries)
 def _sqlite_datetime(value: datetime | None) -> str | None:
     # SQLAlchemy's SQLite DATETIME storage format, microseconds always present.
     return None if value is None else value.isoformat(" ", "microseconds")

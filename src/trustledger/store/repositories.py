@@ -7,12 +7,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Connection, delete, func, insert, select
 
 from trustledger.domain.evaluation import Restriction, RestrictionStatus, SubjectState
 from trustledger.domain.records import Event, EventKind
 from trustledger.domain.rulebook import Scope
 from trustledger.services.ports import ApiKey, Derived, StoredRecord
+from trustledger.services.restriction_columns import NO_DAY, RestrictionColumns
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
 
@@ -188,21 +191,69 @@ class SqlDerivedStore:
                 found.setdefault(row.subject, []).append(_restriction(row))
         return found
 
-    def barring_after(
-        self, subject: str, *, ending_from: date, limit: int
-    ) -> list[tuple[int, Restriction]]:
+    def barring_pages(self, *, ending_from: date, size: int) -> Iterator[RestrictionColumns]:
         table = t.restrictions
-        query = (
-            select(table)
-            .where(
-                table.c.subject > subject,
-                table.c.ends_on >= ending_from,
-                table.c.starts_on.is_not(None),
-            )
-            .order_by(table.c.subject)
-            .limit(limit)
-        )
-        return [(row.compact_key, _restriction(row)) for row in self._conn.execute(query)]
+        # One scan in storage order, with no index walk (4x faster on SQLite than paging in
+        # subject order). A subject's rows come in storage order: on SQLite the rowid order its
+        # run in the subject index had; on PostgreSQL heap order, as no index promised another.
+        query = select(
+            table.c.compact_key,
+            table.c.restriction_id,
+            table.c.scopes,
+            table.c.reason,
+            table.c.status,
+            table.c.starts_on,
+            table.c.ends_on,
+            table.c.lifted_on,
+        ).where(table.c.ends_on >= ending_from, table.c.starts_on.is_not(None))
+        statement = str(query.compile(self._conn, compile_kwargs={"literal_binds": True}))
+        # Read as plain tuples from the driver's cursor, in `conn`'s transaction: a SQLAlchemy Row
+        # per row cost as much as the query, and its date parsing more (dates come as ISO text
+        # from SQLite, as dates from psycopg: _ordinals parses a column at once). psycopg's named
+        # cursor streams from the server; sqlite3's reads as it is fetched.
+        driver: Any = self._conn.connection.driver_connection
+        postgres = self._conn.dialect.name == "postgresql"
+        cursor = driver.cursor(name="trustledger_barring") if postgres else driver.cursor()
+        try:
+            cursor.execute(statement)
+            while rows := cursor.fetchmany(size):
+                yield _restriction_columns(rows)
+        finally:
+            cursor.close()
+
+
+def _restriction_columns(rows: Sequence[tuple[Any, ...]]) -> RestrictionColumns:
+    keys, ids, scopes, reasons, statuses, starts, ends, lifted = zip(*rows, strict=True)
+    return RestrictionColumns(
+        np.fromiter(keys, dtype=np.int64, count=len(rows)),
+        list(ids),
+        list(scopes),
+        list(reasons),
+        list(statuses),
+        _ordinals(starts),
+        _ordinals(ends),
+        _ordinals(lifted),
+    )
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _ordinals(values: Sequence[str | date | None]) -> NDArray[np.int64]:
+    """Day ordinals of a column of ISO date strings or of dates; NO_DAY where a value is null."""
+    first = next((v for v in values if v is not None), None)
+    if isinstance(first, date):  # a column holds one type: the driver's
+        days = [NO_DAY if v is None else v.toordinal() for v in values]  # type: ignore[union-attr]
+        return np.array(days, dtype=np.int64)
+    nulls = values.count(None)
+    if nulls == len(values):
+        return np.full(len(values), NO_DAY, dtype=np.int64)
+    if nulls:  # numpy reads "NaT" ~10x faster than it converts None
+        values = ["NaT" if v is None else v for v in values]
+    parsed = np.array(values, dtype="datetime64[D]")
+    out = parsed.astype(np.int64) + _EPOCH_ORDINAL
+    out[np.isnat(parsed)] = NO_DAY
+    return out
 
 
 @functools.cache
