@@ -68,12 +68,13 @@ def last_day(r: Restriction) -> date:
 
 
 def expected(rs: Sequence[Restriction], scopes: frozenset[Scope], day: date) -> Denial | None:
-    """Straight from the domain: the first of the barring restrictions that end last."""
+    """Straight from the domain: of the barring restrictions that end last, the one with the
+    smallest id (so the answer never depends on the order restrictions were stored or sent)."""
     barring = [r for r in rs if r.scopes & scopes and r.in_effect_on(day)]
     if not barring:
         return None
     until = max(last_day(r) for r in barring)
-    first = next(r for r in barring if last_day(r) == until)
+    first = min((r for r in barring if last_day(r) == until), key=lambda r: r.restriction_id)
     return Denial(first.reason, until, first.restriction_id)
 
 

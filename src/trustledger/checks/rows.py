@@ -97,13 +97,18 @@ def compile_rows(restrictions: Iterable[Restriction]) -> tuple[Row, ...]:
 
 
 def best_row(rows: Iterable[Row], mask: int, day: int) -> Row | None:
-    """The barring row that ends last; the first such one in order on a tie."""
+    """The barring row that ends last; on a tie, the one with the smallest restriction id (the
+    packed table keeps a subject's rows in id order, so both answer alike whatever the order)."""
     best: Row | None = None
     for row in rows:
         if (
             row.mask & mask
             and row.start <= day <= row.last
-            and (best is None or row.last > best.last)
+            and (
+                best is None
+                or row.last > best.last
+                or (row.last == best.last and row.restriction_id < best.restriction_id)
+            )
         ):
             best = row
     return best

@@ -75,6 +75,32 @@ def modulus_for(rows: int) -> int:
     return n
 
 
+def _ids_in_order(rows: NDArray[np.void], blob: str) -> NDArray[np.void]:
+    """A subject's rows in restriction-id order, whatever order they were given in.
+
+    On a tie of end dates the first barring row answers; with the order fixed by the ids, a
+    start-up load (storage order) and a live update (id order) give the same answer.
+    """
+    keys = rows["key"]
+    repeated = np.flatnonzero(keys[1:] == keys[:-1])
+    if not repeated.size:
+        return rows
+    # Every row of a subject with several: whole runs of equal keys, already in key order.
+    at = np.union1d(repeated, repeated + 1)
+    lens = (rows["meta"][at] >> 16).tolist()
+    starts = rows["id_at"][at].tolist()
+    ids = [blob[a : a + n] for a, n in zip(starts, lens, strict=True)]
+    # Runs sit in bucket order, not key order: rank by (run, id) so rows stay in their run.
+    run_keys = keys[at]
+    fresh = np.ones(len(at), dtype=bool)
+    fresh[1:] = (run_keys[1:] != run_keys[:-1]) | (at[1:] != at[:-1] + 1)
+    runs = np.cumsum(fresh).tolist()
+    ranked = sorted(range(len(at)), key=lambda i: (runs[i], ids[i]))
+    rows = rows.copy()
+    rows[at] = rows[at[ranked]]
+    return rows
+
+
 class Table:
     """Rows sorted into buckets; never changed after construction, so readers need no lock."""
 
@@ -87,8 +113,8 @@ class Table:
         self.size, self.modulus, self.reasons, self.blob = n, modulus_for(n), r.reasons, r.blob
         keys = r.rows["key"]
         buckets = np.remainder(keys, self.modulus)
-        order = np.lexsort((keys, buckets))  # stable: a subject's rows keep their given order
-        self.rows = r.rows[order]
+        order = np.lexsort((keys, buckets))
+        self.rows = _ids_in_order(r.rows[order], r.blob)
         counts = np.bincount(buckets, minlength=self.modulus)
         self.offsets = np.zeros(self.modulus + 1, dtype=np.uint32)
         np.cumsum(counts * WORDS, out=self.offsets[1:])
