@@ -115,7 +115,13 @@ def test_a_plain_batch_is_answered_as_the_route_answers_it(apps: Apps) -> None:
     assert orjson.loads(body) == {
         "results": [
             {"subject": FREE, "allowed": True},
-            {"subject": BARRED, "allowed": False, "reason": "air.disorder", "until": until},
+            {
+                "subject": BARRED,
+                "allowed": False,
+                "reason": "air.disorder",
+                "until": until,
+                "appeal": "/portal",
+            },
         ]
     }
 
@@ -269,8 +275,11 @@ def test_the_results_bytes_equal_orjsons_encoding_of_the_items(
             "allowed": False,
             "reason": bar.reason,
             "until": bar.until,
+            "appeal": "/portal",
         }
-    assert results_json(subjects, barred, bars) == orjson.dumps({"results": items})
+    assert results_json(subjects, barred, bars, appeal="/portal") == orjson.dumps(
+        {"results": items}
+    )
 
 
 @pytest.mark.parametrize("marks", [[], [0], [2], [0, 1, 2], [1]])
@@ -286,6 +295,7 @@ def test_uniform_subjects_take_the_byte_matrix_and_still_equal_orjsons_encoding(
             "allowed": False,
             "reason": bar.reason,
             "until": bar.until,
+            "appeal": "/portal",
         }
-    assert results_json(subjects, marks, bars) == orjson.dumps({"results": items})
-    assert results_json([], [], []) == b'{"results":[]}'
+    assert results_json(subjects, marks, bars, appeal="/portal") == orjson.dumps({"results": items})
+    assert results_json([], [], [], appeal="/portal") == b'{"results":[]}'

@@ -41,7 +41,7 @@ def answer_batch(
     if barred:
         denied = [numbers[i] for i in barred]
         state.check_log.denied_many(checker, denied, [b.reason for b in bars], mode, on.isoformat())
-    return results_json(subjects, barred, bars)
+    return results_json(subjects, barred, bars, appeal=state.checks.appeal)
 
 
 def plain_batch(body: bytes) -> Batch | None:
@@ -73,19 +73,21 @@ def plain_batch(body: bytes) -> Batch | None:
         return None
 
 
-def results_json(subjects: Sequence[str], barred: Sequence[int], bars: Sequence[Barring]) -> bytes:
-    """`{"results": [{subject, allowed, reason?, until?}, ...]}`, as orjson encodes it; `barred`
-    in ascending order."""
+def results_json(
+    subjects: Sequence[str], barred: Sequence[int], bars: Sequence[Barring], *, appeal: str
+) -> bytes:
+    """`{"results": [{subject, allowed, reason?, until?, appeal?}, ...]}`, as orjson encodes it;
+    `barred` in ascending order."""
     allowed = _allowed_rows(subjects)
     if allowed is None:
-        return orjson.dumps({"results": _items(subjects, barred, bars)})
+        return orjson.dumps({"results": _items(subjects, barred, bars, appeal)})
     width = allowed.shape[1]
     rows = memoryview(allowed.tobytes())
     parts: list[bytes | memoryview] = [_OPEN]
     done = 0
     for i, bar in zip(barred, bars, strict=True):
         parts.append(rows[done * width : i * width])
-        parts.append(orjson.dumps(_denied(subjects[i], bar)))
+        parts.append(orjson.dumps(_denied(subjects[i], bar, appeal)))
         parts.append(b",")
         done = i + 1
     # Every item so far ends with a comma; the last one's is dropped.
@@ -119,14 +121,20 @@ def _allowed_rows(subjects: Sequence[str]) -> np.ndarray[Any, np.dtype[np.uint8]
     return rows
 
 
-def _denied(subject: str, bar: Barring) -> dict[str, Any]:
-    return {"subject": subject, "allowed": False, "reason": bar.reason, "until": bar.until}
+def _denied(subject: str, bar: Barring, appeal: str) -> dict[str, Any]:
+    return {
+        "subject": subject,
+        "allowed": False,
+        "reason": bar.reason,
+        "until": bar.until,
+        "appeal": appeal,
+    }
 
 
 def _items(
-    subjects: Sequence[str], barred: Sequence[int], bars: Sequence[Barring]
+    subjects: Sequence[str], barred: Sequence[int], bars: Sequence[Barring], appeal: str
 ) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = [{"subject": s, "allowed": True} for s in subjects]
     for i, bar in zip(barred, bars, strict=True):
-        items[i] = _denied(subjects[i], bar)
+        items[i] = _denied(subjects[i], bar, appeal)
     return items

@@ -99,6 +99,7 @@ class BatchItemOut(BaseModel):
     allowed: bool
     reason: str | None = None
     until: date | None = None
+    appeal: str | None = None  # where a denied traveller can see and contest why
 
 
 class BatchCheckOut(BaseModel):
