@@ -71,7 +71,8 @@ def row(r: Restriction, key: int) -> dict[str, Any]:
 
 
 def expected(rs: list[Restriction], scopes: frozenset[Scope], day: date) -> Denial | None:
-    """From the domain: the first, in stored order, of the barring restrictions that end last."""
+    """From the domain: of the barring restrictions that end last, the smallest id (whatever
+    order they are stored in)."""
 
     def last(r: Restriction) -> date:
         assert r.ends_on is not None
@@ -81,7 +82,7 @@ def expected(rs: list[Restriction], scopes: frozenset[Scope], day: date) -> Deni
     if not barring:
         return None
     until = max(last(r) for r in barring)
-    first = next(r for r in barring if last(r) == until)
+    first = min((r for r in barring if last(r) == until), key=lambda r: r.restriction_id)
     return Denial(first.reason, until, first.restriction_id)
 
 
@@ -97,8 +98,8 @@ def test_the_loaded_index_answers_as_the_stored_restrictions_do(
         files[subject] = [stored_restriction(rng, subject, n, today) for n in range(i % 4)]
     scheme = registry.scheme
     stored = [(r, scheme.compact_key(s)) for s, rs in files.items() for r in rs]
-    rng.shuffle(stored)  # stored out of subject order; each subject's in its own order
-    stored.sort(key=lambda pair: int(pair[0].restriction_id.rsplit("_", 1)[1]))
+    rng.shuffle(stored)  # stored out of subject order; each subject's against its id order
+    stored.sort(key=lambda pair: int(pair[0].restriction_id.rsplit("_", 1)[1]), reverse=True)
     with registry.engine.begin() as conn:
         conn.execute(insert(t.restrictions), [row(r, key) for r, key in stored])
 

@@ -116,6 +116,19 @@ def test_the_restriction_that_ends_last_answers_when_several_bar() -> None:
     assert (denial.restriction_id, denial.until) == ("r2", date(2026, 9, 1))
 
 
+def test_on_a_tie_the_smallest_id_answers_however_the_restrictions_were_given() -> None:
+    later = restriction("r7", reason="rail.smoking", scopes=frozenset({Scope.AIR, Scope.RAIL}))
+    earlier = restriction("r3", reason="air.smoking")
+    want = Denial("air.smoking", date(2026, 12, 31), "r3")
+    loaded = index(later, earlier)  # as a start-up load might read them: storage order
+    assert loaded.lookup(key("alice"), AIR, DAY) == want
+    assert loaded.lookup_many([key("alice")], AIR, DAY) == [want]
+    loaded.apply([SubjectChange(key("alice"), (later, earlier))])  # a live update, unmerged
+    assert loaded.unmerged == 1
+    assert loaded.lookup(key("alice"), AIR, DAY) == want
+    assert loaded.lookup_many([key("alice")], AIR, DAY) == [want]
+
+
 def test_update_is_seen_by_the_next_lookup_and_after_the_merge() -> None:
     idx = index(restriction("r1"), merge_at=2)
     new = restriction("r9", "bob", frozenset({Scope.RAIL}), reason="rail.smoking")
