@@ -25,8 +25,10 @@ from trustledger.store.repositories import (
     SqlRecordIndex,
 )
 
-# Any fixed 64-bit number; it names trustledger's single writer lock among advisory locks.
-WRITE_LOCK_KEY = 0x7472_7573_746C_6467
+# Any fixed 32-bit number; with the schema's hash it names the writer lock of the registry in
+# that schema among advisory locks, so registries in two schemas of one database never wait on
+# each other (writes only need ordering within one registry's event log and audit chain).
+WRITE_LOCK_KEY = 0x7472_7573
 
 
 class SqlUnitOfWork:
@@ -56,7 +58,10 @@ class SqlUnitOfWork:
         self._conn = conn
         conn.begin()
         if is_postgres(self._engine) and not self._readonly:
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
+                {"key": WRITE_LOCK_KEY},
+            )
         self.events = SqlEventLog(conn)
         self.records = SqlRecordIndex(conn)
         self.derived = SqlDerivedStore(conn)
