@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -38,6 +39,7 @@ log = structlog.get_logger()
 FOLLOW_SECONDS = 0.25
 DELIVER_SECONDS = 60.0
 SWEEP_EVERY = 60  # ticks of DELIVER_SECONDS: an hour
+SWITCH_SECONDS = 0.001
 
 DESCRIPTION = """
 Adjudicated conduct records, a published rulebook, and the real-time travel check.
@@ -92,6 +94,9 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
         # every later pass instead of rescanning them while checks are served.
         gc.collect()
         gc.freeze()
+        # The check-log thread hashes and writes denials in pure Python; a check that released
+        # the interpreter for numpy waits up to this long to get it back (the default is 5 ms).
+        sys.setswitchinterval(SWITCH_SECONDS)
         check_log.start()
         tasks = [asyncio.create_task(_follow(feed)), asyncio.create_task(_maintain(registry))]
         if not follow:
