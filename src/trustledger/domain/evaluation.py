@@ -266,8 +266,18 @@ def evaluate(
     return evaluate_file(SubjectFile(name).extend(events), rulebook, on)
 
 
-def evaluate_file(f: SubjectFile, rulebook: Rulebook, on: date) -> SubjectState:
-    assessments = tuple(assess(f, rid, rulebook, on) for rid in sorted(f.records))
+def evaluate_file(
+    f: SubjectFile, rulebook: Rulebook, on: date, *, since: SubjectState | None = None
+) -> SubjectState:
+    """`since`: this file's state on `on` before notices or review cases were added to it.
+
+    A record's assessment reads only the records, their overturns and fulfilments: a notice or a
+    review case changes restrictions, never an assessment, so those of `since` are kept.
+    """
+    if since is not None and since.on == on:
+        assessments = since.assessments
+    else:
+        assessments = tuple(assess(f, rid, rulebook, on) for rid in sorted(f.records))
     score = rulebook.base_score + sum(a.points for a in assessments)
     restrictions = tuple(
         [r for a in assessments if (r := _record_restriction(f, a, on)) is not None]

@@ -100,8 +100,10 @@ class Evaluator:
             file.apply(event)
         return file
 
-    def _derived(self, file: SubjectFile, today: date) -> Derived:
-        state = evaluate_file(file, self.rulebook, today)
+    def _derived(
+        self, file: SubjectFile, today: date, *, since: SubjectState | None = None
+    ) -> Derived:
+        state = evaluate_file(file, self.rulebook, today, since=since)
         return Derived(state, self.scheme.compact_key(file.subject), next_change(state))
 
     def refresh(
@@ -157,8 +159,9 @@ class Evaluator:
             work.add(Event(EventKind.REVIEW_OPENED, state.subject, work.today, data))
             work.issue("review", case_id)
         # Evaluated again only when events were added: the same file gives the same state.
+        # They are notices, review cases and transitions, so the assessments stay (evaluate_file).
         if work.events:
-            derived = self._derived(work.file, work.today)
+            derived = self._derived(work.file, work.today, since=state)
         added = len(work.events)
         for event in transitions_due(derived.state, [*history, *work.events]):
             work.add(event)
@@ -170,7 +173,7 @@ class Evaluator:
         for request in requests:
             work.issue(request.purpose, request.target, request.extra)
         if len(work.events) != added:
-            derived = self._derived(work.file, work.today)
+            derived = self._derived(work.file, work.today, since=state)
         return derived
 
     def _store(
