@@ -339,8 +339,14 @@ _NEVER_RESTRICTS = frozenset(
 
 def restriction_notice(f: SubjectFile, target: str) -> Notice | None:
     """The first notice that announced the restriction from `target`: its date starts the clock."""
-    notices = [n for n in f.notices.values() if n.target == target and n.purpose == "restriction"]
-    return min(notices, key=lambda n: (n.issued_on, n.notice_id), default=None)
+    first: Notice | None = None
+    # A loop rather than min() over a list: this runs for every restriction at every evaluation.
+    for n in f.notices.values():
+        if n.target != target or n.purpose != "restriction":
+            continue
+        if first is None or (n.issued_on, n.notice_id) < (first.issued_on, first.notice_id):
+            first = n
+    return first
 
 
 def _record_restriction(f: SubjectFile, a: Assessment, on: date) -> Restriction | None:
