@@ -11,6 +11,7 @@ from domain_factories import event, notice, record, rule, rulebook
 from trustledger.domain.evaluation import SubjectFile, evaluate, evaluate_file
 from trustledger.domain.records import Event, EventKind, recorded
 from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, RestrictionSpec, Scope
+from trustledger.services.transitions import TRANSITION_KINDS
 
 CUTOVER = date(2023, 1, 1)
 # Two versions of one code: the later one is harsher and shorter. Non-retroactivity picks by occurred_on.
@@ -158,3 +159,19 @@ def test_invariant_5_state_is_a_pure_function_and_incremental_equals_from_scratc
     for e in ordered[cut:]:
         f.apply(e)
     assert evaluate_file(f, VERSIONED, on) == scratch
+
+
+@settings(max_examples=150, deadline=None)
+@given(histories(), days)
+def test_a_state_carried_over_notices_and_transitions_equals_one_from_scratch(events, on) -> None:
+    # The refresh re-evaluates after issuing notices with the assessments it already had.
+    added_later = {EventKind.NOTICE_ISSUED, EventKind.REVIEW_OPENED, *TRANSITION_KINDS}
+    ordered = sorted(events, key=lambda e: (e.on, e.seq))
+    f = SubjectFile("S1").extend(e for e in ordered if e.kind not in added_later)
+    before = evaluate_file(f, VERSIONED, on)
+    for e in ordered:
+        if e.kind in added_later:
+            f.apply(e)
+    assert evaluate_file(f, VERSIONED, on, since=before) == evaluate(
+        events, VERSIONED, on, subject="S1"
+    )

@@ -43,9 +43,16 @@ class JinjaLetters:
         text, html = _templates()
         return Letter(
             subject_line=SUBJECT_LINES.get(purpose, "Notice from the trustledger registry"),
-            text=text.render(ctx),
-            html=html.render(ctx),
+            text=_render(text, ctx),
+            html=_render(html, ctx),
         )
+
+
+def _render(template: Template, ctx: dict[str, Any]) -> str:
+    # Template.render copies the context twice, merging in the environment's globals, which the
+    # letters do not use: a third of a letter's rendering time in a bulk import. Shared, the
+    # context is read as it is; the output is the same.
+    return "".join(template.root_render_func(template.new_context(ctx, shared=True)))
 
 
 @cache

@@ -266,8 +266,18 @@ def evaluate(
     return evaluate_file(SubjectFile(name).extend(events), rulebook, on)
 
 
-def evaluate_file(f: SubjectFile, rulebook: Rulebook, on: date) -> SubjectState:
-    assessments = tuple(assess(f, rid, rulebook, on) for rid in sorted(f.records))
+def evaluate_file(
+    f: SubjectFile, rulebook: Rulebook, on: date, *, since: SubjectState | None = None
+) -> SubjectState:
+    """`since`: this file's state on `on` before notices or review cases were added to it.
+
+    A record's assessment reads only the records, their overturns and fulfilments: a notice or a
+    review case changes restrictions, never an assessment, so those of `since` are kept.
+    """
+    if since is not None and since.on == on:
+        assessments = since.assessments
+    else:
+        assessments = tuple(assess(f, rid, rulebook, on) for rid in sorted(f.records))
     score = rulebook.base_score + sum(a.points for a in assessments)
     restrictions = tuple(
         [r for a in assessments if (r := _record_restriction(f, a, on)) is not None]
@@ -329,8 +339,14 @@ _NEVER_RESTRICTS = frozenset(
 
 def restriction_notice(f: SubjectFile, target: str) -> Notice | None:
     """The first notice that announced the restriction from `target`: its date starts the clock."""
-    notices = [n for n in f.notices.values() if n.target == target and n.purpose == "restriction"]
-    return min(notices, key=lambda n: (n.issued_on, n.notice_id), default=None)
+    first: Notice | None = None
+    # A loop rather than min() over a list: this runs for every restriction at every evaluation.
+    for n in f.notices.values():
+        if n.target != target or n.purpose != "restriction":
+            continue
+        if first is None or (n.issued_on, n.notice_id) < (first.issued_on, first.notice_id):
+            first = n
+    return first
 
 
 def _record_restriction(f: SubjectFile, a: Assessment, on: date) -> Restriction | None:

@@ -165,14 +165,19 @@ class Intake:
             return {}
         now = self._clock.now()
         uow.records.add(stored)
-        uow.events.append([recorded(r, on=today, actor=r.source) for r in records], at=now)
         uow.audit.append(
             [
                 AuditEntry(r.source, "record.submit", r.subject, "intake", now, r.record_id)
                 for r in records
             ]
         )
-        refreshed = self._evaluator.refresh(uow, {r.subject for r in records}, today=today, now=now)
+        refreshed = self._evaluator.refresh(
+            uow,
+            {r.subject for r in records},
+            today=today,
+            now=now,
+            appending=[recorded(r, on=today, actor=r.source) for r in records],
+        )
         issued = refreshed.notices
         by_target: dict[str, tuple[IssuedNotice, ...]] = {}
         for notice in issued:

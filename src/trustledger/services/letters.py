@@ -75,10 +75,6 @@ def scopes_text(scopes: frozenset[Scope]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-def _day(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
 def _restriction_facts(r: Restriction) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "reason": r.reason,
@@ -111,20 +107,24 @@ def _case_facts(c: ReviewCase) -> dict[str, Any]:
     return {"review_case_id": c.case_id, "score": c.score, "below": c.below, "reasons": c.reasons}
 
 
+# Every key, blank: a letter's context starts as a copy (one per notice in a bulk import).
+_BLANK: dict[str, Any] = dict.fromkeys(CONTEXT_KEYS) | {
+    "lift_on_fulfilment": False,
+    "suspend_on_appeal": False,
+}
+
+
 def letter_context(
     notice: IssuedNotice, state: SubjectState, *, appeal_url: str, extra: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The facts of the notice's target in `state`, then `extra` (a decision's outcome, reasons)."""
-    ctx: dict[str, Any] = dict.fromkeys(CONTEXT_KEYS)
-    ctx |= {"lift_on_fulfilment": False, "suspend_on_appeal": False}
-    ctx |= {
-        "subject": notice.subject,
-        "notice_id": notice.notice_id,
-        "purpose": notice.purpose,
-        "issued_on": notice.issued_on,
-        "appeal_url": appeal_url,
-        "access_code": notice.access_code,
-    }
+    ctx = _BLANK.copy()
+    ctx["subject"] = notice.subject
+    ctx["notice_id"] = notice.notice_id
+    ctx["purpose"] = notice.purpose
+    ctx["issued_on"] = notice.issued_on
+    ctx["appeal_url"] = appeal_url
+    ctx["access_code"] = notice.access_code
     target = notice.target
     case = next((c for c in state.review_cases if c.case_id == target), None)
     if case is not None:
@@ -136,7 +136,10 @@ def letter_context(
     if restriction is not None:
         ctx |= _restriction_facts(restriction)
     ctx |= extra
-    return {key: _day(value) for key, value in ctx.items()}
+    for key, value in ctx.items():  # dates as ISO text (values change, keys do not)
+        if isinstance(value, date):
+            ctx[key] = value.isoformat()
+    return ctx
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 
 from trustledger.domain.evaluation import SubjectFile, SubjectState, evaluate_file, notices_due
@@ -89,8 +90,20 @@ class Evaluator:
     def _file(self, subject: str, events: Sequence[Event], today: date) -> SubjectFile:
         return SubjectFile(subject).extend(known_by(list(events), today))
 
-    def _derived(self, file: SubjectFile, today: date) -> Derived:
-        state = evaluate_file(file, self.rulebook, today)
+    def _logged_file(self, subject: str, events: Sequence[Event], today: date) -> SubjectFile:
+        """`_file` of events in log order, the last ones perhaps not stored yet (seq 0).
+
+        A stable sort by date alone puts them where SubjectFile.extend's (on, seq) would.
+        """
+        file = SubjectFile(subject)
+        for event in sorted(known_by(list(events), today), key=attrgetter("on")):
+            file.apply(event)
+        return file
+
+    def _derived(
+        self, file: SubjectFile, today: date, *, since: SubjectState | None = None
+    ) -> Derived:
+        state = evaluate_file(file, self.rulebook, today, since=since)
         return Derived(state, self.scheme.compact_key(file.subject), next_change(state))
 
     def refresh(
@@ -102,20 +115,25 @@ class Evaluator:
         now: datetime,
         requests: Sequence[NoticeRequest] = (),
         lift_notices: bool = True,
+        appending: Sequence[Event] = (),
     ) -> Refreshed:
         """The incremental path: re-derive the subjects a write touched and act on their state.
 
         `lift_notices=False` when the write tells the subject itself (an appeal decision).
+        `appending` are the write's own events, not stored yet: the refresh appends them ahead of
+        its own (so they get the seqs they would have had), and does not read them back.
         """
         subjects = sorted(set(subjects) | {r.subject for r in requests})
         history = uow.events.for_subjects(subjects)
+        for event in appending:
+            history.setdefault(event.subject, []).append(event)
         done: list[tuple[_Subject, Derived]] = []
         for subject in subjects:
-            work = _Subject(self._file(subject, history.get(subject, []), today), today)
+            work = _Subject(self._logged_file(subject, history.get(subject, []), today), today)
             asked = [r for r in requests if r.subject == subject]
             derived = self._act(work, history.get(subject, []), asked, lift_notices=lift_notices)
             done.append((work, derived))
-        self._store(uow, done, now)
+        self._store(uow, appending, done, now)
         return Refreshed(
             notices=tuple(n for work, _ in done for n, _ in work.issued),
             derived=tuple(d for _, d in done),
@@ -141,8 +159,9 @@ class Evaluator:
             work.add(Event(EventKind.REVIEW_OPENED, state.subject, work.today, data))
             work.issue("review", case_id)
         # Evaluated again only when events were added: the same file gives the same state.
+        # They are notices, review cases and transitions, so the assessments stay (evaluate_file).
         if work.events:
-            derived = self._derived(work.file, work.today)
+            derived = self._derived(work.file, work.today, since=state)
         added = len(work.events)
         for event in transitions_due(derived.state, [*history, *work.events]):
             work.add(event)
@@ -154,13 +173,17 @@ class Evaluator:
         for request in requests:
             work.issue(request.purpose, request.target, request.extra)
         if len(work.events) != added:
-            derived = self._derived(work.file, work.today)
+            derived = self._derived(work.file, work.today, since=state)
         return derived
 
     def _store(
-        self, uow: UnitOfWork, done: Sequence[tuple[_Subject, Derived]], now: datetime
+        self,
+        uow: UnitOfWork,
+        appending: Sequence[Event],
+        done: Sequence[tuple[_Subject, Derived]],
+        now: datetime,
     ) -> None:
-        uow.events.append([e for work, _ in done for e in work.events], at=now)
+        uow.events.append([*appending, *(e for work, _ in done for e in work.events)], at=now)
         uow.derived.replace([d for _, d in done])
         if self.letters is not None:
             letters = self.letters

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -50,7 +51,12 @@ class Source:
     types: tuple[str, ...]
 
     def may_submit(self, code: str) -> bool:
-        return any(fnmatchcase(code, pattern) for pattern in self.types)
+        return _matches(code, self.types)
+
+
+@lru_cache(maxsize=1024)  # asked once per line of an import, about a handful of codes
+def _matches(code: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatchcase(code, pattern) for pattern in patterns)
 
 
 def record_id_for(source: str, case_ref: str) -> str:
