@@ -52,7 +52,12 @@ def _render(template: Template, ctx: dict[str, Any]) -> str:
     # Template.render copies the context twice, merging in the environment's globals, which the
     # letters do not use: a third of a letter's rendering time in a bulk import. Shared, the
     # context is read as it is; the output is the same.
-    return "".join(template.root_render_func(template.new_context(ctx, shared=True)))
+    context = template.new_context(ctx, shared=True)
+    try:
+        return "".join(template.root_render_func(context))
+    except Exception:
+        # As Template.render does: the error raised again with the template's lines in the trace.
+        return template.environment.handle_exception()
 
 
 @cache
