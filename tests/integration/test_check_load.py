@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
+from tests.check_oracle import expected
 from tests.factories import ric_number
 from tests.integration.conftest import sql
 from trustledger.bootstrap import Registry
-from trustledger.checks import CheckIndex, Denial
+from trustledger.checks import CheckIndex
 from trustledger.domain.evaluation import Restriction, RestrictionStatus
 from trustledger.domain.rulebook import Scope
 from trustledger.services import check_feed
@@ -68,22 +69,6 @@ def row(r: Restriction, key: int) -> dict[str, Any]:
         "appeal_by": r.appeal_by,
         "status": r.status.value,
     }
-
-
-def expected(rs: list[Restriction], scopes: frozenset[Scope], day: date) -> Denial | None:
-    """From the domain: of the barring restrictions that end last, the smallest id (whatever
-    order they are stored in)."""
-
-    def last(r: Restriction) -> date:
-        assert r.ends_on is not None
-        return r.ends_on if r.lifted_on is None else min(r.ends_on, r.lifted_on - timedelta(1))
-
-    barring = [r for r in rs if r.scopes & scopes and r.in_effect_on(day)]
-    if not barring:
-        return None
-    until = max(last(r) for r in barring)
-    first = min((r for r in barring if last(r) == until), key=lambda r: r.restriction_id)
-    return Denial(first.reason, until, first.restriction_id)
 
 
 def test_the_loaded_index_answers_as_the_stored_restrictions_do(

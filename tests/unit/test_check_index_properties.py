@@ -11,7 +11,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trustledger.checks import CheckIndex, Denial, SubjectChange
+from tests.check_oracle import expected
+from trustledger.checks import CheckIndex, SubjectChange
 from trustledger.domain.evaluation import Restriction, RestrictionStatus
 from trustledger.domain.identity import Opaque
 from trustledger.domain.rulebook import Scope
@@ -58,24 +59,6 @@ def subject_files(draw: st.DrawFn) -> tuple[str, list[Restriction]]:
 
 
 checks = st.tuples(scope_sets, days)
-
-
-def last_day(r: Restriction) -> date:
-    assert r.ends_on is not None
-    if r.lifted_on is not None:
-        return min(r.ends_on, r.lifted_on - timedelta(days=1))
-    return r.ends_on
-
-
-def expected(rs: Sequence[Restriction], scopes: frozenset[Scope], day: date) -> Denial | None:
-    """Straight from the domain: of the barring restrictions that end last, the one with the
-    smallest id (so the answer never depends on the order restrictions were stored or sent)."""
-    barring = [r for r in rs if r.scopes & scopes and r.in_effect_on(day)]
-    if not barring:
-        return None
-    until = max(last_day(r) for r in barring)
-    first = min((r for r in barring if last_day(r) == until), key=lambda r: r.restriction_id)
-    return Denial(first.reason, until, first.restriction_id)
 
 
 def check_all(
