@@ -94,7 +94,8 @@ def merge_table(table: Table, changes: Mapping[int, Sequence[Row]]) -> Table:
     live = int((merged.rows["meta"] >> 16).sum(dtype=np.int64))
     if len(merged.blob) - live > _MAX_DEAD_SHARE * len(merged.blob):
         merged = _compacted(merged)
-    return Table(merged)
+    # The kept rows come from a table and the changed subjects' from compile_rows: in id order.
+    return Table(merged, ids_in_order=True)
 
 
 def _compacted(r: Rows) -> Rows:

@@ -6,6 +6,7 @@ import functools
 from collections.abc import Iterable
 from datetime import date
 from itertools import combinations
+from operator import attrgetter
 from typing import NamedTuple
 
 from trustledger.domain.errors import InvalidInput
@@ -93,22 +94,19 @@ def compile_row(r: Restriction) -> Row | None:
 
 
 def compile_rows(restrictions: Iterable[Restriction]) -> tuple[Row, ...]:
-    return tuple(row for r in restrictions if (row := compile_row(r)) is not None)
+    """A subject's rows in restriction-id order, as the index holds every subject's rows."""
+    rows = [row for r in restrictions if (row := compile_row(r)) is not None]
+    return tuple(sorted(rows, key=attrgetter("restriction_id")))
 
 
 def best_row(rows: Iterable[Row], mask: int, day: int) -> Row | None:
-    """The barring row that ends last; on a tie, the one with the smallest restriction id (the
-    packed table keeps a subject's rows in id order, so both answer alike whatever the order)."""
+    """The barring row that ends last; the first such one in order (id order) on a tie."""
     best: Row | None = None
     for row in rows:
         if (
             row.mask & mask
             and row.start <= day <= row.last
-            and (
-                best is None
-                or row.last > best.last
-                or (row.last == best.last and row.restriction_id < best.restriction_id)
-            )
+            and (best is None or row.last > best.last)
         ):
             best = row
     return best

@@ -79,7 +79,7 @@ def _ids_in_order(rows: NDArray[np.void], blob: str) -> NDArray[np.void]:
     """A subject's rows in restriction-id order, whatever order they were given in.
 
     On a tie of end dates the first barring row answers; with the order fixed by the ids, a
-    start-up load (storage order) and a live update (id order) give the same answer.
+    start-up load (storage order) and a live update (compile_rows: id order) answer alike.
     """
     keys = rows["key"]
     repeated = np.flatnonzero(keys[1:] == keys[:-1])
@@ -106,15 +106,17 @@ class Table:
 
     __slots__ = ("blob", "modulus", "offsets", "reasons", "rows", "scalar", "size", "u32")
 
-    def __init__(self, r: Rows) -> None:
+    def __init__(self, r: Rows, *, ids_in_order: bool = False) -> None:
+        """`ids_in_order`: each subject's rows already come in id order (a merge's do)."""
         n = len(r.rows)
         if n > MAX_ROWS:
             raise InvalidInput("restrictions", f"the check index holds at most {MAX_ROWS} rows")
         self.size, self.modulus, self.reasons, self.blob = n, modulus_for(n), r.reasons, r.blob
         keys = r.rows["key"]
         buckets = np.remainder(keys, self.modulus)
-        order = np.lexsort((keys, buckets))
-        self.rows = _ids_in_order(r.rows[order], r.blob)
+        order = np.lexsort((keys, buckets))  # stable: a subject's rows keep their given order
+        rows = r.rows[order]
+        self.rows = rows if ids_in_order else _ids_in_order(rows, r.blob)
         counts = np.bincount(buckets, minlength=self.modulus)
         self.offsets = np.zeros(self.modulus + 1, dtype=np.uint32)
         np.cumsum(counts * WORDS, out=self.offsets[1:])
