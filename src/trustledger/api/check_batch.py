@@ -16,6 +16,7 @@ import numpy as np
 import orjson
 from starlette.datastructures import State
 
+from trustledger.domain.identity import ascii_matrix
 from trustledger.services.checking import MAX_BATCH, Barring
 
 Batch = tuple[list[str], str, str, date | None]  # subjects, mode, class, on (None: today)
@@ -102,21 +103,13 @@ def results_json(
 def _allowed_rows(subjects: Sequence[str]) -> np.ndarray[Any, np.dtype[np.uint8]] | None:
     """Each subject's allowed item and its comma as a row of bytes; None unless every subject
     has the same length and only characters JSON takes as they are."""
-    n = len(subjects)
-    width = len(subjects[0]) if n else 0
-    try:
-        flat = (",".join(subjects) + ",").encode("ascii")
-    except (TypeError, UnicodeEncodeError):  # not a string, or not ASCII
+    width = len(subjects[0]) if subjects else 0
+    chars = ascii_matrix(subjects, width)
+    if chars is None or chars.tobytes().translate(None, _PLAIN):
         return None
-    # n commas, each ending a row: no subject holds one, so each is `width` characters long.
-    if len(flat) != n * (width + 1) or flat.count(b",") != n or flat.translate(None, _PLAIN):
-        return None
-    chars = np.frombuffer(flat, dtype=np.uint8).reshape(n, width + 1)
-    if not (chars[:, width] == ord(",")).all():
-        return None
-    rows = np.empty((n, len(_BEFORE) + width + len(_AFTER)), dtype=np.uint8)
+    rows = np.empty((len(subjects), len(_BEFORE) + width + len(_AFTER)), dtype=np.uint8)
     rows[:, : len(_BEFORE)] = _BEFORE
-    rows[:, len(_BEFORE) : len(_BEFORE) + width] = chars[:, :width]
+    rows[:, len(_BEFORE) : len(_BEFORE) + width] = chars
     rows[:, len(_BEFORE) + width :] = _AFTER
     return rows
 

@@ -132,25 +132,30 @@ def _days_in_months() -> NDArray[np.int8]:
 _DAYS_IN_MONTH = _days_in_months()
 
 
-def _char_matrix(numbers: Sequence[str]) -> NDArray[np.uint8] | None:
-    """The numbers as an n x 18 byte matrix, or None when one is not 18 ASCII characters.
+def ascii_matrix(strings: Sequence[str], width: int) -> NDArray[np.uint8] | None:
+    """The strings as an n x `width` byte matrix, or None unless each is `width` ASCII characters
+    with no comma.
 
     Joined with commas in one C call rather than checked one by one: when the joined bytes hold
-    exactly n commas, each at the end of a 19-byte row, every number is 18 characters without one.
+    exactly n commas, each at the end of a row of width + 1, every string fits.
     """
-    n = len(numbers)
+    n = len(strings)
     if n == 0:
-        return np.empty((0, 18), dtype=np.uint8)
+        return np.empty((0, width), dtype=np.uint8)
     try:
-        flat = (",".join(numbers) + ",").encode("ascii")
+        flat = (",".join(strings) + ",").encode("ascii")
     except (TypeError, UnicodeEncodeError):  # not a string, or not ASCII
         return None
-    if len(flat) != 19 * n or flat.count(b",") != n:
+    if len(flat) != (width + 1) * n or flat.count(b",") != n:
         return None
-    rows = np.frombuffer(flat, dtype=np.uint8).reshape(n, 19)
-    if not (rows[:, 18] == _COMMA).all():
+    rows = np.frombuffer(flat, dtype=np.uint8).reshape(n, width + 1)
+    if not (rows[:, width] == _COMMA).all():
         return None
-    return rows[:, :18]
+    return rows[:, :width]
+
+
+def _char_matrix(numbers: Sequence[str]) -> NDArray[np.uint8] | None:
+    return ascii_matrix(numbers, 18)
 
 
 def _digits(chars: NDArray[np.uint8]) -> NDArray[np.int64]:
