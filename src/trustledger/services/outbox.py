@@ -28,6 +28,8 @@ from trustledger.services.ports import (
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(minutes=1)  # then 2, 4, 8 minutes...
 CLAIM = timedelta(minutes=10)  # a letter being sent is not due again for this long
+# Shown in place of a portal access code in a letter kept after it was sent (see `masked`):
+# the code's shape, none of its characters.
 MASK = "XXXX-XXXX-XXXX-XXXX"
 NO_ADDRESS = "no contact address for this subject"
 STOP_AFTER_FAILURES = 3
