@@ -37,6 +37,7 @@ from trustledger.services.check_feed import Change
 
 HERE = Path(__file__).parent
 TODAY = date.today()
+PASSES = 5  # in-process timings: the fastest of this many
 REASONS = ["court.judgment_default", "rail.smoking", "air.disorder", "rail.fare_evasion"]
 SCOPES = ["air,rail_premium", "rail", "air", "rail"]
 
@@ -200,16 +201,22 @@ def in_process(n: int, hit_share: float) -> dict[str, float]:
         queries = keys[:hits] + misses[: 100_000 - hits]
         random.Random(3).shuffle(queries)
         lookup = index.lookup  # bound once, as a server's check path holds it
-        began = time.perf_counter()
-        for key in queries:
-            lookup(key, air, TODAY)
-        return len(queries) / (time.perf_counter() - began)
+        best = float("inf")
+        for _ in range(PASSES):  # one pass takes ~50 ms: the fastest of a few, as timeit does
+            began = time.perf_counter()
+            for key in queries:
+                lookup(key, air, TODAY)
+            best = min(best, time.perf_counter() - began)
+        return len(queries) / best
 
     batch = np.array(keys[:5_000] + misses[:5_000], dtype=np.int64)
-    began = time.perf_counter()
-    for _ in range(10):
-        index.lookup_many(batch, air, TODAY)
-    many = 100_000 / (time.perf_counter() - began)
+    fastest = float("inf")
+    for _ in range(PASSES):
+        began = time.perf_counter()
+        for _ in range(10):
+            index.lookup_many(batch, air, TODAY)
+        fastest = min(fastest, time.perf_counter() - began)
+    many = 100_000 / fastest
     return {
         "index_lookups_per_s": rate(hit_share),
         "index_lookups_per_s_half_hits": rate(0.5),
