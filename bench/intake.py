@@ -48,6 +48,7 @@ from trustledger.domain.rulebook import (
     Rulebook,
     Scope,
 )
+from trustledger.domain.texts import LocalizedText
 from trustledger.store.engine import SQLITE_PRAGMAS
 
 PG_URL = os.environ.get("TRUSTLEDGER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -64,7 +65,9 @@ def bench_rulebook() -> Rulebook:
         rules=(
             Rule(
                 "rail.smoking",
-                "Smoking on a high-speed train",
+                LocalizedText.of(
+                    {"zh-Hans": "在动车组列车上吸烟", "en": "Smoking on a high-speed train"}
+                ),
                 "发改财金〔2018〕384号",
                 "rail",
                 -30,
@@ -73,7 +76,9 @@ def bench_rulebook() -> Rulebook:
             ),
             Rule(
                 "court.dishonest_debtor",
-                "Refusing to perform a judgment",
+                LocalizedText.of(
+                    {"zh-Hans": "拒不履行判决", "en": "Refusing to perform a judgment"}
+                ),
                 "法释〔2017〕7号",
                 "court",
                 -100,
@@ -86,7 +91,7 @@ def bench_rulebook() -> Rulebook:
             ),
             Rule(
                 "social_insurance.unpaid",
-                "Unpaid contributions",
+                LocalizedText.of({"zh-Hans": "欠缴社会保险费", "en": "Unpaid contributions"}),
                 "Social Insurance Law, art. 86",
                 "social_insurance",
                 -20,

@@ -7,6 +7,7 @@ from typing import Any
 
 from trustledger.domain.records import Event, EventKind, Record, recorded
 from trustledger.domain.rulebook import Band, RestrictionSpec, ReviewPolicy, Rule, Rulebook, Scope
+from trustledger.domain.texts import LocalizedText
 
 D2018 = date(2018, 5, 1)
 
@@ -14,7 +15,7 @@ D2018 = date(2018, 5, 1)
 def rule(code: str, **kw: Any) -> Rule:
     fields: dict[str, Any] = {
         "code": code,
-        "title": code,
+        "title": LocalizedText.of({"zh-Hans": f"规则 {code}", "en": code}),
         "legal_basis": f"basis of {code}",
         "domain": code.split(".")[0],
         "points": -50,

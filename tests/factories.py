@@ -10,6 +10,7 @@ from typing import Any
 from stdnum.cn import ric
 
 from trustledger.domain.rulebook import Band, RestrictionSpec, ReviewPolicy, Rule, Rulebook, Scope
+from trustledger.domain.texts import LocalizedText
 
 EFFECTIVE = date(2018, 5, 1)
 TODAY = date(2026, 11, 25)
@@ -24,7 +25,7 @@ def rulebook() -> Rulebook:
         rules=(
             Rule(
                 code="rail.smoking",
-                title="Smoking on a train",
+                title=LocalizedText.of({"zh-Hans": "在列车上吸烟", "en": "Smoking on a train"}),
                 legal_basis="Railway Safety Regulations, art. 77",
                 domain="rail",
                 points=-50,
@@ -34,7 +35,9 @@ def rulebook() -> Rulebook:
             ),
             Rule(
                 code="court.judgment_default",
-                title="Defaulting on a court judgment",
+                title=LocalizedText.of(
+                    {"zh-Hans": "拒不履行法院判决", "en": "Defaulting on a court judgment"}
+                ),
                 legal_basis="SPC Provisions on the list of judgment defaulters, art. 1",
                 domain="court",
                 points=-100,
@@ -49,7 +52,9 @@ def rulebook() -> Rulebook:
             ),
             Rule(
                 code="social_insurance.unpaid",
-                title="Unpaid social insurance contributions",
+                title=LocalizedText.of(
+                    {"zh-Hans": "欠缴社会保险费", "en": "Unpaid social insurance contributions"}
+                ),
                 legal_basis="Social Insurance Law, art. 86",
                 domain="social_insurance",
                 points=-30,

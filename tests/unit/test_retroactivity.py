@@ -8,6 +8,7 @@ from datetime import date
 from batch_factories import DEFAULT_RULES, RAIL, batch_rulebook, restriction
 from trustledger.batch.retroactivity import RetroactiveChange, differences, retroactive_changes
 from trustledger.domain.rulebook import Band, Rule
+from trustledger.domain.texts import LocalizedText
 
 ON = date(2026, 11, 1)
 
@@ -89,7 +90,15 @@ def test_bands_and_the_review_threshold_act_at_once_on_every_score() -> None:
 
 def test_wording_alone_is_no_difference() -> None:
     rule = DEFAULT_RULES[2]
-    assert differences(rule, dataclasses.replace(rule, title="Reworded")) == ()
+    assert (
+        differences(
+            rule,
+            dataclasses.replace(
+                rule, title=LocalizedText.of({"zh-Hans": "改写", "en": "Reworded"})
+            ),
+        )
+        == ()
+    )
     assert differences(None, None) == ()
 
 

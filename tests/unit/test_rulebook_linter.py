@@ -39,9 +39,16 @@ EXPECTED = [
     ("rules.yaml", 43, "rail.religious_gathering.code", "is a prohibited domain (religion)"),
     ("rules.yaml", 57, "tax.late_filing.restriction.scopes", "restricts air, rail outside"),
     ("rules.yaml", 75, "rail.smoking.effective_from", "overlaps the version from 2018-05-01"),
+    ("rules.yaml", 79, "rail.conditions.title", "'fr' is not a language (expected: zh-Hans, en)"),
     ("rules.yaml", 83, "rail.conditions.condition", "does not compile"),
     ("rules.yaml", 92, "rail.other_variable.condition", "may read only `record`, not subject"),
     ("rules.yaml", 92, "rail.other_variable.condition", "reads record.months, which"),
+    (
+        "rules.yaml",
+        99,
+        "rail.typos.title.zh-Hans",
+        "is missing: a title is given in zh-Hans and en",
+    ),
     ("rules.yaml", 102, "rail.typos.points", "must be a whole number, not 'ten'"),
     ("rules.yaml", 103, "rail.typos.penalty", "unknown field"),
     ("rules.yaml", 104, "rail.typos.effective_from", "must be a date (YYYY-MM-DD), not 'May 2018'"),
@@ -50,6 +57,7 @@ EXPECTED = [
     ("rules.yaml", 112, "rail.typos.cases[0].expect.restricted", "'bus' is not a scope"),
     ("rules.yaml", 114, "air.wrong_domain.cases", "needs at least one example case"),
     ("rules.yaml", 114, "air.wrong_domain.code", "must start with its domain, 'rail'"),
+    ("rules.yaml", 115, "air.wrong_domain.title", "must give the text in each language: {zh-Hans:"),
     ("rules.yaml", 120, "air.wrong_domain.effective_to", "is before effective_from"),
 ]
 
@@ -72,7 +80,7 @@ def rule(code: str, *, domain: str | None = None, extra: str = "") -> str:
     """One rule entry in the format, with a trivial case named after its code."""
     lines = [
         f"  - code: {code}",
-        "    title: A rule",
+        "    title: {zh-Hans: 一条规则, en: A rule}",
         "    legal_basis: A statute",
         f"    domain: {domain or code.split('.')[0]}",
         "    points: -10",
@@ -179,3 +187,20 @@ def test_a_contradicted_restriction_is_shown_as_scopes_and_statuses(tmp_path: Pa
         "case 'rail.noise': expects restricted [rail], evaluation gives []; "
         "expects restrictions {r1: active}, evaluation gives {}"
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "missing"),
+    [
+        ("{en: A rule}", "zh-Hans"),
+        ("{zh-Hans: 一条规则}", "en"),
+        ('{zh-Hans: "  ", en: A rule}', "zh-Hans"),
+    ],
+)
+def test_a_rule_whose_title_lacks_a_language_is_refused(
+    tmp_path: Path, title: str, missing: str
+) -> None:
+    text = HEADER + rule("rail.smoking").replace("{zh-Hans: 一条规则, en: A rule}", title)
+    problems = lint_text(tmp_path, text)
+    assert [(p.line, p.key) for p in problems] == [(6, f"rail.smoking.title.{missing}")]
+    assert problems[0].message == "is missing: a title is given in zh-Hans and en"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from datetime import date
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from trustledger.domain.errors import Problem, RulebookInvalid
 from trustledger.domain.rulebook import Scope
+from trustledger.domain.texts import Language
 from trustledger.rulebook import default_rulebook_path, load_cases, load_rulebook
 
 CODES = {
@@ -30,7 +32,7 @@ bands:
 RULE = """\
 rules:
   - code: rail.smoking
-    title: Smoking on a train
+    title: {zh-Hans: 在列车上吸烟, en: Smoking on a train}
     legal_basis: A statute
     domain: rail
     points: -50
@@ -150,6 +152,27 @@ def test_a_single_file_may_hold_the_header_and_the_rules(tmp_path: Path) -> None
     rulebook = load_rulebook(path)
     assert (rulebook.version, rulebook.codes()) == ("t.1", {"rail.smoking"})
     assert [c.name for c in load_cases(path)] == ["smoking bars trains"]
+
+
+def test_every_default_rule_has_its_title_in_chinese_and_english() -> None:
+    for rule in load_rulebook().rules:
+        zh, en = rule.title.in_language(Language.ZH_HANS), rule.title.en
+        assert re.search("[\u4e00-\u9fff]", zh), rule.code
+        assert not re.search("[A-Za-z]{2,}", zh), rule.code
+        assert en.isascii(), rule.code
+    smoking = load_rulebook().rule_for("rail.smoking", START)
+    assert smoking is not None
+    assert smoking.title.as_dict() == {
+        "zh-Hans": "在动车组列车上吸烟",
+        "en": "Smoking on a high-speed (EMU) train",
+    }
+
+
+def test_a_title_given_as_plain_text_is_refused_with_the_shape_it_needs(tmp_path: Path) -> None:
+    text = RULE.replace("{zh-Hans: 在列车上吸烟, en: Smoking on a train}", "Smoking on a train")
+    [problem] = problems_of(write(tmp_path, "one.yaml", HEADER + text))
+    assert (problem.line, problem.key) == (8, "rail.smoking.title")
+    assert problem.message == "must give the text in each language: {zh-Hans: …, en: …}"
 
 
 def test_an_unknown_field_is_named_with_its_file_and_line(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from tests.factories import TODAY, body, judgment, rulebook, unpaid
 from trustledger.domain.errors import Forbidden, InvalidIdentity, InvalidInput
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.rulebook import Rule, Rulebook
+from trustledger.domain.texts import LocalizedText
 from trustledger.services.submissions import (
     Source,
     payload_hash,
@@ -127,7 +128,7 @@ def test_the_payload_hash_changes_with_any_field() -> None:
 def typed_rulebook() -> Rulebook:
     rule = Rule(
         code="tax.evasion",
-        title="Tax evasion",
+        title=LocalizedText.of({"zh-Hans": "逃税", "en": "Tax evasion"}),
         legal_basis="Tax Collection Law, art. 63",
         domain="tax",
         points=-40,

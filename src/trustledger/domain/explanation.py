@@ -36,7 +36,8 @@ def explain_assessment(a: Assessment) -> dict[str, Any]:
         if rule is None
         else {
             "code": rule.code,
-            "title": rule.title,
+            "title": rule.title.en,
+            "titles": rule.title.as_dict(),
             "legal_basis": rule.legal_basis,
             "version_from": _day(rule.effective_from),
         },

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from trustledger.domain.texts import LocalizedText
+
 MAX_RESTRICTION_DAYS = 365
 
 
@@ -50,7 +52,7 @@ class Rule:
     """One dated version of a rule; a code may have several versions with disjoint effective periods."""
 
     code: str
-    title: str
+    title: LocalizedText
     legal_basis: str
     domain: str
     points: int

@@ -87,7 +87,7 @@ _TRANSITIONS = {
 
 
 def _record_name(code: str, rule: Rule | None) -> str:
-    return f"{rule.title} ({code})" if rule is not None else code
+    return f"{rule.title.en} ({code})" if rule is not None else code
 
 
 def _entry(e: Event, titles: dict[str, str]) -> TimelineEntry:

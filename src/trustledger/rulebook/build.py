@@ -6,12 +6,13 @@ from typing import Any
 
 from trustledger.domain.errors import Problem, RulebookInvalid
 from trustledger.domain.rulebook import RestrictionSpec, ReviewPolicy, Rule, Rulebook
+from trustledger.domain.texts import LocalizedText
 from trustledger.rulebook.nodes import Draft
-from trustledger.rulebook.schema import Reading
+from trustledger.rulebook.schema import LOCALIZED_RULE_FIELDS, Reading
 
 # Rule fields copied as read; absent ones keep the model's defaults.
 _PLAIN_RULE_FIELDS = (
-    "code", "title", "legal_basis", "domain", "points", "effective_from", "effective_to",
+    "code", "legal_basis", "domain", "points", "effective_from", "effective_to",
     "notice_days", "appeal_days", "suspend_on_appeal", "lift_on_fulfilment", "counts_for_days",
     "condition",
 )  # fmt: skip
@@ -52,4 +53,7 @@ def _rule(d: Draft) -> Rule:
             cross_context_basis=d.get("restriction.cross_context_basis"),
         )
     attributes = tuple(d.get("attributes") or ())
-    return Rule(**_present(d, _PLAIN_RULE_FIELDS), restriction=restriction, attributes=attributes)
+    texts: dict[str, Any] = {n: LocalizedText.of(d.get(n)) for n in LOCALIZED_RULE_FIELDS}
+    return Rule(
+        **_present(d, _PLAIN_RULE_FIELDS), **texts, restriction=restriction, attributes=attributes
+    )

@@ -12,10 +12,16 @@ from pathlib import Path
 from trustledger.domain.conditions import ConditionError, condition_variables
 from trustledger.domain.errors import Problem
 from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, SCOPE_DOMAINS, Band
+from trustledger.domain.texts import LANGUAGES
 from trustledger.rulebook.build import build_rulebook
 from trustledger.rulebook.cases import case_mismatch, case_problems
-from trustledger.rulebook.nodes import Draft
-from trustledger.rulebook.schema import Reading, default_rulebook_path, read_rulebook
+from trustledger.rulebook.nodes import Draft, join_key
+from trustledger.rulebook.schema import (
+    LOCALIZED_RULE_FIELDS,
+    Reading,
+    default_rulebook_path,
+    read_rulebook,
+)
 
 # Conduct the registry must never score (DESIGN.md, "Not built, by design"), each with obvious
 # synonyms: a rule whose domain or any word of its code is one of these is refused.
@@ -91,7 +97,8 @@ def _header_problems(h: Draft) -> Iterator[Problem]:
 
 def _rule_problems(r: Draft) -> Iterator[Problem]:
     yield from _blank(r, "legal_basis")
-    yield from _blank(r, "title")
+    for name in LOCALIZED_RULE_FIELDS:
+        yield from _untranslated(r, name)
     yield from _negative(r, "notice_days")
     yield from _at_least_one(r, "appeal_days")
     yield from _at_least_one(r, "counts_for_days")
@@ -107,6 +114,17 @@ def _blank(d: Draft, name: str) -> Iterator[Problem]:
     value = d.get(name)
     if value is not None and not value.strip():
         yield d.problem(name, "must not be empty")
+
+
+def _untranslated(d: Draft, name: str) -> Iterator[Problem]:
+    texts: dict[str, str] | None = d.get(name)
+    if texts is None:
+        return
+    for lang in LANGUAGES:
+        if not texts.get(lang.value, "").strip():
+            both = " and ".join(lang.value for lang in LANGUAGES)
+            key = join_key(d.key, name, lang.value)
+            yield Problem(d.file, d.at(name), key, f"is missing: a {name} is given in {both}")
 
 
 def _negative(d: Draft, name: str) -> Iterator[Problem]:

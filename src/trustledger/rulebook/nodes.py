@@ -14,6 +14,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from trustledger.domain.errors import Problem
+from trustledger.domain.texts import LANGUAGES
 
 T = TypeVar("T")
 _STR = "tag:yaml.org,2002:str"
@@ -236,3 +237,16 @@ def pairs(node: Node, value_reader: Reader[T]) -> list[tuple[str, T]]:
         seen.add(key)
         result.append((key, value_reader(value_node)))
     return result
+
+
+def localized(node: Node) -> dict[str, str]:
+    """A text a person reads, given per language (`{zh-Hans: …, en: …}`); the linter wants each."""
+    tags = ", ".join(lang.value for lang in LANGUAGES)
+    if not isinstance(node, MappingNode):
+        shape = ", ".join(f"{lang.value}: …" for lang in LANGUAGES)
+        raise Mismatch(f"must give the text in each language: {{{shape}}}", line_of(node))
+    found = pairs(node, text)
+    for (key, _), (key_node, _) in zip(found, node.value, strict=True):
+        if key not in {lang.value for lang in LANGUAGES}:
+            raise Mismatch(f"{key!r} is not a language (expected: {tags})", line_of(key_node))
+    return dict(found)

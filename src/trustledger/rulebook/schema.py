@@ -21,6 +21,7 @@ from trustledger.rulebook.nodes import (
     integer,
     items,
     line_of,
+    localized,
     optional_day,
     pairs,
     plain,
@@ -50,6 +51,8 @@ RULE_KEYS = (
     "effective_to",
     "cases",
 )
+# The rule fields a person reads, each given in every language: `title: {zh-Hans: …, en: …}`.
+LOCALIZED_RULE_FIELDS = ("title",)
 RESTRICTION_KEYS = ("scopes", "days", "cross_context_basis")
 CASE_KEYS = ("name", "as_of", "records", "expect")
 CASE_RECORD_KEYS = (
@@ -161,8 +164,10 @@ def _peek_code(node: Node) -> str | None:
 def _read_rule(src: Source, node: Node, index: int, reading: Reading) -> Draft:
     draft = Draft(src.file, _peek_code(node) or f"rules[{index}]", line_of(node))
     sec = Section(src, node, draft, allowed=RULE_KEYS)
-    for name in ("code", "title", "legal_basis", "domain"):
+    for name in ("code", "legal_basis", "domain"):
         sec.read(name, text, required=True)
+    for name in LOCALIZED_RULE_FIELDS:
+        sec.read(name, localized, required=True)
     sec.read("points", integer, required=True)
     sec.read("effective_from", day, required=True)
     sec.read("effective_to", optional_day)

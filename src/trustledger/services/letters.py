@@ -94,7 +94,7 @@ def _record_facts(a: Assessment) -> dict[str, Any]:
     rule = a.rule
     return {
         "record_id": a.record.record_id,
-        "title": rule.title if rule else a.record.type,
+        "title": rule.title.en if rule else a.record.type,
         "case_ref": a.record.case_ref,
         "source": a.record.source,
         "decided_on": a.record.decided_on,

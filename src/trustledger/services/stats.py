@@ -261,7 +261,7 @@ class Statistics:
     def _rule_title(self, code: str) -> str:
         if code == "review":
             return "An officer's decision on a review"
-        titles = {rule.code: rule.title for rule in self._rulebook.rules}
+        titles = {rule.code: rule.title.en for rule in self._rulebook.rules}
         return f"{titles[code]} ({code})" if code in titles else code
 
 

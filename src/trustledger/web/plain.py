@@ -78,7 +78,7 @@ def _describe(
 def _why(record: Assessment | None, case: ReviewCase | None) -> str:
     if record is not None:
         r = record.record
-        title = record.rule.title if record.rule else r.type
+        title = record.rule.title.en if record.rule else r.type
         return f"{title}: case {r.case_ref}, decided by {r.source} on {r.decided_on.isoformat()}."
     if case is not None:
         decided = case.decided_on.isoformat() if case.decided_on else "—"

@@ -1,0 +1,45 @@
+"""Text a person reads, in every language the registry speaks: Simplified Chinese first, English."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Language(StrEnum):
+    """The languages pages and letters are written in, by BCP 47 tag; the first is the default."""
+
+    ZH_HANS = "zh-Hans"
+    EN = "en"
+
+
+LANGUAGES = tuple(Language)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalizedText:
+    """One text given in each of LANGUAGES (a rule's title, say); `en` is what integrators get."""
+
+    texts: tuple[tuple[Language, str], ...]
+
+    @classmethod
+    def of(cls, texts: Mapping[str, str]) -> LocalizedText:
+        """The text from a mapping of language tag to text; ValueError names a missing language."""
+        missing = [lang.value for lang in LANGUAGES if not texts.get(lang.value, "").strip()]
+        if missing:
+            raise ValueError(f"the text is not given in {', '.join(missing)}")
+        unknown = sorted(set(texts) - {lang.value for lang in LANGUAGES})
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)} is not a language of the registry")
+        return cls(tuple((lang, texts[lang.value]) for lang in LANGUAGES))
+
+    def in_language(self, language: Language) -> str:
+        return dict(self.texts)[language]
+
+    @property
+    def en(self) -> str:
+        return self.in_language(Language.EN)
+
+    def as_dict(self) -> dict[str, str]:
+        return {lang.value: text for lang, text in self.texts}
