@@ -68,8 +68,11 @@ class Registry:
         self.db_url = db_url or self.settings.db
         self.engine = create_store_engine(self.db_url)
         self.uow = SqlUnitOfWorkFactory(self.engine)
-        self.scheme = scheme or scheme_named(self.settings.identity_scheme)
         self.clock: Clock = clock or SystemClock()
+        # Dated by the registry's clock, so a birth date after today is refused on every path.
+        self.scheme = (scheme or scheme_named(self.settings.identity_scheme)).dated(
+            self.clock.today
+        )
         if rulebook is not None:
             self.__dict__["rulebook"] = rulebook
 

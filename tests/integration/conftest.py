@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from functools import cache
@@ -16,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from tests.factories import SettableClock, rulebook
 from trustledger.bootstrap import Registry, open_registry
+from trustledger.cli.app import main
 from trustledger.domain.identity import scheme_named
 
 PG_URL = os.environ.get("TRUSTLEDGER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -85,3 +87,22 @@ def sql(registry: Registry, statement: str, **params: Any) -> list[Any]:
 def sql_write(registry: Registry, statement: str, **params: Any) -> None:
     with registry.engine.begin() as conn:
         conn.execute(text(statement), params)
+
+
+@pytest.fixture
+def cli(db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> object:
+    """The CLI in process over `db_url` with the test rulebook: run(*args) -> (exit code, out, err)."""
+    monkeypatch.setattr("trustledger.bootstrap.load_configured_rulebook", lambda s: rulebook())
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["trustledger", "--db", db_url, *args])
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    run("init")
+    return run

@@ -9,29 +9,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.factories import body, judgment, rulebook
+from tests.factories import body, judgment
 from tests.integration.conftest import sql, sql_write
 from trustledger.bootstrap import open_registry
 from trustledger.cli.app import main
 from trustledger.store.schema import head_revision
-
-
-@pytest.fixture
-def cli(db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> object:
-    monkeypatch.setattr("trustledger.bootstrap.load_configured_rulebook", lambda s: rulebook())
-
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["trustledger", "--db", db_url, *args])
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    run("init")
-    return run
 
 
 def test_init_reports_the_schema_revision(cli) -> None:

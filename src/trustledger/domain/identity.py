@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 from stdnum.cn import ric
-from stdnum.exceptions import ValidationError
 
 from trustledger.domain.errors import InvalidIdentity
+from trustledger.domain.regions import region_table
 
 
 class IdentityScheme(Protocol):
@@ -38,11 +38,22 @@ class IdentityScheme(Protocol):
         """`normalize_many` and `compact_keys` in one pass."""
         ...
 
+    def dated(self, today: Callable[[], date]) -> IdentityScheme:
+        """The same scheme, refusing numbers whose birth date is after `today()`."""
+        ...
+
 
 class CnRic:
     """GB 11643-1999 resident identity numbers: 6-digit region, 8-digit birth date, 3-digit order, check."""
 
     name = "cn-ric"
+
+    def __init__(self, today: Callable[[], date] | None = None) -> None:
+        # The domain never reads the clock: the wiring hands it one (bootstrap.Registry).
+        self._today = today
+
+    def dated(self, today: Callable[[], date]) -> CnRic:
+        return CnRic(today)
 
     def normalize(self, raw: str, *, field: str = "subject") -> str:
         if not isinstance(raw, str):
@@ -53,16 +64,26 @@ class CnRic:
         if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
             raise InvalidIdentity(field, "format", "must be 17 digits followed by a digit or X")
         try:
-            self.birth_date(number)  # what stdnum's get_birth_date does, without its slow clean()
+            born = self.birth_date(number)  # what stdnum's get_birth_date does, without clean()
         except ValueError as exc:
             raise InvalidIdentity(
                 field, "birth_date", f"birth date {number[6:14]} is not a real date"
             ) from exc
-        if not _region_known(number):
+        if born.year < _FIRST_YEAR:
+            raise InvalidIdentity(
+                field, "birth_date", f"birth date {number[6:14]} is before {_FIRST_YEAR}"
+            )
+        if self._today is not None and born > (today := self._today()):
+            raise InvalidIdentity(
+                field,
+                "future_birth_date",
+                f"birth date {born.isoformat()} is after today ({today.isoformat()})",
+            )
+        if not region_table()[int(number[:6])]:
             raise InvalidIdentity(
                 field,
                 "region",
-                f"region code {number[:6]} is not a known region for a birth in {number[6:10]}",
+                f"region code {number[:6]} is not in any edition of GB/T 2260",
             )
         if ric.calc_check_digit(number) != number[17]:
             raise InvalidIdentity(
@@ -91,17 +112,24 @@ class CnRic:
         chars = _char_matrix(raws)
         if chars is not None:
             digits = _digits(chars)
-            if _valid_rows(chars, digits).all():
+            if _valid_rows(chars, digits, today=self._today_or_none()).all():
                 return list(raws), digits @ _POWERS
         numbers = [r.strip().upper() if isinstance(r, str) else r for r in raws]
         chars = _char_matrix(numbers)
-        bad = np.ones(len(numbers), dtype=bool) if chars is None else ~_valid_rows(chars)
+        bad = (
+            np.ones(len(numbers), dtype=bool)
+            if chars is None
+            else ~_valid_rows(chars, today=self._today_or_none())
+        )
         if bad.any():
             first = int(np.argmax(bad))
             self.normalize(raws[first], field=f"{field}[{first}]")  # raises with the reason
             # The fast path was stricter than the scalar one; fall back for every number.
             numbers = [self.normalize(r, field=f"{field}[{i}]") for i, r in enumerate(raws)]
         return numbers, self.compact_keys(numbers)
+
+    def _today_or_none(self) -> date | None:
+        return None if self._today is None else self._today()
 
     @staticmethod
     def birth_date(number: str) -> date:
@@ -164,7 +192,7 @@ def _digits(chars: NDArray[np.uint8]) -> NDArray[np.int64]:
 
 
 def _valid_rows(
-    chars: NDArray[np.uint8], digits: NDArray[np.int64] | None = None
+    chars: NDArray[np.uint8], digits: NDArray[np.int64] | None = None, *, today: date | None
 ) -> NDArray[np.bool_]:
     digits = _digits(chars) if digits is None else digits
     in_range = (digits >= 0) & (digits <= 9)
@@ -180,69 +208,11 @@ def _valid_rows(
     days_in_month = _DAYS_IN_MONTH[known_year - _FIRST_YEAR, np.clip(month, 0, 12)]
     ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= days_in_month)
     ok &= year >= _FIRST_YEAR
-    region_year = (digits[:, :6] @ _POWERS[-6:]) * 10_000 + known_year
-    if ok.all():
-        return _KNOWN_REGION_YEARS.known(region_year)
-    ok[ok] = _KNOWN_REGION_YEARS.known(region_year[ok])  # only well-formed numbers are looked up
+    if today is not None:
+        ok &= digits[:, 6:14] @ _POWERS[-8:] <= today.year * 10_000 + today.month * 100 + today.day
+    region = np.clip(digits[:, :6] @ _POWERS[-6:], 0, 999_999)  # out of range only if not digits
+    ok &= region_table()[region]
     return ok
-
-
-class _RegionYears:
-    """Which (region code * 10_000 + birth year) keys name a known region, as two sorted arrays:
-    a batch looks up its numbers in one search, and only keys not seen before go to stdnum."""
-
-    def __init__(self) -> None:
-        self._table = (np.empty(0, dtype=np.int64), np.empty(0, dtype=bool))
-
-    def known(self, keys: NDArray[np.int64]) -> NDArray[np.bool_]:
-        table = self._table
-        at, found = _positions(table[0], keys)
-        if not found.all():
-            new = np.unique(keys[~found])
-            flags = np.array([_region_year_known(k) for k in new.tolist()], dtype=bool)
-            merged = np.concatenate([table[0], new])
-            order = np.argsort(merged)
-            # One attribute swapped whole: a reader in another thread sees either table.
-            table = self._table = (merged[order], np.concatenate([table[1], flags])[order])
-            at, _ = _positions(table[0], keys)
-        known: NDArray[np.bool_] = table[1][at]
-        return known
-
-
-def _positions(
-    ordered: NDArray[np.int64], keys: NDArray[np.int64]
-) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
-    """Where each key is in `ordered`, and whether it is there at all."""
-    if ordered.size == 0:
-        return np.zeros(keys.shape, dtype=np.intp), np.zeros(keys.shape, dtype=bool)
-    at = np.minimum(np.searchsorted(ordered, keys), ordered.size - 1)
-    return at, ordered[at] == keys
-
-
-_KNOWN_REGION_YEARS = _RegionYears()
-
-
-def _region_year_known(key: int) -> bool:
-    return _region_known(f"{key // 10_000:06d}{key % 10_000:04d}01010000")
-
-
-# (region code, birth year) -> known then. Looking a region up in stdnum's table costs ~100 µs, far
-# more than the rest of a record's intake; there are only some thousand regions times a century.
-_REGIONS: dict[tuple[str, str], bool] = {}
-
-
-def _region_known(number: str) -> bool:
-    key = (number[:6], number[6:10])
-    known = _REGIONS.get(key)
-    if known is None:
-        try:
-            ric.get_birth_place(number)
-            known = True
-        # stdnum raises KeyError for a known province with an unknown county code (610105).
-        except (ValidationError, KeyError):
-            known = False
-        _REGIONS[key] = known
-    return known
 
 
 class Opaque:
@@ -275,6 +245,9 @@ class Opaque:
     ) -> tuple[list[str], NDArray[np.int64]]:
         numbers = self.normalize_many(raws, field=field)
         return numbers, self.compact_keys(numbers)
+
+    def dated(self, today: Callable[[], date]) -> Opaque:
+        return self  # opaque tokens carry no date
 
 
 SCHEMES: dict[str, IdentityScheme] = {"cn-ric": CnRic(), "opaque": Opaque()}
