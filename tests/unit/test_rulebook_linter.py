@@ -17,13 +17,14 @@ EXPECTED = [
     ("broken.yaml", 4, "-", "not valid YAML: expected ',' or ']'"),
     ("rulebook.yaml", 6, "bands[1]", "bands must be listed by descending min_score"),
     ("rulebook.yaml", 10, "review.legal_basis", "must not be empty"),
-    ("rulebook.yaml", 11, "review.notice_days", "must not be negative, not -1"),
+    ("rulebook.yaml", 11, "review.notice_days", "must be 7 to 60 days, not -1"),
     ("rulebook.yaml", 12, "review.max_days", "must be 1 to 365 days, not 400"),
     ("rules.yaml", 2, "rail.no_basis.legal_basis", "is required"),
     ("rules.yaml", 11, "rail.too_long.legal_basis", "must not be empty"),
-    ("rules.yaml", 13, "rail.too_long.points", "must not be positive for a rule that restricts"),
+    ("rules.yaml", 13, "rail.too_long.points", "must be negative for a rule that restricts"),
     ("rules.yaml", 16, "rail.too_long.restriction.days", "must be 1 to 365 days, not 400"),
-    ("rules.yaml", 17, "rail.too_long.notice_days", "must not be negative, not -3"),
+    ("rules.yaml", 17, "rail.too_long.notice_days", "must be 7 to 60 days, not -3"),
+    ("rules.yaml", 23, "rail.endless.legal_basis", "must name a document"),
     ("rules.yaml", 26, "rail.endless.restriction.days", "is required"),
     ("rules.yaml", 30, "rail.endless.cases", "case 'too long': no band is named 'Z'"),
     ("rules.yaml", 30, "rail.endless.cases", "case 'too long': no record 'r9'"),
@@ -35,8 +36,14 @@ EXPECTED = [
     ),
     ("rules.yaml", 30, "rail.endless.cases", "case 'too long': the name is already used at"),
     ("rules.yaml", 35, "speech.online_rumours.code", "is a prohibited domain (speech)"),
+    ("rules.yaml", 38, "speech.online_rumours.domain", "'speech' is not a domain rulebook.yaml"),
     ("rules.yaml", 38, "speech.online_rumours.domain", "is a prohibited domain (speech)"),
-    ("rules.yaml", 43, "rail.religious_gathering.code", "is a prohibited domain (religion)"),
+    (
+        "rules.yaml",
+        43,
+        "rail.religious_gathering.code",
+        "is a prohibited domain (association, religion)",
+    ),
     ("rules.yaml", 57, "tax.late_filing.restriction.scopes", "restricts air, rail outside"),
     ("rules.yaml", 75, "rail.smoking.effective_from", "overlaps the version from 2018-05-01"),
     ("rules.yaml", 79, "rail.conditions.title", "'fr' is not a language (expected: zh-Hans, en)"),
@@ -65,6 +72,7 @@ HEADER = """\
 version: "t.1"
 base_score: 1000
 bands: [{name: A, min_score: 900}, {name: B, min_score: 0}]
+domains: {rail: {legal_basis: "Railway Law, art. 1"}, tax: {legal_basis: "Tax Law, art. 1"}}
 rules:
 """
 CASE = """\
@@ -81,7 +89,7 @@ def rule(code: str, *, domain: str | None = None, extra: str = "") -> str:
     lines = [
         f"  - code: {code}",
         "    title: {zh-Hans: 一条规则, en: A rule}",
-        "    legal_basis: A statute",
+        "    legal_basis: Railway Law, art. 1",
         f"    domain: {domain or code.split('.')[0]}",
         "    points: -10",
         "    effective_from: 2018-05-01",
@@ -134,7 +142,7 @@ def test_prohibited_domains_and_synonyms_are_refused(tmp_path: Path, code: str) 
 
 
 def test_a_cross_context_restriction_with_its_basis_passes(tmp_path: Path) -> None:
-    restriction = "restriction: {scopes: [air], days: 90, cross_context_basis: A statute}\n"
+    restriction = 'restriction: {scopes: [air], days: 90, cross_context_basis: "Tax Law, art. 2"}\n'
     assert lint_text(tmp_path, HEADER + rule("tax.evasion", extra=restriction)) == []
 
 
@@ -155,7 +163,7 @@ def test_record_names_inside_condition_strings_are_not_attribute_reads(tmp_path:
 def test_an_example_that_evaluation_contradicts_is_a_problem(tmp_path: Path) -> None:
     text = HEADER + rule("rail.noise").replace("score: 1000, band: A", "score: 990, band: A")
     [problem] = lint_text(tmp_path, text)
-    assert (problem.line, problem.key) == (12, "rail.noise.cases")
+    assert (problem.line, problem.key) == (13, "rail.noise.cases")
     assert problem.message == "case 'rail.noise': expects score 990, evaluation gives 1000"
 
 

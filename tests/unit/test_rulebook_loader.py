@@ -25,15 +25,15 @@ START = date(2018, 5, 1)
 HEADER = """\
 version: "t.1"
 base_score: 1000
-bands:
-  - {name: A, min_score: 900}
-  - {name: B, min_score: 0}
+bands: [{name: A, min_score: 900}, {name: B, min_score: 0}]
+# The closed world: the one domain these rules may have.
+domains: {rail: {legal_basis: "Railway Law, art. 1"}}
 """
 RULE = """\
 rules:
   - code: rail.smoking
     title: {zh-Hans: 在列车上吸烟, en: Smoking on a train}
-    legal_basis: A statute
+    legal_basis: Railway Law, art. 1
     domain: rail
     points: -50
     restriction: {scopes: [rail], days: 180}
@@ -271,7 +271,8 @@ def test_structural_problems_name_their_line_and_key(
 
 def test_optional_values_may_be_null_quoted_or_of_any_declared_type(tmp_path: Path) -> None:
     text = HEADER + RULE.replace("effective_from: 2018-05-01", "effective_from: '2018-05-01'")
-    text = text.replace("    cases:", "    effective_to: null\n    cases:")
+    declared = "    attributes: {flag: bool, rate: float, note: str, n: int}\n"
+    text = text.replace("    cases:", "    effective_to: null\n" + declared + "    cases:")
     text = text.replace(
         "records: [{occurred_on: 2019-03-01,",
         "records: [{attributes: {flag: true, rate: 1.5, note: x, n: 2}, occurred_on: 2019-03-01,",

@@ -9,26 +9,16 @@ error handling here: a missing attribute is NULL as a CEL error is absorbed by `
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from trustledger.domain.conditions import Token, condition_tokens
 from trustledger.domain.errors import InvalidInput
 
 BOOL, INT, FLOAT, STR = "bool", "int", "float", "str"
 _NUMERIC = frozenset({INT, FLOAT})
 SQL_TYPES = {INT: "BIGINT", FLOAT: "DOUBLE", STR: "VARCHAR", BOOL: "BOOLEAN"}
 _RELATIONS = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-_TOKEN = re.compile(
-    r"""(?P<space>\s+)
-    |(?P<float>(?:\d+\.\d+|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)
-    |(?P<int>\d+)
-    |(?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-    |(?P<op>&&|\|\||==|!=|<=|>=|[<>!\-().\[\]])
-    |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
-    |(?P<other>.)""",
-    re.VERBOSE | re.DOTALL,
-)
 _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t", "r": "\r"}
 
 
@@ -44,13 +34,6 @@ class Sql:
 AttributeResolver = Callable[[str], Sql]
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
-    kind: str
-    text: str
-    at: int
-
-
 def condition_sql(
     expression: str, attribute: AttributeResolver, *, field: str = "condition"
 ) -> str:
@@ -62,19 +45,6 @@ def condition_sql(
     return result.text
 
 
-def _tokens(expression: str) -> list[_Token]:
-    tokens, at = [], 0
-    while at < len(expression):
-        match = _TOKEN.match(expression, at)
-        assert match is not None  # the `other` group matches any character
-        kind = match.lastgroup or ""
-        if kind != "space":
-            tokens.append(_Token(kind, match.group(), at))
-        at = match.end()
-    tokens.append(_Token("end", "", len(expression)))
-    return tokens
-
-
 class _Parser:
     """Recursive descent over CEL's precedence: || < && < relations < unary < member access."""
 
@@ -82,16 +52,16 @@ class _Parser:
         self.expression = expression
         self.field = field
         self.attribute = attribute
-        self.tokens = _tokens(expression)
+        self.tokens = condition_tokens(expression)
         self.pos = 0
 
     def error(self, reason: str, at: int) -> InvalidInput:
         return InvalidInput(self.field, f"{reason} at position {at} of {self.expression!r}")
 
-    def peek(self) -> _Token:
+    def peek(self) -> Token:
         return self.tokens[self.pos]
 
-    def take(self, text: str | None = None) -> _Token:
+    def take(self, text: str | None = None) -> Token:
         token = self.tokens[self.pos]
         if text is not None and token.text != text:
             raise self.error(f"expected {text!r}, found {token.text or 'the end'!r}", token.at)
@@ -157,7 +127,7 @@ class _Parser:
             return self.member(token)
         raise self.error(f"unsupported {token.text or 'end'!r}", token.at)
 
-    def member(self, record: _Token) -> Sql:
+    def member(self, record: Token) -> Sql:
         token = self.take()
         if token.text == ".":
             name = self.take()
@@ -179,7 +149,7 @@ class _Parser:
         except InvalidInput as exc:
             raise self.error(exc.reason, record.at) from exc
 
-    def literal(self, token: _Token) -> Sql:
+    def literal(self, token: Token) -> Sql:
         if token.kind == "int":
             if int(token.text) >= 2**63:
                 raise self.error("integer literal out of range", token.at)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -37,3 +39,37 @@ def condition_variables(expression: str) -> list[str]:
     """Names the expression reads: used by the linter to refuse anything but `record`."""
     refs = compile_condition(expression).references()
     return list(refs.get("variables", []))
+
+
+# CEL's lexical grammar as far as rule conditions use it; `other` takes any character left.
+_TOKEN = re.compile(
+    r"""(?P<space>\s+)
+    |(?P<float>(?:\d+\.\d+|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)
+    |(?P<int>\d+)
+    |(?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+    |(?P<op>&&|\|\||==|!=|<=|>=|[<>!\-().\[\]])
+    |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
+    |(?P<other>.)""",
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str  # space is dropped; float, int, string, op, name, other, end
+    text: str
+    at: int
+
+
+def condition_tokens(expression: str) -> list[Token]:
+    """The expression's tokens, ending with an `end` token."""
+    tokens, at = [], 0
+    while at < len(expression):
+        match = _TOKEN.match(expression, at)
+        assert match is not None  # the `other` group matches any character
+        kind = match.lastgroup or ""
+        if kind != "space":
+            tokens.append(Token(kind, match.group(), at))
+        at = match.end()
+    tokens.append(Token("end", "", len(expression)))
+    return tokens

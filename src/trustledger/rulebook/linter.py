@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
@@ -15,6 +14,7 @@ from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, SCOPE_DOMAINS, Ban
 from trustledger.domain.texts import LANGUAGES
 from trustledger.rulebook.build import build_rulebook
 from trustledger.rulebook.cases import case_mismatch, case_problems
+from trustledger.rulebook.closed_world import closed_world_problems
 from trustledger.rulebook.nodes import Draft, join_key
 from trustledger.rulebook.schema import (
     LOCALIZED_RULE_FIELDS,
@@ -23,32 +23,10 @@ from trustledger.rulebook.schema import (
     read_rulebook,
 )
 
-# Conduct the registry must never score (DESIGN.md, "Not built, by design"), each with obvious
-# synonyms: a rule whose domain or any word of its code is one of these is refused.
-PROHIBITED_DOMAINS = {
-    "speech": ("speech", "expression", "posting", "utterance"),
-    "opinion": ("opinion", "opinions", "belief", "beliefs", "ideology"),
-    "association": ("association", "associations", "assembly", "protest", "protests", "petition"),
-    "religion": ("religion", "religions", "religious", "faith", "worship"),
-    "purchases": ("purchase", "purchases", "purchasing", "shopping", "consumption", "spending"),
-    "journalism": ("journalism", "journalist", "journalists", "press", "media"),
-    "political activity": ("political", "politics", "activism", "activist", "dissent"),
-    "biometrics": (
-        "biometric",
-        "biometrics",
-        "face",
-        "facial",
-        "fingerprint",
-        "iris",
-        "dna",
-        "gait",
-    ),
-}
-_PROHIBITED_WORDS = {word: what for what, words in PROHIBITED_DOMAINS.items() for word in words}
-_WORD = re.compile(r"[a-z]+")
-# Where a condition reads a record attribute: record.name or record["name"].
-_ATTRIBUTE = re.compile(r"""\brecord\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*["']([^"']+)["']\s*\])""")
-_STRING = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*\"""")
+# The notice before any restriction takes effect: the 2018 rules' 7 working days at the least, and
+# not so long that the finding goes stale; and the longest a record may count (5 years).
+NOTICE_DAYS = (7, 60)
+MAX_COUNTS_FOR_DAYS = 1825
 
 
 def lint_rulebook(path: Path | None = None) -> list[Problem]:
@@ -69,6 +47,7 @@ def lint_reading(reading: Reading) -> list[Problem]:
     for draft in reading.rules:
         problems += _rule_problems(draft)
     problems += _history_problems(reading.rules)
+    problems += closed_world_problems(reading)
     codes = {r.get("code") for r in reading.rules}
     bands = {b.name for b in reading.header.get("bands") or ()} if reading.header else set()
     problems += case_problems(reading.cases, codes=codes, bands=bands)
@@ -87,7 +66,7 @@ def _header_problems(h: Draft) -> Iterator[Problem]:
             yield h.problem(f"bands[{i}]", "bands must be listed by descending min_score")
     if h.get("review"):
         yield from _blank(h, "review.legal_basis")
-        yield from _negative(h, "review.notice_days")
+        yield from _notice(h, "review.notice_days")
         yield from _at_least_one(h, "review.appeal_days")
         yield from _too_long(h, "review.max_days")
         below = h.get("review.below")
@@ -99,10 +78,12 @@ def _rule_problems(r: Draft) -> Iterator[Problem]:
     yield from _blank(r, "legal_basis")
     for name in LOCALIZED_RULE_FIELDS:
         yield from _untranslated(r, name)
-    yield from _negative(r, "notice_days")
+    yield from _notice(r, "notice_days")
     yield from _at_least_one(r, "appeal_days")
     yield from _at_least_one(r, "counts_for_days")
-    yield from _prohibited(r)
+    counts = r.get("counts_for_days")
+    if counts is not None and counts > MAX_COUNTS_FOR_DAYS:
+        yield r.problem("counts_for_days", f"must be at most {MAX_COUNTS_FOR_DAYS}, not {counts}")
     yield from _code_in_domain(r)
     yield from _dates(r)
     yield from _condition(r)
@@ -127,10 +108,11 @@ def _untranslated(d: Draft, name: str) -> Iterator[Problem]:
             yield Problem(d.file, d.at(name), key, f"is missing: a {name} is given in {both}")
 
 
-def _negative(d: Draft, name: str) -> Iterator[Problem]:
+def _notice(d: Draft, name: str) -> Iterator[Problem]:
+    low, high = NOTICE_DAYS
     value = d.get(name)
-    if value is not None and value < 0:
-        yield d.problem(name, f"must not be negative, not {value}")
+    if value is not None and not low <= value <= high:
+        yield d.problem(name, f"must be {low} to {high} days, not {value}")
 
 
 def _at_least_one(d: Draft, name: str) -> Iterator[Problem]:
@@ -143,14 +125,6 @@ def _too_long(d: Draft, name: str) -> Iterator[Problem]:
     value = d.get(name)
     if value is not None and not 1 <= value <= MAX_RESTRICTION_DAYS:
         yield d.problem(name, f"must be 1 to {MAX_RESTRICTION_DAYS} days, not {value}")
-
-
-def _prohibited(r: Draft) -> Iterator[Problem]:
-    for name in ("domain", "code"):
-        words = _WORD.findall(str(r.get(name) or "").lower())
-        found = sorted({_PROHIBITED_WORDS[w] for w in words if w in _PROHIBITED_WORDS})
-        if found:
-            yield r.problem(name, f"is a prohibited domain ({', '.join(found)}): never recorded")
 
 
 def _code_in_domain(r: Draft) -> Iterator[Problem]:
@@ -177,18 +151,13 @@ def _condition(r: Draft) -> Iterator[Problem]:
     others = sorted(set(variables) - {"record"})
     if others:
         yield r.problem("condition", f"may read only `record`, not {', '.join(others)}")
-    declared = {name for name, _ in r.get("attributes") or []}
-    without_strings = _STRING.sub('""', expression)
-    used = {a or b for a, b in _ATTRIBUTE.findall(without_strings)}
-    for name in sorted(used - declared):
-        yield r.problem("condition", f"reads record.{name}, which `attributes` does not declare")
 
 
 def _restriction(r: Draft) -> Iterator[Problem]:
     yield from _too_long(r, "restriction.days")
     points = r.get("points")
-    if points is not None and points > 0:
-        yield r.problem("points", "must not be positive for a rule that restricts")
+    if points is not None and points >= 0:
+        yield r.problem("points", "must be negative for a rule that restricts")
     scopes = r.get("restriction.scopes")
     if scopes is not None and not scopes:
         yield r.problem("restriction.scopes", "must name at least one scope")

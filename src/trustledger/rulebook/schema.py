@@ -29,14 +29,16 @@ from trustledger.rulebook.nodes import (
 )
 
 HEADER_FILE = "rulebook.yaml"
-HEADER_KEYS = ("version", "base_score", "bands", "review")
+HEADER_KEYS = ("version", "base_score", "bands", "review", "domains")
 FILE_KEYS = (*HEADER_KEYS, "rules")
 BAND_KEYS = ("name", "min_score")
+DOMAIN_KEYS = ("legal_basis", "legal_basis_ref")
 REVIEW_KEYS = ("below", "legal_basis", "notice_days", "appeal_days", "max_days")
 RULE_KEYS = (
     "code",
     "title",
     "legal_basis",
+    "legal_basis_ref",
     "domain",
     "points",
     "restriction",
@@ -150,7 +152,33 @@ def _read_header(sec: Section) -> Draft:
         review.read("legal_basis", text, required=True)
         for name in ("notice_days", "appeal_days", "max_days"):
             review.read(name, integer)
+    _read_domains(sec)
     return sec.draft
+
+
+def _read_domains(sec: Section) -> None:
+    """The closed world: each permitted conduct domain with the legal basis that authorizes it."""
+    found = sec.nodes.get("domains")
+    if found is None:
+        sec.src.report(sec.line, "domains", "is required: the permitted conduct domains")
+        return
+    key_node, node = found
+    sec.draft.lines["domains"] = line_of(key_node)
+    if not isinstance(node, MappingNode):
+        sec.src.report(line_of(node), "domains", "must map each domain to its legal_basis")
+        return
+    names = []
+    for name_node, value_node in node.value:
+        name = str(name_node.value)
+        if name in names:
+            sec.src.report(line_of(name_node), f"domains.{name}", "appears twice")
+        domain = Section(sec.src, value_node, sec.draft, prefix=f"domains.{name}.",
+                         allowed=DOMAIN_KEYS, line=line_of(name_node))  # fmt: skip
+        sec.draft.lines[f"domains.{name}"] = line_of(name_node)
+        domain.read("legal_basis", text, required=True)
+        domain.read("legal_basis_ref", text)
+        names.append(name)
+    sec.draft.values["domains"] = tuple(names)
 
 
 def _peek_code(node: Node) -> str | None:
@@ -168,6 +196,7 @@ def _read_rule(src: Source, node: Node, index: int, reading: Reading) -> Draft:
         sec.read(name, text, required=True)
     for name in LOCALIZED_RULE_FIELDS:
         sec.read(name, localized, required=True)
+    sec.read("legal_basis_ref", text)
     sec.read("points", integer, required=True)
     sec.read("effective_from", day, required=True)
     sec.read("effective_to", optional_day)

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from trustledger.domain.attributes import typed_attributes
 from trustledger.domain.errors import Forbidden, InvalidInput
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.records import Record
@@ -106,7 +107,9 @@ def validate_submission(
         source=source.name,
         case_ref=case_ref,
         evidence_ref=_evidence_ref(body.get("evidence_ref")),
-        attributes=_attributes(body.get("attributes"), rule, text=text_attributes),
+        attributes=typed_attributes(
+            body.get("attributes"), rule.attributes, code=rule.code, text=text_attributes
+        ),
     )
 
 
@@ -163,53 +166,3 @@ def _evidence_ref(value: Any) -> str | None:
             "evidence_ref", f"must be a string of at most {MAX_EVIDENCE_REF} characters"
         )
     return value
-
-
-def _attributes(value: Any, rule: Rule, *, text: bool) -> dict[str, Any]:
-    if value is None:
-        value = {}
-    if not isinstance(value, Mapping):
-        raise InvalidInput("attributes", "must be an object")
-    declared = dict(rule.attributes)
-    unknown = sorted(str(name) for name in set(value) - set(declared))
-    if unknown:
-        raise InvalidInput(f"attributes.{unknown[0]}", f"is not an attribute of rule {rule.code}")
-    result: dict[str, Any] = {}
-    for name, kind in rule.attributes:
-        raw = value.get(name)
-        if raw is None or (text and raw == ""):
-            raise InvalidInput(f"attributes.{name}", f"is required by rule {rule.code}")
-        result[name] = _typed(raw, kind, f"attributes.{name}", text=text)
-    return result
-
-
-_BOOLS = {"true": True, "false": False, "1": True, "0": False}
-
-
-def _typed(raw: Any, kind: str, field: str, *, text: bool) -> Any:
-    if text and isinstance(raw, str):
-        raw = _from_text(raw.strip(), kind, field)
-    ok = {
-        "int": isinstance(raw, int) and not isinstance(raw, bool),
-        "float": isinstance(raw, int | float) and not isinstance(raw, bool),
-        "str": isinstance(raw, str),
-        "bool": isinstance(raw, bool),
-    }.get(kind, False)
-    if not ok:
-        raise InvalidInput(field, f"must be of type {kind}")
-    return float(raw) if kind == "float" else raw
-
-
-def _from_text(raw: str, kind: str, field: str) -> Any:
-    try:
-        if kind == "int":
-            return int(raw)
-        if kind == "float":
-            return float(raw)
-    except ValueError as exc:
-        raise InvalidInput(field, f"must be of type {kind}") from exc
-    if kind == "bool":
-        if raw.lower() not in _BOOLS:
-            raise InvalidInput(field, "must be true or false")
-        return _BOOLS[raw.lower()]
-    return raw
