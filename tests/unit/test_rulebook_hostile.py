@@ -18,7 +18,7 @@ domains:
   rail: {legal_basis: "NDRC and others, 发改财金〔2018〕384号"}
 rules:
   - code: rail.smoking
-    title: Smoking on a high-speed train
+    title: {zh-Hans: 在动车组列车上吸烟, en: Smoking on a high-speed train}
     legal_basis: NDRC and others, 发改财金〔2018〕384号 (rail)
     domain: rail
     points: -50
@@ -63,17 +63,17 @@ HOSTILE = [
      "rail.ｐｒｏｔｅｓｔ.code", "prohibited domain (association)"),
     ("an invisible character inside a word", "code: rail.smoking", "code: rail.jour\u200bnalism",
      "rail.jour\u200bnalism.code", "prohibited domain (journalism)"),
-    ("Chinese in the title", "title: Smoking on a high-speed train", "title: 发表不当言论",
+    ("Chinese in the title", "zh-Hans: 在动车组列车上吸烟", "zh-Hans: 发表不当言论",
      "rail.smoking.title", "prohibited matter (speech)"),
-    ("Chinese religion in the title", "title: Smoking on a high-speed train",
-     "title: 参加宗教活动", "rail.smoking.title", "prohibited matter (religion)"),
-    ("an English synonym in the title", "title: Smoking on a high-speed train",
-     "title: Spreading rumours about the railway", "rail.smoking.title",
+    ("Chinese religion in the title", "zh-Hans: 在动车组列车上吸烟",
+     "zh-Hans: 参加宗教活动", "rail.smoking.title", "prohibited matter (religion)"),
+    ("an English synonym in the title", "en: Smoking on a high-speed train",
+     "en: Spreading rumours about the railway", "rail.smoking.title",
      "prohibited matter (speech)"),
-    ("whom someone talks to", "title: Smoking on a high-speed train",
-     "title: Phone calls with foreign contacts", "rail.smoking.title",
+    ("whom someone talks to", "en: Smoking on a high-speed train",
+     "en: Phone calls with foreign contacts", "rail.smoking.title",
      "prohibited matter (whom someone talks to)"),
-    ("purchases in Chinese", "title: Smoking on a high-speed train", "title: 网购消费记录异常",
+    ("purchases in Chinese", "zh-Hans: 在动车组列车上吸烟", "zh-Hans: 网购消费记录异常",
      "rail.smoking.title", "prohibited matter (purchases)"),
     ("biometrics in an attribute name", "attributes: {carriages: int}",
      "attributes: {carriages: int, faceMatchScore: float}", "rail.smoking.attributes",

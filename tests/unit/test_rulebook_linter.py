@@ -210,5 +210,5 @@ def test_a_rule_whose_title_lacks_a_language_is_refused(
 ) -> None:
     text = HEADER + rule("rail.smoking").replace("{zh-Hans: 一条规则, en: A rule}", title)
     problems = lint_text(tmp_path, text)
-    assert [(p.line, p.key) for p in problems] == [(6, f"rail.smoking.title.{missing}")]
+    assert [(p.line, p.key) for p in problems] == [(7, f"rail.smoking.title.{missing}")]
     assert problems[0].message == "is missing: a title is given in zh-Hans and en"

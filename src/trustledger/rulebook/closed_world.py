@@ -14,11 +14,11 @@ from trustledger.rulebook.cases import Case
 from trustledger.rulebook.citations import names_document
 from trustledger.rulebook.condition_reads import condition_reads
 from trustledger.rulebook.nodes import Draft
-from trustledger.rulebook.schema import Reading
+from trustledger.rulebook.schema import LOCALIZED_RULE_FIELDS, Reading
 from trustledger.rulebook.vocabulary import prohibited_matter
 
 # Where prohibited subject matter is looked for in a rule, besides its attribute names.
-_WORDED = ("code", "domain", "title", "condition")
+_WORDED = ("code", "domain", *LOCALIZED_RULE_FIELDS, "condition")
 _BASIS = (
     "must name a document: a document number (〔2018〕384号, Fa Shi 2017 No. 7), a title "
     "(《...》, '... Law, art. N', 'Provisions on ...'), or give legal_basis_ref"
