@@ -30,6 +30,7 @@ from trustledger.services.reviews import Reviews
 from trustledger.services.state import Evaluator
 from trustledger.services.stats import Statistics
 from trustledger.services.sweep import Sweep
+from trustledger.services.write_queue import WriteQueue
 from trustledger.settings import Settings
 from trustledger.store.engine import create_store_engine
 from trustledger.store.schema import migrate
@@ -100,6 +101,11 @@ class Registry:
             clock=self.clock,
             letters=self.letters,
         )
+
+    @cached_property
+    def writes(self) -> WriteQueue:
+        """Single-record submissions grouped into shared commits (the server's path)."""
+        return WriteQueue(self.uow, intake=self.intake, clock=self.clock)
 
     @cached_property
     def appeals(self) -> Appeals:

@@ -59,7 +59,9 @@ def submit_records(
             [b.model_dump(exclude_none=True) for b in body], source=source
         )
     else:
-        results = [registry.intake.submit(body.model_dump(exclude_none=True), source=source)]
+        # One record: concurrent ones share a commit (group commit) unless the setting is off.
+        single = registry.writes if registry.settings.group_commit else registry.intake
+        results = [single.submit(body.model_dump(exclude_none=True), source=source)]
     request.app.state.feed.poll()
     if not any(r.created for r in results):
         response.status_code = 200

@@ -84,9 +84,7 @@ class Importer:
                 continue
             valid.append((line, record))
         with self._uow() as uow:
-            contacts = {
-                r.subject: c for line, r in valid if (c := contact_of(line.body or {})) is not None
-            }
+            contacts = [contact_of(line.body or {}) for line, _ in valid]
             outcomes = self._intake.write(
                 uow, [r for _, r in valid], source=source, contacts=contacts
             )

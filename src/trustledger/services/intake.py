@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -73,9 +73,8 @@ class Intake:
     def submit(self, body: Mapping[str, Any], *, source: Source) -> IntakeResult:
         """Store one record; raises InvalidInput, Forbidden, or Conflict for a reused case_ref."""
         record = self.validate(body, source=source, today=self._clock.today())
-        contacts = _contacts([(record, body)])
         with self._uow() as uow:
-            (outcome,) = self.write(uow, [record], source=source, contacts=contacts)
+            (outcome,) = self.write(uow, [record], source=source, contacts=[contact_of(body)])
             if isinstance(outcome, Conflict):
                 raise outcome
             uow.commit()
@@ -99,7 +98,7 @@ class Intake:
         if len(set(refs)) != len(refs):
             dup = next(i for i, ref in enumerate(refs) if refs.index(ref) != i)
             raise InvalidInput(f"[{dup}].case_ref", "repeats a case_ref of this batch")
-        contacts = _contacts(zip(records, bodies, strict=True))
+        contacts = [contact_of(body) for body in bodies]
         with self._uow() as uow:
             outcomes = self.write(uow, records, source=source, contacts=contacts)
             for i, outcome in enumerate(outcomes):
@@ -114,11 +113,12 @@ class Intake:
         records: Sequence[Record],
         *,
         source: Source,
-        contacts: Mapping[str, str] | None = None,
+        contacts: Sequence[str | None] = (),
     ) -> list[Outcome]:
         """Store validated records of one source in the caller's unit of work; one outcome each.
 
-        `contacts` maps subjects to the email addresses the bodies supplied (see `contact_of`).
+        `contacts`, if given, holds the email address each record's body supplied (or None; see
+        `contact_of`); those of records in conflict are not saved, and a later one wins.
         """
         today = self._clock.today()
         # A record's id derives from (source, case_ref): the same id is the same case.
@@ -137,15 +137,13 @@ class Intake:
                 outcomes.append(IntakeResult(record, created=False))
             else:
                 outcomes.append(_conflict(source, record))
-        if contacts:
-            accepted = {r.subject for r, o in zip(records, outcomes, strict=True) if o is None}
-            accepted |= {o.record.subject for o in outcomes if isinstance(o, IntakeResult)}
-            save_contacts(
-                uow,
-                {s: e for s, e in contacts.items() if s in accepted},
-                actor=source.name,
-                now=self._clock.now(),
-            )
+        accepted = {
+            r.subject: c
+            for r, o, c in zip(records, outcomes, contacts, strict=False)
+            if c is not None and not isinstance(o, Conflict)
+        }
+        if accepted:
+            save_contacts(uow, accepted, actor=source.name, now=self._clock.now())
         fresh = [r for r, o in zip(records, outcomes, strict=True) if o is None]
         notices = self._store(uow, fresh, new, today=today)
         return [
@@ -183,11 +181,6 @@ class Intake:
         for notice in issued:
             by_target[notice.target] = (*by_target.get(notice.target, ()), notice)
         return by_target
-
-
-def _contacts(pairs: Iterable[tuple[Record, Mapping[str, Any]]]) -> dict[str, str]:
-    """Subject -> the address its (already validated) bodies supplied; the last one wins."""
-    return {r.subject: c for r, body in pairs if (c := contact_of(body)) is not None}
 
 
 def stored_record(record: Record, digest: str, today: date) -> StoredRecord:

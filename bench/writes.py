@@ -1,0 +1,244 @@
+"""Single-record writes over HTTP: `POST /v1/records` with group commit on against the same
+server with it off (TRUSTLEDGER_GROUP_COMMIT=false), on SQLite and PostgreSQL.
+
+Each run starts a fresh database and one server (uvicorn, one worker, 127.0.0.1, a free port)
+and loads it with wrk: CLIENTS connections, each POST a new record (its own case_ref) of a rule
+that restricts, so every write also evaluates the subject, issues a notice with its letter and
+extends the audit chain. After each run the stored records are counted by plain SQL (every
+answered write must be there) and the audit chain is verified. The server's CPU time per write is
+reported too: on a machine shared with other work it says more than writes per second. Needs `wrk` (Debian: apt-get
+install wrk). Last line: one JSON object of the figures and ratios.
+
+    python bench/writes.py [--clients N] [--seconds S] [--skip-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import numpy as np
+import psycopg
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from trustledger.batch.identities import IdentityMint
+from trustledger.bootstrap import open_registry
+
+PG_URL = os.environ.get("TRUSTLEDGER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SUBJECTS = 5_000
+GOAL_PG_RPS = 2_000
+GOAL_SQLITE_RATIO = 10
+WARM_SECONDS = 3  # first writes load the identity tables and warm the caches
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(db_url: str, log: Path, *, group_commit: bool) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = os.environ | {
+        "TRUSTLEDGER_DB": db_url,
+        "TRUSTLEDGER_IDENTITY_SCHEME": "cn-ric",
+        "TRUSTLEDGER_GROUP_COMMIT": "true" if group_commit else "false",
+        "TRUSTLEDGER_DELIVER_NOTICES": "false",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "trustledger.api.app:app_from_environment",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        if proc.poll() is not None:
+            raise RuntimeError(log.read_text())
+        try:
+            httpx.get(f"{url}/healthz", timeout=1)
+            return proc, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(log.read_text())
+
+
+def lua_writes(path: Path, key: str, subjects: list[str], prefix: str) -> None:
+    """Each request a new record: case_ref prefix-n, the subjects in turn."""
+    today = date.today()
+    occurred, decided = today - timedelta(days=20), today - timedelta(days=10)
+    ids = ",".join(f'"{s}"' for s in subjects)
+    head = (
+        f'{{"type":"rail.smoking","occurred_on":"{occurred}","decided_on":"{decided}",'
+        f'"case_ref":"{prefix}-'
+    )
+    path.write_text(
+        f"local ids = {{{ids}}}\nlocal n = 0\n"
+        'wrk.method = "POST"\n'
+        f'wrk.headers["Authorization"] = "Bearer {key}"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        "request = function()\n  n = n + 1\n"
+        f"  local body = '{head}' .. n .. '\",\"subject\":\"' .. ids[n % #ids + 1] .. '\"}}'\n"
+        '  return wrk.format(nil, "/v1/records", nil, body)\nend\n'
+    )
+
+
+def wrk(url: str, script: Path, *, seconds: int, clients: int) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"wrk saw {errors.group(1)} error answers:\n{out}")
+
+    def pct(p: str) -> float:
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return {"rps": rps, "answered": total, "p50_ms": pct("50"), "p99_ms": pct("99")}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stored_records(db_url: str) -> int:
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        con = sqlite3.connect(str(url.database))
+        (n,) = con.execute("SELECT count(*) FROM records").fetchone()
+        con.close()
+        return int(n)
+    with psycopg.connect(_plain(db_url)) as conn:
+        row = conn.execute("SELECT count(*) FROM records").fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+def _plain(db_url: str) -> str:
+    return make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def one_run(
+    db_url: str, tmp: Path, subjects: list[str], *, group_commit: bool, args: argparse.Namespace
+) -> dict[str, float]:
+    registry = open_registry(db_url)
+    try:
+        registry.migrate()
+        key = registry.keys.create(role="source", name="bench-rail", types=["rail.*"]).secret
+        proc, url = serve(db_url, tmp / "server.log", group_commit=group_commit)
+        try:
+            warm, script = tmp / "warm.lua", tmp / "writes.lua"
+            lua_writes(warm, key, subjects, uuid.uuid4().hex[:8])
+            warmed = wrk(url, warm, seconds=WARM_SECONDS, clients=args.clients)
+            lua_writes(script, key, subjects, uuid.uuid4().hex[:8])
+            cpu = cpu_seconds(proc.pid)
+            figures = wrk(url, script, seconds=args.seconds, clients=args.clients)
+            cpu = cpu_seconds(proc.pid) - cpu
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        figures["cpu_ms_per_write"] = round(1000 * cpu / figures["answered"], 3)
+        figures["server_cpu_share"] = round(cpu / args.seconds, 2)
+        answered = warmed["answered"] + figures["answered"]
+        stored = stored_records(db_url)
+        if stored < answered:
+            raise RuntimeError(f"{answered} writes answered, {stored} stored")
+        verdict = registry.audit.verify()
+        if not verdict.intact:
+            raise RuntimeError(f"audit chain broken after the run: {verdict}")
+        return figures | {"stored": stored}
+    finally:
+        registry.close()
+
+
+def pg_schema_url(schema: str) -> str:
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def run_engine(engine: str, subjects: list[str], args: argparse.Namespace) -> dict[str, object]:
+    runs: dict[str, dict[str, float]] = {}
+    for mode, on in (("off", False), ("on", True)):
+        with tempfile.TemporaryDirectory(prefix=f"writes-{engine}-") as d:
+            tmp = Path(d)
+            if engine == "sqlite":
+                runs[mode] = one_run(
+                    f"sqlite:///{tmp / 'w.db'}", tmp, subjects, group_commit=on, args=args
+                )
+                continue
+            schema = f"bench_w_{uuid.uuid4().hex[:12]}"
+            with psycopg.connect(_plain(PG_URL), autocommit=True) as conn:
+                conn.execute(f"CREATE SCHEMA {schema}")
+            try:
+                runs[mode] = one_run(
+                    pg_schema_url(schema), tmp, subjects, group_commit=on, args=args
+                )
+            finally:
+                with psycopg.connect(_plain(PG_URL), autocommit=True) as conn:
+                    conn.execute(f"DROP SCHEMA {schema} CASCADE")
+        print(f"{engine} group commit {mode}: {runs[mode]}", flush=True)
+    return {
+        f"{engine}_off_rps": runs["off"]["rps"],
+        f"{engine}_on_rps": runs["on"]["rps"],
+        f"{engine}_on_p99_ms": runs["on"]["p99_ms"],
+        f"{engine}_off_p99_ms": runs["off"]["p99_ms"],
+        f"{engine}_on_cpu_ms_per_write": runs["on"]["cpu_ms_per_write"],
+        f"{engine}_off_cpu_ms_per_write": runs["off"]["cpu_ms_per_write"],
+        f"{engine}_ratio": round(runs["on"]["rps"] / runs["off"]["rps"], 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    subjects = IdentityMint(seed=5).numbers(np.arange(SUBJECTS)).to_pylist()
+    result: dict[str, object] = {"clients": args.clients, "seconds": args.seconds}
+    if not args.skip_sqlite:
+        result |= run_engine("sqlite", subjects, args)
+        result["sqlite_goal_ratio"] = GOAL_SQLITE_RATIO
+    if not args.skip_postgres:
+        result |= run_engine("postgres", subjects, args)
+        result["postgres_goal_rps"] = GOAL_PG_RPS
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

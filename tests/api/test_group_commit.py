@@ -1,0 +1,51 @@
+"""Through HTTP: concurrent single-record POSTs (group commit) are each answered exactly."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+from sqlalchemy import text
+
+from tests.api.conftest import Server, problem
+from tests.api.test_flow import court_record
+from tests.factories import ric_number
+
+
+def test_concurrent_posts_with_retries_and_bad_ones_are_each_answered_as_alone(
+    server: Server,
+) -> None:
+    subjects = [ric_number() for _ in range(24)]
+    goods = [court_record(s, case_ref=f"HTTP-G-{s}") for s in subjects]
+    clashes = [g | {"evidence_ref": "other contents"} for g in goods[:4]]
+    bad = [court_record(ric_number(), occurred_on="2026-02-30") for _ in range(4)]
+
+    def post(body: dict[str, object]) -> httpx.Response:
+        with server.client("source") as source:
+            return source.post("/v1/records", json=body)
+
+    with ThreadPoolExecutor(16) as pool:
+        first = list(pool.map(post, goods + bad))
+        # Every good one again (the retry of a lost answer), beside reused case_refs.
+        second = list(pool.map(post, goods + clashes))
+
+    for r in first[: len(goods)]:
+        assert r.status_code == 201, r.text
+        assert r.json()["results"][0]["created"] is True
+    for r in first[len(goods) :]:
+        assert "occurred_on" in problem(r, 422)["detail"]
+    for r, g in zip(second[: len(goods)], goods, strict=True):
+        assert r.status_code == 200, r.text
+        (result,) = r.json()["results"]
+        assert (result["created"], result["case_ref"]) == (False, g["case_ref"])
+    for r in second[len(goods) :]:
+        assert "different contents" in problem(r, 409)["detail"]
+
+    with server.registry.engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT case_ref FROM records WHERE case_ref LIKE 'HTTP-G-%'")
+        ).scalars()
+        assert sorted(stored) == sorted(str(g["case_ref"]) for g in goods)
+        conn.rollback()
+    with server.client("auditor") as auditor:
+        assert auditor.get("/v1/audit/verify").json()["intact"] is True
