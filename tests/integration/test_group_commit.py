@@ -10,7 +10,9 @@ import pytest
 from tests.factories import body, ric_number
 from tests.integration.conftest import sql, sql_write
 from trustledger.bootstrap import Registry
+from trustledger.checks import CheckIndex
 from trustledger.domain.errors import Conflict, InvalidInput
+from trustledger.services.check_feed import CheckFeed
 from trustledger.services.intake import IntakeResult
 from trustledger.services.submissions import Source
 from trustledger.services.write_queue import Submission
@@ -151,3 +153,30 @@ def test_concurrent_submissions_share_commits_and_each_is_answered_exactly(
     seqs = [r[0] for r in sql(registry, "SELECT seq FROM events ORDER BY seq")]
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
     assert registry.audit.verify().intact
+
+
+def test_each_writer_finds_its_write_in_the_check_feed_after_the_groups_shared_poll(
+    registry: Registry,
+) -> None:
+    feed = CheckFeed(
+        registry.uow, CheckIndex.from_columns, scheme=registry.scheme, clock=registry.clock
+    )
+    feed.load()
+    behind: list[str] = []
+
+    def write(t: int) -> None:
+        for n in range(6):
+            result = registry.writes.submit(body(subject=ric_number()), source=RAIL)
+            feed.poll_after_write()
+            rid = result.record.record_id
+            (seq,) = sql(registry, "SELECT max(seq) FROM events WHERE record_id = :r", r=rid)[0]
+            if feed.seq < seq:
+                behind.append(f"{t}-{n}: feed at {feed.seq}, write at {seq}")
+
+    workers = [threading.Thread(target=write, args=(t,)) for t in range(6)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert behind == []
+    assert feed.seq == sql(registry, "SELECT max(seq) FROM events")[0][0]

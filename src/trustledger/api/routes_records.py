@@ -62,7 +62,7 @@ def submit_records(
         # One record: concurrent ones share a commit (group commit) unless the setting is off.
         single = registry.writes if registry.settings.group_commit else registry.intake
         results = [single.submit(body.model_dump(exclude_none=True), source=source)]
-    request.app.state.feed.poll()
+    request.app.state.feed.poll_after_write()
     if not any(r.created for r in results):
         response.status_code = 200
     return RecordsOut(results=[record_out(r) for r in results])

@@ -68,6 +68,7 @@ class CheckFeed:
         self.seq = 0
         self.loaded = 0
         self._lock = threading.Lock()
+        self._polls = 0  # polls begun, counted under the lock
 
     def load(self) -> int:
         """Build the index from the stored restrictions; returns how many were loaded."""
@@ -91,16 +92,28 @@ class CheckFeed:
     def poll(self) -> int:
         """Apply the changes since the last poll; returns how many subjects changed."""
         with self._lock:
-            with self._uow(readonly=True) as uow:
-                events = uow.events.since(self.seq, limit=POLL_LIMIT)
-                if not events:
-                    return 0
-                subjects = sorted({e.subject for e in events})
-                found = uow.derived.restrictions_of(subjects)
-            key = self._scheme.compact_key
-            self.index.apply([Change(key(s), tuple(found.get(s, ()))) for s in subjects])
-            self.seq = events[-1].seq
-            return len(subjects)
+            return self._poll()
+
+    def poll_after_write(self) -> None:
+        """Apply a write this process just committed. Concurrent writers (a commit group) share
+        one poll: one begun after the write committed has seen it."""
+        begun = self._polls
+        with self._lock:
+            if self._polls == begun:
+                self._poll()
+
+    def _poll(self) -> int:
+        self._polls += 1
+        with self._uow(readonly=True) as uow:
+            events = uow.events.since(self.seq, limit=POLL_LIMIT)
+            if not events:
+                return 0
+            subjects = sorted({e.subject for e in events})
+            found = uow.derived.restrictions_of(subjects)
+        key = self._scheme.compact_key
+        self.index.apply([Change(key(s), tuple(found.get(s, ()))) for s in subjects])
+        self.seq = events[-1].seq
+        return len(subjects)
 
     # The feed answers checks from whichever index it holds now: a reload swaps it whole.
     def lookup(self, key: int, scopes: frozenset[Scope], day: date) -> Barring | None:
