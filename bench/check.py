@@ -123,6 +123,7 @@ def wrk(url: str, script: Path, seconds: int, connections: int = 32) -> dict[str
         check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    answered = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"wrk saw {errors.group(1)} error answers:\n{out}")
@@ -131,7 +132,7 @@ def wrk(url: str, script: Path, seconds: int, connections: int = 32) -> dict[str
         value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
-    return {"rps": rps, "p50_ms": pct("50"), "p99_ms": pct("99")}
+    return {"rps": rps, "answered": answered, "p50_ms": pct("50"), "p99_ms": pct("99")}
 
 
 def median_run(runs: list[dict[str, float]]) -> dict[str, float]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
@@ -34,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from writes import cpu_seconds, free_port
+from writes import cpu_seconds, serve
 
 from trustledger.batch.identities import IdentityMint
 from trustledger.bootstrap import open_registry
@@ -253,37 +252,9 @@ def seed(db_url: str) -> tuple[dict[str, str], list[str], list[str]]:
         registry.close()
 
 
-def serve(db_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = os.environ | {
-        "TRUSTLEDGER_DB": db_url,
-        "TRUSTLEDGER_IDENTITY_SCHEME": "cn-ric",
-        "TRUSTLEDGER_DELIVER_NOTICES": "false",
-    }
-    cmd = [
-        *(sys.executable, "-m", "uvicorn", "trustledger.api.app:app_from_environment"),
-        *("--factory", "--host", "127.0.0.1", "--port", str(port)),
-        *("--log-level", "warning", "--no-access-log"),
-    ]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        if proc.poll() is not None:
-            raise RuntimeError(log.read_text())
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(log.read_text())
-
-
 def soak(db_url: str, tmp: Path, seconds: int, baseline_at: float) -> dict[str, object]:
     keys, barred, free = seed(db_url)
-    proc, url = serve(db_url, tmp / "server.log")
+    proc, url = serve(db_url, tmp / "server.log", group_commit=True)
     stop = threading.Event()
     consumers = [Consumer(url, keys["checker"], stop), Consumer(url, keys["auditor"], stop)]
     threads = [threading.Thread(target=c.run, daemon=True) for c in consumers]

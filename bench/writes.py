@@ -17,22 +17,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-import httpx
 import numpy as np
 import psycopg
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import check  # bench/check.py, beside this file
+from check import wrk
 
 from trustledger.batch.identities import IdentityMint
 from trustledger.bootstrap import open_registry
@@ -44,49 +45,15 @@ GOAL_SQLITE_RATIO = 10
 WARM_SECONDS = 3  # first writes load the identity tables and warm the caches
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def serve(db_url: str, log: Path, *, group_commit: bool) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = os.environ | {
+    """The trustledger server over this database, notices not sent (bench/check.py's launcher)."""
+    env = {
         "TRUSTLEDGER_DB": db_url,
         "TRUSTLEDGER_IDENTITY_SCHEME": "cn-ric",
         "TRUSTLEDGER_GROUP_COMMIT": "true" if group_commit else "false",
         "TRUSTLEDGER_DELIVER_NOTICES": "false",
     }
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "trustledger.api.app:app_from_environment",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        if proc.poll() is not None:
-            raise RuntimeError(log.read_text())
-        try:
-            httpx.get(f"{url}/healthz", timeout=1)
-            return proc, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(log.read_text())
+    return check.serve(["trustledger.api.app:app_from_environment", "--factory"], env, log)
 
 
 def lua_writes(path: Path, key: str, subjects: list[str], prefix: str) -> None:
@@ -107,26 +74,6 @@ def lua_writes(path: Path, key: str, subjects: list[str], prefix: str) -> None:
         f"  local body = '{head}' .. n .. '\",\"subject\":\"' .. ids[n % #ids + 1] .. '\"}}'\n"
         '  return wrk.format(nil, "/v1/records", nil, body)\nend\n'
     )
-
-
-def wrk(url: str, script: Path, *, seconds: int, clients: int) -> dict[str, float]:
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--latency", "-s", str(script), url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors:
-        raise RuntimeError(f"wrk saw {errors.group(1)} error answers:\n{out}")
-
-    def pct(p: str) -> float:
-        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    return {"rps": rps, "answered": total, "p50_ms": pct("50"), "p99_ms": pct("99")}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -163,10 +110,10 @@ def one_run(
         try:
             warm, script = tmp / "warm.lua", tmp / "writes.lua"
             lua_writes(warm, key, subjects, uuid.uuid4().hex[:8])
-            warmed = wrk(url, warm, seconds=WARM_SECONDS, clients=args.clients)
+            warmed = wrk(url, warm, WARM_SECONDS, args.clients)
             lua_writes(script, key, subjects, uuid.uuid4().hex[:8])
             cpu = cpu_seconds(proc.pid)
-            figures = wrk(url, script, seconds=args.seconds, clients=args.clients)
+            figures = wrk(url, script, args.seconds, args.clients)
             cpu = cpu_seconds(proc.pid) - cpu
         finally:
             proc.terminate()
