@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from sqlalchemy import text
 
-from tests.api.conftest import Server, problem
+from tests.api.conftest import Server, make_keys, problem, start_server
 from tests.api.test_flow import court_record
 from tests.factories import ric_number
+from trustledger.bootstrap import open_registry
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server of its own: these many records would change what the shared one's tests count."""
+    tmp = tmp_path_factory.mktemp("group-commit")
+    db_url = f"sqlite:///{tmp / 'api.db'}"
+    registry = open_registry(db_url)
+    registry.migrate()
+    proc, url = start_server(db_url, tmp / "server.log")
+    try:
+        yield Server(url, make_keys(registry), registry, db_url)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        registry.close()
 
 
 def test_concurrent_posts_with_retries_and_bad_ones_are_each_answered_as_alone(
