@@ -13,6 +13,7 @@ import orjson
 
 from trustledger.domain.evaluation import SubjectFile, restriction_notice
 from trustledger.domain.records import Event, EventKind
+from trustledger.services.key_store import KeyChange
 from trustledger.services.ports import (
     FLAT_COLUMNS,
     ApiKey,
@@ -34,6 +35,7 @@ class Memory:
     derived: dict[str, Derived] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     keys: list[ApiKey] = field(default_factory=list)
+    key_changes: list[KeyChange] = field(default_factory=list)
     notices: dict[str, NoticeLetter] = field(default_factory=dict)
     contacts: dict[str, str] = field(default_factory=dict)
     commits: int = 0
@@ -119,6 +121,33 @@ class FakeKeys:
 
     def named(self, name: str, role: str) -> list[ApiKey]:
         return [k for k in self.m.keys if k.name == name and k.role == role]
+
+    def get(self, key_id: str) -> ApiKey | None:
+        return next((k for k in self.m.keys if k.key_id == key_id), None)
+
+    def listed(self, role: str | None) -> list[ApiKey]:
+        return [k for k in self.m.keys if role is None or k.role == role]
+
+    def revoke(self, key_id: str, *, at: datetime, reason: str) -> None:
+        self._set(key_id, revoked_at=at, revoked_reason=reason)
+
+    def expire(self, key_id: str, *, at: datetime) -> None:
+        self._set(key_id, expires_at=at)
+
+    def touch(self, key_id: str, *, at: datetime) -> None:
+        self._set(key_id, last_used_at=at)
+
+    def _set(self, key_id: str, **values: Any) -> None:
+        self.m.keys = [replace(k, **values) if k.key_id == key_id else k for k in self.m.keys]
+
+    def changed(self, key_id: str, change: str, *, at: datetime) -> None:
+        self.m.key_changes.append(KeyChange(len(self.m.key_changes) + 1, key_id, change))
+
+    def changes_since(self, seq: int, *, limit: int) -> list[KeyChange]:
+        return [c for c in self.m.key_changes if c.seq > seq][:limit]
+
+    def last_change(self) -> int:
+        return len(self.m.key_changes)
 
 
 class FakeNotices:

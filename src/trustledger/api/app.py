@@ -51,11 +51,13 @@ field and the reason.
 """
 
 
-async def _follow(feed: CheckFeed) -> None:
+async def _follow(feed: CheckFeed, auth: Authenticator) -> None:
+    """The event log into the check index, the key change log into the key cache."""
     while True:
         await asyncio.sleep(FOLLOW_SECONDS)
         try:
             await to_thread.run_sync(feed.poll)
+            await to_thread.run_sync(auth.follow)
         except Exception:  # a passing database error must not stop the index from following
             log.exception("check_feed.poll_failed")
 
@@ -90,6 +92,7 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
         finally:
             gc.enable()
         log.info("check_index.loaded", restrictions=loaded, seq=feed.seq)
+        await to_thread.run_sync(auth.start)
         # Loading leaves millions of long-lived objects; frozen, the collector skips them on
         # every later pass instead of rescanning them while checks are served.
         gc.collect()
@@ -98,7 +101,7 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
         # the interpreter for numpy waits up to this long to get it back (the default is 5 ms).
         sys.setswitchinterval(SWITCH_SECONDS)
         check_log.start()
-        tasks = [asyncio.create_task(_follow(feed)), asyncio.create_task(_maintain(registry))]
+        tasks = [asyncio.create_task(_follow(feed, auth)), asyncio.create_task(_maintain(registry))]
         if not follow:
             tasks = []
         try:
@@ -121,7 +124,8 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
     app.state.feed = feed
     app.state.clock = registry.clock
     app.state.scheme = registry.scheme
-    app.state.auth = Authenticator(registry.keys)
+    auth = Authenticator(registry.keys, clock=registry.clock)
+    app.state.auth = auth
     app.state.checks = CheckService(feed, registry.scheme, appeal=registry.settings.appeal_url)
     app.state.check_log = check_log
     install_problem_handlers(app)

@@ -1,7 +1,13 @@
-"""API keys with roles: `Authorization: Bearer <key>`; each route names the roles it admits."""
+"""API keys with roles: `Authorization: Bearer <key>`; each route names the roles it admits.
+
+Principals are cached for CACHE_SECONDS so the check path does not read the database per
+request; a key's revocation or rotation does not wait out the cache: `follow` reads the key change
+log several times a second (with the event feed, api.app) and drops the keys it names.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated
@@ -10,15 +16,27 @@ from fastapi import Depends, Request
 
 from trustledger.domain.errors import Forbidden, Unauthorized
 from trustledger.services.keys import Keys, Principal
+from trustledger.services.ports import Clock
 
-# A key's principal is cached briefly: the check path must not hit the database per request.
 CACHE_SECONDS = 30.0
+CACHE_LIMIT = 10_000
 
 
 class Authenticator:
-    def __init__(self, keys: Keys) -> None:
+    def __init__(self, keys: Keys, *, clock: Clock) -> None:
         self._keys = keys
-        self._cache: dict[str, tuple[float, Principal]] = {}
+        self._clock = clock
+        self._by_secret: dict[str, tuple[float, Principal]] = {}
+        self._by_id: dict[str, tuple[float, Principal]] = {}
+        # Bumped whenever keys are dropped: a lookup that began before a drop does not cache
+        # what it read, which may be the key as it was before its revocation.
+        self._generation = 0
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Follow the key change log from its current end."""
+        self._seq = self._keys.last_change()
 
     def principal(self, authorization: str | None) -> Principal:
         if not authorization:
@@ -26,16 +44,49 @@ class Authenticator:
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise Unauthorized("Authorization: use the form 'Bearer <key>'")
-        secret = secret.strip()
+        return self._cached(self._by_secret, secret.strip(), self._keys.authenticate)
+
+    def session_key(self, key_id: str) -> Principal:
+        """The principal of a page session's key; 401 once it is revoked or expired."""
+        return self._cached(self._by_id, key_id, self._keys.active)
+
+    def _cached(
+        self,
+        cache: dict[str, tuple[float, Principal]],
+        token: str,
+        load: Callable[[str], Principal],
+    ) -> Principal:
         now = time.monotonic()
-        hit = self._cache.get(secret)
+        hit = cache.get(token)
         if hit is not None and hit[0] > now:
-            return hit[1]
-        principal = self._keys.authenticate(secret)
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[secret] = (now + CACHE_SECONDS, principal)
+            principal = hit[1]
+        else:
+            generation = self._generation
+            principal = load(token)
+            with self._lock:
+                if generation == self._generation:
+                    if len(cache) > CACHE_LIMIT:
+                        cache.clear()
+                    cache[token] = (now + CACHE_SECONDS, principal)
+        if principal.expired(self._clock.now()):
+            cache.pop(token, None)
+            raise Unauthorized(f"key {principal.key_id} has expired")
         return principal
+
+    def follow(self) -> int:
+        """Drop the cached keys changed since the last call; returns how many changes it read."""
+        changes = self._keys.changes_since(self._seq)
+        if changes:
+            self.forget({c.key_id for c in changes})
+            self._seq = changes[-1].seq
+        return len(changes)
+
+    def forget(self, key_ids: set[str]) -> None:
+        with self._lock:
+            self._generation += 1
+            for cache in (self._by_secret, self._by_id):
+                for token in [t for t, (_, p) in cache.items() if p.key_id in key_ids]:
+                    del cache[token]
 
 
 def admit(principal: Principal, roles: tuple[str, ...]) -> Principal:

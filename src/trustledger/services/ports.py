@@ -12,6 +12,10 @@ from typing import Any, Protocol, Self
 from trustledger.domain.errors import TrustLedgerError
 from trustledger.domain.evaluation import Restriction, SubjectState
 from trustledger.domain.records import Event
+
+# Re-exported: the key store's port has its own module.
+from trustledger.services.key_store import ApiKey as ApiKey
+from trustledger.services.key_store import KeyStore as KeyStore
 from trustledger.services.restriction_columns import RestrictionColumns
 
 
@@ -65,16 +69,6 @@ class AuditVerdict:
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ApiKey:
-    key_id: str
-    key_hash: str
-    name: str
-    role: str
-    types: tuple[str, ...]
-    created_at: datetime
-
-
 class EventLog(Protocol):
     def append(self, events: Sequence[Event], *, at: datetime) -> int:
         """Store the events in order; return the seq of the last one (0 when none)."""
@@ -126,14 +120,6 @@ class AuditTrail(Protocol):
     def append(self, entries: Sequence[AuditEntry]) -> None: ...
 
     def verify(self) -> AuditVerdict: ...
-
-
-class KeyStore(Protocol):
-    def add(self, key: ApiKey) -> None: ...
-
-    def by_hash(self, key_hash: str) -> ApiKey | None: ...
-
-    def named(self, name: str, role: str) -> list[ApiKey]: ...
 
 
 class DeliveryStatus(StrEnum):

@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, select
 
 from trustledger.domain.evaluation import Restriction, RestrictionStatus, SubjectState
 from trustledger.domain.records import Event, EventKind
 from trustledger.domain.rulebook import Scope
-from trustledger.services.ports import ApiKey, Derived, StoredRecord
+from trustledger.services.ports import Derived, StoredRecord
 from trustledger.services.restriction_columns import NO_DAY, RestrictionColumns
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
@@ -339,45 +339,3 @@ def _case_row(s: SubjectState, index: int) -> dict[str, Any]:
         "decided_on": c.decided_on,
         "outcome": c.outcome,
     }
-
-
-class SqlKeyStore:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    def add(self, key: ApiKey) -> None:
-        self._conn.execute(
-            insert(t.api_keys).values(
-                key_id=key.key_id,
-                key_hash=key.key_hash,
-                name=key.name,
-                role=key.role,
-                types=list(key.types),
-                created_at=key.created_at,
-            )
-        )
-
-    def by_hash(self, key_hash: str) -> ApiKey | None:
-        row = self._conn.execute(
-            select(t.api_keys).where(t.api_keys.c.key_hash == key_hash)
-        ).first()
-        return _key(row) if row is not None else None
-
-    def named(self, name: str, role: str) -> list[ApiKey]:
-        query = (
-            select(t.api_keys)
-            .where(t.api_keys.c.name == name, t.api_keys.c.role == role)
-            .order_by(t.api_keys.c.created_at, t.api_keys.c.key_id)
-        )
-        return [_key(row) for row in self._conn.execute(query)]
-
-
-def _key(row: Any) -> ApiKey:
-    return ApiKey(
-        key_id=row.key_id,
-        key_hash=row.key_hash,
-        name=row.name,
-        role=row.role,
-        types=tuple(row.types),
-        created_at=row.created_at,
-    )

@@ -181,6 +181,24 @@ class ApiKeyRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     types: Mapped[list[str]] = mapped_column(JsonType)
     created_at: Mapped[datetime] = mapped_column(DateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime())
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime())
+    regions: Mapped[list[str]] = mapped_column(JsonType)
+    sources: Mapped[list[str]] = mapped_column(JsonType)
+
+
+class KeyChangeRow(Base):
+    """Append-only: each revocation, rotation or expiry change; servers follow it by `seq`."""
+
+    __tablename__ = "key_changes"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    key_id: Mapped[str] = mapped_column(String(32))
+    change: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime())
 
 
 class AuditRow(Base):
@@ -210,4 +228,5 @@ appeals = TABLES["appeals"]
 notices = TABLES["notices"]
 contacts = TABLES["contacts"]
 api_keys = TABLES["api_keys"]
+key_changes = TABLES["key_changes"]
 audit_log = TABLES["audit_log"]

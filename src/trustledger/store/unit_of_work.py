@@ -18,10 +18,10 @@ from trustledger.store.audit import SqlAuditTrail
 from trustledger.store.due_process import SqlContactBook, SqlDockets, SqlNoticeStore
 from trustledger.store.engine import SQLITE_BEGIN, is_postgres
 from trustledger.store.export import SqlRecordExport
+from trustledger.store.keys import SqlKeyStore
 from trustledger.store.repositories import (
     SqlDerivedStore,
     SqlEventLog,
-    SqlKeyStore,
     SqlRecordIndex,
 )
 

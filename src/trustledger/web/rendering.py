@@ -77,7 +77,8 @@ def sessions_of(request: Request) -> Sessions:
     sessions: Sessions | None = getattr(request.app.state, "page_sessions", None)
     if sessions is None:
         registry = registry_of(request)
-        sessions = Sessions(session_secret(registry.settings, registry.db_url))
+        secret = session_secret(registry.settings, registry.db_url)
+        sessions = Sessions(secret, key=request.app.state.auth.session_key)
         request.app.state.page_sessions = sessions
     return sessions
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,13 +48,20 @@ class PortalSession:
 
 
 class Sessions:
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, *, key: Callable[[str], Principal]) -> None:
+        """`key` gives a session key's principal, raising Unauthorized once it is revoked or
+        expired: a staff session ends with its key."""
         self._staff = URLSafeTimedSerializer(secret, salt="trustledger.staff")
         self._portal = URLSafeTimedSerializer(secret, salt="trustledger.portal")
+        self._key = key
 
     def staff(self, request: Request) -> StaffSession | None:
         data = _load(self._staff, request.cookies.get(STAFF_COOKIE), STAFF_SECONDS)
         if data is None:
+            return None
+        try:
+            self._key(str(data["k"]))
+        except Unauthorized:
             return None
         return StaffSession(str(data["k"]), str(data["n"]), str(data["r"]))
 
