@@ -146,14 +146,14 @@ def seed(registry: Registry, clock: SettableClock, today: date) -> Site:
     return site
 
 
-def start_site(tmp: Path) -> tuple[Site, subprocess.Popen[bytes]]:
+def start_site(tmp: Path, **env: str) -> tuple[Site, subprocess.Popen[bytes]]:
     db_url = f"sqlite:///{tmp / 'site.db'}"
     today = date.today()
     clock = SettableClock(day=today)
     registry = open_registry(db_url, clock=clock)
     registry.migrate()
     site = seed(registry, clock, today)
-    proc, url = start_server(db_url, tmp / "server.log")
+    proc, url = start_server(db_url, tmp / "server.log", **env)
     site.url = url
     return site, proc
 

@@ -27,11 +27,13 @@ from trustledger.services.portal import Portal
 from trustledger.services.ports import AuditEntry, Clock
 from trustledger.services.recompute import Recompute
 from trustledger.services.reviews import Reviews
+from trustledger.services.sign_ins import SignInGuard
 from trustledger.services.state import Evaluator
 from trustledger.services.stats import Statistics
 from trustledger.services.sweep import Sweep
 from trustledger.services.write_queue import WriteQueue
 from trustledger.settings import Settings
+from trustledger.store.attempts import LimitsCounter
 from trustledger.store.engine import create_store_engine
 from trustledger.store.schema import migrate
 from trustledger.store.statistics import SqlStatistics
@@ -159,6 +161,11 @@ class Registry:
     @cached_property
     def keys(self) -> Keys:
         return Keys(self.uow, clock=self.clock)
+
+    @cached_property
+    def sign_ins(self) -> SignInGuard:
+        counter = LimitsCounter(self.settings.redis, prefix=self.settings.redis_prefix)
+        return SignInGuard(counter, audit=self.audit, clock=self.clock)
 
     @cached_property
     def stats(self) -> Statistics:

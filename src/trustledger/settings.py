@@ -28,3 +28,7 @@ class Settings(BaseSettings):
     # Concurrent single-record submissions share one transaction (services/write_queue.py); off,
     # each commits alone.
     group_commit: bool = True
+    # Failed sign-ins are counted in this process unless this names a Redis server
+    # (redis://host:port/db; any other value: redis://127.0.0.1:6379/0), shared by every server.
+    redis: str | None = None
+    redis_prefix: str = "trustledger"

@@ -25,6 +25,7 @@ from trustledger.api import (
 from trustledger.api.auth import Authenticator
 from trustledger.api.check_log import CheckLog
 from trustledger.api.check_route import CheckFastPath
+from trustledger.api.headers import SecurityHeaders
 from trustledger.api.limits import BodyLimit
 from trustledger.api.problems import install_problem_handlers
 from trustledger.bootstrap import Registry, open_registry
@@ -124,7 +125,7 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
     app.state.feed = feed
     app.state.clock = registry.clock
     app.state.scheme = registry.scheme
-    auth = Authenticator(registry.keys, clock=registry.clock)
+    auth = Authenticator(registry.keys, clock=registry.clock, limits=registry.sign_ins)
     app.state.auth = auth
     app.state.checks = CheckService(feed, registry.scheme, appeal=registry.settings.appeal_url)
     app.state.check_log = check_log
@@ -140,6 +141,7 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
         app.include_router(module.router)
     app.include_router(pages.router)
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

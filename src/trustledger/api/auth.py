@@ -17,15 +17,17 @@ from fastapi import Depends, Request
 from trustledger.domain.errors import Forbidden, Unauthorized
 from trustledger.services.keys import Keys, Principal
 from trustledger.services.ports import Clock
+from trustledger.services.sign_ins import SignInGuard
 
 CACHE_SECONDS = 30.0
 CACHE_LIMIT = 10_000
 
 
 class Authenticator:
-    def __init__(self, keys: Keys, *, clock: Clock) -> None:
+    def __init__(self, keys: Keys, *, clock: Clock, limits: SignInGuard) -> None:
         self._keys = keys
         self._clock = clock
+        self._limits = limits
         self._by_secret: dict[str, tuple[float, Principal]] = {}
         self._by_id: dict[str, tuple[float, Principal]] = {}
         # Bumped whenever keys are dropped: a lookup that began before a drop does not cache
@@ -38,13 +40,26 @@ class Authenticator:
         """Follow the key change log from its current end."""
         self._seq = self._keys.last_change()
 
-    def principal(self, authorization: str | None) -> Principal:
+    def principal(self, authorization: str | None, client: str) -> Principal:
+        """The principal of a bearer key; a key not in the cache counts against `client`'s
+        failed sign-ins if it is refused."""
         if not authorization:
             raise Unauthorized("Authorization: a 'Bearer <key>' header is required")
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise Unauthorized("Authorization: use the form 'Bearer <key>'")
-        return self._cached(self._by_secret, secret.strip(), self._keys.authenticate)
+        return self._cached(
+            self._by_secret, secret.strip(), lambda s: self.sign_in(s, client, what="api key")
+        )
+
+    def sign_in(self, secret: str, client: str, *, what: str) -> Principal:
+        """Authenticate a key, unless `client` failed too often (429); count a failure."""
+        self._limits.check(client)
+        try:
+            return self._keys.authenticate(secret)
+        except Unauthorized:
+            self._limits.failed(client, what=what)
+            raise
 
     def session_key(self, key_id: str) -> Principal:
         """The principal of a page session's key; 401 once it is revoked or expired."""
@@ -103,7 +118,8 @@ def require(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
 
     async def dependency(request: Request) -> Principal:
         auth: Authenticator = request.app.state.auth
-        return admit(auth.principal(request.headers.get("authorization")), roles)
+        client = request.client.host if request.client else "unknown"
+        return admit(auth.principal(request.headers.get("authorization"), client), roles)
 
     dependency.__name__ = f"require_{'_'.join(roles)}"
     return dependency

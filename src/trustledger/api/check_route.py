@@ -98,7 +98,8 @@ class CheckFastPath:
     ) -> None:
         state = self.app.state
         try:
-            principal = admit(state.auth.principal(authorization(scope)), ("checker",))
+            client = scope["client"][0] if scope.get("client") else "unknown"
+            principal = admit(state.auth.principal(authorization(scope), client), ("checker",))
             if batch is None:
                 body = check_query(state, principal.name, scope["query_string"])
             else:

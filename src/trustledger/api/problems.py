@@ -21,6 +21,7 @@ from trustledger.domain.errors import (
     NotFound,
     RulebookInvalid,
     TooLarge,
+    TooManyAttempts,
     TrustLedgerError,
     Unauthorized,
     Unavailable,
@@ -39,6 +40,7 @@ STATUS_BY_ERROR: tuple[tuple[type[TrustLedgerError], int], ...] = (
     (Conflict, 409),
     (Unauthorized, 401),
     (Forbidden, 403),
+    (TooManyAttempts, 429),
     (Unavailable, 503),
 )
 
@@ -60,7 +62,16 @@ def problem(status: int, title: str, detail: str, *, type_: str, **extra: Any) -
 
 
 def problem_for(exc: TrustLedgerError) -> JSONResponse:
-    return problem(status_for(exc), exc.title, exc.detail, type_=slug(exc), **_extra(exc))
+    response = problem(status_for(exc), exc.title, exc.detail, type_=slug(exc), **_extra(exc))
+    response.headers.update(headers_for(exc))
+    return response
+
+
+def headers_for(exc: TrustLedgerError) -> dict[str, str]:
+    """The headers an error's answer carries besides its body (RFC 9110 Retry-After on 429)."""
+    if isinstance(exc, TooManyAttempts):
+        return {"Retry-After": str(exc.retry_after)}
+    return {}
 
 
 def _extra(exc: TrustLedgerError) -> dict[str, Any]:
@@ -99,7 +110,10 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 
 async def _on_ours(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, TrustLedgerError)
-    return _respond(request, status_for(exc), exc.title, exc.detail, type_=slug(exc), **_extra(exc))
+    status = status_for(exc)
+    response = _respond(request, status, exc.title, exc.detail, type_=slug(exc), **_extra(exc))
+    response.headers.update(headers_for(exc))
+    return response
 
 
 async def _on_validation(request: Request, exc: Exception) -> Response:

@@ -57,6 +57,16 @@ class Forbidden(TrustLedgerError):
     title = "Forbidden"
 
 
+class TooManyAttempts(TrustLedgerError):
+    """Too many failed sign-ins from one client or for one identity number: wait and retry."""
+
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class Unavailable(TrustLedgerError):
     """A backing service (the database) does not answer; nothing was changed."""
 

@@ -14,8 +14,9 @@ from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.explanation import RECORD_STATUS_TEXT
 from trustledger.domain.rulebook import Mode, SeatClass
 from trustledger.services.checking import CheckAnswer
+from trustledger.services.keys import Principal
 from trustledger.web.rendering import PAGES_TAG, registry_of, render, sessions_of
-from trustledger.web.requests import same_origin
+from trustledger.web.requests import client_of, same_origin
 from trustledger.web.sessions import STAFF_COOKIE, StaffSession, end
 
 router = APIRouter(tags=[PAGES_TAG])
@@ -72,7 +73,8 @@ def sign_in(
 ) -> Response:
     if not key.strip():
         raise InvalidInput("key", "enter the key you were given")
-    principal = registry_of(request).keys.authenticate(key.strip())
+    auth = request.app.state.auth  # api.auth.Authenticator: it counts failed sign-ins
+    principal: Principal = auth.sign_in(key.strip(), client_of(request), what="console")
     page = next if next in ("/", "/stats") else "/"
     if principal.role == "auditor":
         page = "/stats"

@@ -16,7 +16,7 @@ from trustledger.domain.explanation import RECORD_STATUS_TEXT, explain
 from trustledger.services.ports import AuditEntry
 from trustledger.web.plain import appeal_text, describe
 from trustledger.web.rendering import HEADERS, PAGES_TAG, registry_of, render, sessions_of
-from trustledger.web.requests import same_origin
+from trustledger.web.requests import client_of, same_origin
 from trustledger.web.sessions import PORTAL_COOKIE, PortalSession, end
 
 router = APIRouter(tags=[PAGES_TAG])
@@ -67,11 +67,14 @@ def portal_sign_in(
     if not access_code.strip():
         raise InvalidInput("access_code", "enter the access code printed on your notice")
     number = registry.scheme.normalize(subject, field="subject")
+    client = client_of(request)
+    registry.sign_ins.check(client, number)  # even the right code waits out a limit
     granted = registry.portal.verify_access(number, access_code)
     action = "portal.sign_in" if granted else "portal.sign_in_refused"
     now = registry.clock.now()
     registry.audit.record([AuditEntry(f"subject:{number}", action, number, "portal", now)])
     if not granted:
+        registry.sign_ins.failed(client, number, what="portal")
         raise Unauthorized("the access code does not match a notice sent to this identity number")
     response = RedirectResponse("/portal", status_code=303)
     sessions_of(request).start_portal(request, response, number, access_code.strip())

@@ -16,3 +16,8 @@ def same_origin(request: Request) -> None:
         return  # not a browser form (a test client, curl): the session cookie still decides
     if origin == "null" or urlsplit(origin).netloc != request.headers.get("host"):
         raise Forbidden("this form must be sent from this site's own pages")
+
+
+def client_of(request: Request) -> str:
+    """The client's address, which failed sign-ins are counted against."""
+    return request.client.host if request.client else "unknown"
