@@ -25,6 +25,7 @@ from trustledger.api import (
 from trustledger.api.auth import Authenticator
 from trustledger.api.check_log import CheckLog
 from trustledger.api.check_route import CheckFastPath
+from trustledger.api.drain import Drain
 from trustledger.api.headers import SecurityHeaders
 from trustledger.api.limits import BodyLimit
 from trustledger.api.problems import install_problem_handlers
@@ -102,6 +103,7 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
         # the interpreter for numpy waits up to this long to get it back (the default is 5 ms).
         sys.setswitchinterval(SWITCH_SECONDS)
         check_log.start()
+        drain.install()
         tasks = [asyncio.create_task(_follow(feed, auth)), asyncio.create_task(_maintain(registry))]
         if not follow:
             tasks = []
@@ -121,6 +123,8 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     check_log = CheckLog(registry.audit, registry.clock)
+    drain = Drain()
+    app.state.drain = drain
     app.state.registry = registry
     app.state.feed = feed
     app.state.clock = registry.clock
@@ -145,12 +149,14 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
     return app
 
 
-def serving(app: FastAPI) -> CheckFastPath:
+def serving(app: FastAPI) -> Drain:
     """The app as served: GET /v1/check never reaches FastAPI's middleware and routing (its
-    FastAPI route documents it); everything else does."""
-    return CheckFastPath(app)
+    FastAPI route documents it); everything else does; all of it behind the SIGTERM drain."""
+    drain: Drain = app.state.drain
+    drain.app = CheckFastPath(app)
+    return drain
 
 
-def app_from_environment() -> CheckFastPath:
+def app_from_environment() -> Drain:
     """The factory uvicorn's workers call: the database from TRUSTLEDGER_DB."""
     return serving(create_app(open_registry()))

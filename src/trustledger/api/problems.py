@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trustledger.domain.errors import (
@@ -26,9 +27,12 @@ from trustledger.domain.errors import (
     Unauthorized,
     Unavailable,
 )
+from trustledger.store.faults import unavailable
 from trustledger.web.rendering import PAGES_TAG, error_page
 
 PROBLEM_JSON = "application/problem+json"
+# A 503 says when to try again: a database restart or failover takes seconds.
+RETRY_AFTER_SECONDS = 2
 
 # Most specific first: the first class an error is an instance of decides its status.
 STATUS_BY_ERROR: tuple[tuple[type[TrustLedgerError], int], ...] = (
@@ -57,8 +61,18 @@ def slug(exc: TrustLedgerError) -> str:
 def problem(status: int, title: str, detail: str, *, type_: str, **extra: Any) -> JSONResponse:
     body = {"type": f"/problems/{type_}", "title": title, "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return JSONResponse(
+        body, status_code=status, media_type=PROBLEM_JSON, headers=status_headers(status)
+    )
+
+
+def status_headers(status: int) -> dict[str, str] | None:
+    """The headers a problem of this status carries, on the API and on pages alike."""
+    if status == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    if status == 503:
+        return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return None
 
 
 def problem_for(exc: TrustLedgerError) -> JSONResponse:
@@ -99,7 +113,10 @@ def _respond(
     request: Request, status: int, title: str, detail: str, *, type_: str, **extra: Any
 ) -> Response:
     if is_page(request):
-        return error_page(request, status, title, detail, extra.get("errors") or [])
+        page = error_page(request, status, title, detail, extra.get("errors") or [])
+        if status == 503:
+            page.headers.update(status_headers(status) or {})
+        return page
     return problem(status, title, detail, type_=type_, **extra)
 
 
@@ -114,6 +131,13 @@ async def _on_ours(request: Request, exc: Exception) -> Response:
     response = _respond(request, status, exc.title, exc.detail, type_=slug(exc), **_extra(exc))
     response.headers.update(headers_for(exc))
     return response
+
+
+async def _on_database(request: Request, exc: Exception) -> Response:
+    """A database error that escaped the store's own translation (the unit of work's) is still
+    a 503 with Retry-After, never a 500."""
+    assert isinstance(exc, DBAPIError)
+    return await _on_ours(request, unavailable(exc))
 
 
 async def _on_validation(request: Request, exc: Exception) -> Response:
@@ -131,5 +155,6 @@ async def _on_http(request: Request, exc: Exception) -> Response:
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(TrustLedgerError, _on_ours)
+    app.add_exception_handler(DBAPIError, _on_database)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)

@@ -19,7 +19,8 @@ router = APIRouter()
 def healthz(request: Request) -> Health:
     """Liveness and how far this process's check index has followed the event log."""
     feed = request.app.state.feed
-    return Health(status="ok", seq=feed.seq, restrictions=feed.loaded)
+    in_flight = request.app.state.drain.in_flight
+    return Health(status="ok", seq=feed.seq, restrictions=feed.loaded, in_flight=in_flight)
 
 
 @router.get("/v1/audit/verify", tags=["audit"])

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from trustledger.api.auth import FeedReader
-from trustledger.domain.errors import InvalidInput
+from trustledger.domain.errors import InvalidInput, Unavailable
 from trustledger.domain.records import Event, EventKind
 
 router = APIRouter(tags=["checks"])
@@ -80,12 +80,17 @@ async def restriction_events(
             raise InvalidInput("Last-Event-ID", "must be an event seq (a whole number)")
         start = int(last_event_id)
     registry = request.app.state.registry
+    drain = request.app.state.drain
 
     async def stream() -> AsyncIterator[bytes]:
         seq = start
         yield b"retry: 2000\n\n"
-        while not await request.is_disconnected():
-            last, frames = await to_thread.run_sync(_changes, registry, seq)
+        # A draining server ends the stream; the client reconnects elsewhere with Last-Event-ID.
+        while not drain.draining and not await request.is_disconnected():
+            try:
+                last, frames = await to_thread.run_sync(_changes, registry, seq)
+            except Unavailable:  # the stream is open: wait for the database rather than break it
+                last, frames = seq, []
             for frame in frames:
                 yield frame
             if last == seq:

@@ -153,3 +153,4 @@ class Health(BaseModel):
     status: str
     seq: int
     restrictions: int
+    in_flight: int = Field(description="HTTP requests this process is answering, this one included")

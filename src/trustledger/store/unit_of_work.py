@@ -11,13 +11,13 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
-from trustledger.domain.errors import Unavailable
 from trustledger.store.audit import SqlAuditTrail
 from trustledger.store.due_process import SqlContactBook, SqlDockets, SqlNoticeStore
 from trustledger.store.engine import SQLITE_BEGIN, is_postgres
 from trustledger.store.export import SqlRecordExport
+from trustledger.store.faults import unavailable
 from trustledger.store.keys import SqlKeyStore
 from trustledger.store.repositories import (
     SqlDerivedStore,
@@ -50,18 +50,10 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> Self:
         try:
-            conn = self._engine.connect()
-        except OperationalError as exc:
-            raise Unavailable(f"database: {str(exc.orig).strip().splitlines()[0]}") from exc
-        if self._readonly:
-            conn = conn.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
-        self._conn = conn
-        conn.begin()
-        if is_postgres(self._engine) and not self._readonly:
-            conn.execute(
-                text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
-                {"key": WRITE_LOCK_KEY},
-            )
+            conn = self._begin()
+        except DBAPIError as exc:  # the database is down, restarting, full or read-only
+            self._release()
+            raise unavailable(exc) from exc
         self.events = SqlEventLog(conn)
         self.records = SqlRecordIndex(conn)
         self.derived = SqlDerivedStore(conn)
@@ -72,6 +64,19 @@ class SqlUnitOfWork:
         self.dockets = SqlDockets(conn)
         self.exports = SqlRecordExport(conn)
         return self
+
+    def _begin(self) -> Connection:
+        conn = self._engine.connect()
+        if self._readonly:
+            conn = conn.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
+        self._conn = conn
+        conn.begin()
+        if is_postgres(self._engine) and not self._readonly:
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
+                {"key": WRITE_LOCK_KEY},
+            )
+        return conn
 
     def commit(self) -> None:
         if self._conn is None or self._committed:
@@ -87,21 +92,23 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._conn is None:
+        self._release()
+        if isinstance(exc, DBAPIError):  # at any point of the use case, including its commit
+            raise unavailable(exc) from exc
+
+    def _release(self) -> None:
+        """Roll back what was not committed and return the connection; on a connection the
+        database dropped, discard it instead (the pool opens a new one when it is back)."""
+        conn, self._conn = self._conn, None
+        if conn is None:
             return
-        if not self._committed:
-            self._conn.rollback()
-        self._conn.close()
-        self._conn = None
-        if isinstance(exc, DBAPIError) and _missing_schema(exc):
-            raise Unavailable(
-                "database: it has no trustledger schema (or an old one); run `trustledger init`"
-            ) from exc
-
-
-def _missing_schema(exc: DBAPIError) -> bool:
-    text_ = str(exc.orig).lower()
-    return "no such table" in text_ or ("relation" in text_ and "does not exist" in text_)
+        try:
+            if not self._committed:
+                conn.rollback()
+            conn.close()
+        except DBAPIError:
+            conn.invalidate()
+            conn.close()
 
 
 class SqlUnitOfWorkFactory:
