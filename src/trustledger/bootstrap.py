@@ -36,6 +36,7 @@ from trustledger.settings import Settings
 from trustledger.store.attempts import LimitsCounter
 from trustledger.store.engine import create_store_engine
 from trustledger.store.schema import migrate
+from trustledger.store.standby import SqlStandbyProbe
 from trustledger.store.statistics import SqlStatistics
 from trustledger.store.unit_of_work import SqlUnitOfWorkFactory
 
@@ -179,6 +180,11 @@ class Registry:
     @cached_property
     def audit(self) -> Audit:
         return Audit(self.uow)
+
+    @cached_property
+    def standby(self) -> SqlStandbyProbe:
+        """What the database says of its replication (a replica reports it as its lag)."""
+        return SqlStandbyProbe(self.engine)
 
     def check_subject(
         self, subject: str, mode: str, seat_class: str, *, on: date, checker: str

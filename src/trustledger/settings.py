@@ -32,3 +32,7 @@ class Settings(BaseSettings):
     # (redis://host:port/db; any other value: redis://127.0.0.1:6379/0), shared by every server.
     redis: str | None = None
     redis_prefix: str = "trustledger"
+    # `serve --replica`: checks, the event feed and /healthz from `db`, a read-only standby;
+    # writes are refused, and check denials are audited on `primary` (its URL) when given.
+    replica: bool = False
+    primary: str | None = None

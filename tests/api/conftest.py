@@ -48,21 +48,28 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(db_url: str, log: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    db_url: str, log: Path, *, command: list[str] | None = None, **env: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """A server on a free port: uvicorn, or `command` followed by `--port PORT`."""
     port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "trustledger.api.app:app_from_environment",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
+    cmd = (
+        [*command, "--port", str(port)]
+        if command
+        else [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "trustledger.api.app:app_from_environment",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
+    )
     environ = os.environ | {"TRUSTLEDGER_DB": db_url} | env
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, env=environ, stdout=out, stderr=subprocess.STDOUT)
@@ -77,6 +84,7 @@ def start_server(db_url: str, log: Path, **env: str) -> tuple[subprocess.Popen[b
         except httpx.TransportError:
             time.sleep(0.1)
     proc.kill()
+    proc.wait()
     raise RuntimeError(f"server did not start: {log.read_text()}")
 
 

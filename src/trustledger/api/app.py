@@ -23,16 +23,18 @@ from trustledger.api import (
     routes_subjects,
 )
 from trustledger.api.auth import Authenticator
-from trustledger.api.check_log import CheckLog
+from trustledger.api.check_log import AuditSink, CheckLog
 from trustledger.api.check_route import CheckFastPath
 from trustledger.api.drain import Drain
 from trustledger.api.headers import SecurityHeaders
 from trustledger.api.limits import BodyLimit
 from trustledger.api.problems import install_problem_handlers
+from trustledger.api.replica import LoggedDenials, ReadOnly
 from trustledger.bootstrap import Registry, open_registry
 from trustledger.checks import CheckIndex
 from trustledger.services.check_feed import CheckFeed
 from trustledger.services.checking import CheckService
+from trustledger.services.replication import ReplicaLag
 from trustledger.web import pages
 
 log = structlog.get_logger()
@@ -53,12 +55,15 @@ field and the reason.
 """
 
 
-async def _follow(feed: CheckFeed, auth: Authenticator) -> None:
+async def _follow(feed: CheckFeed, auth: Authenticator, lag: ReplicaLag | None) -> None:
     """The event log into the check index, the key change log into the key cache."""
     while True:
         await asyncio.sleep(FOLLOW_SECONDS)
         try:
-            await to_thread.run_sync(feed.poll)
+            if lag is None:
+                await to_thread.run_sync(feed.poll)
+            else:  # a replica also notes whether the standby it reads was current
+                await to_thread.run_sync(lag.observe, feed)
             await to_thread.run_sync(auth.follow)
         except Exception:  # a passing database error must not stop the index from following
             log.exception("check_feed.poll_failed")
@@ -104,9 +109,9 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
         sys.setswitchinterval(SWITCH_SECONDS)
         check_log.start()
         drain.install()
-        tasks = [asyncio.create_task(_follow(feed, auth)), asyncio.create_task(_maintain(registry))]
-        if not follow:
-            tasks = []
+        tasks = [asyncio.create_task(_follow(feed, auth, lag))] if follow else []
+        if follow and not replica:  # due process writes: the primary's servers run it
+            tasks.append(asyncio.create_task(_maintain(registry)))
         try:
             yield
         finally:
@@ -122,8 +127,11 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    check_log = CheckLog(registry.audit, registry.clock)
+    replica = registry.settings.replica
+    lag = ReplicaLag(registry.standby, registry.clock) if replica else None
+    check_log = CheckLog(_denials_audit(registry), registry.clock)
     drain = Drain()
+    app.state.lag = lag
     app.state.drain = drain
     app.state.registry = registry
     app.state.feed = feed
@@ -153,8 +161,19 @@ def serving(app: FastAPI) -> Drain:
     """The app as served: GET /v1/check never reaches FastAPI's middleware and routing (its
     FastAPI route documents it); everything else does; all of it behind the SIGTERM drain."""
     drain: Drain = app.state.drain
-    drain.app = CheckFastPath(app)
+    fast = CheckFastPath(app)
+    drain.app = ReadOnly(fast) if app.state.lag is not None else fast
     return drain
+
+
+def _denials_audit(registry: Registry) -> AuditSink:
+    """Where check denials are audited: this registry, or for a replica the primary (or log)."""
+    settings = registry.settings
+    if not settings.replica:
+        return registry.audit
+    if settings.primary:
+        return open_registry(settings.primary).audit
+    return LoggedDenials()
 
 
 def app_from_environment() -> Drain:

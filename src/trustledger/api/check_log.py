@@ -11,12 +11,11 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from prometheus_client import Counter as PromCounter
 
-from trustledger.services.audit import Audit
 from trustledger.services.ports import AuditEntry, Clock
 
 log = structlog.get_logger()
@@ -27,8 +26,14 @@ CHECKS = PromCounter(
 FLUSH_SECONDS = 0.2
 
 
+class AuditSink(Protocol):
+    """Where denials are audited: services.audit.Audit, or a replica's log without a primary."""
+
+    def record(self, entries: Sequence[AuditEntry]) -> None: ...
+
+
 class CheckLog:
-    def __init__(self, audit: Audit, clock: Clock) -> None:
+    def __init__(self, audit: AuditSink, clock: Clock) -> None:
         self._audit = audit
         self._clock = clock
         self._queue: queue.SimpleQueue[AuditEntry] = queue.SimpleQueue()

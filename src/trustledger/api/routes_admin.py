@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from trustledger.api.auth import Auditor, OfficerOrAuditor
 from trustledger.api.schemas import AuditVerdictOut, Health
+from trustledger.services.replication import ReplicaLag
 
 router = APIRouter()
 
@@ -19,8 +20,19 @@ router = APIRouter()
 def healthz(request: Request) -> Health:
     """Liveness and how far this process's check index has followed the event log."""
     feed = request.app.state.feed
-    in_flight = request.app.state.drain.in_flight
-    return Health(status="ok", seq=feed.seq, restrictions=feed.loaded, in_flight=in_flight)
+    health = Health(
+        status="ok",
+        seq=feed.seq,
+        restrictions=feed.loaded,
+        in_flight=request.app.state.drain.in_flight,
+    )
+    lag: ReplicaLag | None = request.app.state.lag
+    if lag is None:
+        return health
+    now = lag.lag(feed.seq)
+    return health.model_copy(
+        update={"role": "replica", "seconds_behind": now.seconds_behind, "primary": now.primary}
+    )
 
 
 @router.get("/v1/audit/verify", tags=["audit"])

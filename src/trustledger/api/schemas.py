@@ -154,3 +154,12 @@ class Health(BaseModel):
     seq: int
     restrictions: int
     in_flight: int = Field(description="HTTP requests this process is answering, this one included")
+    role: Literal["primary", "replica"] = "primary"
+    seconds_behind: float | None = Field(
+        default=None,
+        description="A replica: seconds since it was last known current with the primary",
+    )
+    primary: str | None = Field(
+        default=None,
+        description="A replica: streaming, disconnected, or none (it reads no standby)",
+    )

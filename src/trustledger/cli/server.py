@@ -28,10 +28,25 @@ def serve(
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    replica: Annotated[
+        bool,
+        typer.Option(
+            "--replica", help="A check replica: --db is a read-only standby; writes get 503."
+        ),
+    ] = False,
+    primary: Annotated[
+        str | None,
+        typer.Option("--primary", help="A replica's primary URL, where its denials are audited."),
+    ] = None,
 ) -> None:
     """Serve the HTTP API and the pages (run `trustledger init` first)."""
     os.environ["TRUSTLEDGER_DB"] = ctx.obj["db"]
-    out.print(f"trustledger serving {ctx.obj['db']} at http://{host}:{port}/", markup=False)
+    if replica:
+        os.environ["TRUSTLEDGER_REPLICA"] = "true"
+        if primary:
+            os.environ["TRUSTLEDGER_PRIMARY"] = primary
+    role = "check replica " if replica else ""
+    out.print(f"trustledger {role}serving {ctx.obj['db']} at http://{host}:{port}/", markup=False)
     uvicorn.run(
         "trustledger.api.app:app_from_environment",
         factory=True,
