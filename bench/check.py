@@ -2,8 +2,11 @@
 
 Both servers run as uvicorn (one worker) on 127.0.0.1 and are loaded by wrk from a separate
 process for the same time with the same connections; the figures are ratios to the bare
-Starlette endpoint measured in the same run. Also: batch checks per second and the in-process
-index. Needs `wrk` (Debian: apt-get install wrk). Last line: one JSON object.
+Starlette endpoint measured in the same run. Also: batch checks per second, the in-process
+index, and start-up from the index's snapshot (`trustledger snapshot`) against loading it from
+the database: mapped in-process to its first answer (goal: at most 0.5 s per million
+restrictions), and a server process started to its first answer. Needs `wrk` (Debian:
+apt-get install wrk). Last line: one JSON object.
 
     python bench/check.py [--restrictions N] [--seconds S]
 """
@@ -31,6 +34,7 @@ import numpy as np
 from trustledger.batch.identities import IdentityMint
 from trustledger.bootstrap import open_registry
 from trustledger.checks import CheckIndex
+from trustledger.checks.snapshot import read_snapshot
 from trustledger.domain.evaluation import Restriction, RestrictionStatus
 from trustledger.domain.rulebook import Mode, Scope, scopes_for
 from trustledger.services.check_feed import Change
@@ -226,6 +230,42 @@ def in_process(n: int, hit_share: float) -> dict[str, float]:
     }
 
 
+def snapshot_start(url: str, tmp: Path, n: int, subject_key: int) -> dict[str, float]:
+    """Write the snapshot with the CLI, then time a start from it: in-process to the first
+    answer (the best of a few), and a server process from its launch to its first answer."""
+    snap = tmp / "index.snapshot"
+    cli = str(Path(sys.executable).with_name("trustledger"))
+    began = time.perf_counter()
+    subprocess.run([cli, "--db", url, "snapshot", "--out", str(snap)], check=True)
+    write_s = time.perf_counter() - began
+    air = scopes_for(Mode.AIR)
+    first = float("inf")
+    for _ in range(PASSES):
+        began = time.perf_counter()
+        held = read_snapshot(snap)
+        assert held.index.lookup(subject_key, air, TODAY) is not None
+        first = min(first, time.perf_counter() - began)
+    began = time.perf_counter()
+    server, _ = serve(
+        ["trustledger.api.app:app_from_environment", "--factory"],
+        {"TRUSTLEDGER_DB": url, "TRUSTLEDGER_SNAPSHOT": str(snap)},
+        tmp / "snap.log",
+    )
+    served_s = time.perf_counter() - began
+    server.terminate()
+    server.wait(timeout=10)
+    per_million = first / n * 1e6
+    return {
+        "snapshot_write_s": round(write_s, 2),
+        "snapshot_mb": round(sum(f.stat().st_size for f in snap.iterdir()) / 1e6, 1),
+        "snapshot_first_answer_s": round(first, 4),
+        "snapshot_first_answer_s_per_million": round(per_million, 4),
+        "snapshot_goal_s_per_million": 0.5,
+        "snapshot_goal_met": per_million <= 0.5,
+        "server_start_from_snapshot_s": round(served_s, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--restrictions", type=int, default=1_000_000)
@@ -280,6 +320,8 @@ def main() -> None:
             for proc in (app, bare):
                 proc.terminate()
                 proc.wait(timeout=10)
+        snap_key = IdentityMint(seed=11).significant(np.arange(1)).tolist()[0]
+        snapshot = snapshot_start(url, tmp, n, snap_key)
     figures = {
         "restrictions": n,
         "barred_share": opts.barred_share,
@@ -292,6 +334,7 @@ def main() -> None:
         "single_ratio": round(single["rps"] / base["rps"], 3),
         "batch_checks_per_s": round(batch["rps"] * len(sample)),
         "batch_p99_ms": batch["p99_ms"],
+        **snapshot,
     }
     figures |= {k: round(v, 1) for k, v in in_process(n, opts.barred_share).items()}
     for name, value in figures.items():

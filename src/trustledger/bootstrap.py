@@ -12,7 +12,7 @@ from trustledger.domain.identity import IdentityScheme, scheme_named
 from trustledger.domain.rulebook import Rulebook
 from trustledger.services.appeals import Appeals
 from trustledger.services.audit import Audit
-from trustledger.services.check_feed import Change
+from trustledger.services.check_feed import Change, CheckFeed
 from trustledger.services.checking import CheckAnswer, CheckService
 from trustledger.services.export import Export
 from trustledger.services.files import SubjectFiles
@@ -180,6 +180,10 @@ class Registry:
     @cached_property
     def audit(self) -> Audit:
         return Audit(self.uow)
+
+    def check_feed(self) -> CheckFeed:
+        """A check index over this database, empty until loaded, kept current by polling."""
+        return CheckFeed(self.uow, CheckIndex.from_columns, scheme=self.scheme, clock=self.clock)
 
     @cached_property
     def standby(self) -> SqlStandbyProbe:

@@ -36,3 +36,6 @@ class Settings(BaseSettings):
     # writes are refused, and check denials are audited on `primary` (its URL) when given.
     replica: bool = False
     primary: str | None = None
+    # The check index's snapshot: a server starts from it when it is there (then follows the
+    # events after its seq), and the sweep writes it. None: start by loading from the database.
+    snapshot: Path | None = None

@@ -27,11 +27,11 @@ from trustledger.api.check_log import AuditSink, CheckLog
 from trustledger.api.check_route import CheckFastPath
 from trustledger.api.drain import Drain
 from trustledger.api.headers import SecurityHeaders
+from trustledger.api.index_start import save_index, start_index
 from trustledger.api.limits import BodyLimit
 from trustledger.api.problems import install_problem_handlers
 from trustledger.api.replica import LoggedDenials, ReadOnly
 from trustledger.bootstrap import Registry, open_registry
-from trustledger.checks import CheckIndex
 from trustledger.services.check_feed import CheckFeed
 from trustledger.services.checking import CheckService
 from trustledger.services.replication import ReplicaLag
@@ -69,13 +69,17 @@ async def _follow(feed: CheckFeed, auth: Authenticator, lag: ReplicaLag | None) 
             log.exception("check_feed.poll_failed")
 
 
-async def _maintain(registry: Registry) -> None:
-    """The daily sweep (hourly: it is idempotent) and the notice outbox (every minute)."""
+async def _maintain(registry: Registry, feed: CheckFeed) -> None:
+    """The daily sweep (hourly: it is idempotent) with the index's snapshot after it, if one is
+    configured, and the notice outbox (every minute)."""
     tick = 0
+    snapshot = registry.settings.snapshot
     while True:
         try:
             if tick % SWEEP_EVERY == 0:
                 await to_thread.run_sync(registry.sweep.advance)
+                if snapshot is not None:
+                    await to_thread.run_sync(save_index, feed, snapshot)
             if registry.settings.deliver_notices:
                 await to_thread.run_sync(registry.outbox.deliver_pending, registry.mailer())
         except Exception:  # a passing error must not stop due process; the next tick retries
@@ -85,9 +89,7 @@ async def _maintain(registry: Registry) -> None:
 
 
 def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
-    feed = CheckFeed(
-        registry.uow, CheckIndex.from_columns, scheme=registry.scheme, clock=registry.clock
-    )
+    feed = registry.check_feed()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -95,10 +97,11 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
         # them took ~40% of it, so it waits until the load is done.
         gc.disable()
         try:
-            loaded = await to_thread.run_sync(feed.load)
+            source = await to_thread.run_sync(start_index, feed, registry.settings.snapshot)
         finally:
             gc.enable()
-        log.info("check_index.loaded", restrictions=loaded, seq=feed.seq)
+        app.state.index_source = source
+        log.info("check_index.loaded", restrictions=feed.loaded, seq=feed.seq, source=source)
         await to_thread.run_sync(auth.start)
         # Loading leaves millions of long-lived objects; frozen, the collector skips them on
         # every later pass instead of rescanning them while checks are served.
@@ -111,7 +114,7 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
         drain.install()
         tasks = [asyncio.create_task(_follow(feed, auth, lag))] if follow else []
         if follow and not replica:  # due process writes: the primary's servers run it
-            tasks.append(asyncio.create_task(_maintain(registry)))
+            tasks.append(asyncio.create_task(_maintain(registry, feed)))
         try:
             yield
         finally:
@@ -132,6 +135,7 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
     check_log = CheckLog(_denials_audit(registry), registry.clock)
     drain = Drain()
     app.state.lag = lag
+    app.state.index_source = "database"
     app.state.drain = drain
     app.state.registry = registry
     app.state.feed = feed

@@ -25,6 +25,7 @@ def healthz(request: Request) -> Health:
         seq=feed.seq,
         restrictions=feed.loaded,
         in_flight=request.app.state.drain.in_flight,
+        index=request.app.state.index_source,
     )
     lag: ReplicaLag | None = request.app.state.lag
     if lag is None:

@@ -155,6 +155,9 @@ class Health(BaseModel):
     restrictions: int
     in_flight: int = Field(description="HTTP requests this process is answering, this one included")
     role: Literal["primary", "replica"] = "primary"
+    index: str = Field(
+        default="database", description="Where the check index started from: database or snapshot"
+    )
     seconds_behind: float | None = Field(
         default=None,
         description="A replica: seconds since it was last known current with the primary",

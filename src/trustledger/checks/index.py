@@ -198,6 +198,12 @@ class CheckIndex:
         if len(rows) >= self.merge_at:
             self.merge()
 
+    def merged(self) -> Table:
+        """The table with the overlay folded in, leaving this index as it is (for a snapshot)."""
+        overlay = self._overlay[0]  # before the table, as a reader does: see apply and merge
+        table = self._current[0]
+        return merge_table(table, overlay) if overlay else table
+
     def merge(self) -> None:
         """Fold the overlay into a new table."""
         overlay = self._overlay[0]

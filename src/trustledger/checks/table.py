@@ -124,6 +124,32 @@ class Table:
         self.scalar = (self.rows.view(np.int64).data, self.offsets.data, self.modulus)
         self.u32 = self.rows.view(np.uint32).data  # a row's fields at 2 * word + 2 .. 5
 
+    @classmethod
+    def restored(
+        cls,
+        rows: NDArray[np.void],
+        offsets: NDArray[np.uint32],
+        *,
+        reasons: tuple[str, ...],
+        blob: str,
+    ) -> Table:
+        """A table from the arrays another one held (a snapshot's, memory-mapped): not re-sorted."""
+        if rows.dtype != ROW or offsets.dtype != np.uint32 or len(offsets) < 2:
+            raise InvalidInput("snapshot", "its arrays are not those of this version's check index")
+        table = cls.__new__(cls)
+        table.size, table.modulus, table.reasons, table.blob = (
+            len(rows),
+            len(offsets) - 1,
+            reasons,
+            blob,
+        )
+        table.rows, table.offsets = rows, offsets
+        if int(offsets[-1]) != table.size * WORDS:
+            raise InvalidInput("snapshot", "its bucket offsets do not cover its rows")
+        table.scalar = (rows.view(np.int64).data, offsets.data, table.modulus)
+        table.u32 = rows.view(np.uint32).data
+        return table
+
     @property
     def nbytes(self) -> int:
         blob = sys.getsizeof(self.blob) - sys.getsizeof("")  # 1 byte a character while ASCII

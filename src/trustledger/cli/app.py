@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "server",
     "db",
     "sweep",
+    "snapshot",
     "keys",
     "records",
     "checks",

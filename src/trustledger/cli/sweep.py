@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from trustledger.bootstrap import open_registry
+from trustledger.cli.snapshot import write_from_database
 from trustledger.domain.errors import InvalidInput
 
 out = Console(highlight=False, soft_wrap=True)
@@ -32,18 +34,26 @@ def sweep(
     on: Annotated[
         str | None, typer.Option("--on", help="Sweep as of this day (YYYY-MM-DD, not after today).")
     ] = None,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option("--snapshot", help="Then write the check index's snapshot here."),
+    ] = None,
 ) -> None:
-    """Append the day's restriction starts and expiries, send the expiry notices, lapse points.
+    """Append the day's restriction starts and expiries, send the expiry notices, lapse points;
+    then write the check index's snapshot to --snapshot (or TRUSTLEDGER_SNAPSHOT) if given.
 
     The server runs it daily; running it twice on a day changes nothing more.
     """
     registry = open_registry(ctx.obj["db"])
     try:
         report = registry.sweep.advance(_day(on))
+        out.print(
+            f"swept {report.on.isoformat()}: {report.subjects} subjects, {report.started} "
+            f"started, {report.lifted} lifted, {report.expired} expired, {report.notices} notices",
+            markup=False,
+        )
+        path = snapshot or registry.settings.snapshot
+        if path is not None:
+            write_from_database(registry, path)
     finally:
         registry.close()
-    out.print(
-        f"swept {report.on.isoformat()}: {report.subjects} subjects, {report.started} started, "
-        f"{report.lifted} lifted, {report.expired} expired, {report.notices} notices",
-        markup=False,
-    )

@@ -81,6 +81,22 @@ class CheckFeed:
             self.seq = seq
             return self.loaded
 
+    def start_from(self, index: FollowingIndex, *, seq: int, restrictions: int) -> None:
+        """Hold `index` (a snapshot's, complete up to `seq`) and follow the events after it."""
+        with self._lock:
+            self.index, self.seq, self.loaded = index, seq, restrictions
+
+    def held(self) -> tuple[FollowingIndex, int]:
+        """The index and a seq it is complete up to: the seq is read first, so changes applied
+        meanwhile are only ever extra (a follower replays them harmlessly)."""
+        with self._lock:
+            seq = self.seq
+        return self.index, seq
+
+    def last_seq(self) -> int:
+        with self._uow(readonly=True) as uow:
+            return uow.events.last_seq()
+
     def _stored(self) -> Iterator[RestrictionColumns]:
         # From yesterday on: a check may still ask about the day that is today somewhere.
         ending_from = self._clock.today() - timedelta(days=1)
