@@ -266,13 +266,45 @@ def snapshot_start(url: str, tmp: Path, n: int, subject_key: int) -> dict[str, f
     }
 
 
+def start_only(n: int) -> None:
+    """The start-up figures alone: the index loaded from the database in-process, against a
+    start from its snapshot (in-process and as a server)."""
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        url = f"sqlite:///{tmp / 'bench.db'}"
+        registry = open_registry(url)
+        registry.migrate()
+        fill(tmp / "bench.db", n)
+        began = time.perf_counter()
+        feed = registry.check_feed()
+        feed.load()
+        load_s = time.perf_counter() - began
+        registry.close()
+        key = IdentityMint(seed=11).significant(np.arange(1)).tolist()[0]
+        figures = {
+            "restrictions": n,
+            "database_load_s": round(load_s, 2),
+            "database_load_s_per_million": round(load_s / n * 1e6, 2),
+            **snapshot_start(url, tmp, n, key),
+        }
+    for name, value in figures.items():
+        print(f"{name:>36}  {value}")
+    print(json.dumps(figures))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--restrictions", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--barred-share", type=float, default=0.02, help="share of checks denied")
+    parser.add_argument(
+        "--start-only", action="store_true", help="only the start-up figures (no wrk)"
+    )
     opts = parser.parse_args()
+    if opts.start_only:
+        start_only(opts.restrictions)
+        return
     if shutil.which("wrk") is None:
         sys.exit("bench/check.py needs wrk: apt-get install wrk")
     n = opts.restrictions

@@ -36,6 +36,7 @@ class Drain:
         self.app = app
         self.in_flight = 0
         self.draining = False
+        self._finishing: asyncio.Task[None] | None = None  # held: the loop keeps tasks weakly
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert self.app is not None, "Drain wraps the served app (api.app.serving)"
@@ -72,9 +73,12 @@ class Drain:
                 return
             self.draining = True
             log.info("server.draining", in_flight=self.in_flight)
-            loop.call_soon_threadsafe(lambda: loop.create_task(self._finish(previous, sig)))
+            loop.call_soon_threadsafe(self._start_finish, loop, previous, sig)
 
         signal.signal(signal.SIGTERM, on_term)
+
+    def _start_finish(self, loop: asyncio.AbstractEventLoop, previous: Handler, sig: int) -> None:
+        self._finishing = loop.create_task(self._finish(previous, sig))
 
     async def _finish(self, previous: Handler, sig: int) -> None:
         deadline = time.monotonic() + DRAIN_SECONDS
