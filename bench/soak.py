@@ -50,18 +50,20 @@ GOAL_RSS_GROWTH = 0.10
 # instead of saturating the server; a server slower than that answers fewer, not later.
 CLIENTS = {"single": (4, 4), "batch": (1, 120), "writes": (4, 50), "files": (1, 50)}
 
+# wrk's thread:get reads a thread's globals of plain values only: one counter per status class.
 LUA_COUNT = """
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
-local by_class = {0, 0, 0, 0, 0}
+c1, c2, c3, c4, c5 = 0, 0, 0, 0, 0
 function response(status, headers, body)
   local c = math.floor(status / 100)
-  if c >= 1 and c <= 5 then by_class[c] = by_class[c] + 1 end
+  if c == 1 then c1 = c1 + 1 elseif c == 2 then c2 = c2 + 1 elseif c == 3 then c3 = c3 + 1
+  elseif c == 4 then c4 = c4 + 1 elseif c == 5 then c5 = c5 + 1 end
 end
 function done(summary, latency, requests)
   for _, t in ipairs(threads) do
-    local b = t:get("by_class")
-    io.write(string.format("CLASSES %d %d %d %d %d\\n", b[1], b[2], b[3], b[4], b[5]))
+    io.write(string.format("CLASSES %d %d %d %d %d\\n",
+      t:get("c1"), t:get("c2"), t:get("c3"), t:get("c4"), t:get("c5")))
   end
 end
 """
@@ -141,7 +143,10 @@ def start_wrk(name: str, url: str, script: Path, seconds: int) -> Run:
 def wrk_figures(out: str) -> dict[str, float | str]:
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     classes = [0] * 5
-    for line in re.findall(r"CLASSES ([\d ]+)", out):
+    counted = re.findall(r"CLASSES ([\d ]+)", out)
+    if not counted:
+        raise RuntimeError(f"wrk did not report its answers by status class:\n{out}")
+    for line in counted:
         for i, n in enumerate(line.split()):
             classes[i] += int(n)
     errors = re.search(r"Socket errors: (.*)", out)
