@@ -164,3 +164,60 @@ def test_ordinary_conduct_is_not_mistaken_for_prohibited_matter(text: str) -> No
 def test_folding_splits_cases_and_reads_look_alikes_as_latin() -> None:
     assert fold("freeSpeech_ΟPINION") == "free speech_opinion"
     assert fold("2018-05-01") == "2018-05-01"  # numbers stay numbers
+
+
+REPEAT = """\
+    repeat:
+      codes: [rail.smoking]
+      count: 3
+      within_days: 365
+      restriction: {scopes: [rail], days: 365, after_fulfilment_days: 90}
+"""
+
+
+def test_a_repeat_term_in_the_yaml_form_loads_and_its_cases_hold(tmp_path: Path) -> None:
+    text = SOUND.replace(
+        "    effective_from: 2018-05-01\n", REPEAT + "    effective_from: 2018-05-01\n"
+    )
+    assert lint_text(tmp_path, text) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "reason"),
+    [
+        ("codes: [rail.smoking]", "codes: [rail.noise]", "rail.smoking.repeat.codes",
+         "no rule has the code 'rail.noise'"),
+        ("count: 3", "count: 1", "rail.smoking.repeat.count", "must be at least 2, not 1"),
+        ("within_days: 365", "within_days: 5000", "rail.smoking.repeat.within_days",
+         "must be 1 to 1825 days, not 5000"),
+        ("days: 365, after", "days: 900, after", "rail.smoking.repeat.restriction.days",
+         "must be 1 to 365 days, not 900"),
+        ("after_fulfilment_days: 90", "after_fulfilment_days: 400",
+         "rail.smoking.repeat.restriction.after_fulfilment_days", "must be 1 to 365 days"),
+        ("scopes: [rail], days: 365", "scopes: [air], days: 365",
+         "rail.smoking.repeat.restriction.scopes", "without a cross_context_basis"),
+        ("      count: 3\n", "      count: 3\n      at_least: 12\n", "rail.smoking.repeat.at_least",
+         "unknown field"),
+    ],
+)  # fmt: skip
+def test_a_bad_history_term_is_refused_with_its_reason(
+    tmp_path: Path, old: str, new: str, key: str, reason: str
+) -> None:
+    text = SOUND.replace(
+        "    effective_from: 2018-05-01\n", REPEAT + "    effective_from: 2018-05-01\n"
+    )
+    problems = lint_text(tmp_path, text.replace(old, new, 1))
+    assert any(p.key == key and reason in p.message for p in problems), problems
+
+
+def test_a_gating_term_on_a_rule_that_restricts_nothing_is_refused(tmp_path: Path) -> None:
+    text = SOUND.replace("    restriction: {scopes: [rail], days: 180}\n", "").replace(
+        "    effective_from: 2018-05-01\n",
+        "    points_within: {codes: [rail.smoking], days: 1095, at_least: 12}\n"
+        "    effective_from: 2018-05-01\n",
+    )
+    problems = lint_text(tmp_path, text)
+    assert any(
+        p.key == "rail.smoking.points_within" and "no restriction to give" in p.message
+        for p in problems
+    ), problems

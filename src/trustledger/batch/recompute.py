@@ -15,6 +15,7 @@ from typing import Any, TypeAlias
 import duckdb
 import pyarrow as pa
 
+from trustledger.batch.history_sql import ENDS_SQL, history_sql
 from trustledger.batch.rules_sql import conditions_sql, date_sql, quote, rules_sql, scopes_text
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, Rulebook
@@ -104,7 +105,9 @@ known AS (
 ),
 ruled AS (
   SELECT k.*, r.rule_idx, r.code AS reason, r.points, r.restricts, r.scopes, r.days,
-    r.notice_days, r.appeal_days, r.lift_on_fulfilment, k.decided_on + r.counts_for_days AS until,
+    r.after_days, r.notice_days, r.appeal_days, r.lift_on_fulfilment, r.h_codes, r.h_within,
+    r.h_at_least, r.h_points, r.x_restricts, r.x_scopes, r.x_days, r.x_after_days,
+    k.decided_on + r.counts_for_days AS until,
     -- Not NO_RULE, TIME_BARRED or NOT_APPLICABLE: the record is judged under its rule.
     coalesce(k.recorded_on < k.decided_on + r.counts_for_days AND {condition}, FALSE) AS applies
   FROM known k LEFT JOIN rules r ON r.code = k.type AND k.occurred_on >= r.seg_from
@@ -114,7 +117,8 @@ judged AS (
   SELECT *, applies AND overturned_on IS NULL AND decided_on <= {day} AND {day} < until
     AS in_force
   FROM ruled
-)
+),
+{history_sql(day)}
 """
 
 
@@ -171,14 +175,17 @@ def _possibly_unended(columns: dict[str, Any], rulebook: Rulebook, on: date) -> 
     cannot matter; DuckDB pushes this into the Parquet scan and skips the rest of those rows.
     """
     spans = [
-        r.notice_days + min(r.restriction.days, MAX_RESTRICTION_DAYS)
+        r.notice_days + min(spec.days, MAX_RESTRICTION_DAYS)
         for r in rulebook.rules
-        if r.restriction is not None
+        for spec in r.spans()
     ]
     if "noticed_on" not in columns or not spans:
         return "TRUE"
     oldest = on - timedelta(days=max(spans) - 1)  # ends_on = noticed_on + span - 1 >= on
-    return f"(noticed_on IS NULL OR noticed_on >= {date_sql(oldest)})"
+    # A history term counts a subject's earlier records of its codes, however old their notices.
+    counted = sorted({c for r in rulebook.rules if r.history for c in r.history.codes})
+    keep = f" OR type IN ({', '.join(quote(c) for c in counted)})" if counted else ""
+    return f"(noticed_on IS NULL OR noticed_on >= {date_sql(oldest)}{keep})"
 
 
 def _restrictions_sql(rulebook: Rulebook, on: date, *, current: bool = False) -> str:
@@ -188,7 +195,7 @@ def _restrictions_sql(rulebook: Rulebook, on: date, *, current: bool = False) ->
     # notice included: it never starts, as the domain has it) or, once noticed, past its end.
     unended = f"WHERE lifted IS NULL AND (starts_on IS NULL OR {day} <= ends_on)" if current else ""
     reasons = enum_sql(sorted(rulebook.codes()) or ["-"])
-    scopes = enum_sql(sorted({scopes_text(r) for r in rulebook.rules}) or ["-"])
+    scopes = enum_sql(sorted({scopes_text(s) for r in rulebook.rules for s in r.spans()}) or ["-"])
     return f"""
 SELECT subject, record_id, CAST(reason AS {reasons}) AS reason,
   CAST(scopes AS {scopes}) AS scopes, noticed_on, starts_on, ends_on,
@@ -204,8 +211,9 @@ SELECT subject, record_id, CAST(reason AS {reasons}) AS reason,
   END AS {enum_sql(RESTRICTION_STATUSES)}) AS status,
   noticed_on + appeal_days AS appeal_by
 FROM (
-  SELECT *, noticed_on + notice_days AS starts_on, noticed_on + notice_days + (days - 1) AS ends_on,
-    least(overturned_on, CASE WHEN lift_on_fulfilment THEN fulfilled_on END) AS lifted
-  FROM judged WHERE applies AND restricts
+  SELECT *, noticed_on + notice_days AS starts_on, {ENDS_SQL} AS ends_on,
+    least(overturned_on, CASE WHEN lift_on_fulfilment AND after_days IS NULL THEN fulfilled_on END)
+      AS lifted
+  FROM termed WHERE applies AND restricts
 ) {unended}
 """

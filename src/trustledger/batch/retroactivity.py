@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from trustledger.domain.rulebook import RestrictionSpec, Rule, Rulebook
+from trustledger.domain.rulebook import HistoryTerm, RestrictionSpec, Rule, Rulebook
 
 # The terms that decide what a record leads to; titles and wording do not act on anyone.
 _TERMS = (
@@ -24,6 +24,7 @@ _TERMS = (
     "counts_for_days",
     "condition",
     "attributes",
+    "history",
 )
 
 
@@ -110,7 +111,13 @@ def differences(current: Rule | None, proposed: Rule | None) -> tuple[str, ...]:
 def _shown(value: object) -> str:
     if isinstance(value, RestrictionSpec):
         scopes = "+".join(sorted(s.value for s in value.scopes))
-        return f"{scopes} {value.days} days"
+        after = value.after_fulfilment_days
+        return f"{scopes} {value.days} days" + (f", {after} after fulfilment" if after else "")
+    if isinstance(value, HistoryTerm):
+        amount = f"{value.at_least} {value.measure.value}"
+        codes = "+".join(sorted(value.codes))
+        then = f" -> {_shown(value.restriction)}" if value.restriction else ""
+        return f"{amount} of {codes} within {value.within_days} days{then}"
     if value is None:
         return "none"
     if isinstance(value, tuple):

@@ -7,7 +7,13 @@ from typing import Any
 
 from trustledger.batch.condition_sql import SQL_TYPES, AttributeResolver, Sql, condition_sql
 from trustledger.domain.errors import InvalidInput
-from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, Rule, Rulebook
+from trustledger.domain.rulebook import (
+    MAX_RESTRICTION_DAYS,
+    Measure,
+    RestrictionSpec,
+    Rule,
+    Rulebook,
+)
 
 
 def quote(text: str) -> str:
@@ -41,21 +47,43 @@ def segments(rulebook: Rulebook) -> list[tuple[int, date, date | None]]:
     return found
 
 
-def scopes_text(rule: Rule) -> str:
-    """The rule's restriction scopes, sorted and comma-separated ('' when it restricts nothing)."""
-    spec = rule.restriction
+def scopes_text(spec: RestrictionSpec | None) -> str:
+    """A restriction's scopes, sorted and comma-separated ('' when it restricts nothing)."""
     return ",".join(sorted(s.value for s in spec.scopes)) if spec else ""
 
 
+def _term_values(spec: RestrictionSpec | None) -> list[str]:
+    """restricts, scopes, days, after_days of what a record restricts."""
+    return [
+        "TRUE" if spec else "FALSE",
+        quote(scopes_text(spec)),
+        str(min(spec.days, MAX_RESTRICTION_DAYS) if spec else 0),
+        str(spec.after_fulfilment_days) if spec and spec.after_fulfilment_days else "NULL::INTEGER",
+    ]
+
+
+def _history_values(rule: Rule) -> list[str]:
+    """h_codes, h_within, h_at_least, h_points: the rule's history term, NULL without one."""
+    term = rule.history
+    if term is None:
+        return ["NULL::VARCHAR[]", "NULL::INTEGER", "NULL::INTEGER", "FALSE"]
+    codes = ", ".join(quote(c) for c in sorted(term.codes))
+    points = "TRUE" if term.measure is Measure.POINTS else "FALSE"
+    return [f"[{codes}]::VARCHAR[]", str(term.within_days), str(term.at_least), points]
+
+
+_RULE_COLUMNS = (
+    "code, seg_from, seg_to, rule_idx, points, counts_for_days, notice_days, appeal_days, "
+    "lift_on_fulfilment, restricts, scopes, days, after_days, h_codes, h_within, h_at_least, "
+    "h_points, x_restricts, x_scopes, x_days, x_after_days"
+)
+
+
 def rules_sql(rulebook: Rulebook) -> str:
-    names = (
-        "code, seg_from, seg_to, rule_idx, points, counts_for_days, restricts, scopes, days, "
-        "notice_days, appeal_days, lift_on_fulfilment"
-    )
+    """The rule versions by date; `x_*`: what a record restricts when its history term holds."""
     rows = []
     for index, start, end in segments(rulebook):
         rule = rulebook.rules[index]
-        spec = rule.restriction
         values = [
             quote(rule.code),
             date_sql(start),
@@ -63,18 +91,22 @@ def rules_sql(rulebook: Rulebook) -> str:
             str(index),
             str(rule.points),
             str(rule.counts_for_days),
-            "TRUE" if spec else "FALSE",
-            quote(scopes_text(rule)),
-            str(min(spec.days, MAX_RESTRICTION_DAYS) if spec else 0),
             str(rule.notice_days),
             str(rule.appeal_days),
             "TRUE" if rule.lift_on_fulfilment else "FALSE",
+            *_term_values(rule.restriction_for(term_holds=False)),
+            *_history_values(rule),
+            *_term_values(rule.restriction_for(term_holds=True)),
         ]
         rows.append(f"({', '.join(values)})")
     if not rows:
-        empty = "NULL::VARCHAR, NULL::DATE, NULL::DATE, -1, 0, 0, FALSE, '', 0, 0, 0, FALSE"
-        return f"rules({names}) AS (SELECT {empty} WHERE FALSE)"
-    return f"rules({names}) AS (VALUES {', '.join(rows)})"
+        empty = (
+            "NULL::VARCHAR, NULL::DATE, NULL::DATE, -1, 0, 0, 0, 0, FALSE, FALSE, '', 0, "
+            "NULL::INTEGER, NULL::VARCHAR[], NULL::INTEGER, NULL::INTEGER, FALSE, FALSE, '', 0, "
+            "NULL::INTEGER"
+        )
+        return f"rules({_RULE_COLUMNS}) AS (SELECT {empty} WHERE FALSE)"
+    return f"rules({_RULE_COLUMNS}) AS (VALUES {', '.join(rows)})"
 
 
 def _attribute_resolver(rule: Rule, column_type: Any) -> AttributeResolver:

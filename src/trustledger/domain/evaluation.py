@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
 from trustledger.domain.conditions import condition_holds
 from trustledger.domain.records import Event, EventKind, Record
+from trustledger.domain.repeats import Entry, Tally, tally_history
 from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, Rule, Rulebook, Scope
 
 
@@ -89,6 +90,11 @@ class Assessment:
     counts_until: date | None
     overturned_on: date | None
     fulfilled_on: date | None
+    tally: Tally | None = None  # what the rule's history term counted, if it has one
+
+    @property
+    def term_holds(self) -> bool:
+        return self.tally is not None and self.tally.holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +283,7 @@ def evaluate_file(
     if since is not None and since.on == on:
         assessments = since.assessments
     else:
-        assessments = tuple(assess(f, rid, rulebook, on) for rid in sorted(f.records))
+        assessments = with_history(tuple(assess(f, rid, rulebook, on) for rid in sorted(f.records)))
     score = rulebook.base_score + sum(a.points for a in assessments)
     restrictions = tuple(
         [r for a in assessments if (r := _record_restriction(f, a, on)) is not None]
@@ -332,6 +338,24 @@ def _record_status(
     return RecordStatus.IN_FORCE
 
 
+# The records a history term counts: judged under their rule and decided, though maybe lapsed.
+COUNTED = frozenset({RecordStatus.IN_FORCE, RecordStatus.LAPSED})
+
+
+def with_history(assessments: tuple[Assessment, ...]) -> tuple[Assessment, ...]:
+    """The assessments with their history terms tallied over the subject's other records."""
+    terms = {a.record.record_id: a.rule.history for a in assessments if a.rule and a.rule.history}
+    if not terms:
+        return assessments
+    entries = [
+        Entry(a.record.record_id, a.record.type, a.record.occurred_on, a.status in COUNTED,
+              -a.rule.points if a.rule else 0)
+        for a in assessments
+    ]  # fmt: skip
+    tallies = tally_history(entries, terms)
+    return tuple(replace(a, tally=tallies.get(a.record.record_id)) for a in assessments)
+
+
 _NEVER_RESTRICTS = frozenset(
     {RecordStatus.NO_RULE, RecordStatus.TIME_BARRED, RecordStatus.NOT_APPLICABLE}
 )
@@ -351,14 +375,18 @@ def restriction_notice(f: SubjectFile, target: str) -> Notice | None:
 
 def _record_restriction(f: SubjectFile, a: Assessment, on: date) -> Restriction | None:
     rule = a.rule
-    if rule is None or rule.restriction is None or a.status in _NEVER_RESTRICTS:
+    spec = rule.restriction_for(term_holds=a.term_holds) if rule is not None else None
+    if rule is None or spec is None or a.status in _NEVER_RESTRICTS:
         return None
-    lifts = [a.overturned_on] + ([a.fulfilled_on] if rule.lift_on_fulfilment else [])
+    # A term running on after fulfilment is not lifted by it: fulfilment sets its end instead.
+    after = spec.after_fulfilment_days
+    lifts = [a.overturned_on] + ([a.fulfilled_on] if rule.lift_on_fulfilment and not after else [])
     return _restriction(
         f,
         target=a.record.record_id,
-        scopes=rule.restriction.scopes,
-        days=rule.restriction.days,
+        scopes=spec.scopes,
+        days=spec.days,
+        ends_after=(a.fulfilled_on, after) if after and a.fulfilled_on else None,
         notice_days=rule.notice_days,
         appeal_days=rule.appeal_days,
         suspend_on_appeal=rule.suspend_on_appeal,
@@ -403,12 +431,16 @@ def _restriction(
     reason: str,
     legal_basis: str,
     on: date,
+    ends_after: tuple[date, int] | None = None,
 ) -> Restriction:
     notice = restriction_notice(f, target)
     appeals = [a for a in f.appeals.values() if a.target == target]
     noticed = notice.issued_on if notice else None
     starts = noticed + timedelta(days=notice_days) if noticed else None
     ends = starts + timedelta(days=min(days, MAX_RESTRICTION_DAYS) - 1) if starts else None
+    if ends_after is not None and starts is not None and ends is not None:
+        fulfilled, after = ends_after  # still after the notice period, still within the cap
+        ends = min(ends, max(starts, fulfilled) + timedelta(days=after - 1))
     for appeal in appeals:
         if appeal.decided_on is None or appeal.decided_on > on:
             continue

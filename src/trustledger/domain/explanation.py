@@ -47,6 +47,22 @@ def explain_assessment(a: Assessment) -> dict[str, Any]:
         "counts_until": _day(a.counts_until),
         "overturned_on": _day(a.overturned_on),
         "fulfilled_on": _day(a.fulfilled_on),
+        "history": _history(a),
+    }
+
+
+def _history(a: Assessment) -> dict[str, Any] | None:
+    """Which records made the count of the rule's history term (repeat, points_within)."""
+    term = a.rule.history if a.rule else None
+    if term is None or a.tally is None:
+        return None
+    return {
+        "measure": term.measure.value,
+        "within_days": term.within_days,
+        "at_least": term.at_least,
+        "total": a.tally.total,
+        "holds": a.tally.holds,
+        "counted": list(a.tally.counted),
     }
 
 

@@ -45,6 +45,32 @@ class RestrictionSpec:
     scopes: frozenset[Scope]
     days: int
     cross_context_basis: str | None = None
+    # "90 days after payment": once the source reports fulfilment, the restriction ends this many
+    # days after it (or after the start, if it is paid before), never later than `days` allow.
+    after_fulfilment_days: int | None = None
+
+
+class Measure(StrEnum):
+    RECORDS = "records"  # `repeat`: how many records
+    POINTS = "points"  # `points_within`: how many demerit points (the negative of their points)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryTerm:
+    """A term over a subject's history: it holds for a record when the records of `codes` whose
+    occurred_on lies within `within_days` before its own (itself included, ties by record id)
+    reach `at_least` records or demerit points. Only records in force (or lapsed) count, each
+    judged by its own rule version.
+
+    With a `restriction`, that one replaces the rule's when the term holds; without, the term
+    gates the rule's restriction: it restricts only when the term holds.
+    """
+
+    measure: Measure
+    codes: frozenset[str]
+    within_days: int
+    at_least: int
+    restriction: RestrictionSpec | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +93,21 @@ class Rule:
     condition: str | None = None
     # Attribute name -> type ("int", "float", "str", "bool"); intake checks records against it.
     attributes: tuple[tuple[str, str], ...] = ()
+    history: HistoryTerm | None = None
+
+    def restriction_for(self, *, term_holds: bool) -> RestrictionSpec | None:
+        """What a record restricts, given whether the rule's history term holds for it."""
+        term = self.history
+        if term is None:
+            return self.restriction
+        if term.restriction is None:
+            return self.restriction if term_holds else None
+        return term.restriction if term_holds else self.restriction
+
+    def spans(self) -> tuple[RestrictionSpec, ...]:
+        """Every restriction the rule can lead to."""
+        found = (self.restriction, self.history.restriction if self.history else None)
+        return tuple(s for s in found if s is not None)
 
     def in_force_on(self, day: date) -> bool:
         return self.effective_from <= day and (

@@ -5,10 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from trustledger.domain.errors import Problem, RulebookInvalid
-from trustledger.domain.rulebook import RestrictionSpec, ReviewPolicy, Rule, Rulebook
+from trustledger.domain.rulebook import (
+    HistoryTerm,
+    Measure,
+    RestrictionSpec,
+    ReviewPolicy,
+    Rule,
+    Rulebook,
+)
 from trustledger.domain.texts import LocalizedText
 from trustledger.rulebook.nodes import Draft
-from trustledger.rulebook.schema import LOCALIZED_RULE_FIELDS, Reading
+from trustledger.rulebook.schema import HISTORY_FORMS, LOCALIZED_RULE_FIELDS, Reading
 
 # Rule fields copied as read; absent ones keep the model's defaults.
 _PLAIN_RULE_FIELDS = (
@@ -44,16 +51,41 @@ def _review(header: Draft) -> ReviewPolicy | None:
     return ReviewPolicy(**_present(header, _REVIEW_FIELDS, "review."))
 
 
+_MEASURES = {"repeat": Measure.RECORDS, "points_within": Measure.POINTS}
+
+
+def _restriction(d: Draft, prefix: str) -> RestrictionSpec | None:
+    if not d.get(prefix + "restriction"):
+        return None
+    return RestrictionSpec(
+        scopes=frozenset(d.get(prefix + "restriction.scopes")),
+        days=d.get(prefix + "restriction.days"),
+        cross_context_basis=d.get(prefix + "restriction.cross_context_basis"),
+        after_fulfilment_days=d.get(prefix + "restriction.after_fulfilment_days"),
+    )
+
+
+def _history(d: Draft) -> HistoryTerm | None:
+    for form, (amount, window) in HISTORY_FORMS.items():
+        if d.get(form):
+            return HistoryTerm(
+                measure=_MEASURES[form],
+                codes=frozenset(d.get(f"{form}.codes")),
+                within_days=d.get(f"{form}.{window}"),
+                at_least=d.get(f"{form}.{amount}"),
+                restriction=_restriction(d, f"{form}."),
+            )
+    return None
+
+
 def _rule(d: Draft) -> Rule:
-    restriction = None
-    if d.get("restriction"):
-        restriction = RestrictionSpec(
-            scopes=frozenset(d.get("restriction.scopes")),
-            days=d.get("restriction.days"),
-            cross_context_basis=d.get("restriction.cross_context_basis"),
-        )
+    restriction = _restriction(d, "")
     attributes = tuple(d.get("attributes") or ())
     texts: dict[str, Any] = {n: LocalizedText.of(d.get(n)) for n in LOCALIZED_RULE_FIELDS}
     return Rule(
-        **_present(d, _PLAIN_RULE_FIELDS), **texts, restriction=restriction, attributes=attributes
+        **_present(d, _PLAIN_RULE_FIELDS),
+        **texts,
+        restriction=restriction,
+        attributes=attributes,
+        history=_history(d),
     )

@@ -15,8 +15,10 @@ from trustledger.domain.texts import LANGUAGES
 from trustledger.rulebook.build import build_rulebook
 from trustledger.rulebook.cases import case_mismatch, case_problems
 from trustledger.rulebook.closed_world import closed_world_problems
+from trustledger.rulebook.history_terms import history_term_problems
 from trustledger.rulebook.nodes import Draft, join_key
 from trustledger.rulebook.schema import (
+    HISTORY_FORMS,
     LOCALIZED_RULE_FIELDS,
     Reading,
     default_rulebook_path,
@@ -48,6 +50,7 @@ def lint_reading(reading: Reading) -> list[Problem]:
         problems += _rule_problems(draft)
     problems += _history_problems(reading.rules)
     problems += closed_world_problems(reading)
+    problems += history_term_problems(reading.rules)
     codes = {r.get("code") for r in reading.rules}
     bands = {b.name for b in reading.header.get("bands") or ()} if reading.header else set()
     problems += case_problems(reading.cases, codes=codes, bands=bands)
@@ -87,8 +90,14 @@ def _rule_problems(r: Draft) -> Iterator[Problem]:
     yield from _code_in_domain(r)
     yield from _dates(r)
     yield from _condition(r)
-    if r.get("restriction"):
-        yield from _restriction(r)
+    prefixes = [
+        p for p in ("", *(f"{form}." for form in HISTORY_FORMS)) if r.get(p + "restriction")
+    ]
+    for prefix in prefixes:
+        yield from _restriction(r, prefix + "restriction.")
+    points = r.get("points")
+    if prefixes and points is not None and points >= 0:
+        yield r.problem("points", "must be negative for a rule that restricts")
 
 
 def _blank(d: Draft, name: str) -> Iterator[Problem]:
@@ -153,20 +162,19 @@ def _condition(r: Draft) -> Iterator[Problem]:
         yield r.problem("condition", f"may read only `record`, not {', '.join(others)}")
 
 
-def _restriction(r: Draft) -> Iterator[Problem]:
-    yield from _too_long(r, "restriction.days")
-    points = r.get("points")
-    if points is not None and points >= 0:
-        yield r.problem("points", "must be negative for a rule that restricts")
-    scopes = r.get("restriction.scopes")
+def _restriction(r: Draft, at: str) -> Iterator[Problem]:
+    """The restriction whose keys start with `at` (`restriction.`, `repeat.restriction.`)."""
+    yield from _too_long(r, at + "days")
+    yield from _too_long(r, at + "after_fulfilment_days")
+    scopes = r.get(at + "scopes")
     if scopes is not None and not scopes:
-        yield r.problem("restriction.scopes", "must name at least one scope")
+        yield r.problem(at + "scopes", "must name at least one scope")
     domain = r.get("domain")
     reach = sorted({s.value for s in scopes or () if domain and SCOPE_DOMAINS[s] != domain})
-    basis = r.get("restriction.cross_context_basis")
+    basis = r.get(at + "cross_context_basis")
     if reach and not (basis and basis.strip()):
         yield r.problem(
-            "restriction.scopes",
+            at + "scopes",
             f"restricts {', '.join(reach)} outside the rule's domain {domain!r} "
             "without a cross_context_basis naming the statute that allows it",
         )

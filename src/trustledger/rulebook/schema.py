@@ -34,6 +34,8 @@ FILE_KEYS = (*HEADER_KEYS, "rules")
 BAND_KEYS = ("name", "min_score")
 DOMAIN_KEYS = ("legal_basis", "legal_basis_ref")
 REVIEW_KEYS = ("below", "legal_basis", "notice_days", "appeal_days", "max_days")
+# The history terms: (the key of the amount, the key of the window) of each form.
+HISTORY_FORMS = {"repeat": ("count", "within_days"), "points_within": ("at_least", "days")}
 RULE_KEYS = (
     "code",
     "title",
@@ -49,13 +51,14 @@ RULE_KEYS = (
     "counts_for_days",
     "condition",
     "attributes",
+    *HISTORY_FORMS,
     "effective_from",
     "effective_to",
     "cases",
 )
 # The rule fields a person reads, each given in every language: `title: {zh-Hans: …, en: …}`.
 LOCALIZED_RULE_FIELDS = ("title",)
-RESTRICTION_KEYS = ("scopes", "days", "cross_context_basis")
+RESTRICTION_KEYS = ("scopes", "days", "cross_context_basis", "after_fulfilment_days")
 CASE_KEYS = ("name", "as_of", "records", "expect")
 CASE_RECORD_KEYS = (
     "id",
@@ -206,11 +209,14 @@ def _read_rule(src: Source, node: Node, index: int, reading: Reading) -> Draft:
         sec.read(name, boolean)
     sec.read("condition", text)
     sec.read("attributes", lambda n: pairs(n, _attribute_type))
-    restriction = sec.sub("restriction", allowed=RESTRICTION_KEYS)
-    if restriction is not None:
-        restriction.read("scopes", _scopes, required=True)
-        restriction.read("days", integer, required=True)
-        restriction.read("cross_context_basis", text)
+    _read_restriction(sec)
+    for form, (amount, window) in HISTORY_FORMS.items():
+        term = sec.sub(form, allowed=("codes", amount, window, "restriction"))
+        if term is not None:
+            term.read("codes", _codes, required=True)
+            term.read(amount, integer, required=True)
+            term.read(window, integer, required=True)
+            _read_restriction(term)
     for j, case_node in sec.entries("cases", "example cases"):
         case = _read_case(src, case_node, code=draft.key, index=j)
         if case is not None:
@@ -267,6 +273,19 @@ def _read_case_record(
     return CaseRecord(
         record_id, type_, occurred_on, decided_on, attributes, fulfilled_on, overturned_on
     )
+
+
+def _read_restriction(sec: Section) -> None:
+    restriction = sec.sub("restriction", allowed=RESTRICTION_KEYS)
+    if restriction is not None:
+        restriction.read("scopes", _scopes, required=True)
+        restriction.read("days", integer, required=True)
+        restriction.read("cross_context_basis", text)
+        restriction.read("after_fulfilment_days", integer)
+
+
+def _codes(node: Node) -> list[str]:
+    return [text(item) for _, item in items(node, "codes")]
 
 
 def _attribute_type(node: Node) -> str:
