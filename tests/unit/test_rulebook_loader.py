@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,19 @@ CODES = {
     "rail.smoking", "rail.disorder", "rail.forged_ticket", "rail.ticket_resale",
     "rail.fare_evasion", "air.false_threat", "air.disorder", "air.forged_identity",
     "court.judgment_default", "social_insurance.unpaid", "tax.serious_evasion",
+    # The rest of the 2018 rules (issue 13)
+    "air.prohibited_items", "air.cockpit_intrusion", "air.obstructing_staff",
+    "air.smoking_fire_devices", "air.theft_on_board", "air.altered_documents",
+    "rail.ticket_forgery", "rail.fraudulent_discount_id", "rail.smoking_other_trains",
+    "court.obstructing_enforcement", "court.asset_concealment", "court.false_property_report",
+    "court.restriction_order_breach", "court.settlement_default", "tax.major_violation",
 }  # fmt: skip
+# Rules whose 2018 versions departed from the sources: ended, with a new version from 2027.
+CORRECTED = {
+    "rail.disorder", "rail.forged_ticket", "rail.fare_evasion", "social_insurance.unpaid",
+    "tax.serious_evasion",
+}  # fmt: skip
+NEW = date(2027, 1, 1)
 CROSS_CONTEXT = {"court.judgment_default", "social_insurance.unpaid", "tax.serious_evasion"}
 START = date(2018, 5, 1)
 
@@ -76,7 +88,12 @@ def test_default_rulebook_header_sets_base_bands_and_review() -> None:
 
 def test_default_rules_are_in_force_from_1_may_2018_with_the_default_safeguards() -> None:
     for rule in load_rulebook().rules:
-        assert (rule.effective_from, rule.effective_to) == (START, None), rule.code
+        if rule.code in CORRECTED and rule.effective_from == START:
+            assert rule.effective_to == NEW - timedelta(days=1), rule.code
+        elif rule.code in CORRECTED or rule.code == "tax.major_violation":
+            assert (rule.effective_from, rule.effective_to) == (NEW, None), rule.code
+        else:
+            assert (rule.effective_from, rule.effective_to) == (START, None), rule.code
         assert (rule.notice_days, rule.appeal_days, rule.counts_for_days) == (10, 15, 730)
         assert rule.points < 0, rule.code
         assert rule.restriction is not None
@@ -130,7 +147,10 @@ def test_other_agencies_lists_reach_air_and_premium_rail_with_a_stated_basis() -
 
 def test_three_of_the_lightest_restricting_findings_push_a_person_below_850() -> None:
     rulebook = load_rulebook()
-    serious = sorted(r.points for r in rulebook.rules if r.code != "rail.fare_evasion")
+    # Not the rail findings restricted "until the fare is paid".
+    serious = sorted(
+        r.points for r in rulebook.rules if not (r.domain == "rail" and r.lift_on_fulfilment)
+    )
     assert rulebook.base_score + sum(serious[-3:]) < 850
     assert rulebook.base_score + sum(serious[:2]) < 850
 
@@ -289,3 +309,55 @@ def test_a_yaml_entry_that_cannot_be_read_is_reported(tmp_path: Path) -> None:
     [problem] = problems_of(tmp_path)
     assert (Path(problem.file).name, problem.line) == ("odd.yaml", 1)
     assert problem.message.startswith("cannot read the file")
+
+
+def test_the_2018_rules_are_encoded_in_full_with_their_terms() -> None:
+    rulebook = load_rulebook()
+    later = date(2027, 6, 1)
+    days = {
+        c: r.restriction.days for c in CODES if (r := rulebook.rule_for(c, START)) and r.restriction
+    }
+    for code in (
+        "air.prohibited_items",
+        "air.cockpit_intrusion",
+        "air.obstructing_staff",
+        "air.smoking_fire_devices",
+        "air.theft_on_board",
+        "air.altered_documents",
+    ):
+        assert days[code] == 365, code
+    assert days["rail.ticket_forgery"] == days["rail.smoking_other_trains"] == 180
+    discount = rulebook.rule_for("rail.fraudulent_discount_id", START)
+    assert discount is not None
+    assert discount.lift_on_fulfilment  # until paid
+    forged = rulebook.rule_for("rail.forged_ticket", later)
+    assert forged is not None
+    assert forged.lift_on_fulfilment  # travelling on a forged ticket: until paid, from 2027
+    disorder = rulebook.rule_for("rail.disorder", later)
+    assert disorder is not None
+    assert disorder.condition == "record.endangers_rail_safety && record.serious_social_impact"
+    fare = rulebook.rule_for("rail.fare_evasion", later)
+    assert fare is not None
+    assert fare.history is not None
+    assert (fare.history.at_least, fare.history.within_days) == (3, 365)
+    assert fare.history.restriction is not None
+    assert fare.history.restriction.after_fulfilment_days == 90
+    for code in (
+        "court.obstructing_enforcement",
+        "court.asset_concealment",
+        "court.false_property_report",
+        "court.restriction_order_breach",
+        "court.settlement_default",
+    ):
+        court = rulebook.rule_for(code, START)
+        assert court is not None
+        assert "Fa Shi 2017 No. 7), Art. 1(" in court.legal_basis, code
+        assert court.lift_on_fulfilment, code
+    for code in ("tax.major_violation", "social_insurance.unpaid"):
+        rule = rulebook.rule_for(code, later)
+        assert rule is not None
+        assert (rule.condition, rule.attributes) == (
+            "record.able_to_pay",
+            (("able_to_pay", "bool"),),
+        )
+    assert rulebook.rule_for("tax.serious_evasion", later) is None

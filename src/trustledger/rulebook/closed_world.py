@@ -10,7 +10,6 @@ from typing import Any
 from trustledger.domain.attributes import typed_attributes
 from trustledger.domain.conditions import ConditionError, compile_condition
 from trustledger.domain.errors import InvalidInput, Problem
-from trustledger.rulebook.cases import Case
 from trustledger.rulebook.citations import names_document
 from trustledger.rulebook.condition_reads import condition_reads
 from trustledger.rulebook.nodes import Draft
@@ -111,19 +110,23 @@ def _condition_reads(rule: Draft) -> Iterator[Problem]:
 
 
 def _case_attribute_problems(reading: Reading) -> Iterator[Problem]:
-    """Example records are checked against the declared attributes as intake checks a record."""
-    declared = {r.get("code"): tuple(r.get("attributes") or ()) for r in reading.rules}
+    """Example records are checked against the declared attributes as intake checks a record:
+    against the version of their type in force when they occurred."""
+    versions = [
+        (r.get("code"), r.get("effective_from"), r.get("effective_to"), r.get("attributes") or ())
+        for r in reading.rules
+    ]
     for case in reading.cases:
-        yield from _case_records(case, declared)
-
-
-def _case_records(
-    case: Case, declared: Mapping[str, tuple[tuple[str, str], ...]]
-) -> Iterator[Problem]:
-    for record in case.records:
-        if record.type not in declared:
-            continue  # case_problems reports the unknown code
-        try:
-            typed_attributes(record.attributes, declared[record.type], code=record.type)
-        except InvalidInput as exc:
-            yield case.problem(f"record {record.record_id}: {exc.detail}")
+        for record in case.records:
+            declared = [
+                tuple(attributes)
+                for code, start, end, attributes in versions
+                if code == record.type and start is not None and start <= record.occurred_on
+                and (end is None or record.occurred_on <= end)
+            ]  # fmt: skip
+            if not declared:
+                continue  # no rule for it: case_problems or evaluation say so
+            try:
+                typed_attributes(record.attributes, declared[0], code=record.type)
+            except InvalidInput as exc:
+                yield case.problem(f"record {record.record_id}: {exc.detail}")

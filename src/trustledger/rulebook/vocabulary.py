@@ -67,7 +67,7 @@ PROHIBITED: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] 
     ),
     "political activity": (
         ("political", "politics", "activism", "activist", "activists", "dissent", "dissident",
-         "dissidents", "party", "vote", "votes", "voting", "election", "elections", "campaign",
+         "dissidents", "vote", "votes", "voting", "election", "elections", "campaign",
          "subversion", "separatism"),
         ("politic", "activis", "dissiden", "subversi"),
         ("政治", "政见", "异见", "维权", "颠覆", "选举", "投票", "党派", "抗议", "分裂"),
