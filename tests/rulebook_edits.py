@@ -14,6 +14,7 @@ from trustledger.rulebook import default_rulebook_path
 STRICTER_UNPAID = {
     "points": -120,
     "condition": "record.amount_cny >= 1000 || record.months_unpaid >= 1",
+    "attributes": {"amount_cny": "int", "months_unpaid": "int"},
     "restriction": {
         "scopes": ["air", "rail"],
         "days": 365,
@@ -46,25 +47,33 @@ class Proposal:
         }
         self.documents["rulebook.yaml"]["version"] = version
 
-    def _open_version(self, code: str) -> tuple[list[dict[str, Any]], int]:
+    def _version(self, code: str, on: date | None = None) -> tuple[list[dict[str, Any]], int]:
+        """The version of `code` in force on `on` (None: the open one, with no end)."""
         for document in self.documents.values():
             rules = document.get("rules") or []
             for i, rule in enumerate(rules):
-                if rule["code"] == code and rule.get("effective_to") is None:
+                start, end = rule["effective_from"], rule.get("effective_to")
+                if rule["code"] != code:
+                    continue
+                if (on is None and end is None) or (
+                    on is not None and start <= on and (end is None or on <= end)
+                ):
                     return rules, i
         raise KeyError(code)
 
     def edit(self, code: str, **changes: Any) -> Proposal:
         """The rule's open version edited in place: what history must never do."""
-        rules, i = self._open_version(code)
+        rules, i = self._version(code)
         rules[i] = rules[i] | changes
         return self
 
     def new_version(self, code: str, *, starts: date, cases: list[Any], **changes: Any) -> Proposal:
-        """The rule's open version ended the day before `starts`, and a new one from then."""
-        rules, i = self._open_version(code)
+        """The version in force on `starts` ended the day before, and a new one from then until
+        that version's end."""
+        rules, i = self._version(code, starts)
+        end = rules[i].get("effective_to")
         rules[i]["effective_to"] = starts - timedelta(days=1)
-        new = rules[i] | changes | {"effective_from": starts, "effective_to": None}
+        new = rules[i] | changes | {"effective_from": starts, "effective_to": end}
         rules.append(new | {"cases": cases})
         return self
 

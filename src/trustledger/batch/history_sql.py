@@ -37,6 +37,9 @@ tallied AS (
   GROUP BY j.subject, j.record_id
 ),
 termed AS (
+  -- Only records under a term are joined to their tallies: the rest pass as judged.
+  SELECT * FROM judged WHERE h_codes IS NULL
+  UNION ALL BY NAME
   SELECT j.* REPLACE (
     CASE WHEN t.holds THEN j.x_restricts ELSE j.restricts END AS restricts,
     CASE WHEN t.holds THEN j.x_scopes ELSE j.scopes END AS scopes,
@@ -44,4 +47,5 @@ termed AS (
     CASE WHEN t.holds THEN j.x_after_days ELSE j.after_days END AS after_days
   )
   FROM judged j LEFT JOIN tallied t ON t.subject = j.subject AND t.record_id = j.record_id
+  WHERE j.h_codes IS NOT NULL
 )"""

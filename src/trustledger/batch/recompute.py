@@ -182,10 +182,18 @@ def _possibly_unended(columns: dict[str, Any], rulebook: Rulebook, on: date) -> 
     if "noticed_on" not in columns or not spans:
         return "TRUE"
     oldest = on - timedelta(days=max(spans) - 1)  # ends_on = noticed_on + span - 1 >= on
-    # A history term counts a subject's earlier records of its codes, however old their notices.
-    counted = sorted({c for r in rulebook.rules if r.history for c in r.history.codes})
-    keep = f" OR type IN ({', '.join(quote(c) for c in counted)})" if counted else ""
-    return f"(noticed_on IS NULL OR noticed_on >= {date_sql(oldest)}{keep})"
+    return f"(noticed_on IS NULL OR noticed_on >= {date_sql(oldest)}{_counted(rulebook)})"
+
+
+def _counted(rulebook: Rulebook) -> str:
+    """Also every record a history term may count, however old its notice: those of its codes
+    that occurred no earlier than the window before the term's first day in force."""
+    terms = [(r.effective_from, r.history) for r in rulebook.rules if r.history is not None]
+    if not terms:
+        return ""
+    codes = ", ".join(quote(c) for c in sorted({c for _, t in terms for c in t.codes}))
+    since = min(start - timedelta(days=t.within_days) for start, t in terms)
+    return f" OR (type IN ({codes}) AND occurred_on >= {date_sql(since)})"
 
 
 def _restrictions_sql(rulebook: Rulebook, on: date, *, current: bool = False) -> str:
