@@ -13,51 +13,42 @@ from tests.factories import ric_number
 
 SUBJECT = ric_number()
 OTHER = ric_number()
-ROLES = ("source", "checker", "officer", "auditor", "subject")
+ROLES = ("source", "checker", "officer", "auditor", "subject", "fenced_officer")
 
 # (method, path, body or params, roles admitted)
 ENDPOINTS: list[tuple[str, str, Any, set[str]]] = [
     ("POST", "/v1/records", None, {"source"}),
     ("GET", "/v1/check", {"subject": SUBJECT, "mode": "air"}, {"checker"}),
     ("POST", "/v1/check", {"subjects": [SUBJECT], "mode": "rail"}, {"checker"}),
-    ("GET", f"/v1/subjects/{SUBJECT}", {"purpose": "matrix"}, {"officer", "auditor", "subject"}),
-    (
-        "GET",
-        f"/v1/subjects/{SUBJECT}/explain",
-        {"purpose": "matrix"},
-        {"officer", "auditor", "subject"},
-    ),
-    ("GET", f"/v1/subjects/{OTHER}", {"purpose": "matrix"}, {"officer", "auditor"}),
-    (
-        "GET",
-        f"/v1/subjects/{SUBJECT}/events",
-        {"purpose": "matrix"},
-        {"officer", "auditor", "subject"},
-    ),
+    # An auditor reads no file; an officer fenced to Guangdong (44) no Beijing (11) file.
+    ("GET", f"/v1/subjects/{SUBJECT}", {"purpose": "matrix"}, {"officer", "subject"}),
+    ("GET", f"/v1/subjects/{SUBJECT}/explain", {"purpose": "matrix"}, {"officer", "subject"}),
+    ("GET", f"/v1/subjects/{OTHER}", {"purpose": "matrix"}, {"officer"}),
+    ("GET", f"/v1/subjects/{SUBJECT}/events", {"purpose": "matrix"}, {"officer", "subject"}),
     ("GET", "/v1/audit/verify", None, {"auditor"}),
-    ("GET", "/v1/stats", None, {"officer", "auditor"}),
+    ("GET", "/v1/stats", None, {"officer", "auditor", "fenced_officer"}),
     (
         "POST",
         f"/v1/subjects/{SUBJECT}/appeals",
         {"grounds": "g", "access_code": "X"},
-        {"officer", "subject"},
+        {"officer", "subject", "fenced_officer"},
     ),
     (
         "POST",
         "/v1/appeals/apl_missing/decision",
         {"outcome": "upheld", "reasons": "r"},
-        {"officer"},
+        {"officer", "fenced_officer"},
     ),
     ("POST", "/v1/records/rec_missing/fulfilment", {}, {"source"}),
     (
         "POST",
         "/v1/reviews/case_missing/decision",
         {"outcome": "no_action", "reasons": "r"},
-        {"officer"},
+        {"officer", "fenced_officer"},
     ),
-    ("GET", "/v1/appeals", None, {"officer"}),
-    ("GET", "/v1/reviews", None, {"officer"}),
-    ("GET", "/v1/notices/undelivered", None, {"officer"}),
+    ("GET", "/v1/appeals", None, {"officer", "fenced_officer"}),
+    ("GET", "/v1/reviews", None, {"officer", "fenced_officer"}),
+    ("GET", "/v1/notices/undelivered", None, {"officer", "fenced_officer"}),
     ("GET", "/v1/events", {"after": 10**9}, {"checker", "auditor"}),
 ]
 
@@ -67,8 +58,12 @@ def keys(server: Server) -> dict[str, str]:
     with server.client("source") as source:
         source.post("/v1/records", json=court_record(SUBJECT))
         source.post("/v1/records", json=court_record(OTHER))
-    return {role: server.keys[role] for role in ROLES if role != "subject"} | {
-        "subject": server.subject_key(SUBJECT)
+    fenced = server.registry.keys.create(
+        role="officer", name="officer-44", regions=["44"], actor="test"
+    )
+    return {role: server.keys[role] for role in ROLES if role in server.keys} | {
+        "subject": server.subject_key(SUBJECT),
+        "fenced_officer": fenced.secret,
     }
 
 

@@ -133,10 +133,10 @@ def test_a_subjects_history_pages_in_seq_order_and_hides_access_codes(server: Se
         source.post("/v1/records", json=court_record(subject))
     seen: list[dict[str, object]] = []
     after = 0
-    with server.client("auditor") as auditor:
+    with server.client("officer") as officer:
         while True:
-            params = {"purpose": "audit sample", "after": after, "limit": 1}
-            page = auditor.get(f"/v1/subjects/{subject}/events", params=params).json()
+            params = {"purpose": "appeal review", "after": after, "limit": 1}
+            page = officer.get(f"/v1/subjects/{subject}/events", params=params).json()
             seen += page["events"]
             if page["next_after"] is None:
                 break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from tests.seeded_site import Site
@@ -84,5 +85,36 @@ def test_an_inline_script_is_refused_by_the_pages_policy(browser: Any, site: Sit
         )
         assert page.evaluate("window.injected === true") is False
         assert any("Content Security Policy" in text for text in blocked), blocked
+    finally:
+        context.close()
+
+
+def test_a_fenced_officer_sees_the_refusal_and_is_signed_out_when_the_key_is_revoked(
+    browser: Any, site: Site
+) -> None:
+    # A context of its own: a 403 page is a console error, which the page fixture fails on.
+    created = site.registry.keys.create(
+        role="officer", name="officer-browser-44", regions=["44"], actor="test"
+    )
+    context = browser.new_context(base_url=site.url)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.locator("input[name=key]").fill(created.secret)
+        page.locator("form[action='/sign-in'] button[type=submit]").click()
+        page.wait_for_load_state()
+        assert page.locator("form[action='/sign-out']").count() == 1
+        refused = page.goto(f"/subjects/{site.subject}?purpose=curiosity")
+        assert refused is not None
+        assert refused.status == 403
+        assert "outside your jurisdiction" in page.content()
+        site.registry.keys.revoke(created.principal.key_id, reason="moved to another post")
+        revoked = time.monotonic()
+        page.goto("/")
+        while page.locator("form[action='/sign-out']").count():
+            assert time.monotonic() - revoked < 2.0, "the session outlived its key"
+            page.wait_for_timeout(100)
+            page.goto("/")
+        assert page.locator("input[name=key]").count() == 1
     finally:
         context.close()

@@ -133,7 +133,8 @@ def for_subject(principal: Principal, subject: str) -> None:
 
 Officer = Annotated[Principal, Depends(require("officer"))]
 OfficerOrAuditor = Annotated[Principal, Depends(require("officer", "auditor"))]
-Reader = Annotated[Principal, Depends(require("officer", "auditor", "subject"))]
+# An auditor sees aggregates and the audit log, never a file's content.
+FileReader = Annotated[Principal, Depends(require("officer", "subject"))]
 Appellant = Annotated[Principal, Depends(require("officer", "subject"))]
 SourceKey = Annotated[Principal, Depends(require("source"))]
 Checker = Annotated[Principal, Depends(require("checker"))]

@@ -82,6 +82,7 @@ def decide_appeal(
         reasons=body.reasons,
         actor=_actor(principal),
         ends_on=body.ends_on,
+        fence=principal.fence,
     )
     _follow(request)
     return {
@@ -171,6 +172,7 @@ def decide_review(
         actor=_actor(principal),
         scopes=body.scopes,
         days=body.days,
+        fence=principal.fence,
     )
     _follow(request)
     r = decided.restriction

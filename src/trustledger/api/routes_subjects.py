@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from trustledger.api.auth import Reader, for_subject
+from trustledger.api.auth import FileReader, for_subject
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.explanation import explain
 from trustledger.services.keys import Principal
@@ -39,14 +39,18 @@ def _read(
     registry = request.app.state.registry
     actor = f"{principal.role}:{principal.name}"
     state = registry.files.read(
-        subject, actor=actor, purpose=_purpose(principal, purpose), as_of=as_of
+        subject,
+        actor=actor,
+        purpose=_purpose(principal, purpose),
+        as_of=as_of,
+        fence=principal.fence,
     )
     return explain(state)
 
 
 @router.get("/v1/subjects/{subject}")
 def subject_file(
-    request: Request, principal: Reader, subject: str, purpose: Purpose = None
+    request: Request, principal: FileReader, subject: str, purpose: Purpose = None
 ) -> dict[str, Any]:
     """The subject's file today: score, band, records with their rules, restrictions, appeals."""
     return _read(request, principal, subject, purpose, None)
@@ -55,7 +59,7 @@ def subject_file(
 @router.get("/v1/subjects/{subject}/explain")
 def subject_explain(
     request: Request,
-    principal: Reader,
+    principal: FileReader,
     subject: str,
     as_of: Annotated[
         date | None, Query(description="Explain as of this date; default today")
@@ -73,7 +77,7 @@ HIDDEN_KEYS = frozenset({"access_code_hash"})
 @router.get("/v1/subjects/{subject}/events")
 def subject_events(
     request: Request,
-    principal: Reader,
+    principal: FileReader,
     subject: str,
     purpose: Purpose = None,
     after: Annotated[int, Query(ge=0, description="Return events after this seq")] = 0,
@@ -84,7 +88,12 @@ def subject_events(
     registry = request.app.state.registry
     actor = f"{principal.role}:{principal.name}"
     events = registry.files.history(
-        subject, actor=actor, purpose=_purpose(principal, purpose), after=after, limit=limit
+        subject,
+        actor=actor,
+        purpose=_purpose(principal, purpose),
+        after=after,
+        limit=limit,
+        fence=principal.fence,
     )
     items = [
         {

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from trustledger.domain.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from trustledger.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from trustledger.domain.evaluation import (
     Appeal,
     AppealOutcome,
@@ -16,8 +16,10 @@ from trustledger.domain.evaluation import (
     SubjectState,
 )
 from trustledger.domain.identity import IdentityScheme
+from trustledger.domain.jurisdiction import OPEN, Jurisdiction, reviewer
 from trustledger.domain.records import Event, EventKind
 from trustledger.services.decisions import LIST_LIMIT, current, written
+from trustledger.services.fences import admit
 from trustledger.services.notices import code_matches
 from trustledger.services.ports import AppealSummary, AuditEntry, Clock, UnitOfWorkFactory
 from trustledger.services.state import Evaluator, NoticeRequest
@@ -116,6 +118,7 @@ class Appeals:
         reasons: str,
         actor: str,
         ends_on: date | None = None,
+        fence: Jurisdiction = OPEN,
     ) -> DecidedAppeal:
         """An officer's decision: upheld, overturned (lifts the restriction, the record stops
         counting) or modified (`ends_on`: a new, earlier last day). The subject gets a notice."""
@@ -126,11 +129,18 @@ class Appeals:
         with self._uow() as uow:
             # An unknown id reads no one's state, where _appeal finds nothing.
             subject = uow.dockets.appeal_subject(appeal_id) or ""
-            _, state = current(uow, self._evaluator, subject, today)
+            events, state = current(uow, self._evaluator, subject, today)
             appeal = _appeal(state, appeal_id)
+            admit(uow, fence, subject, events, actor=actor, now=now)
             restriction = next(
                 (r for r in state.restrictions if r.restriction_id == appeal.target), None
             )
+            case_id = restriction.case_id if restriction is not None else None
+            if case_id is not None and reviewer(events, case_id) == actor:
+                raise Forbidden(
+                    "four eyes: this appeal is against your own review decision; "
+                    "another officer decides it"
+                )
             if decided is AppealOutcome.MODIFIED:
                 _check_new_end(restriction, ends_on)
             uow.events.append(

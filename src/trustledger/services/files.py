@@ -8,6 +8,7 @@ from datetime import date
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.identity import IdentityScheme
+from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.records import Event
 from trustledger.domain.rulebook import Rulebook
 from trustledger.domain.timeline import (
@@ -17,6 +18,7 @@ from trustledger.domain.timeline import (
     score_history,
     timeline,
 )
+from trustledger.services.fences import admit
 from trustledger.services.ports import AuditEntry, Clock, UnitOfWorkFactory
 from trustledger.services.state import Evaluator
 
@@ -42,24 +44,47 @@ class SubjectFiles:
         self._evaluator = Evaluator(rulebook, scheme)
 
     def read(
-        self, subject: str, *, actor: str, purpose: str, as_of: date | None = None
+        self,
+        subject: str,
+        *,
+        actor: str,
+        purpose: str,
+        as_of: date | None = None,
+        fence: Jurisdiction = OPEN,
     ) -> SubjectState:
-        """The state on `as_of` (today by default) from what was known by then (invariant 7)."""
-        number, day, events = self._events(subject, actor, purpose, as_of)
+        """The state on `as_of` (today by default) from what was known by then (invariant 7).
+
+        Outside the reader's `fence`, Forbidden, and the attempt is audited (invariant 11)."""
+        number, day, events = self._events(subject, actor, purpose, as_of, fence=fence)
         return self._evaluator.derive(number, events, day).state
 
     def read_history(
-        self, subject: str, *, actor: str, purpose: str, as_of: date | None = None
+        self,
+        subject: str,
+        *,
+        actor: str,
+        purpose: str,
+        as_of: date | None = None,
+        fence: Jurisdiction = OPEN,
     ) -> FileHistory:
         """`read`, with the events, the score on each day it changed and a timeline; one audited read."""
-        number, day, events = self._events(subject, actor, purpose, as_of, history=True)
+        number, day, events = self._events(
+            subject, actor, purpose, as_of, history=True, fence=fence
+        )
         state = self._evaluator.derive(number, events, day).state
         scores = score_history(events, self._rulebook, score_dates(events, state), subject=number)
         known = tuple(e for e in events if e.on <= day)
         return FileHistory(state, known, scores, timeline(events, state))
 
     def history(
-        self, subject: str, *, actor: str, purpose: str, after: int = 0, limit: int = 100
+        self,
+        subject: str,
+        *,
+        actor: str,
+        purpose: str,
+        after: int = 0,
+        limit: int = 100,
+        fence: Jurisdiction = OPEN,
     ) -> list[Event]:
         """The subject's events after seq `after`, oldest first, a page at a time; audited."""
         if not purpose.strip():
@@ -69,6 +94,7 @@ class SubjectFiles:
         number = self._scheme.normalize(subject)
         with self._uow() as uow:
             events = uow.events.for_subjects([number]).get(number, [])
+            admit(uow, fence, number, events, actor=actor, now=self._clock.now())
             entry = AuditEntry(
                 actor, "file.history", number, purpose.strip(), self._clock.now(), f"after={after}"
             )
@@ -77,7 +103,14 @@ class SubjectFiles:
         return [e for e in events if e.seq > after][:limit]
 
     def _events(
-        self, subject: str, actor: str, purpose: str, as_of: date | None, *, history: bool = False
+        self,
+        subject: str,
+        actor: str,
+        purpose: str,
+        as_of: date | None,
+        *,
+        history: bool = False,
+        fence: Jurisdiction,
     ) -> tuple[str, date, list[Event]]:
         if not purpose.strip():
             raise InvalidInput("purpose", "a reason for reading the file is required")
@@ -85,6 +118,7 @@ class SubjectFiles:
         day = as_of or self._clock.today()
         with self._uow() as uow:
             events = uow.events.for_subjects([number]).get(number, [])
+            admit(uow, fence, number, events, actor=actor, now=self._clock.now())
             detail = f"as_of={day.isoformat()}" + (" with history" if history else "")
             entry = AuditEntry(
                 actor, "file.read", number, purpose.strip(), self._clock.now(), detail

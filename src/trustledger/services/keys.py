@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from trustledger.domain.errors import InvalidInput, NotFound, TrustLedgerError, Unauthorized
+from trustledger.domain.jurisdiction import Jurisdiction
 from trustledger.services.key_rules import (
     ROLES,
     check_grace,
@@ -47,6 +48,11 @@ class Principal:
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
+
+    @property
+    def fence(self) -> Jurisdiction:
+        """Where an officer key may read and decide (no fence: everywhere)."""
+        return Jurisdiction(self.regions, self.sources)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,11 @@ from typing import Any
 
 from trustledger.domain.errors import Conflict, InvalidInput, NotFound
 from trustledger.domain.evaluation import Restriction, ReviewCase, SubjectState
+from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.records import Event, EventKind
 from trustledger.domain.rulebook import ReviewPolicy, Rulebook, Scope
 from trustledger.services.decisions import LIST_LIMIT, current, written
+from trustledger.services.fences import admit
 from trustledger.services.ports import AuditEntry, Clock, ReviewSummary, UnitOfWorkFactory
 from trustledger.services.state import Evaluator, NoticeRequest
 
@@ -47,6 +49,7 @@ class Reviews:
         actor: str,
         scopes: Iterable[str] = (),
         days: int = 0,
+        fence: Jurisdiction = OPEN,
     ) -> ReviewDecision:
         """The officer's decision; `restrict` names scopes and days (at most the review policy's
         max_days) and its restriction gets its own notice at once, starting after notice_days."""
@@ -62,8 +65,9 @@ class Reviews:
         with self._uow() as uow:
             # An unknown id reads no one's state, where _open_case finds nothing.
             subject = uow.dockets.case_subject(case_id) or ""
-            _, state = current(uow, self._evaluator, subject, today)
+            events, state = current(uow, self._evaluator, subject, today)
             _open_case(state, case_id)
+            admit(uow, fence, subject, events, actor=actor, now=now)
             data = {
                 "case_id": case_id,
                 "outcome": outcome,

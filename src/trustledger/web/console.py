@@ -112,7 +112,9 @@ def subject_file(request: Request, staff: Officer, number: str, purpose: Text = 
     registry = registry_of(request)
     if not purpose.strip():
         raise InvalidInput("purpose", "say why you open this file (it is recorded)")
-    history = registry.files.read_history(number, actor=staff.actor, purpose=purpose)
+    history = registry.files.read_history(
+        number, actor=staff.actor, purpose=purpose, fence=staff.fence
+    )
     state = history.state
     context = {
         "history": history,
@@ -190,6 +192,7 @@ def decide_appeal(
         outcome=outcome,
         reasons=reasons,
         actor=staff.actor,
+        fence=staff.fence,
         ends_on=parse_day("ends_on", ends_on),
     )
     return RedirectResponse(file_url(decided.subject, purpose or "appeal decided"), status_code=303)
@@ -215,6 +218,7 @@ def decide_review(
         outcome=outcome,
         reasons=reasons,
         actor=staff.actor,
+        fence=staff.fence,
         scopes=scopes or (),
         days=int(days or 0),
     )

@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.engine import make_url
 
 from trustledger.domain.errors import Forbidden, Unauthorized
+from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.services.keys import Principal
 from trustledger.settings import Settings
 
@@ -29,6 +30,7 @@ class StaffSession:
     key_id: str
     name: str
     role: str
+    fence: Jurisdiction = OPEN  # the key's, read with it on every page
 
     @property
     def actor(self) -> str:
@@ -60,10 +62,10 @@ class Sessions:
         if data is None:
             return None
         try:
-            self._key(str(data["k"]))
+            key = self._key(str(data["k"]))
         except Unauthorized:
             return None
-        return StaffSession(str(data["k"]), str(data["n"]), str(data["r"]))
+        return StaffSession(str(data["k"]), str(data["n"]), str(data["r"]), key.fence)
 
     def require_staff(self, request: Request, roles: tuple[str, ...]) -> StaffSession:
         session = self.staff(request)

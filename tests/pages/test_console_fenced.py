@@ -1,0 +1,42 @@
+"""The console fences officers as the API does: outside the jurisdiction a page says so (403),
+the attempt is audited, and nothing of the file is shown."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.pages.conftest import Browsers, sql
+from tests.seeded_site import Site
+
+
+def signed_in(browsers: Browsers, site: Site, **fence: list[str]) -> httpx.Client:
+    name = f"officer-fenced-{len(browsers.opened)}-{'-'.join(fence.get('regions', []))}"
+    secret = site.registry.keys.create(role="officer", name=name, actor="test", **fence).secret
+    c = browsers.anonymous()
+    assert c.post("/sign-in", data={"key": secret}).status_code == 303
+    return c
+
+
+def test_a_file_outside_the_officers_regions_is_refused_with_a_page_and_audited(
+    site: Site, browsers: Browsers
+) -> None:
+    # site.subject is in Shanghai (31); this officer is fenced to Guangdong (44).
+    c = signed_in(browsers, site, regions=["44"])
+    page = c.get(f"/subjects/{site.subject}", params={"purpose": "curiosity"})
+    assert page.status_code == 403
+    assert page.headers["content-type"].startswith("text/html")
+    assert "outside your jurisdiction" in page.text
+    assert "judgment" not in page.text.lower()
+    refused = sql(
+        site,
+        "SELECT actor FROM audit_log WHERE action = 'file.refused' AND subject = :s",
+        s=site.subject,
+    )
+    assert [r[0] for r in refused] == ["officer:officer-fenced-0-44"]
+
+
+def test_an_officer_opens_a_file_inside_their_regions(site: Site, browsers: Browsers) -> None:
+    c = signed_in(browsers, site, regions=["31"])
+    page = c.get(f"/subjects/{site.subject}", params={"purpose": "appeal review"})
+    assert page.status_code == 200
+    assert site.subject in page.text
