@@ -32,9 +32,11 @@ from trustledger.services.state import Evaluator
 from trustledger.services.stats import Statistics
 from trustledger.services.sweep import Sweep
 from trustledger.services.write_queue import WriteQueue
+from trustledger.services.transparency import TransparencyLog
 from trustledger.settings import Settings
 from trustledger.store.attempts import LimitsCounter
 from trustledger.store.engine import create_store_engine
+from trustledger.store.log_key import load_signer
 from trustledger.store.schema import migrate
 from trustledger.store.standby import SqlStandbyProbe
 from trustledger.store.statistics import SqlStatistics
@@ -189,6 +191,11 @@ class Registry:
     def standby(self) -> SqlStandbyProbe:
         """What the database says of its replication (a replica reports it as its lag)."""
         return SqlStandbyProbe(self.engine)
+    @cached_property
+    def log(self) -> TransparencyLog:
+        """The transparency log; its signing key is read (or made) on first use."""
+        signer = load_signer(self.settings, self.db_url)
+        return TransparencyLog(self.uow, signer=signer, clock=self.clock)
 
     def check_subject(
         self, subject: str, mode: str, seat_class: str, *, on: date, checker: str

@@ -39,3 +39,11 @@ class Settings(BaseSettings):
     # The check index's snapshot: a server starts from it when it is there (then follows the
     # events after its seq), and the sweep writes it. None: start by loading from the database.
     snapshot: Path | None = None
+    # The transparency log's signing key (note signer format), or the file it is kept in: made
+    # on first start next to a SQLite database, else ./trustledger-log.key. Never in the database.
+    log_key: str | None = None
+    log_key_file: Path | None = None
+    # The log's name in its checkpoints (a new key file is made under this name).
+    log_origin: str = "trustledger.invalid/log"
+    # The server signs a checkpoint at least this often.
+    checkpoint_seconds: float = 60.0

@@ -19,6 +19,7 @@ from trustledger.api import (
     routes_checks,
     routes_due,
     routes_events,
+    routes_log,
     routes_records,
     routes_subjects,
 )
@@ -69,6 +70,17 @@ async def _follow(feed: CheckFeed, auth: Authenticator, lag: ReplicaLag | None) 
             log.exception("check_feed.poll_failed")
 
 
+async def _sign_checkpoints(registry: Registry) -> None:
+    """A signed checkpoint now (making the key file on first start), then at least every
+    `checkpoint_seconds` (invariant 10), even when nothing was written."""
+    while True:
+        try:
+            await to_thread.run_sync(lambda: registry.log.checkpoint(fresh=True))
+        except Exception:  # a passing database error must not stop the log; the next tick retries
+            log.exception("transparency_log.checkpoint_failed")
+        await asyncio.sleep(registry.settings.checkpoint_seconds)
+
+
 async def _maintain(registry: Registry, feed: CheckFeed) -> None:
     """The daily sweep (hourly: it is idempotent) with the index's snapshot after it, if one is
     configured, and the notice outbox (every minute)."""
@@ -115,6 +127,8 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
         tasks = [asyncio.create_task(_follow(feed, auth, lag))] if follow else []
         if follow and not replica:  # due process writes: the primary's servers run it
             tasks.append(asyncio.create_task(_maintain(registry, feed)))
+            # The log's checkpoints are writes too: the primary's servers sign them.
+            tasks.append(asyncio.create_task(_sign_checkpoints(registry)))
         try:
             yield
         finally:
@@ -153,6 +167,7 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
         routes_subjects,
         routes_due,
         routes_events,
+        routes_log,
     ):
         app.include_router(module.router)
     app.include_router(pages.router)

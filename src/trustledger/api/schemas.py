@@ -149,6 +149,32 @@ class AuditVerdictOut(BaseModel):
     reason: str | None = None
 
 
+class CheckpointOut(BaseModel):
+    origin: str
+    size: int
+    root: str = Field(description="The root hash, base64 (as in the note)")
+    time: str
+    note: str = Field(description="The checkpoint as a C2SP signed note, Ed25519")
+    key: str = Field(description="The log's verifier key: name+keyid+base64")
+
+
+class InclusionOut(BaseModel):
+    leaf: int
+    size: int
+    kind: Literal["event", "audit"]
+    ref: int = Field(description="The seq of the event or audit entry the leaf logs")
+    leaf_hash: str
+    path: list[str]
+
+
+class ConsistencyOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    first: int = Field(serialization_alias="from")
+    second: int = Field(serialization_alias="to")
+    path: list[str]
+
+
 class Health(BaseModel):
     status: str
     seq: int

@@ -16,6 +16,7 @@ from trustledger.domain.records import Event
 # Re-exported: the key store's port has its own module.
 from trustledger.services.key_store import ApiKey as ApiKey
 from trustledger.services.key_store import KeyStore as KeyStore
+from trustledger.services.log_ports import LogStore
 from trustledger.services.restriction_columns import RestrictionColumns
 
 
@@ -285,6 +286,9 @@ class UnitOfWork(Protocol):
 
     @property
     def exports(self) -> RecordExport: ...
+
+    @property
+    def log(self) -> LogStore: ...
 
     def __enter__(self) -> Self: ...
 

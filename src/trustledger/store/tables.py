@@ -13,7 +13,9 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -218,6 +220,41 @@ class AuditRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class LogLeafRow(Base):
+    """The transparency log's leaves in order: which event or audit entry, and its leaf hash."""
+
+    __tablename__ = "log_leaves"
+    __table_args__ = (UniqueConstraint("kind", "ref"),)
+
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(8))  # "event" or "audit"
+    ref: Mapped[int] = mapped_column(BigInteger)  # the event's or the audit entry's seq
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LogNodeRow(Base):
+    """Perfect subtrees of the log above the leaves: (level, idx) covers idx*2^level, +2^level."""
+
+    __tablename__ = "log_nodes"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LogCheckpointRow(Base):
+    """Every checkpoint the log signed, as the signed note it served."""
+
+    __tablename__ = "log_checkpoints"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    issued_at: Mapped[datetime] = mapped_column(DateTime())
+    note: Mapped[str] = mapped_column(Text)
+
+
 TABLES = Base.metadata.tables
 events = TABLES["events"]
 records = TABLES["records"]
@@ -230,3 +267,6 @@ contacts = TABLES["contacts"]
 api_keys = TABLES["api_keys"]
 key_changes = TABLES["key_changes"]
 audit_log = TABLES["audit_log"]
+log_leaves = TABLES["log_leaves"]
+log_nodes = TABLES["log_nodes"]
+log_checkpoints = TABLES["log_checkpoints"]

@@ -24,6 +24,7 @@ from trustledger.store.repositories import (
     SqlEventLog,
     SqlRecordIndex,
 )
+from trustledger.store.tlog import SqlTransparencyLog
 
 # Any fixed 32-bit number; with the schema's hash it names the writer lock of the registry in
 # that schema among advisory locks, so registries in two schemas of one database never wait on
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     contacts: SqlContactBook
     dockets: SqlDockets
     exports: SqlRecordExport
+    log: SqlTransparencyLog
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
         self.contacts = SqlContactBook(conn)
         self.dockets = SqlDockets(conn)
         self.exports = SqlRecordExport(conn)
+        self.log = SqlTransparencyLog(conn)
         return self
 
     def _begin(self) -> Connection:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request, Response
@@ -15,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from trustledger.domain.errors import Forbidden, Unauthorized
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
+from trustledger.secret_files import beside_database, read_or_create
 from trustledger.services.keys import Principal
 from trustledger.settings import Settings
 
@@ -130,28 +129,5 @@ def session_secret(settings: Settings, db_url: str) -> str:
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite" and not url.database:
         return secrets.token_urlsafe(32)  # an in-memory database lives no longer than this
-    return _file_secret(settings.secret_file or _default_secret_file(db_url))
-
-
-def _default_secret_file(db_url: str) -> Path:
-    url = make_url(db_url)
-    if url.get_backend_name() == "sqlite" and url.database:
-        return Path(f"{url.database}.secret")
-    return Path("trustledger.secret")
-
-
-def _file_secret(path: Path) -> str:
-    if not path.exists():
-        # Written aside, then linked into place: a worker starting at the same moment either
-        # wins the link or reads the winner's secret, never a half-written file.
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(32) + "\n")
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return path.read_text().strip()
+    path = settings.secret_file or beside_database(db_url, ".secret", "trustledger.secret")
+    return read_or_create(path, lambda: secrets.token_urlsafe(32))

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
+from trustledger.store.append_only import refuse_changes
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -78,7 +80,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_log_subject", "audit_log", ["subject"])
     for table in APPEND_ONLY:
-        _refuse_changes(table)
+        refuse_changes(table)
 
 
 def _create_derived() -> None:
@@ -123,29 +125,6 @@ def _create_derived() -> None:
         sa.PrimaryKeyConstraint("case_id", name="pk_review_cases"),
     )
     op.create_index("ix_review_cases_subject", "review_cases", ["subject"])
-
-
-def _refuse_changes(table: str) -> None:
-    message = f"{table} is append-only"
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN RAISE EXCEPTION '{message}' USING ERRCODE = 'insufficient_privilege'; END $$"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()"
-        )
-        return
-    for verb in ("UPDATE", "DELETE"):
-        op.execute(
-            f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
-        )
 
 
 def downgrade() -> None:
