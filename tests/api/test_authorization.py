@@ -26,6 +26,10 @@ ENDPOINTS: list[tuple[str, str, Any, set[str]]] = [
     ("GET", f"/v1/subjects/{OTHER}", {"purpose": "matrix"}, {"officer"}),
     ("GET", f"/v1/subjects/{SUBJECT}/events", {"purpose": "matrix"}, {"officer", "subject"}),
     ("GET", "/v1/audit/verify", None, {"auditor"}),
+    ("GET", "/v1/audit/checkpoint", None, {"auditor", "subject"}),
+    # A leaf the log does not have: 404 for the roles admitted, 403 before any lookup otherwise.
+    ("GET", "/v1/audit/inclusion", {"leaf": 10**12}, {"auditor", "subject"}),
+    ("GET", "/v1/audit/consistency", {"from": 0, "to": 0}, {"auditor"}),
     ("GET", "/v1/stats", None, {"officer", "auditor", "fenced_officer"}),
     (
         "POST",
