@@ -31,8 +31,8 @@ from trustledger.services.sign_ins import SignInGuard
 from trustledger.services.state import Evaluator
 from trustledger.services.stats import Statistics
 from trustledger.services.sweep import Sweep
-from trustledger.services.write_queue import WriteQueue
 from trustledger.services.transparency import TransparencyLog
+from trustledger.services.write_queue import WriteQueue
 from trustledger.settings import Settings
 from trustledger.store.attempts import LimitsCounter
 from trustledger.store.engine import create_store_engine
@@ -191,6 +191,7 @@ class Registry:
     def standby(self) -> SqlStandbyProbe:
         """What the database says of its replication (a replica reports it as its lag)."""
         return SqlStandbyProbe(self.engine)
+
     @cached_property
     def log(self) -> TransparencyLog:
         """The transparency log; its signing key is read (or made) on first use."""
