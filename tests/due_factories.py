@@ -11,6 +11,7 @@ from trustledger.delivery.letters import JinjaLetters
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.records import Event, EventKind
 from trustledger.domain.rulebook import Rulebook
+from trustledger.domain.texts import Language
 from trustledger.services.appeals import Appeals
 from trustledger.services.fulfilment import Fulfilments
 from trustledger.services.intake import Intake
@@ -57,11 +58,16 @@ class Due:
         return self.store.memory.derived[subject].state
 
 
-def due(book: Rulebook | None = None, *, clock: SettableClock | None = None) -> Due:
+def due(
+    book: Rulebook | None = None,
+    *,
+    clock: SettableClock | None = None,
+    language: Language = Language.EN,
+) -> Due:
     store, clock = FakeStore(), clock or SettableClock()
     book = book or rulebook()
     scheme = scheme_named("cn-ric")
-    letters = NoticeLetters(JinjaLetters(), appeal_url=APPEAL_URL)
+    letters = NoticeLetters(JinjaLetters(), appeal_url=APPEAL_URL, language=language)
     evaluator = Evaluator(book, scheme, letters)
     return Due(
         store=store,

@@ -79,6 +79,7 @@ class Registry:
         self.scheme = (scheme or scheme_named(self.settings.identity_scheme)).dated(
             self.clock.today
         )
+        self.language = self.settings.deployment_language(self.scheme.name)
         if rulebook is not None:
             self.__dict__["rulebook"] = rulebook
 
@@ -91,7 +92,9 @@ class Registry:
 
     @cached_property
     def letters(self) -> NoticeLetters:
-        return NoticeLetters(JinjaLetters(), appeal_url=self.settings.appeal_url)
+        return NoticeLetters(
+            JinjaLetters(), appeal_url=self.settings.appeal_url, language=self.language
+        )
 
     @cached_property
     def evaluator(self) -> Evaluator:

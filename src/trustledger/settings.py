@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from trustledger.domain.texts import LANGUAGES, Language
+from trustledger.i18n.negotiation import parse_language
 
 
 class Settings(BaseSettings):
@@ -12,6 +16,9 @@ class Settings(BaseSettings):
 
     db: str = "sqlite:///trustledger.db"
     identity_scheme: str = "cn-ric"
+    # The language of letters and of pages whose reader chose none (TRUSTLEDGER_LANGUAGE).
+    # None: Simplified Chinese under the `cn-ric` scheme, English otherwise.
+    language: Language | None = None
     # None: the default rulebook shipped as package data.
     rulebook: Path | None = None
     appeal_url: str = "/portal"
@@ -47,3 +54,20 @@ class Settings(BaseSettings):
     log_origin: str = "trustledger.invalid/log"
     # The server signs a checkpoint at least this often.
     checkpoint_seconds: float = 60.0
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _known_language(cls, value: object) -> Language | None:
+        if value is None or value == "":
+            return None
+        found = parse_language(str(value))
+        if found is None:
+            tags = ", ".join(lang.value for lang in LANGUAGES)
+            raise ValueError(f"TRUSTLEDGER_LANGUAGE must be one of {tags}, not {value!r}")
+        return found
+
+    def deployment_language(self, scheme: str) -> Language:
+        """TRUSTLEDGER_LANGUAGE, else the language of the people an identity scheme numbers."""
+        if self.language is not None:
+            return self.language
+        return Language.ZH_HANS if scheme == "cn-ric" else Language.EN

@@ -17,6 +17,7 @@ from trustledger.delivery.letters import JinjaLetters
 from trustledger.domain.errors import Conflict, InvalidInput, NotFound
 from trustledger.domain.evaluation import RestrictionStatus
 from trustledger.domain.identity import scheme_named
+from trustledger.domain.texts import Language
 from trustledger.services.imports import Importer, rejects_path_for
 from trustledger.services.intake import Intake
 from trustledger.services.letters import CONTEXT_KEYS, Letter, NoticeLetters
@@ -205,14 +206,14 @@ class RecordingRenderer:
     def __init__(self) -> None:
         self.contexts: list[tuple[str, dict[str, Any]]] = []
 
-    def render(self, purpose: str, context: dict[str, Any]) -> Letter:
+    def render(self, purpose: str, context: dict[str, Any], *, language: Language) -> Letter:
         self.contexts.append((purpose, context))
-        return JinjaLetters().render(purpose, context)
+        return JinjaLetters().render(purpose, context, language=language)
 
 
 def test_every_letter_is_rendered_through_the_port_with_every_fact_named() -> None:
     renderer = RecordingRenderer()
-    letters = NoticeLetters(renderer, appeal_url=APPEAL_URL)
+    letters = NoticeLetters(renderer, appeal_url=APPEAL_URL, language=Language.EN)
     store, clock = FakeStore(), SettableClock()
     scheme = scheme_named("cn-ric")
     intake = Intake(store, rulebook=rulebook(), scheme=scheme, clock=clock, letters=letters)

@@ -1,12 +1,16 @@
-"""Render a notice as plain text and HTML from Jinja templates; the wording lives in the templates."""
+"""Render a notice as plain text and HTML from Jinja templates, in the subject's language."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
+
+from trustledger.domain.texts import N_, Language
+from trustledger.i18n.catalogs import Translator, translator
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,42 +20,46 @@ class Letter:
     html: str
 
 
-_env = Environment(
-    loader=PackageLoader("trustledger.delivery", "templates"),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    # The templates ship inside the package: no need to stat them on every letter.
-    auto_reload=False,
-)
-
 SUBJECT_LINES = {
-    "restriction": "Notice of a travel restriction and how to appeal it",
-    "review": "Notice that your file is under review by an officer",
-    "lifted": "Your travel restriction has been lifted",
-    "expired": "Your travel restriction has ended",
-    "decision": "Decision on your appeal",
+    "restriction": N_("Notice of a travel restriction and how to appeal it"),
+    "review": N_("Notice that your file is under review by an officer"),
+    "lifted": N_("Your travel restriction has been lifted"),
+    "expired": N_("Your travel restriction has ended"),
+    "decision": N_("Decision on your appeal"),
+}
+OTHER_SUBJECT_LINE = N_("Notice from the trustledger registry")
+# What a restriction bars, as `no {scopes}` reads: "no flights or trains".
+SCOPE_TEXT = {
+    "air": N_("flights"),
+    "rail": N_("trains"),
+    "rail_premium": N_("premium train seats (soft sleeper, every seat on G trains, first class)"),
+}
+SCOPE_ORDER = ("air", "rail", "rail_premium")
+OUTCOME_TEXT = {
+    "upheld": N_("upheld"),
+    "overturned": N_("overturned"),
+    "modified": N_("modified"),
 }
 
 
 class JinjaLetters:
-    """The LetterRenderer used in production; `context` is the notice's facts (see services.notices)."""
+    """The LetterRenderer used in production; `context` is the notice's facts (see services.letters)."""
 
-    def render(self, purpose: str, context: dict[str, Any]) -> Letter:
-        ctx = {"purpose": purpose, **context}
-        text, html = _templates()
+    def render(self, purpose: str, context: dict[str, Any], *, language: Language) -> Letter:
+        text, html, names = _templates(language)
+        ctx = {**names, "purpose": purpose, **context}
+        tr = translator(language)
         return Letter(
-            subject_line=SUBJECT_LINES.get(purpose, "Notice from the trustledger registry"),
+            subject_line=tr.gettext(SUBJECT_LINES.get(purpose, OTHER_SUBJECT_LINE)),
             text=_render(text, ctx),
             html=_render(html, ctx),
         )
 
 
 def _render(template: Template, ctx: dict[str, Any]) -> str:
-    # Template.render copies the context twice, merging in the environment's globals, which the
-    # letters do not use: a third of a letter's rendering time in a bulk import. Shared, the
-    # context is read as it is; the output is the same.
+    # Template.render copies the context twice, merging in the environment's globals: a third of
+    # a letter's rendering time in a bulk import. Shared, the context is read as it is (so the
+    # gettext callables come in it, see _templates); the output is the same.
     context = template.new_context(ctx, shared=True)
     try:
         return "".join(template.root_render_func(context))
@@ -60,6 +68,29 @@ def _render(template: Template, ctx: dict[str, Any]) -> str:
         return template.environment.handle_exception()
 
 
+def scopes_text(scopes: Iterable[str], tr: Translator) -> str:
+    """`no {scopes_text}` reads as a sentence: "no flights or trains", "不得乘坐飞机或火车"."""
+    chosen = set(scopes)
+    return tr.listing([tr.gettext(SCOPE_TEXT[s]) for s in SCOPE_ORDER if s in chosen], style="or")
+
+
 @cache
-def _templates() -> tuple[Template, Template]:
-    return _env.get_template("notice.txt"), _env.get_template("notice.html")
+def _templates(language: Language) -> tuple[Template, Template, dict[str, Any]]:
+    """The two templates in `language`, and the names they read besides the facts."""
+    tr = translator(language)
+    env = Environment(
+        loader=PackageLoader("trustledger.delivery", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+        # The templates ship inside the package: no need to stat them on every letter.
+        auto_reload=False,
+    )
+    env.install_gettext_callables(tr.gettext, tr.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["day"] = tr.day
+    env.filters["scopes_text"] = lambda scopes: scopes_text(scopes, tr)
+    env.filters["outcome"] = lambda value: tr.gettext(OUTCOME_TEXT.get(str(value), str(value)))
+    names = {k: env.globals[k] for k in ("_", "gettext", "ngettext")} | {"lang": language.value}
+    return env.get_template("notice.txt"), env.get_template("notice.html"), names

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from trustledger.domain.texts import N_
+
 
 class TrustLedgerError(Exception):
     """Root of every error trustledger raises on purpose."""
 
-    title = "Error"
+    title = N_("Error")
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -19,7 +21,7 @@ class TrustLedgerError(Exception):
 class InvalidInput(TrustLedgerError):
     """Input that breaks a rule; names the field and the reason."""
 
-    title = "Invalid input"
+    title = N_("Invalid input")
 
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
@@ -38,23 +40,23 @@ class InvalidIdentity(InvalidInput):
 class TooLarge(TrustLedgerError):
     """A request or batch past its size limit."""
 
-    title = "Too large"
+    title = N_("Too large")
 
 
 class NotFound(TrustLedgerError):
-    title = "Not found"
+    title = N_("Not found")
 
 
 class Conflict(TrustLedgerError):
-    title = "Conflict"
+    title = N_("Conflict")
 
 
 class Unauthorized(TrustLedgerError):
-    title = "Unauthorized"
+    title = N_("Unauthorized")
 
 
 class Forbidden(TrustLedgerError):
-    title = "Forbidden"
+    title = N_("Forbidden")
 
 
 class TooManyAttempts(TrustLedgerError):
@@ -70,7 +72,7 @@ class TooManyAttempts(TrustLedgerError):
 class Unavailable(TrustLedgerError):
     """A backing service (the database) does not answer; nothing was changed."""
 
-    title = "Service unavailable"
+    title = N_("Service unavailable")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +91,7 @@ class Problem:
 class RulebookInvalid(TrustLedgerError):
     """A rulebook that does not load or does not pass the linter."""
 
-    title = "Invalid rulebook"
+    title = N_("Invalid rulebook")
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         super().__init__("; ".join(str(p) for p in problems))

@@ -6,15 +6,16 @@ from datetime import date
 from typing import Any
 
 from trustledger.domain.evaluation import Assessment, Restriction, SubjectState
+from trustledger.domain.texts import N_
 
 RECORD_STATUS_TEXT = {
-    "in_force": "counts towards the score",
-    "not_yet": "decided after this date",
-    "lapsed": "no longer counts (counts_for_days passed)",
-    "overturned": "overturned: does not count",
-    "time_barred": "arrived after the limitation period: never counts",
-    "not_applicable": "the rule's condition does not hold: does not count",
-    "no_rule": "no rule was in force when the conduct occurred: does not count",
+    "in_force": N_("counts towards the score"),
+    "not_yet": N_("decided after this date"),
+    "lapsed": N_("no longer counts (counts_for_days passed)"),
+    "overturned": N_("overturned: does not count"),
+    "time_barred": N_("arrived after the limitation period: never counts"),
+    "not_applicable": N_("the rule's condition does not hold: does not count"),
+    "no_rule": N_("no rule was in force when the conduct occurred: does not count"),
 }
 
 

@@ -43,3 +43,8 @@ class LocalizedText:
 
     def as_dict(self) -> dict[str, str]:
         return {lang.value: text for lang, text in self.texts}
+
+
+def N_(message: str) -> str:
+    """Marks `message` for the catalog where it is defined; it is translated where it is shown."""
+    return message

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from trustledger.domain.evaluation import Assessment, Restriction, ReviewCase, SubjectState
 from trustledger.domain.rulebook import Scope
+from trustledger.domain.texts import Language
 from trustledger.services.notices import IssuedNotice
 from trustledger.services.ports import NoticeLetter
 
@@ -27,16 +28,10 @@ class Letter(Protocol):
 
 
 class LetterRenderer(Protocol):
-    """Renders a notice's purpose and facts (trustledger.delivery.letters.JinjaLetters)."""
+    """Renders a notice's purpose and facts in a language (trustledger.delivery.letters.JinjaLetters)."""
 
-    def render(self, purpose: str, context: dict[str, Any]) -> Letter: ...
+    def render(self, purpose: str, context: dict[str, Any], *, language: Language) -> Letter: ...
 
-
-SCOPE_TEXT = {
-    Scope.AIR: "flights",
-    Scope.RAIL: "trains",
-    Scope.RAIL_PREMIUM: "premium train seats (soft sleeper, every seat on G trains, first class)",
-}
 
 # Every key a template may ask for, present in every context: templates are strict about names.
 CONTEXT_KEYS = (
@@ -49,7 +44,7 @@ CONTEXT_KEYS = (
     "title",
     "reason",
     "legal_basis",
-    "scopes_text",
+    "scopes",
     "record_id",
     "case_ref",
     "source",
@@ -69,32 +64,24 @@ CONTEXT_KEYS = (
 )
 
 
-def scopes_text(scopes: frozenset[Scope]) -> str:
-    """`no {scopes_text}` reads as a sentence: "no flights or trains"."""
-    names = [SCOPE_TEXT[s] for s in Scope if s in scopes]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-
-
 def _restriction_facts(r: Restriction) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "reason": r.reason,
         "legal_basis": r.legal_basis,
-        "scopes_text": scopes_text(r.scopes),
+        "scopes": tuple(s.value for s in Scope if s in r.scopes),
         "starts_on": r.starts_on,
         "ends_on": r.ends_on,
         "lifted_on": r.lifted_on,
         "appeal_by": r.appeal_by,
     }
-    if r.case_id is not None:
-        facts["title"] = f"An officer's decision in review case {r.case_id}"
     return facts
 
 
-def _record_facts(a: Assessment) -> dict[str, Any]:
+def _record_facts(a: Assessment, language: Language) -> dict[str, Any]:
     rule = a.rule
     return {
         "record_id": a.record.record_id,
-        "title": rule.title.en if rule else a.record.type,
+        "title": rule.title.in_language(language) if rule else a.record.type,
         "case_ref": a.record.case_ref,
         "source": a.record.source,
         "decided_on": a.record.decided_on,
@@ -115,9 +102,18 @@ _BLANK: dict[str, Any] = dict.fromkeys(CONTEXT_KEYS) | {
 
 
 def letter_context(
-    notice: IssuedNotice, state: SubjectState, *, appeal_url: str, extra: Mapping[str, Any]
+    notice: IssuedNotice,
+    state: SubjectState,
+    *,
+    appeal_url: str,
+    extra: Mapping[str, Any],
+    language: Language,
 ) -> dict[str, Any]:
-    """The facts of the notice's target in `state`, then `extra` (a decision's outcome, reasons)."""
+    """The facts of the notice's target in `state`, then `extra` (a decision's outcome, reasons).
+
+    A rule's title is given in `language`; a review case's restriction has none (the letter names
+    the case).
+    """
     ctx = _BLANK.copy()
     ctx["subject"] = notice.subject
     ctx["notice_id"] = notice.notice_id
@@ -131,7 +127,7 @@ def letter_context(
         ctx |= _case_facts(case)
     assessment = next((a for a in state.assessments if a.record.record_id == target), None)
     if assessment is not None:
-        ctx |= _record_facts(assessment)
+        ctx |= _record_facts(assessment, language)
     restriction = next((r for r in state.restrictions if r.restriction_id == target), None)
     if restriction is not None:
         ctx |= _restriction_facts(restriction)
@@ -148,6 +144,8 @@ class NoticeLetters:
 
     renderer: LetterRenderer
     appeal_url: str
+    # The deployment's language (TRUSTLEDGER_LANGUAGE): letters are written in it.
+    language: Language
 
     def compose(
         self,
@@ -157,8 +155,10 @@ class NoticeLetters:
         at: datetime,
         extra: Mapping[str, Any] | None = None,
     ) -> NoticeLetter:
-        context = letter_context(notice, state, appeal_url=self.appeal_url, extra=extra or {})
-        letter = self.renderer.render(notice.purpose, context)
+        context = letter_context(
+            notice, state, appeal_url=self.appeal_url, extra=extra or {}, language=self.language
+        )
+        letter = self.renderer.render(notice.purpose, context, language=self.language)
         return NoticeLetter(
             notice_id=notice.notice_id,
             subject=notice.subject,

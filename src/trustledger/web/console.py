@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.evaluation import SubjectState
-from trustledger.domain.explanation import RECORD_STATUS_TEXT
 from trustledger.domain.rulebook import Mode, SeatClass
+from trustledger.domain.texts import N_
 from trustledger.services.checking import CheckAnswer
 from trustledger.services.keys import Principal
 from trustledger.web.rendering import PAGES_TAG, registry_of, render, sessions_of
@@ -23,16 +23,16 @@ router = APIRouter(tags=[PAGES_TAG])
 
 QUEUE_LIMIT = 50
 PURPOSES = (
-    "appeal review",
-    "review case",
-    "request from the subject",
-    "correction request from a source",
-    "audit sample",
+    N_("appeal review"),
+    N_("review case"),
+    N_("request from the subject"),
+    N_("correction request from a source"),
+    N_("audit sample"),
 )
 JOURNEYS = (
-    ("Flights", Mode.AIR, SeatClass.STANDARD),
-    ("Trains, standard seats", Mode.RAIL, SeatClass.STANDARD),
-    ("Trains, premium seats", Mode.RAIL, SeatClass.PREMIUM),
+    (N_("Flights"), Mode.AIR, SeatClass.STANDARD),
+    (N_("Trains, standard seats"), Mode.RAIL, SeatClass.STANDARD),
+    (N_("Trains, premium seats"), Mode.RAIL, SeatClass.PREMIUM),
 )
 
 
@@ -57,9 +57,11 @@ def console_home(request: Request) -> Response:
 
 def sign_in_page(request: Request, next_page: str) -> Response:
     context = {
-        "heading": "Officer sign-in" if next_page == "/" else "Statistics sign-in",
-        "intro": "Officers decide appeals and review cases; officers and auditors may read the "
-        "statistics. Every file you open is recorded with your name and your purpose.",
+        "heading": N_("Officer sign-in") if next_page == "/" else N_("Statistics sign-in"),
+        "intro": N_(
+            "Officers decide appeals and review cases; officers and auditors may read the "
+            "statistics. Every file you open is recorded with your name and your purpose."
+        ),
         "next": next_page,
     }
     return render(request, "sign_in.html", context)
@@ -72,7 +74,7 @@ def sign_in(
     next: Annotated[str, Form(max_length=40)] = "/",
 ) -> Response:
     if not key.strip():
-        raise InvalidInput("key", "enter the key you were given")
+        raise InvalidInput("key", N_("enter the key you were given"))
     auth = request.app.state.auth  # api.auth.Authenticator: it counts failed sign-ins
     principal: Principal = auth.sign_in(key.strip(), client_of(request), what="console")
     page = next if next in ("/", "/stats") else "/"
@@ -96,10 +98,10 @@ def find_subject(
 ) -> Response:
     """The search form's target: a valid number and a purpose lead to the file."""
     if not number.strip():
-        raise InvalidInput("number", "enter the identity number of the person")
+        raise InvalidInput("number", N_("enter the identity number of the person"))
     found = registry_of(request).scheme.normalize(number, field="number")
     if not purpose.strip():
-        raise InvalidInput("purpose", "say why you open this file (it is recorded)")
+        raise InvalidInput("purpose", N_("say why you open this file (it is recorded)"))
     return RedirectResponse(file_url(found, purpose), status_code=303)
 
 
@@ -111,7 +113,7 @@ def file_url(number: str, purpose: str) -> str:
 def subject_file(request: Request, staff: Officer, number: str, purpose: Text = "") -> Response:
     registry = registry_of(request)
     if not purpose.strip():
-        raise InvalidInput("purpose", "say why you open this file (it is recorded)")
+        raise InvalidInput("purpose", N_("say why you open this file (it is recorded)"))
     history = registry.files.read_history(
         number, actor=staff.actor, purpose=purpose, fence=staff.fence
     )
@@ -172,7 +174,7 @@ def file_extras(
 ) -> dict[str, Any]:
     """The notices with their delivery (a second audited read: the letters themselves)."""
     letters = registry_of(request).portal.notices(state.subject, actor=staff.actor, purpose=purpose)
-    return {"notices": letters, "status_text": RECORD_STATUS_TEXT}
+    return {"notices": letters}
 
 
 @router.post("/appeals/{appeal_id}/decision", dependencies=[Depends(same_origin)])

@@ -13,15 +13,11 @@ from trustledger.domain.evaluation import (
     ReviewCase,
     SubjectState,
 )
-from trustledger.web.rendering import SCOPE_TEXT
+from trustledger.domain.texts import N_
+from trustledger.i18n.catalogs import Translator
+from trustledger.web.rendering import scopes_text
 
 ENDED = frozenset({RestrictionStatus.LIFTED, RestrictionStatus.EXPIRED})
-OUTCOME_TEXT = {
-    "upheld": "Your appeal was not successful: the restriction stands.",
-    "overturned": "Your appeal was successful: the restriction was lifted and the record no "
-    "longer counts.",
-    "modified": "Your appeal was partly successful: the restriction ends earlier.",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,113 +34,137 @@ class PlainRestriction:
     appeal_by: date | None
 
 
-def bars_text(r: Restriction) -> str:
-    return " and ".join(SCOPE_TEXT.get(s.value, s.value) for s in sorted(r.scopes))
-
-
-def describe(state: SubjectState) -> list[PlainRestriction]:
+def describe(state: SubjectState, tr: Translator) -> list[PlainRestriction]:
     records = {a.record.record_id: a for a in state.assessments}
     cases = {c.case_id: c for c in state.review_cases}
     described = [
-        _describe(r, state, records.get(r.record_id or ""), cases.get(r.case_id or ""))
+        _describe(r, state, records.get(r.record_id or ""), cases.get(r.case_id or ""), tr)
         for r in state.restrictions
     ]
     return sorted(described, key=lambda p: p.ended)  # those that still bar first
 
 
 def _describe(
-    r: Restriction, state: SubjectState, record: Assessment | None, case: ReviewCase | None
+    r: Restriction,
+    state: SubjectState,
+    record: Assessment | None,
+    case: ReviewCase | None,
+    tr: Translator,
 ) -> PlainRestriction:
     pending = any(a.target == r.restriction_id and a.decided_on is None for a in state.appeals)
     open_window = r.appeal_by is not None and state.on <= r.appeal_by
     appealable = r.status not in ENDED and open_window and not pending
     ended = r.status in ENDED
+    bars = scopes_text(r.scopes, tr)
     return PlainRestriction(
         restriction_id=r.restriction_id,
-        bars=f"Ended: it barred {bars_text(r)}."
+        bars=tr.gettext("Ended: it barred %(bars)s.") % {"bars": bars}
         if ended
-        else f"You may not buy tickets for {bars_text(r)}.",
-        why=_why(record, case),
+        else tr.gettext("You may not buy tickets for %(bars)s.") % {"bars": bars},
+        why=_why(record, case, tr),
         legal_basis=r.legal_basis,
-        now=_now(r),
-        until=_until(r),
-        lifts_early=_lifts(r, record, pending=pending, open_window=open_window),
+        now=_now(r, tr),
+        until=_until(r, tr),
+        lifts_early=_lifts(r, record, tr, pending=pending, open_window=open_window),
         ended=ended,
         appealable=appealable,
         appeal_by=r.appeal_by,
     )
 
 
-def _why(record: Assessment | None, case: ReviewCase | None) -> str:
+def _why(record: Assessment | None, case: ReviewCase | None, tr: Translator) -> str:
     if record is not None:
         r = record.record
-        title = record.rule.title.en if record.rule else r.type
-        return f"{title}: case {r.case_ref}, decided by {r.source} on {r.decided_on.isoformat()}."
+        title = tr.text(record.rule.title) if record.rule else r.type
+        return tr.gettext("%(title)s: case %(case)s, decided by %(source)s on %(day)s.") % {
+            "title": title,
+            "case": r.case_ref,
+            "source": r.source,
+            "day": tr.day(r.decided_on),
+        }
     if case is not None:
-        decided = case.decided_on.isoformat() if case.decided_on else "—"
-        return f"An officer decided on {decided}, after reviewing your file: {case.reasons or ''}"
-    return "An officer's recorded decision."
+        return tr.gettext(
+            "An officer decided on %(day)s, after reviewing your file: %(reasons)s"
+        ) % {"day": tr.day(case.decided_on), "reasons": case.reasons or ""}
+    return tr.gettext("An officer's recorded decision.")
 
 
-def _now(r: Restriction) -> str:
+def _now(r: Restriction, tr: Translator) -> str:
     match r.status:
         case RestrictionStatus.AWAITING_NOTICE:
-            return "Not in effect: it cannot start until you have been sent a notice."
+            return tr.gettext("Not in effect: it cannot start until you have been sent a notice.")
         case RestrictionStatus.PENDING:
-            return f"Not in effect yet: it takes effect on {_d(r.starts_on)}."
+            text = tr.gettext("Not in effect yet: it takes effect on %(day)s.")
+            return text % {"day": tr.day(r.starts_on)}
         case RestrictionStatus.ACTIVE:
-            return f"In effect since {_d(r.starts_on)}."
+            return tr.gettext("In effect since %(day)s.") % {"day": tr.day(r.starts_on)}
         case RestrictionStatus.SUSPENDED:
-            return "Suspended while your appeal is decided: you may travel meanwhile."
+            return tr.gettext("Suspended while your appeal is decided: you may travel meanwhile.")
         case RestrictionStatus.LIFTED:
-            return f"Lifted on {_d(r.lifted_on)}: you may travel."
+            return tr.gettext("Lifted on %(day)s: you may travel.") % {"day": tr.day(r.lifted_on)}
         case _:
-            return f"Ended: its last day was {_d(r.ends_on)}."
+            return tr.gettext("Ended: its last day was %(day)s.") % {"day": tr.day(r.ends_on)}
 
 
-def _until(r: Restriction) -> str:
+def _until(r: Restriction, tr: Translator) -> str:
     if r.ends_on is None:
-        return "It will last at most 365 days from the day it takes effect."
+        return tr.gettext("It will last at most 365 days from the day it takes effect.")
     if r.status in ENDED:
-        return f"It was to last until {_d(r.ends_on)}."
+        return tr.gettext("It was to last until %(day)s.") % {"day": tr.day(r.ends_on)}
     again = r.ends_on + timedelta(days=1)
-    return (
-        f"Its last day is {_d(r.ends_on)}. From {again.isoformat()} you may travel again: "
+    return tr.gettext(
+        "Its last day is %(last)s. From %(again)s you may travel again: "
         "it ends by itself, you need not ask anyone."
-    )
+    ) % {"last": tr.day(r.ends_on), "again": tr.day(again)}
 
 
 def _lifts(
-    r: Restriction, record: Assessment | None, *, pending: bool, open_window: bool
+    r: Restriction,
+    record: Assessment | None,
+    tr: Translator,
+    *,
+    pending: bool,
+    open_window: bool,
 ) -> tuple[str, ...]:
     if r.status in ENDED:
         return ()
     ways = []
     if pending:
-        ways.append("Your appeal, which an officer is deciding, if it succeeds.")
+        ways.append(tr.gettext("Your appeal, which an officer is deciding, if it succeeds."))
     elif open_window:
-        ways.append(f"An appeal that succeeds. You can appeal until {_d(r.appeal_by)} below.")
+        text = tr.gettext("An appeal that succeeds. You can appeal until %(day)s below.")
+        ways.append(text % {"day": tr.day(r.appeal_by)})
     else:
-        ways.append(f"The time to appeal ended on {_d(r.appeal_by)}.")
+        text = tr.gettext("The time to appeal ended on %(day)s.")
+        ways.append(text % {"day": tr.day(r.appeal_by)})
     if record is not None and record.rule is not None and record.rule.lift_on_fulfilment:
-        source = record.record.source
         ways.append(
-            "Doing what the decision requires of you (for example paying what you owe): when "
-            f"{source} reports it, the restriction is lifted the same day."
+            tr.gettext(
+                "Doing what the decision requires of you (for example paying what you owe): "
+                "when %(source)s reports it, the restriction is lifted the same day."
+            )
+            % {"source": record.record.source}
         )
     if record is not None:
-        ways.append(f"The record being overturned by {record.record.source} or by a court.")
+        text = tr.gettext("The record being overturned by %(source)s or by a court.")
+        ways.append(text % {"source": record.record.source})
     return tuple(ways)
 
 
-def appeal_text(a: Appeal) -> str:
+def appeal_text(a: Appeal, tr: Translator) -> str:
     if a.decided_on is None or a.outcome is None:
-        return f"An officer will decide it by {a.deadline.isoformat()}."
-    text = OUTCOME_TEXT[a.outcome.value]
+        text = tr.gettext("An officer will decide it by %(day)s.")
+        return text % {"day": tr.day(a.deadline)}
+    text = tr.gettext(OUTCOME_TEXT[a.outcome.value])
     if a.ends_on is not None:
-        text += f" Its new last day is {a.ends_on.isoformat()}."
+        text += tr.gettext(" Its new last day is %(day)s.") % {"day": tr.day(a.ends_on)}
     return text
 
 
-def _d(day: date | None) -> str:
-    return day.isoformat() if day else "—"
+OUTCOME_TEXT = {
+    "upheld": N_("Your appeal was not successful: the restriction stands."),
+    "overturned": N_(
+        "Your appeal was successful: the restriction was lifted and the record no longer counts."
+    ),
+    "modified": N_("Your appeal was partly successful: the restriction ends earlier."),
+}

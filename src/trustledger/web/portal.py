@@ -12,10 +12,18 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from trustledger.domain.errors import InvalidInput, Unauthorized
-from trustledger.domain.explanation import RECORD_STATUS_TEXT, explain
+from trustledger.domain.explanation import explain
+from trustledger.domain.texts import N_
 from trustledger.services.ports import AuditEntry
 from trustledger.web.plain import appeal_text, describe
-from trustledger.web.rendering import HEADERS, PAGES_TAG, registry_of, render, sessions_of
+from trustledger.web.rendering import (
+    HEADERS,
+    PAGES_TAG,
+    registry_of,
+    render,
+    sessions_of,
+    translator_of,
+)
 from trustledger.web.requests import client_of, same_origin
 from trustledger.web.sessions import PORTAL_COOKIE, PortalSession, end
 
@@ -45,12 +53,12 @@ def portal_home(request: Request) -> Response:
         session.subject, actor=session.actor, purpose="portal: own notices"
     )
     state = history.state
+    tr = translator_of(request)
     context = {
         "state": state,
-        "restrictions": describe(state),
-        "appeals": [(a, appeal_text(a)) for a in reversed(state.appeals)],
+        "restrictions": describe(state, tr),
+        "appeals": [(a, appeal_text(a, tr)) for a in reversed(state.appeals)],
         "letters": list(reversed(letters)),
-        "status_text": RECORD_STATUS_TEXT,
     }
     return render(request, "portal.html", context)
 
@@ -63,9 +71,9 @@ def portal_sign_in(
 ) -> Response:
     registry = registry_of(request)
     if not subject.strip():
-        raise InvalidInput("subject", "enter your identity number")
+        raise InvalidInput("subject", N_("enter your identity number"))
     if not access_code.strip():
-        raise InvalidInput("access_code", "enter the access code printed on your notice")
+        raise InvalidInput("access_code", N_("enter the access code printed on your notice"))
     number = registry.scheme.normalize(subject, field="subject")
     client = client_of(request)
     registry.sign_ins.check(client, number)  # even the right code waits out a limit
@@ -75,7 +83,9 @@ def portal_sign_in(
     registry.audit.record([AuditEntry(f"subject:{number}", action, number, "portal", now)])
     if not granted:
         registry.sign_ins.failed(client, number, what="portal")
-        raise Unauthorized("the access code does not match a notice sent to this identity number")
+        raise Unauthorized(
+            N_("the access code does not match a notice sent to this identity number")
+        )
     response = RedirectResponse("/portal", status_code=303)
     sessions_of(request).start_portal(request, response, number, access_code.strip())
     return response

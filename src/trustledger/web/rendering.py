@@ -1,8 +1,8 @@
-"""Rendering pages: the Jinja environment, the headers every page carries, the error page."""
+"""Rendering pages: the Jinja environment of each language, the headers every page carries, the error page."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,37 +10,23 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from trustledger.bootstrap import Registry
+from trustledger.domain.explanation import RECORD_STATUS_TEXT
+from trustledger.domain.texts import Language
+from trustledger.i18n.catalogs import Translator, translator
+from trustledger.i18n.negotiation import choose_language
 from trustledger.web.sessions import Sessions, session_secret
+from trustledger.web.wording import FIELD_LABELS, SCOPE_TEXT, WORDINGS
 
 HERE = Path(__file__).parent
 # Every page route carries this tag: the error handlers answer its errors with an HTML page.
 PAGES_TAG = "pages"
-templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.trim_blocks = True
-templates.env.lstrip_blocks = True
-
-SCOPE_TEXT = {
-    "air": "flights",
-    "rail": "trains (every seat)",
-    "rail_premium": "premium train seats (soft sleepers, G-train seats, first class)",
-}
-
-# The form fields' names as their labels say them, for error pages.
-FIELD_LABELS = {
-    "key": "Key",
-    "number": "Identity number",
-    "subject": "Identity number",
-    "purpose": "Purpose",
-    "access_code": "Access code",
-    "grounds": "Grounds",
-    "reasons": "Reasons",
-    "outcome": "Decision",
-    "ends_on": "New last day",
-    "record_id": "Restriction",
-    "days": "Days",
-}
+# The cookie the language switch on every page sets.
+LANGUAGE_COOKIE = "tl_language"
+# Each language named in itself, for the switch.
+LANGUAGE_NAMES = ((Language.ZH_HANS.value, "中文"), (Language.EN.value, "English"))
 
 # Scripts and styles from this server only; pages show personal data, so nothing is cached.
 HEADERS = {
@@ -52,24 +38,64 @@ HEADERS = {
     # same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on form posts.
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
+    # The page's words depend on the cookie and on Accept-Language.
+    "Vary": "Cookie, Accept-Language",
 }
 
 
-def _day(value: date | None, empty: str = "—") -> str:
-    return value.isoformat() if value else empty
+def scopes_text(values: Iterable[object], tr: Translator) -> str:
+    """What restriction scopes bar, listed as the language lists them ("flights and trains")."""
+    return tr.listing([tr.gettext(SCOPE_TEXT.get(v, v)) for v in sorted(str(v) for v in values)])
 
 
-def _scopes(values: Any) -> str:
-    return ", ".join(SCOPE_TEXT.get(str(v), str(v)) for v in sorted(str(v) for v in values))
+def _wording(tr: Translator, words: dict[str, str]) -> Callable[[object], str]:
+    return lambda value: tr.gettext(words.get(str(value), str(value)))
 
 
-templates.env.filters["day"] = _day
-templates.env.filters["scopes"] = _scopes
+@cache
+def templates_for(language: Language) -> Jinja2Templates:
+    """The page templates with `language`'s catalog, dates and names installed."""
+    tr = translator(language)
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(tr.gettext, tr.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["day"] = tr.day
+    env.filters["number"] = tr.number
+    env.filters["local"] = tr.text
+    env.filters["scopes"] = lambda values: tr.gettext(", ").join(
+        tr.gettext(SCOPE_TEXT.get(v, v)) for v in sorted(str(v) for v in values)
+    )
+    env.filters["tr"] = tr.gettext
+    for name, words in WORDINGS.items():
+        env.filters[name] = _wording(tr, words)
+    env.filters["record_status"] = _wording(tr, RECORD_STATUS_TEXT)
+    env.globals["asset_version"] = asset_version
+    env.globals["lang"] = language.value
+    env.globals["languages"] = LANGUAGE_NAMES
+    return Jinja2Templates(env=env)
 
 
 def registry_of(request: Request) -> Registry:
     registry: Registry = request.app.state.registry
     return registry
+
+
+def language_of(request: Request) -> Language:
+    """The reader's language: the switch's cookie, else the browser's, else the deployment's."""
+    return choose_language(
+        cookie=request.cookies.get(LANGUAGE_COOKIE),
+        accept_language=request.headers.get("accept-language"),
+        default=registry_of(request).language,
+    )
+
+
+def translator_of(request: Request) -> Translator:
+    return translator(language_of(request))
 
 
 def sessions_of(request: Request) -> Sessions:
@@ -87,12 +113,15 @@ def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> HTMLResponse:
     sessions = sessions_of(request)
+    query = f"?{request.url.query}" if request.url.query else ""
     ctx = {
         "staff": sessions.staff(request),
         "portal": sessions.portal(request),
         "today": registry_of(request).clock.today(),
+        "here": request.url.path + query,
         **(context or {}),
     }
+    templates = templates_for(language_of(request))
     response = templates.TemplateResponse(request, name, ctx, status_code=status)
     response.headers.update(HEADERS)
     return response
@@ -102,15 +131,18 @@ def error_page(
     request: Request, status: int, title: str, detail: str, errors: list[dict[str, Any]]
 ) -> Response:
     """The page for any error a page request meets; the API's handlers call it (one path)."""
+    tr = translator_of(request)
     path = request.url.path
     home = next((p for p in ("/portal", "/stats") if path.startswith(p)), "/")
     context = {
         "status": status,
-        "title": title,
-        "detail": detail,
-        "errors": errors,
+        "title": tr.gettext(title),
+        "detail": tr.gettext(detail),
+        "errors": [{**e, "reason": tr.gettext(str(e.get("reason", "")))} for e in errors],
         "home": home,
-        "labels": FIELD_LABELS,
+        # The switch leads back home, not to the failed request (its URL may hold a number).
+        "here": home,
+        "labels": {k: tr.gettext(v) for k, v in FIELD_LABELS.items()},
     }
     response = render(request, "error.html", context, status=status)
     if status == 401:
@@ -123,6 +155,3 @@ def asset_version() -> str:
     """Changes when the stylesheet or script changes, so browsers fetch the new ones."""
     stamp = max((p.stat().st_mtime_ns for p in (HERE / "static").glob("*.*")), default=0)
     return format(stamp, "x")[-8:]
-
-
-templates.env.globals["asset_version"] = asset_version

@@ -12,6 +12,12 @@
   }
   function dayNumber(iso) { return Date.parse(iso + "T00:00:00Z") / DAY_MS; }
   function isoDay(n) { return new Date(Math.round(n) * DAY_MS).toISOString().slice(0, 10); }
+  // The page's words for the charts, in its language: "{name}" and the like filled in here.
+  function words(d, key, fallback, values) {
+    var text = (d.labels && d.labels[key]) || fallback;
+    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(values[k]); });
+    return text;
+  }
 
   function scoreChart(canvas, d) {
     var points = d.points.map(function (p) { return { x: dayNumber(p.on), y: p.score, band: p.band }; });
@@ -19,7 +25,7 @@
     var last = points.length ? points[points.length - 1].x : 1;
     var bands = d.bands.filter(function (b) { return b.min > 0; }).map(function (b) {
       return {
-        label: "Band " + b.name + " from " + b.min,
+        label: words(d, "band_from", "Band {name} from {min}", { name: b.name, min: b.min }),
         data: [{ x: first, y: b.min }, { x: last, y: b.min }],
         borderColor: "#6b6b6b", borderDash: [6, 4], borderWidth: 1, pointRadius: 0,
       };
@@ -28,14 +34,14 @@
       type: "line",
       data: {
         datasets: [{
-          label: "Score", data: points, stepped: "before", borderColor: "#0a4fa6",
+          label: words(d, "score", "Score"), data: points, stepped: "before", borderColor: "#0a4fa6",
           backgroundColor: "#0a4fa6", borderWidth: 3, pointRadius: 2,
         }].concat(bands),
       },
       options: {
         scales: {
           x: { type: "linear", min: first, max: last, ticks: { callback: isoDay, maxTicksLimit: 8 } },
-          y: { suggestedMin: 600, suggestedMax: 1000, title: { display: true, text: "Score" } },
+          y: { suggestedMin: 600, suggestedMax: 1000, title: { display: true, text: words(d, "score", "Score") } },
         },
         plugins: {
           legend: { display: false },
@@ -43,7 +49,9 @@
             title: function (items) { return isoDay(items[0].parsed.x); },
             label: function (item) {
               var p = item.raw;
-              return p.band ? "Score " + p.y + ", band " + p.band : item.dataset.label;
+              return p.band
+                ? words(d, "score_band", "Score {score}, band {band}", { score: p.y, band: p.band })
+                : item.dataset.label;
             },
           } },
         },

@@ -1,0 +1,47 @@
+"""Which language a person reads: their choice (a cookie), else their browser's, else the default."""
+
+from __future__ import annotations
+
+from trustledger.domain.texts import LANGUAGES, Language
+
+# What a browser or a contact record may say, lower-cased, and the language it chooses. Every
+# Chinese tag that is not explicitly Traditional chooses Simplified Chinese.
+_TRADITIONAL = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
+
+
+def parse_language(tag: str | None) -> Language | None:
+    """The registry's language a BCP 47 tag names (`zh`, `zh-CN`, `zh-Hans`, `en-GB`), or None."""
+    if not tag:
+        return None
+    value = tag.strip().replace("_", "-").lower()
+    for language in LANGUAGES:
+        if value == language.value.lower():
+            return language
+    if value == "zh" or (value.startswith("zh-") and not value.startswith(_TRADITIONAL)):
+        return Language.ZH_HANS
+    if value == "en" or value.startswith("en-"):
+        return Language.EN
+    return None
+
+
+def from_accept_language(header: str | None) -> Language | None:
+    """The first of the browser's languages, by quality, that the registry writes in."""
+    ranked: list[tuple[float, int, Language]] = []
+    for position, part in enumerate((header or "").split(",")):
+        tag, _, params = part.partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        language = parse_language(tag)
+        if language is not None and quality > 0:
+            ranked.append((-quality, position, language))
+    return min(ranked)[2] if ranked else None
+
+
+def choose_language(
+    *, cookie: str | None, accept_language: str | None, default: Language
+) -> Language:
+    return parse_language(cookie) or from_accept_language(accept_language) or default
