@@ -13,11 +13,25 @@ from tests.api.conftest import start_server
 from tests.factories import SettableClock, ric_number
 from trustledger.bootstrap import Registry, open_registry
 from trustledger.delivery.letters import Letter
+from trustledger.domain.texts import Language
 from trustledger.services.keys import Principal
 
 CASE_REFS = {"court": "(2026)沪0101执{n}号", "rail": "RLY-2026-{n:05d}", "air": "AIR-2026-{n:05d}"}
 # Fewer than 10 people: the statistics must show these groups as "<10".
 SMALL_GROUP = 4
+# What people type on the site (grounds, reasons), in the site's language.
+TYPED = {
+    "en": {
+        "grounds": "I was not on that train",
+        "reasons": "Seen the evidence.",
+        "appeal": "The smoke came from the next carriage.",
+    },
+    "zh-Hans": {
+        "grounds": "我当时不在那趟列车上。",
+        "reasons": "已审阅证据。",
+        "appeal": "烟是从相邻车厢飘过来的，不是我吸的。",
+    },
+}
 
 
 @dataclass
@@ -71,6 +85,7 @@ def _body(subject: str, type_: str, day: date, n: int, **extra: Any) -> dict[str
 
 def seed(registry: Registry, clock: SettableClock, today: date) -> Site:
     """History through the services, each write on its own day; returns who is who."""
+    typed = TYPED[registry.language.value]
     keys = {
         role: registry.keys.create(role=role, name=f"test-{role}", actor="test").secret
         for role in ("officer", "auditor", "checker")
@@ -104,14 +119,14 @@ def seed(registry: Registry, clock: SettableClock, today: date) -> Site:
     )
     on(9)
     appeals = [
-        registry.appeals.file_appeal(s, grounds="I was not on that train", actor=f"subject:{s}")
+        registry.appeals.file_appeal(s, grounds=typed["grounds"], actor=f"subject:{s}")
         for s in beijing[1:15]
     ]
     on(4)
     for i, a in enumerate(appeals):
         outcome = "overturned" if i < 3 else "upheld"
         registry.appeals.decide_appeal(
-            a.appeal_id, outcome=outcome, reasons="Seen the evidence.", actor="officer:test"
+            a.appeal_id, outcome=outcome, reasons=typed["reasons"], actor="officer:test"
         )
     on(12)
     site.appellant = ric_number(900, region="110105", born="19900101")
@@ -131,7 +146,7 @@ def seed(registry: Registry, clock: SettableClock, today: date) -> Site:
     site.access_code = result.notices[0].access_code
     on(0)
     site.appeal_id = registry.appeals.file_appeal(
-        site.appellant, grounds="The smoke came from the next carriage.", actor="officer:test"
+        site.appellant, grounds=typed["appeal"], actor="officer:test"
     ).appeal_id
     registry.outbox.deliver_pending(NoMail(), limit=1000)
     site.everyone = [
@@ -146,14 +161,17 @@ def seed(registry: Registry, clock: SettableClock, today: date) -> Site:
     return site
 
 
-def start_site(tmp: Path, **env: str) -> tuple[Site, subprocess.Popen[bytes]]:
+def start_site(
+    tmp: Path, *, language: str = "en", **env: str
+) -> tuple[Site, subprocess.Popen[bytes]]:
+    """The seeded site, its letters written and its pages served in `language` by default."""
     db_url = f"sqlite:///{tmp / 'site.db'}"
     today = date.today()
     clock = SettableClock(day=today)
-    registry = open_registry(db_url, clock=clock)
+    registry = open_registry(db_url, clock=clock, language=Language(language))
     registry.migrate()
     site = seed(registry, clock, today)
-    proc, url = start_server(db_url, tmp / "server.log", **env)
+    proc, url = start_server(db_url, tmp / "server.log", TRUSTLEDGER_LANGUAGE=language, **env)
     site.url = url
     return site, proc
 

@@ -10,6 +10,7 @@ from trustledger.delivery.letters import JinjaLetters
 from trustledger.delivery.smtp import SmtpMailer
 from trustledger.domain.identity import IdentityScheme, scheme_named
 from trustledger.domain.rulebook import Rulebook
+from trustledger.domain.texts import Language
 from trustledger.services.appeals import Appeals
 from trustledger.services.audit import Audit
 from trustledger.services.check_feed import Change, CheckFeed
@@ -69,6 +70,7 @@ class Registry:
         rulebook: Rulebook | None = None,
         scheme: IdentityScheme | None = None,
         clock: Clock | None = None,
+        language: Language | None = None,
     ) -> None:
         self.settings = Settings()
         self.db_url = db_url or self.settings.db
@@ -79,7 +81,7 @@ class Registry:
         self.scheme = (scheme or scheme_named(self.settings.identity_scheme)).dated(
             self.clock.today
         )
-        self.language = self.settings.deployment_language(self.scheme.name)
+        self.language = language or self.settings.deployment_language(self.scheme.name)
         if rulebook is not None:
             self.__dict__["rulebook"] = rulebook
 
@@ -231,5 +233,6 @@ def open_registry(
     rulebook: Rulebook | None = None,
     scheme: IdentityScheme | None = None,
     clock: Clock | None = None,
+    language: Language | None = None,
 ) -> Registry:
-    return Registry(db_url, rulebook=rulebook, scheme=scheme, clock=clock)
+    return Registry(db_url, rulebook=rulebook, scheme=scheme, clock=clock, language=language)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 
@@ -48,3 +49,43 @@ class LocalizedText:
 def N_(message: str) -> str:
     """Marks `message` for the catalog where it is defined; it is translated where it is shown."""
     return message
+
+
+class Quoted(str):
+    """Words a person typed (an appeal's grounds, an officer's reasons): shown as typed, never
+    translated."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A sentence for a person, not yet in a language: a catalog message and what fills it in.
+
+    `str()` gives the English (the source language); pages render it in the reader's language,
+    translating the message and any parameter that is itself a Message or a LocalizedText.
+    """
+
+    text: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def of(cls, text: str, /, **params: object) -> Message:
+        return cls(text, tuple(params.items()))
+
+    def __str__(self) -> str:
+        return self.text % {k: _english(v) for k, v in self.params} if self.params else self.text
+
+
+def _english(value: object) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(_english(v) for v in value)
+    if isinstance(value, LocalizedText):
+        return value.en
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+# The empty message: a timeline entry with no detail, say.
+NO_MESSAGE = Message("")

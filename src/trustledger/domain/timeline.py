@@ -10,6 +10,7 @@ from typing import Any
 from trustledger.domain.evaluation import Restriction, SubjectState, evaluate
 from trustledger.domain.records import Event, EventKind, known_by
 from trustledger.domain.rulebook import Rule, Rulebook
+from trustledger.domain.texts import N_, NO_MESSAGE, Message, Quoted
 
 # A chart of a long history needs no more points than this; the dates a score changes come first.
 MAX_POINTS = 400
@@ -28,8 +29,8 @@ class TimelineEntry:
 
     on: date
     kind: str
-    title: str
-    detail: str = ""
+    title: Message
+    detail: Message = NO_MESSAGE
     target: str | None = None  # the record or review case it concerns
     derived: bool = False
 
@@ -79,6 +80,13 @@ def timeline(events: Sequence[Event], state: SubjectState) -> tuple[TimelineEntr
     return tuple(sorted(entries, key=lambda x: x.on))
 
 
+_SCOPE_WORDS = {"air": N_("air"), "rail": N_("rail"), "rail_premium": N_("rail_premium")}
+_OUTCOME_WORDS = {"restrict": N_("restrict"), "no_action": N_("no_action")}
+_TRANSITION_TITLES = {
+    EventKind.RESTRICTION_STARTED: N_("Restriction started (%(reason)s)"),
+    EventKind.RESTRICTION_LIFTED: N_("Restriction lifted (%(reason)s)"),
+    EventKind.RESTRICTION_EXPIRED: N_("Restriction expired (%(reason)s)"),
+}
 _TRANSITIONS = {
     "started": EventKind.RESTRICTION_STARTED,
     "lifted": EventKind.RESTRICTION_LIFTED,
@@ -86,14 +94,16 @@ _TRANSITIONS = {
 }
 
 
-def _record_name(code: str, rule: Rule | None) -> str:
-    return f"{rule.title.en} ({code})" if rule is not None else code
+def _record_name(code: str, rule: Rule | None) -> Message:
+    if rule is None:
+        return Message(code)
+    return Message.of(N_("%(title)s (%(code)s)"), title=rule.title, code=code)
 
 
-def _entry(e: Event, titles: dict[str, str]) -> TimelineEntry:
+def _entry(e: Event, titles: dict[str, Message]) -> TimelineEntry:
     d = e.data
     target = e.record_id or _text(d.get("target")) or _text(d.get("restriction_id")) or None
-    about = titles.get(e.record_id or "", "")
+    about = titles.get(e.record_id or "", NO_MESSAGE)
     title, detail = _describe(e.kind, d, about)
     return TimelineEntry(_happened_on(e), e.kind.value, title, detail, target)
 
@@ -109,36 +119,66 @@ def _happened_on(e: Event) -> date:
     return date.fromisoformat(str(named)) if named else e.on
 
 
-def _describe(kind: EventKind, d: Any, about: str) -> tuple[str, str]:
+def _describe(kind: EventKind, d: Any, about: Message) -> tuple[Message, Message]:
     match kind:
         case EventKind.RECORDED:
-            name = about or _text(d.get("type"))
-            when = f"occurred {d.get('occurred_on')}, decided {d.get('decided_on')}"
-            case_ref = f"case {d.get('case_ref')} from {d.get('source')}"
-            return f"Record received: {name}", f"{when}; {case_ref}"
+            name = about if about.text else Message(_text(d.get("type")))
+            detail = Message.of(
+                N_("occurred %(occurred)s, decided %(decided)s; case %(case)s from %(source)s"),
+                occurred=_day(d.get("occurred_on")),
+                decided=_day(d.get("decided_on")),
+                case=_text(d.get("case_ref")),
+                source=_text(d.get("source")),
+            )
+            return Message.of(N_("Record received: %(name)s"), name=name), detail
         case EventKind.CORRECTED:
             fields = ", ".join(sorted(k for k in d if k != "record_id"))
-            return f"Record corrected: {about}", f"changed: {fields}" if fields else ""
+            changed = Message.of(N_("changed: %(fields)s"), fields=fields) if fields else NO_MESSAGE
+            return Message.of(N_("Record corrected: %(name)s"), name=about), changed
         case EventKind.OVERTURNED:
-            return f"Record overturned: {about}", "it no longer counts"
+            title = Message.of(N_("Record overturned: %(name)s"), name=about)
+            return title, Message(N_("it no longer counts"))
         case EventKind.FULFILLED:
-            return f"Obligation fulfilled: {about}", "reported by the source"
+            title = Message.of(N_("Obligation fulfilled: %(name)s"), name=about)
+            return title, Message(N_("reported by the source"))
         case EventKind.NOTICE_ISSUED:
-            return f"Notice issued ({d.get('purpose')})", f"notice {d.get('notice_id')}"
+            purpose = Message(_text(d.get("purpose")))
+            title = Message.of(N_("Notice issued (%(purpose)s)"), purpose=purpose)
+            return title, Message.of(N_("notice %(id)s"), id=_text(d.get("notice_id")))
         case EventKind.APPEAL_FILED:
-            return "Appeal filed", f"{d.get('grounds', '')} (decision due {d.get('deadline')})"
+            detail = Message.of(
+                N_("%(grounds)s (decision due %(day)s)"),
+                grounds=Quoted(d.get("grounds", "")),
+                day=_day(d.get("deadline")),
+            )
+            return Message(N_("Appeal filed")), detail
         case EventKind.APPEAL_DECIDED:
-            return f"Appeal decided: {d.get('outcome')}", str(d.get("reasons", ""))
+            outcome = Message(_text(d.get("outcome")))
+            title = Message.of(N_("Appeal decided: %(outcome)s"), outcome=outcome)
+            return title, _quoted(d.get("reasons"))
         case EventKind.REVIEW_OPENED:
-            return "Review case opened", f"score {d.get('score')} fell below {d.get('below')}"
+            detail = Message.of(
+                N_("score %(score)s fell below %(below)s"),
+                score=d.get("score"),
+                below=d.get("below"),
+            )
+            return Message(N_("Review case opened")), detail
         case EventKind.REVIEW_DECIDED:
-            return f"Review decided: {d.get('outcome')}", str(d.get("reasons", ""))
+            outcome = Message(_OUTCOME_WORDS.get(_text(d.get("outcome")), _text(d.get("outcome"))))
+            title = Message.of(N_("Review decided: %(outcome)s"), outcome=outcome)
+            return title, _quoted(d.get("reasons"))
         case _:
-            scopes = ", ".join(d.get("scopes") or [])
-            verb = kind.value.removeprefix("restriction_")
-            barred = f"no travel by {scopes}" if kind is EventKind.RESTRICTION_STARTED else ""
-            detail = barred or (f"travel by {scopes} allowed again" if scopes else "")
-            return f"Restriction {verb} ({d.get('reason')})", detail
+            return _transition(kind, d)
+
+
+def _transition(kind: EventKind, d: Any) -> tuple[Message, Message]:
+    scopes = _scopes(d.get("scopes") or [])
+    title = Message.of(_TRANSITION_TITLES[kind], reason=_text(d.get("reason")))
+    if kind is EventKind.RESTRICTION_STARTED:
+        return title, Message.of(N_("no travel by %(scopes)s"), scopes=scopes)
+    if not d.get("scopes"):
+        return title, NO_MESSAGE
+    return title, Message.of(N_("travel by %(scopes)s allowed again"), scopes=scopes)
 
 
 def _milestones(
@@ -146,26 +186,50 @@ def _milestones(
 ) -> list[TimelineEntry]:
     if r.starts_on is None or r.ends_on is None:
         return []
-    scopes = ", ".join(sorted(s.value for s in r.scopes))
+    scopes = _scopes(sorted(s.value for s in r.scopes))
     found: list[TimelineEntry] = []
 
-    def add(kind: str, day: date, title: str, detail: str) -> None:
+    def add(kind: str, day: date, title: Message, detail: Message) -> None:
         if day <= on and (_TRANSITIONS[kind], r.restriction_id) not in reported:
             entry = TimelineEntry(day, f"restriction_{kind}", title, detail, r.restriction_id, True)
             found.append(entry)
 
     lifted_first = r.lifted_on is not None and r.lifted_on <= r.starts_on
     if not lifted_first:
-        add("started", r.starts_on, f"Restriction in effect ({r.reason})", f"no travel by {scopes}")
+        in_effect = Message.of(N_("Restriction in effect (%(reason)s)"), reason=r.reason)
+        add(
+            "started",
+            r.starts_on,
+            in_effect,
+            Message.of(N_("no travel by %(scopes)s"), scopes=scopes),
+        )
     if r.lifted_on is not None:
-        lifted = f"Restriction lifted ({r.reason})"
-        add("lifted", r.lifted_on, lifted, f"before its last day {r.ends_on}")
+        lifted = Message.of(N_("Restriction lifted (%(reason)s)"), reason=r.reason)
+        before = Message.of(N_("before its last day %(day)s"), day=r.ends_on)
+        add("lifted", r.lifted_on, lifted, before)
     else:
         day_after = r.ends_on + timedelta(days=1)
-        ended = f"Restriction ended ({r.reason})"
-        add("expired", day_after, ended, f"its last day was {r.ends_on}")
+        ended = Message.of(N_("Restriction ended (%(reason)s)"), reason=r.reason)
+        add("expired", day_after, ended, Message.of(N_("its last day was %(day)s"), day=r.ends_on))
     return found
 
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def _day(value: Any) -> date | str:
+    """A day from event data (ISO text), kept as a date so that a page writes it its own way."""
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return _text(value)
+
+
+def _quoted(value: Any) -> Message:
+    return Message.of("%(text)s", text=Quoted(_text(value))) if value else NO_MESSAGE
+
+
+def _scopes(values: Iterable[str]) -> tuple[Message, ...]:
+    """Scope codes as words pages translate, listed ("air, rail")."""
+    return tuple(Message(_SCOPE_WORDS.get(v, v)) for v in values)

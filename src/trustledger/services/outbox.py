@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from trustledger.domain.errors import Conflict, NotFound
+from trustledger.domain.texts import N_
 from trustledger.services.decisions import LIST_LIMIT, written
 from trustledger.services.letters import Letter
 from trustledger.services.ports import (
@@ -31,7 +32,7 @@ CLAIM = timedelta(minutes=10)  # a letter being sent is not due again for this l
 # Shown in place of a portal access code in a letter kept after it was sent (see `masked`):
 # the code's shape, none of its characters.
 MASK = "XXXX-XXXX-XXXX-XXXX"
-NO_ADDRESS = "no contact address for this subject"
+NO_ADDRESS = N_("no contact address for this subject")
 STOP_AFTER_FAILURES = 3
 
 

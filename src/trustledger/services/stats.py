@@ -13,6 +13,7 @@ from stdnum import numdb
 
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.rulebook import Rulebook, Scope
+from trustledger.domain.texts import N_
 from trustledger.services.ports import Clock
 
 Period = Literal["day", "week"]
@@ -27,22 +28,23 @@ MAX_DAYS = 366
 FRESH_SECONDS = 10.0
 
 APPEAL_STATES = {
-    "pending": "Pending, within the deadline",
-    "overdue": "Pending, past the deadline",
-    "upheld": "Upheld",
-    "overturned": "Overturned",
-    "modified": "Modified",
+    "pending": N_("Pending, within the deadline"),
+    "overdue": N_("Pending, past the deadline"),
+    "upheld": N_("Upheld"),
+    "overturned": N_("Overturned"),
+    "modified": N_("Modified"),
 }
 DECISION_TIMES = {
-    "0-3": "Within 3 days",
-    "4-7": "4 to 7 days",
-    "8-15": "8 to 15 days",
-    "16+": "More than 15 days",
+    "0-3": N_("Within 3 days"),
+    "4-7": N_("4 to 7 days"),
+    "8-15": N_("8 to 15 days"),
+    "16+": N_("More than 15 days"),
 }
+REVIEW_TITLE = N_("An officer's decision on a review")
 SCOPE_LABELS = {
-    Scope.AIR.value: "Air",
-    Scope.RAIL.value: "Rail, every seat",
-    Scope.RAIL_PREMIUM.value: "Rail, premium seats only",
+    Scope.AIR.value: N_("Air"),
+    Scope.RAIL.value: N_("Rail, every seat"),
+    Scope.RAIL_PREMIUM.value: N_("Rail, premium seats only"),
 }
 
 
@@ -237,8 +239,8 @@ class Statistics:
             on=day,
             first_day=first,
             per=period,
-            active=publish(r.active(day), "Active restrictions"),
-            people=publish(_people(r.active(day)), "People restricted"),
+            active=publish(r.active(day), N_("Active restrictions")),
+            people=publish(_people(r.active(day)), N_("People restricted")),
             by_mode=tuple(
                 publish(t, SCOPE_LABELS.get(t.key, t.key)) for t in r.active_by_scope(day)
             ),
@@ -260,7 +262,7 @@ class Statistics:
 
     def _rule_title(self, code: str) -> str:
         if code == "review":
-            return "An officer's decision on a review"
+            return REVIEW_TITLE
         titles = {rule.code: rule.title.en for rule in self._rulebook.rules}
         return f"{titles[code]} ({code})" if code in titles else code
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from trustledger.bootstrap import Registry
 from trustledger.domain.explanation import RECORD_STATUS_TEXT
-from trustledger.domain.texts import Language
+from trustledger.domain.texts import Language, LocalizedText, Message, Quoted
 from trustledger.i18n.catalogs import Translator, translator
 from trustledger.i18n.negotiation import choose_language
 from trustledger.web.sessions import Sessions, session_secret
@@ -52,6 +54,30 @@ def _wording(tr: Translator, words: dict[str, str]) -> Callable[[object], str]:
     return lambda value: tr.gettext(words.get(str(value), str(value)))
 
 
+def render_message(message: Message, tr: Translator) -> Markup:
+    """A domain message in the reader's language, as HTML: the words a person typed (Quoted) are
+    marked so, and every parameter is escaped."""
+    if not message.text:
+        return Markup("")
+    params = {name: _param(value, tr) for name, value in message.params}
+    text = Markup(escape(tr.gettext(message.text)))
+    return text % params if params else text
+
+
+def _param(value: object, tr: Translator) -> object:
+    if isinstance(value, Message):
+        return render_message(value, tr)
+    if isinstance(value, tuple):
+        return Markup(escape(tr.gettext(", "))).join(escape(_param(v, tr)) for v in value)
+    if isinstance(value, Quoted):
+        return Markup('<span class="quoted">%s</span>') % value
+    if isinstance(value, LocalizedText):
+        return tr.text(value)
+    if isinstance(value, date):
+        return tr.day(value)
+    return value
+
+
 @cache
 def templates_for(language: Language) -> Jinja2Templates:
     """The page templates with `language`'s catalog, dates and names installed."""
@@ -74,6 +100,7 @@ def templates_for(language: Language) -> Jinja2Templates:
     for name, words in WORDINGS.items():
         env.filters[name] = _wording(tr, words)
     env.filters["record_status"] = _wording(tr, RECORD_STATUS_TEXT)
+    env.filters["message"] = lambda message: render_message(message, tr)
     env.globals["asset_version"] = asset_version
     env.globals["lang"] = language.value
     env.globals["languages"] = LANGUAGE_NAMES

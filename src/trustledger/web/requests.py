@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 
 from trustledger.domain.errors import Forbidden
+from trustledger.domain.texts import N_
 
 
 def same_origin(request: Request) -> None:
@@ -15,7 +16,7 @@ def same_origin(request: Request) -> None:
     if origin is None:
         return  # not a browser form (a test client, curl): the session cookie still decides
     if origin == "null" or urlsplit(origin).netloc != request.headers.get("host"):
-        raise Forbidden("this form must be sent from this site's own pages")
+        raise Forbidden(N_("this form must be sent from this site's own pages"))
 
 
 def client_of(request: Request) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from trustledger.domain.errors import Forbidden, Unauthorized
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
+from trustledger.domain.texts import N_
 from trustledger.secret_files import beside_database, read_or_create
 from trustledger.services.keys import Principal
 from trustledger.settings import Settings
@@ -69,7 +70,7 @@ class Sessions:
     def require_staff(self, request: Request, roles: tuple[str, ...]) -> StaffSession:
         session = self.staff(request)
         if session is None:
-            raise Unauthorized("sign in with your key first")
+            raise Unauthorized(N_("sign in with your key first"))
         if session.role not in roles:
             raise Forbidden(f"a {session.role} key may not open this page")
         return session
@@ -83,7 +84,7 @@ class Sessions:
     def require_portal(self, request: Request) -> PortalSession:
         session = self.portal(request)
         if session is None:
-            raise Unauthorized("sign in with your identity number and access code first")
+            raise Unauthorized(N_("sign in with your identity number and access code first"))
         return session
 
     def start_staff(self, request: Request, response: Response, principal: Principal) -> None:

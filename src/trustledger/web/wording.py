@@ -57,6 +57,7 @@ FIELD_LABELS = {
     "record_id": N_("Restriction"),
     "days": N_("Days"),
 }
+CHANNEL_TEXT = {"email": N_("email"), "post": N_("post")}
 # Each value's words by filter name: `{{ r.status.value | status }}`.
 WORDINGS = {
     "scope": SCOPE_TEXT,
@@ -65,4 +66,5 @@ WORDINGS = {
     "delivery": DELIVERY_TEXT,
     "purpose": PURPOSE_TEXT,
     "outcome": OUTCOME_TEXT,
+    "channel": CHANNEL_TEXT,
 }

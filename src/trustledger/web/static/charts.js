@@ -14,7 +14,7 @@
   function isoDay(n) { return new Date(Math.round(n) * DAY_MS).toISOString().slice(0, 10); }
   // The page's words for the charts, in its language: "{name}" and the like filled in here.
   function words(d, key, fallback, values) {
-    var text = (d.labels && d.labels[key]) || fallback;
+    var text = (d.words && d.words[key]) || fallback;
     Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(values[k]); });
     return text;
   }
@@ -85,7 +85,7 @@
       type: "bar",
       data: {
         labels: d.labels,
-        datasets: [{ label: "Count", data: d.values, backgroundColor: "#0a4fa6" }],
+        datasets: [{ label: words(d, "count", "Count"), data: d.values, backgroundColor: "#0a4fa6" }],
       },
       options: {
         indexAxis: "y",
@@ -106,8 +106,8 @@
       data: {
         labels: d.labels,
         datasets: [
-          { label: "Took effect", data: d.started, backgroundColor: "#0a4fa6" },
-          { label: "Ended", data: d.ended, backgroundColor: "#1e6b34" },
+          { label: words(d, "started", "Took effect"), data: d.started, backgroundColor: "#0a4fa6" },
+          { label: words(d, "ended", "Ended"), data: d.ended, backgroundColor: "#1e6b34" },
         ],
       },
       options: {

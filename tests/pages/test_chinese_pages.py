@@ -1,0 +1,87 @@
+"""A deployment in Simplified Chinese: every page a person reads has no English left on it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.language_scan import english_on_page, english_words
+from tests.seeded_site import Site, start_site, stop_site
+
+
+@pytest.fixture(scope="module")
+def site_zh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    running, proc = start_site(tmp_path_factory.mktemp("pages-zh"), language="zh-Hans")
+    try:
+        yield running
+    finally:
+        stop_site(running, proc)
+
+
+def client(site: Site) -> httpx.Client:
+    # No Accept-Language: the deployment's default, Simplified Chinese, decides.
+    return httpx.Client(base_url=site.url, timeout=10, headers={"Accept": "text/html"})
+
+
+def signed_in(site: Site, role: str) -> httpx.Client:
+    c = client(site)
+    assert c.post("/sign-in", data={"key": site.keys[role], "next": "/"}).status_code == 303
+    return c
+
+
+def test_the_scan_finds_english_words_and_leaves_identifiers_codes_and_numbers() -> None:
+    assert english_words("退出登录 Sign out") == ["Sign", "out"]
+    assert english_words("规则 court.judgment_default，案号 J-77，court_7，2026-118") == []
+    assert english_words("JSON 格式，末位为数字或X，trustledger") == []
+    html = (
+        '<p>查阅 <span class="mono">110105199001019007</span> <span class="prose">I paid</span>'
+        '<button lang="en">English</button><img alt="A chart"></p>'
+    )
+    assert english_on_page(html) == ["['chart']: 'A chart'"]
+
+
+def pages(site: Site) -> dict[str, str]:
+    officer = signed_in(site, "officer")
+    auditor = signed_in(site, "auditor")
+    subject = client(site)
+    form = {"subject": site.subject, "access_code": site.access_code}
+    assert subject.post("/portal/sign-in", data=form).status_code == 303
+    purpose = {"purpose": "申诉审查"}
+    got = {
+        "portal sign-in": client(site).get("/portal"),
+        "portal": subject.get("/portal"),
+        "console sign-in": client(site).get("/"),
+        "console": officer.get("/"),
+        "file with an appeal": officer.get(f"/subjects/{site.appellant}", params=purpose),
+        "file with a review case": officer.get(f"/subjects/{site.reviewed}", params=purpose),
+        "statistics": auditor.get("/stats"),
+        "statistics per week": auditor.get("/stats", params={"days": 90, "per": "week"}),
+        "error": client(site).post("/portal/sign-in", data={"subject": "", "access_code": ""}),
+        "not signed in": client(site).get(f"/subjects/{site.appellant}", params=purpose),
+    }
+    for name, response in got.items():
+        assert response.status_code in (200, 401, 422), (name, response.status_code)
+    return {name: response.text for name, response in got.items()}
+
+
+def test_no_english_is_left_on_a_chinese_page(site_zh: Site) -> None:
+    found = {}
+    for name, html in pages(site_zh).items():
+        assert '<html lang="zh-Hans">' in html, name
+        found[name] = english_on_page(html)
+    left = {name: words for name, words in found.items() if words}
+    assert left == {}, "\n".join(f"{n}: {w}" for n, w in left.items())
+
+
+def test_the_chinese_file_page_reads_its_timeline_and_figures_in_chinese(site_zh: Site) -> None:
+    officer = signed_in(site_zh, "officer")
+    page = officer.get(f"/subjects/{site_zh.appellant}", params={"purpose": "申诉审查"}).text
+    assert "收到记录：在动车组列车上吸烟（rail.smoking）" in page  # the timeline
+    assert "已提出申诉" in page
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", page)  # Babel's Chinese days
+    stats = signed_in(site_zh, "auditor").get("/stats").text
+    assert "生效中的限制：按规则" in stats
+    assert "在动车组列车上吸烟 (rail.smoking)" in stats
