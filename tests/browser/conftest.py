@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -56,18 +57,20 @@ def browser() -> Iterator[Any]:
             launched.close()
 
 
-@pytest.fixture(scope="session")
-def site(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    running, proc = start_site(tmp_path_factory.mktemp("browser"))
+@contextmanager
+def seeded_site(tmp: Path, *, language: str = "en") -> Iterator[Site]:
+    """The seeded site, served in `language`, for as long as the block runs."""
+    running, proc = start_site(tmp, language=language)
     try:
         yield running
     finally:
         stop_site(running, proc)
 
 
-@pytest.fixture
-def page(browser: Any, site: Site) -> Iterator[Any]:
-    context = browser.new_context(viewport=VIEWPORT, base_url=site.url, locale="en-GB")
+@contextmanager
+def browser_page(browser: Any, site: Site, *, locale: str) -> Iterator[Any]:
+    """A page of a fresh browser context in `locale`; a script error fails the test."""
+    context = browser.new_context(viewport=VIEWPORT, base_url=site.url, locale=locale)
     opened = context.new_page()
     problems: list[str] = []
     opened.on("pageerror", lambda e: problems.append(f"script error: {e}"))
@@ -77,6 +80,18 @@ def page(browser: Any, site: Site) -> Iterator[Any]:
     finally:
         context.close()
     assert problems == [], problems
+
+
+@pytest.fixture(scope="session")
+def site(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with seeded_site(tmp_path_factory.mktemp("browser")) as running:
+        yield running
+
+
+@pytest.fixture
+def page(browser: Any, site: Site) -> Iterator[Any]:
+    with browser_page(browser, site, locale="en-GB") as opened:
+        yield opened
 
 
 def shoot(page: Any, name: str) -> Path:

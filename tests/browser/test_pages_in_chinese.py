@@ -8,34 +8,23 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PHONE, VIEWPORT, shoot
+from tests.browser.conftest import PHONE, browser_page, seeded_site, shoot
 from tests.language_scan import english_on_page
-from tests.seeded_site import Site, start_site, stop_site
+from tests.seeded_site import Site
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def site_zh(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    running, proc = start_site(tmp_path_factory.mktemp("browser-zh"), language="zh-Hans")
-    try:
+    with seeded_site(tmp_path_factory.mktemp("browser-zh"), language="zh-Hans") as running:
         yield running
-    finally:
-        stop_site(running, proc)
 
 
 @pytest.fixture
 def page_zh(browser: Any, site_zh: Site) -> Iterator[Any]:
-    context = browser.new_context(viewport=VIEWPORT, base_url=site_zh.url, locale="zh-CN")
-    opened = context.new_page()
-    problems: list[str] = []
-    opened.on("pageerror", lambda e: problems.append(f"script error: {e}"))
-    opened.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    try:
+    with browser_page(browser, site_zh, locale="zh-CN") as opened:
         yield opened
-    finally:
-        context.close()
-    assert problems == [], problems
 
 
 def step(page: Any, name: str) -> None:
