@@ -21,15 +21,34 @@ def site_zh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         stop_site(running, proc)
 
 
-def client(site: Site) -> httpx.Client:
-    # No Accept-Language: the deployment's default, Simplified Chinese, decides.
-    return httpx.Client(base_url=site.url, timeout=10, headers={"Accept": "text/html"})
+class Clients:
+    """Browser-like clients of the site (no Accept-Language: the deployment's default, Simplified
+    Chinese, decides), each closed when the test ends."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.opened: list[httpx.Client] = []
+
+    def anonymous(self) -> httpx.Client:
+        c = httpx.Client(base_url=self.site.url, timeout=10, headers={"Accept": "text/html"})
+        self.opened.append(c)
+        return c
+
+    def staff(self, role: str) -> httpx.Client:
+        c = self.anonymous()
+        sent = c.post("/sign-in", data={"key": self.site.keys[role], "next": "/"})
+        assert sent.status_code == 303
+        return c
 
 
-def signed_in(site: Site, role: str) -> httpx.Client:
-    c = client(site)
-    assert c.post("/sign-in", data={"key": site.keys[role], "next": "/"}).status_code == 303
-    return c
+@pytest.fixture
+def clients(site_zh: Site) -> Iterator[Clients]:
+    made = Clients(site_zh)
+    try:
+        yield made
+    finally:
+        for c in made.opened:
+            c.close()
 
 
 def test_the_scan_finds_english_words_and_leaves_identifiers_codes_and_numbers() -> None:
@@ -43,45 +62,49 @@ def test_the_scan_finds_english_words_and_leaves_identifiers_codes_and_numbers()
     assert english_on_page(html) == ["['chart']: 'A chart'"]
 
 
-def pages(site: Site) -> dict[str, str]:
-    officer = signed_in(site, "officer")
-    auditor = signed_in(site, "auditor")
-    subject = client(site)
+def pages(site: Site, clients: Clients) -> dict[str, str]:
+    officer = clients.staff("officer")
+    auditor = clients.staff("auditor")
+    subject = clients.anonymous()
     form = {"subject": site.subject, "access_code": site.access_code}
     assert subject.post("/portal/sign-in", data=form).status_code == 303
     purpose = {"purpose": "申诉审查"}
     got = {
-        "portal sign-in": client(site).get("/portal"),
+        "portal sign-in": clients.anonymous().get("/portal"),
         "portal": subject.get("/portal"),
-        "console sign-in": client(site).get("/"),
+        "console sign-in": clients.anonymous().get("/"),
         "console": officer.get("/"),
         "file with an appeal": officer.get(f"/subjects/{site.appellant}", params=purpose),
         "file with a review case": officer.get(f"/subjects/{site.reviewed}", params=purpose),
         "statistics": auditor.get("/stats"),
         "statistics per week": auditor.get("/stats", params={"days": 90, "per": "week"}),
-        "error": client(site).post("/portal/sign-in", data={"subject": "", "access_code": ""}),
-        "not signed in": client(site).get(f"/subjects/{site.appellant}", params=purpose),
+        "error": clients.anonymous().post(
+            "/portal/sign-in", data={"subject": "", "access_code": ""}
+        ),
+        "not signed in": clients.anonymous().get(f"/subjects/{site.appellant}", params=purpose),
     }
     for name, response in got.items():
         assert response.status_code in (200, 401, 422), (name, response.status_code)
     return {name: response.text for name, response in got.items()}
 
 
-def test_no_english_is_left_on_a_chinese_page(site_zh: Site) -> None:
+def test_no_english_is_left_on_a_chinese_page(site_zh: Site, clients: Clients) -> None:
     found = {}
-    for name, html in pages(site_zh).items():
+    for name, html in pages(site_zh, clients).items():
         assert '<html lang="zh-Hans">' in html, name
         found[name] = english_on_page(html)
     left = {name: words for name, words in found.items() if words}
     assert left == {}, "\n".join(f"{n}: {w}" for n, w in left.items())
 
 
-def test_the_chinese_file_page_reads_its_timeline_and_figures_in_chinese(site_zh: Site) -> None:
-    officer = signed_in(site_zh, "officer")
+def test_the_chinese_file_page_reads_its_timeline_and_figures_in_chinese(
+    site_zh: Site, clients: Clients
+) -> None:
+    officer = clients.staff("officer")
     page = officer.get(f"/subjects/{site_zh.appellant}", params={"purpose": "申诉审查"}).text
     assert "收到记录：在动车组列车上吸烟（rail.smoking）" in page  # the timeline
     assert "已提出申诉" in page
     assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", page)  # Babel's Chinese days
-    stats = signed_in(site_zh, "auditor").get("/stats").text
+    stats = clients.staff("auditor").get("/stats").text
     assert "生效中的限制：按规则" in stats
     assert "在动车组列车上吸烟 (rail.smoking)" in stats
