@@ -45,7 +45,11 @@ def portal_home(request: Request) -> Response:
         session.subject, actor=session.actor, purpose="portal: own notices"
     )
     state = history.state
+    checkpoint, reads = registry.log.reads_of(session.subject)
     context = {
+        "reads": reads,
+        "checkpoint": checkpoint,
+        "log_key": registry.log.key.text(),
         "state": state,
         "restrictions": describe(state),
         "appeals": [(a, appeal_text(a)) for a in reversed(state.appeals)],

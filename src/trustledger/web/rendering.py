@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -63,8 +64,13 @@ def _scopes(values: Any) -> str:
     return ", ".join(SCOPE_TEXT.get(str(v), str(v)) for v in sorted(str(v) for v in values))
 
 
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
 templates.env.filters["day"] = _day
 templates.env.filters["scopes"] = _scopes
+templates.env.filters["b64"] = _b64
 
 
 def registry_of(request: Request) -> Registry:
