@@ -32,6 +32,8 @@ SUBJECT_LINES = {
     "lifted": "Your travel restriction has been lifted",
     "expired": "Your travel restriction has ended",
     "decision": "Decision on your appeal",
+    "correction": "A record about you was corrected by its source",
+    "withdrawal": "A record about you was withdrawn by its source",
 }
 
 

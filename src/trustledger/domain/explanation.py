@@ -12,6 +12,7 @@ RECORD_STATUS_TEXT = {
     "not_yet": "decided after this date",
     "lapsed": "no longer counts (counts_for_days passed)",
     "overturned": "overturned: does not count",
+    "withdrawn": "withdrawn by its source: does not count",
     "time_barred": "arrived after the limitation period: never counts",
     "not_applicable": "the rule's condition does not hold: does not count",
     "no_rule": "no rule was in force when the conduct occurred: does not count",
@@ -48,6 +49,7 @@ def explain_assessment(a: Assessment) -> dict[str, Any]:
         "overturned_on": _day(a.overturned_on),
         "fulfilled_on": _day(a.fulfilled_on),
         "history": _history(a),
+        "changes": [{"on": _day(c.on), "what": c.what, "text": c.text} for c in a.history],
     }
 
 

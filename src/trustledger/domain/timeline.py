@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from trustledger.domain.corrections import correction_text
 from trustledger.domain.evaluation import Restriction, SubjectState, evaluate
 from trustledger.domain.records import Event, EventKind, known_by
 from trustledger.domain.rulebook import Rule, Rulebook
@@ -117,8 +118,10 @@ def _describe(kind: EventKind, d: Any, about: str) -> tuple[str, str]:
             case_ref = f"case {d.get('case_ref')} from {d.get('source')}"
             return f"Record received: {name}", f"{when}; {case_ref}"
         case EventKind.CORRECTED:
-            fields = ", ".join(sorted(k for k in d if k != "record_id"))
-            return f"Record corrected: {about}", f"changed: {fields}" if fields else ""
+            return f"Record corrected by its source: {about}", correction_text(d)
+        case EventKind.WITHDRAWN:
+            reason = _text(d.get("reason"))
+            return f"Record withdrawn by its source: {about}", f"it no longer counts; {reason}"
         case EventKind.OVERTURNED:
             return f"Record overturned: {about}", "it no longer counts"
         case EventKind.FULFILLED:
