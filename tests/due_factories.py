@@ -10,9 +10,10 @@ from tests.fakes import FakeStore
 from trustledger.delivery.letters import JinjaLetters
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.records import Event, EventKind
-from trustledger.domain.rulebook import Rulebook
-from trustledger.domain.texts import Language
+from trustledger.domain.rulebook import RestrictionSpec, Rulebook, Scope
+from trustledger.domain.texts import Language, LocalizedText
 from trustledger.services.appeals import Appeals
+from trustledger.services.corrections import Corrections
 from trustledger.services.fulfilment import Fulfilments
 from trustledger.services.intake import Intake
 from trustledger.services.letters import Letter, NoticeLetters
@@ -39,6 +40,30 @@ def review_rulebook() -> Rulebook:
     return replace(base, rules=rules)
 
 
+def threat_rulebook() -> Rulebook:
+    """The test rulebook plus `rail.threat` (trains and flights for 365 days: more adverse than
+    smoking) and `rail.warning` (points, no restriction: less adverse)."""
+    base = rulebook()
+    smoking = next(r for r in base.rules if r.code == "rail.smoking")
+    threat = replace(
+        smoking,
+        code="rail.threat",
+        title=LocalizedText.of({"zh-Hans": "在列车上虚假威胁", "en": "A false threat on a train"}),
+        points=-150,
+        restriction=RestrictionSpec(
+            frozenset({Scope.RAIL, Scope.AIR}), 365, cross_context_basis="Test basis, art. 9"
+        ),
+    )
+    warning = replace(
+        smoking,
+        code="rail.warning",
+        title=LocalizedText.of({"zh-Hans": "警告", "en": "A warning"}),
+        points=-10,
+        restriction=None,
+    )
+    return replace(base, rules=(*base.rules, threat, warning))
+
+
 @dataclass
 class Due:
     store: FakeStore
@@ -46,6 +71,7 @@ class Due:
     intake: Intake
     appeals: Appeals
     fulfilment: Fulfilments
+    corrections: Corrections
     reviews: Reviews
     sweep: Sweep
     outbox: Outbox
@@ -75,6 +101,7 @@ def due(
         intake=Intake(store, rulebook=book, scheme=scheme, clock=clock, letters=letters),
         appeals=Appeals(store, evaluator=evaluator, scheme=scheme, clock=clock),
         fulfilment=Fulfilments(store, evaluator=evaluator, clock=clock),
+        corrections=Corrections(store, evaluator=evaluator, clock=clock),
         reviews=Reviews(store, evaluator=evaluator, rulebook=book, clock=clock),
         sweep=Sweep(store, evaluator=evaluator, clock=clock),
         outbox=Outbox(store, clock=clock),

@@ -15,6 +15,7 @@ from trustledger.services.appeals import Appeals
 from trustledger.services.audit import Audit
 from trustledger.services.check_feed import Change, CheckFeed
 from trustledger.services.checking import CheckAnswer, CheckService
+from trustledger.services.corrections import Corrections
 from trustledger.services.export import Export
 from trustledger.services.files import SubjectFiles
 from trustledger.services.fulfilment import Fulfilments
@@ -126,6 +127,10 @@ class Registry:
         return Fulfilments(self.uow, evaluator=self.evaluator, clock=self.clock)
 
     @cached_property
+    def corrections(self) -> Corrections:
+        return Corrections(self.uow, evaluator=self.evaluator, clock=self.clock)
+
+    @cached_property
     def reviews(self) -> Reviews:
         return Reviews(self.uow, evaluator=self.evaluator, rulebook=self.rulebook, clock=self.clock)
 
@@ -148,7 +153,9 @@ class Registry:
 
     @cached_property
     def imports(self) -> Importer:
-        return Importer(self.uow, intake=self.intake, clock=self.clock)
+        return Importer(
+            self.uow, intake=self.intake, clock=self.clock, corrections=self.corrections
+        )
 
     @cached_property
     def history(self) -> History:

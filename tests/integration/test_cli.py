@@ -152,3 +152,52 @@ def test_a_database_without_the_schema_is_one_line_and_exit_2(
         err = capsys.readouterr().err
         assert err.strip().count("\n") == 0
         assert "run `trustledger init`" in err
+
+
+def test_records_correct_and_withdraw_by_case_ref_then_refuse_and_exit_2(
+    cli, tmp_path: Path
+) -> None:
+    cli("keys", "create", "--role", "source", "--name", "rail", "--types", "rail.*")
+    cli("keys", "create", "--role", "source", "--name", "metro", "--types", "rail.*")
+    path = write(tmp_path / "in.jsonl", body(case_ref="C-1"))
+    assert cli("import", str(path), "--source", "rail")[0] == 0
+    fix = ("records", "correct", "--case-ref", "C-1", "--source", "rail")
+    code, out, _ = cli(*fix, "--decided-on", "2026-10-21", "--reason", "Typo", "--json")
+    answer = orjson.loads(out)
+    assert (code, answer["created"], answer["changes"]) == (0, True, {"decided_on": "2026-10-21"})
+    code, out, _ = cli(*fix, "--decided-on", "2026-10-21", "--reason", "Typo")
+    assert (code, out.startswith("already done")) == (0, True)
+    code, _, err = cli(
+        "records", "withdraw", answer["record_id"], "--source", "metro", "--reason", "x"
+    )
+    assert (code, "error: record_id: only the source that submitted" in err) == (2, True)
+    code, out, _ = cli(
+        "records", "withdraw", answer["record_id"], "--source", "rail", "--reason", "Quashed"
+    )
+    assert (code, "withdrew record" in out) == (0, True)
+    code, _, err = cli(*fix, "--evidence-ref", "e-9", "--reason", "late")
+    assert (code, "can no longer be corrected" in err) == (2, True)
+    code, _, err = cli(*fix, "--reason", "nothing named")
+    assert (code, "error: changes:" in err) == (2, True)
+    code, out, _ = cli("explain", body()["subject"])
+    assert "withdrawn by its source: does not count" in out
+    assert "corrected by its source: date of the decision: 2026-10-20 -> 2026-10-21" in out
+    assert "withdrawn by its source, no longer counts: Quashed" in out
+
+
+def test_import_takes_correct_and_withdraw_lines_beside_new_records(cli, tmp_path: Path) -> None:
+    cli("keys", "create", "--role", "source", "--name", "rail", "--types", "rail.*")
+    path = write(
+        tmp_path / "mixed.jsonl",
+        body(case_ref="M-1"),
+        {"action": "correct", "case_ref": "M-1", "changes": {"evidence_ref": "e2"}, "reason": "r"},
+        {"action": "withdraw", "case_ref": "M-1", "reason": "quashed"},
+        {"action": "withdraw", "case_ref": "M-404", "reason": "?"},
+    )
+    code, out, _ = cli("import", str(path), "--source", "rail")
+    assert (code, out) == (
+        1,
+        "4 lines: 3 imported, 0 already present, 1 rejected, 3 notices issued\n",
+    )
+    code, out, _ = cli("import", str(path), "--source", "rail")
+    assert (code, "0 imported, 3 already present" in out) == (1, True)

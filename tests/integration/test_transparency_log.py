@@ -127,3 +127,23 @@ def test_the_key_file_is_made_once_and_kept_outside_the_database(
     for table in ("log_checkpoints", "log_leaves", "audit_log"):
         dump = " ".join(str(r) for r in sql(registry, f"SELECT * FROM {table}"))
         assert text.split("+", 4)[-1].strip() not in dump
+
+
+def test_a_subjects_readings_come_with_proofs_once_checkpointed(registry: Registry) -> None:
+    number = ric_number()
+    registry.intake.submit(body(subject=number, case_ref=uuid.uuid4().hex), source=RAIL)
+    registry.files.read(number, actor="officer:a", purpose="complaint")
+    cp = registry.log.checkpoint()
+    registry.files.read(number, actor="officer:b", purpose="later")
+    latest, reads = registry.log.reads_of(number)
+    assert latest == cp
+    assert [(r.actor, r.purpose) for r in reads] == [
+        ("officer:b", "later"),
+        ("officer:a", "complaint"),
+    ]
+    assert reads[0].leaf is None  # not yet in a checkpoint
+    first = reads[1]
+    assert first.leaf is not None
+    path = [bytes.fromhex(h) for h in first.path]
+    assert verify_inclusion(leaf_hash(first.entry), first.leaf, cp.size, path, cp.root)
+    assert b'"purpose":"complaint"' in first.entry

@@ -1,4 +1,4 @@
-"""DESIGN.md invariants 2-5 on random histories (hypothesis)."""
+"""DESIGN.md invariants 2-5 on random histories (hypothesis), corrections and withdrawals too."""
 
 from __future__ import annotations
 
@@ -42,6 +42,29 @@ VERSIONED = rulebook(
 days = st.dates(min_value=date(2018, 5, 1), max_value=date(2026, 12, 31))
 
 
+TYPES = ["rail.smoking", "court.judgment_default", "tax.minor"]
+
+
+@st.composite
+def amendments(draw: st.DrawFn, record_id: str, arrived: date) -> list[Event]:
+    """Corrections (of type or decision date), each perhaps with its decision's notice, and
+    perhaps a withdrawal: what the submitting source may do after the record arrived."""
+    found: list[Event] = []
+    for version in range(1, draw(st.integers(1, 3))):
+        fixed = arrived + timedelta(days=draw(st.integers(0, 200)))
+        change = draw(st.sampled_from(["type", "decided_on"]))
+        value = draw(st.sampled_from(TYPES)) if change == "type" else arrived.isoformat()
+        found.append(
+            event(EventKind.CORRECTED, fixed, record_id=record_id, reason="r", **{change: value})
+        )
+        if draw(st.booleans()):
+            found.append(notice(f"{record_id}.c{version}", fixed))
+    if draw(st.integers(0, 4)) == 0:
+        withdrawn = arrived + timedelta(days=draw(st.integers(0, 300)))
+        found.append(event(EventKind.WITHDRAWN, withdrawn, record_id=record_id, reason="r"))
+    return found
+
+
 @st.composite
 def histories(draw: st.DrawFn) -> list[Event]:
     events: list[Event] = []
@@ -50,7 +73,7 @@ def histories(draw: st.DrawFn) -> list[Event]:
         decided = occurred + timedelta(days=draw(st.integers(0, 90)))
         arrived = decided + timedelta(days=draw(st.integers(0, 900)))
         rec = record(
-            draw(st.sampled_from(["rail.smoking", "court.judgment_default", "tax.minor"])),
+            draw(st.sampled_from(TYPES)),
             occurred_on=occurred,
             decided_on=decided,
         )
@@ -66,6 +89,7 @@ def histories(draw: st.DrawFn) -> list[Event]:
                     record_id=rec.record_id,
                 )
             )
+        events += draw(amendments(rec.record_id, arrived))
         if draw(st.integers(0, 3)) == 0:
             filed = arrived + timedelta(days=draw(st.integers(0, 20)))
             events.append(

@@ -17,6 +17,7 @@ from trustledger import __version__
 from trustledger.api import (
     routes_admin,
     routes_checks,
+    routes_corrections,
     routes_due,
     routes_events,
     routes_log,
@@ -166,6 +167,7 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
         routes_checks,
         routes_subjects,
         routes_due,
+        routes_corrections,
         routes_events,
         routes_log,
     ):

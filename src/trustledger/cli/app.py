@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "snapshot",
     "keys",
     "records",
+    "corrections",
     "checks",
     "explain",
     "rulebook",

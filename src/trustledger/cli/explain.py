@@ -108,6 +108,8 @@ def render(body: dict[str, Any]) -> None:
             )
             out.print(f"    legal basis: {rule['legal_basis']}", markup=False)
         out.print(f"    {r['status_text']}; points {r['points']}; counts until {r['counts_until']}")
+        for change in r["changes"]:
+            out.print(f"    {change['on']}: {change['text']}", markup=False)
     out.print(f"\n[bold]Restrictions[/] ({len(body['restrictions'])})")
     for x in body["restrictions"]:
         cause = (

@@ -26,6 +26,8 @@ SUBJECT_LINES = {
     "lifted": N_("Your travel restriction has been lifted"),
     "expired": N_("Your travel restriction has ended"),
     "decision": N_("Decision on your appeal"),
+    "correction": N_("A record about you was corrected by its source"),
+    "withdrawal": N_("A record about you was withdrawn by its source"),
 }
 OTHER_SUBJECT_LINE = N_("Notice from the trustledger registry")
 # What a restriction bars, as `no {scopes}` reads: "no flights or trains".

@@ -8,6 +8,17 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from trustledger.domain.conditions import condition_holds
+from trustledger.domain.corrections import (
+    Decision,
+    RecordChange,
+    Terms,
+    announced,
+    corrected_change,
+    decision_id,
+    submitted_change,
+    version_terms,
+    withdrawn_change,
+)
 from trustledger.domain.records import Event, EventKind, Record
 from trustledger.domain.repeats import Entry, Tally, tally_history
 from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, Rule, Rulebook, Scope
@@ -18,6 +29,7 @@ class RecordStatus(StrEnum):
     NOT_YET = "not_yet"  # decided after the date asked about
     LAPSED = "lapsed"  # counts_for_days have passed
     OVERTURNED = "overturned"
+    WITHDRAWN = "withdrawn"  # the source withdrew it: it no longer counts
     TIME_BARRED = "time_barred"  # arrived after counts_for_days from its decision: never counts
     NOT_APPLICABLE = "not_applicable"  # the rule's condition does not hold
     NO_RULE = "no_rule"  # no version of the rule was in force when the conduct occurred
@@ -96,6 +108,8 @@ class Assessment:
     def term_holds(self) -> bool:
         return self.tally is not None and self.tally.holds
 
+    history: tuple[RecordChange, ...] = ()  # submitted, corrected, withdrawn; oldest first
+
 
 @dataclass(frozen=True, slots=True)
 class Restriction:
@@ -152,6 +166,11 @@ class SubjectFile:
     subject: str
     records: dict[str, Record] = field(default_factory=dict)
     recorded_on: dict[str, date] = field(default_factory=dict)
+    # Each record as submitted, then as each correction left it (the last is `records`').
+    versions: dict[str, list[Record]] = field(default_factory=dict)
+    versions_on: dict[str, list[date]] = field(default_factory=dict)  # the day of each
+    withdrawn_on: dict[str, date] = field(default_factory=dict)
+    history: dict[str, list[RecordChange]] = field(default_factory=dict)
     overturned_on: dict[str, date] = field(default_factory=dict)
     fulfilled_on: dict[str, date] = field(default_factory=dict)
     notices: dict[str, Notice] = field(default_factory=dict)
@@ -174,12 +193,25 @@ def _on_recorded(f: SubjectFile, e: Event) -> None:
     if record.record_id not in f.records:
         f.records[record.record_id] = record
         f.recorded_on[record.record_id] = e.on
+        f.versions[record.record_id] = [record]
+        f.versions_on[record.record_id] = [e.on]
+        f.history[record.record_id] = [submitted_change(record, e.on)]
 
 
 def _on_corrected(f: SubjectFile, e: Event) -> None:
     rid = e.record_id or ""
-    if rid in f.records:
+    if rid in f.records and rid not in f.withdrawn_on:
         f.records[rid] = f.records[rid].corrected(e.data)
+        f.versions[rid].append(f.records[rid])
+        f.versions_on[rid].append(e.on)
+        f.history[rid].append(corrected_change(e.data, e.on))
+
+
+def _on_withdrawn(f: SubjectFile, e: Event) -> None:
+    rid = e.record_id or ""
+    if rid in f.records and rid not in f.withdrawn_on:
+        f.withdrawn_on[rid] = e.on
+        f.history[rid].append(withdrawn_change(e.data, e.on))
 
 
 def _on_overturned(f: SubjectFile, e: Event) -> None:
@@ -253,6 +285,7 @@ def _on_review_decided(f: SubjectFile, e: Event) -> None:
 _HANDLERS = {
     EventKind.RECORDED: _on_recorded,
     EventKind.CORRECTED: _on_corrected,
+    EventKind.WITHDRAWN: _on_withdrawn,
     EventKind.OVERTURNED: _on_overturned,
     EventKind.FULFILLED: _on_fulfilled,
     EventKind.NOTICE_ISSUED: _on_notice,
@@ -286,7 +319,7 @@ def evaluate_file(
         assessments = with_history(tuple(assess(f, rid, rulebook, on) for rid in sorted(f.records)))
     score = rulebook.base_score + sum(a.points for a in assessments)
     restrictions = tuple(
-        [r for a in assessments if (r := _record_restriction(f, a, on)) is not None]
+        [r for a in assessments for r in _record_restrictions(f, a, rulebook, on)]
         + [r for c in f.cases.values() if (r := _case_restriction(f, c, rulebook, on)) is not None]
     )
     return SubjectState(
@@ -311,8 +344,14 @@ def assess(f: SubjectFile, record_id: str, rulebook: Rulebook, on: date) -> Asse
     fulfilled = f.fulfilled_on.get(record_id)
     until = record.decided_on + timedelta(days=rule.counts_for_days) if rule else None
     status = _record_status(record, recorded_on, rule, until, overturned, on)
+    withdrawn = f.withdrawn_on.get(record_id)
+    if withdrawn is not None and withdrawn <= on and status not in _NEVER_RESTRICTS:
+        status = RecordStatus.WITHDRAWN
     points = rule.points if rule is not None and status is RecordStatus.IN_FORCE else 0
-    return Assessment(record, recorded_on, rule, status, points, until, overturned, fulfilled)
+    history = tuple(c for c in f.history.get(record_id, ()) if c.on <= on)
+    return Assessment(
+        record, recorded_on, rule, status, points, until, overturned, fulfilled, history=history
+    )
 
 
 def _record_status(
@@ -373,28 +412,61 @@ def restriction_notice(f: SubjectFile, target: str) -> Notice | None:
     return first
 
 
-def _record_restriction(f: SubjectFile, a: Assessment, on: date) -> Restriction | None:
-    rule = a.rule
-    spec = rule.restriction_for(term_holds=a.term_holds) if rule is not None else None
-    if rule is None or spec is None or a.status in _NEVER_RESTRICTS:
-        return None
-    # A term running on after fulfilment is not lifted by it: fulfilment sets its end instead.
-    after = spec.after_fulfilment_days
-    lifts = [a.overturned_on] + ([a.fulfilled_on] if rule.lift_on_fulfilment and not after else [])
-    return _restriction(
-        f,
-        target=a.record.record_id,
-        scopes=spec.scopes,
-        days=spec.days,
-        ends_after=(a.fulfilled_on, after) if after and a.fulfilled_on else None,
-        notice_days=rule.notice_days,
-        appeal_days=rule.appeal_days,
-        suspend_on_appeal=rule.suspend_on_appeal,
-        lifted_on=min((d for d in lifts if d is not None), default=None),
-        reason=rule.code,
-        legal_basis=rule.legal_basis,
-        on=on,
-    )
+def _record_restrictions(
+    f: SubjectFile, a: Assessment, rulebook: Rulebook, on: date
+) -> list[Restriction]:
+    """One restriction per decision the record's versions announced (domain/corrections.py)."""
+    rid = a.record.record_id
+    versions = f.versions.get(rid) or [a.record]
+    if len(versions) == 1:
+        rule = a.rule
+        spec = rule.restriction_for(term_holds=a.term_holds) if rule is not None else None
+        if rule is None or spec is None or a.status in _NEVER_RESTRICTS:
+            return []
+        decisions = [Decision(0, Terms(spec.scopes, spec.days, rule.notice_days))]
+    else:
+        decisions = announced([version_terms(v, a.recorded_on, rulebook) for v in versions])
+    found: list[Restriction] = []
+    for d in decisions:
+        # The rule that last justified it: the record's type as corrected, up to the end.
+        last = versions[-1 if d.ended_by is None else d.ended_by - 1]
+        rule = rulebook.rule_for(last.type, last.occurred_on)
+        assert rule is not None  # version_terms found it
+        ended = f.versions_on[rid][d.ended_by] if d.ended_by is not None else None
+        spec = rule.restriction_for(term_holds=a.term_holds)
+        # A term running on after fulfilment is not lifted by it: fulfilment sets its end instead.
+        after = spec.after_fulfilment_days if spec is not None else None
+        lifts = [a.overturned_on, f.withdrawn_on.get(rid), ended]
+        lifts += [a.fulfilled_on] if rule.lift_on_fulfilment and not after else []
+        # Every decision's days count from the first one's start: a correction never lengthens
+        # the span past what the corrected rule allows; its extra reach waits for its notice.
+        r = _restriction(
+            f,
+            target=decision_id(rid, d.version),
+            record_id=rid,
+            scopes=d.terms.scopes,
+            days=d.terms.days,
+            notice_days=d.terms.notice_days,
+            appeal_days=rule.appeal_days,
+            suspend_on_appeal=rule.suspend_on_appeal,
+            lifted_on=min((x for x in lifts if x is not None), default=None),
+            reason=rule.code,
+            legal_basis=rule.legal_basis,
+            on=on,
+            counted_from=found[0].starts_on if found else None,
+            ends_after=(a.fulfilled_on, after) if after and a.fulfilled_on else None,
+        )
+        if d.version == 0 or not _cannot_bar(r, d.terms, on):
+            found.append(r)
+    return found
+
+
+def _cannot_bar(r: Restriction, terms: Terms, on: date) -> bool:
+    """A later decision whose days will have run out before a notice issued now could start it."""
+    if r.noticed_on is not None:
+        return r.ends_on is not None and r.starts_on is not None and r.ends_on < r.starts_on
+    latest = r.ends_on
+    return latest is not None and latest < on + timedelta(days=terms.notice_days)
 
 
 def _case_restriction(
@@ -422,6 +494,7 @@ def _restriction(
     f: SubjectFile,
     *,
     target: str,
+    record_id: str | None = None,
     scopes: frozenset[Scope],
     days: int,
     notice_days: int,
@@ -432,12 +505,14 @@ def _restriction(
     legal_basis: str,
     on: date,
     ends_after: tuple[date, int] | None = None,
+    counted_from: date | None = None,
 ) -> Restriction:
     notice = restriction_notice(f, target)
     appeals = [a for a in f.appeals.values() if a.target == target]
     noticed = notice.issued_on if notice else None
     starts = noticed + timedelta(days=notice_days) if noticed else None
-    ends = starts + timedelta(days=min(days, MAX_RESTRICTION_DAYS) - 1) if starts else None
+    first = min((d for d in (counted_from, starts) if d is not None), default=None)
+    ends = first + timedelta(days=min(days, MAX_RESTRICTION_DAYS) - 1) if first else None
     if ends_after is not None and starts is not None and ends is not None:
         fulfilled, after = ends_after  # still after the notice period, still within the cap
         ends = min(ends, max(starts, fulfilled) + timedelta(days=after - 1))
@@ -456,7 +531,7 @@ def _restriction(
         scopes=scopes,
         reason=reason,
         legal_basis=legal_basis,
-        record_id=target if target in f.records else None,
+        record_id=record_id or (target if target in f.records else None),
         case_id=target if target in f.cases else None,
         noticed_on=noticed,
         starts_on=starts,

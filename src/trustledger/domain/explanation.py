@@ -13,6 +13,7 @@ RECORD_STATUS_TEXT = {
     "not_yet": N_("decided after this date"),
     "lapsed": N_("no longer counts (counts_for_days passed)"),
     "overturned": N_("overturned: does not count"),
+    "withdrawn": N_("withdrawn by its source: does not count"),
     "time_barred": N_("arrived after the limitation period: never counts"),
     "not_applicable": N_("the rule's condition does not hold: does not count"),
     "no_rule": N_("no rule was in force when the conduct occurred: does not count"),
@@ -49,6 +50,7 @@ def explain_assessment(a: Assessment) -> dict[str, Any]:
         "overturned_on": _day(a.overturned_on),
         "fulfilled_on": _day(a.fulfilled_on),
         "history": _history(a),
+        "changes": [{"on": _day(c.on), "what": c.what, "text": c.text} for c in a.history],
     }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 class EventKind(StrEnum):
     RECORDED = "recorded"
     CORRECTED = "corrected"
+    WITHDRAWN = "withdrawn"
     OVERTURNED = "overturned"
     FULFILLED = "fulfilled"
     NOTICE_ISSUED = "notice_issued"
@@ -29,6 +30,7 @@ STATE_KINDS = frozenset(
     {
         EventKind.RECORDED,
         EventKind.CORRECTED,
+        EventKind.WITHDRAWN,
         EventKind.OVERTURNED,
         EventKind.FULFILLED,
         EventKind.NOTICE_ISSUED,

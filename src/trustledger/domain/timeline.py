@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from trustledger.domain.corrections import correction_text
 from trustledger.domain.evaluation import Restriction, SubjectState, evaluate
 from trustledger.domain.records import Event, EventKind, known_by
 from trustledger.domain.rulebook import Rule, Rulebook
@@ -132,9 +133,14 @@ def _describe(kind: EventKind, d: Any, about: Message) -> tuple[Message, Message
             )
             return Message.of(N_("Record received: %(name)s"), name=name), detail
         case EventKind.CORRECTED:
-            fields = ", ".join(sorted(k for k in d if k != "record_id"))
-            changed = Message.of(N_("changed: %(fields)s"), fields=fields) if fields else NO_MESSAGE
-            return Message.of(N_("Record corrected: %(name)s"), name=about), changed
+            title = Message.of(N_("Record corrected by its source: %(name)s"), name=about)
+            return title, _quoted(correction_text(d))
+        case EventKind.WITHDRAWN:
+            title = Message.of(N_("Record withdrawn by its source: %(name)s"), name=about)
+            detail = Message.of(
+                N_("it no longer counts; %(reason)s"), reason=Quoted(_text(d.get("reason")))
+            )
+            return title, detail
         case EventKind.OVERTURNED:
             title = Message.of(N_("Record overturned: %(name)s"), name=about)
             return title, Message(N_("it no longer counts"))

@@ -1,7 +1,9 @@
 """Bulk import: good lines go in, committed chunk by chunk; bad lines go to FILE.rejects.jsonl.
 
 A rerun after a crash imports only what is missing: (source, case_ref) makes every line idempotent
-and each chunk commits whole or not at all.
+and each chunk commits whole or not at all. A JSONL line with an `action` (`correct`, `withdraw`)
+corrects or withdraws a record of the source's instead; it is applied after the chunk's new records,
+and a repeat of it writes nothing (services/corrections.py).
 """
 
 from __future__ import annotations
@@ -11,15 +13,16 @@ from contextlib import closing
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import orjson
 
 from trustledger.domain.errors import Conflict, InvalidInput, TrustLedgerError
 from trustledger.domain.records import Record
+from trustledger.services.corrections import Amendment, Corrections, record_id_of
 from trustledger.services.intake import Intake, IntakeResult
 from trustledger.services.lines import Line, read_lines
-from trustledger.services.ports import Advance, Clock, UnitOfWorkFactory
+from trustledger.services.ports import Advance, Clock, UnitOfWork, UnitOfWorkFactory
 from trustledger.services.submissions import Source, contact_of
 
 CHUNK = 5000
@@ -40,10 +43,18 @@ def rejects_path_for(path: Path) -> Path:
 
 
 class Importer:
-    def __init__(self, uow: UnitOfWorkFactory, *, intake: Intake, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        intake: Intake,
+        clock: Clock,
+        corrections: Corrections | None = None,
+    ) -> None:
         self._uow = uow
         self._intake = intake
         self._clock = clock
+        self._corrections = corrections
 
     def run(
         self, path: Path, *, source: Source, chunk: int = CHUNK, advance: Advance | None = None
@@ -71,11 +82,15 @@ class Importer:
         today = self._clock.today()
         failed: list[tuple[Line, TrustLedgerError]] = []
         valid: list[tuple[Line, Record]] = []
+        amending: list[Line] = []
         for line in batch:
             try:
                 if line.error is not None:
                     raise line.error
                 assert line.body is not None
+                if "action" in line.body:
+                    amending.append(line)
+                    continue
                 record = self._intake.validate(
                     line.body, source=source, today=today, text_attributes=line.text_attributes
                 )
@@ -88,7 +103,14 @@ class Importer:
             outcomes = self._intake.write(
                 uow, [r for _, r in valid], source=source, contacts=contacts
             )
+            amended = [self._amend(uow, line, source) for line in amending]
             uow.commit()
+        for line, done in zip(amending, amended, strict=True):
+            if isinstance(done, TrustLedgerError):
+                failed.append((line, done))
+            else:
+                counts["imported" if done.created else "already"] += 1
+                counts["notices"] += len(done.notice_ids)
         for (line, _), outcome in zip(valid, outcomes, strict=True):
             if isinstance(outcome, Conflict):
                 failed.append((line, outcome))
@@ -99,6 +121,39 @@ class Importer:
         for line, error in sorted(failed, key=lambda f: f[0].number):
             out.write(orjson.dumps(_reject(line, error)) + b"\n")
         out.flush()
+
+    def _amend(self, uow: UnitOfWork, line: Line, source: Source) -> Amendment | TrustLedgerError:
+        """One correction or withdrawal line; an error rejects the line and writes nothing."""
+        body = line.body or {}
+        try:
+            if self._corrections is None:
+                raise InvalidInput("action", "this importer takes new records only")
+            return _apply(self._corrections, uow, body, source)
+        except TrustLedgerError as exc:
+            return exc
+
+
+AMEND_FIELDS = {
+    "correct": frozenset({"action", "record_id", "case_ref", "changes", "reason"}),
+    "withdraw": frozenset({"action", "record_id", "case_ref", "reason"}),
+}
+
+
+def _apply(
+    corrections: Corrections, uow: UnitOfWork, body: dict[str, Any], source: Source
+) -> Amendment:
+    action = body.get("action")
+    if action not in AMEND_FIELDS:
+        raise InvalidInput("action", f"must be correct or withdraw, not {action!r}")
+    unknown = sorted(str(k) for k in set(body) - AMEND_FIELDS[str(action)])
+    if unknown:
+        raise InvalidInput(unknown[0], f"unknown field for action {action}")
+    record_id = record_id_of(body, source)
+    if action == "correct":
+        return corrections.write_correction(
+            uow, record_id, source=source, changes=body.get("changes"), reason=body.get("reason")
+        )
+    return corrections.write_withdrawal(uow, record_id, source=source, reason=body.get("reason"))
 
 
 def _count(outcome: IntakeResult, counts: dict[str, int]) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from trustledger.domain.corrections import record_of
 from trustledger.domain.evaluation import Assessment, Restriction, ReviewCase, SubjectState
 from trustledger.domain.rulebook import Scope
 from trustledger.domain.texts import Language
@@ -61,6 +62,9 @@ CONTEXT_KEYS = (
     "appeal_id",
     "outcome",
     "reasons",
+    "changes",
+    "adverse",
+    "from_correction",
 )
 
 
@@ -98,6 +102,9 @@ def _case_facts(c: ReviewCase) -> dict[str, Any]:
 _BLANK: dict[str, Any] = dict.fromkeys(CONTEXT_KEYS) | {
     "lift_on_fulfilment": False,
     "suspend_on_appeal": False,
+    "changes": (),
+    "adverse": False,
+    "from_correction": False,
 }
 
 
@@ -125,7 +132,9 @@ def letter_context(
     case = next((c for c in state.review_cases if c.case_id == target), None)
     if case is not None:
         ctx |= _case_facts(case)
-    assessment = next((a for a in state.assessments if a.record.record_id == target), None)
+    record_id = record_of(target)
+    ctx["from_correction"] = record_id != target
+    assessment = next((a for a in state.assessments if a.record.record_id == record_id), None)
     if assessment is not None:
         ctx |= _record_facts(assessment, language)
     restriction = next((r for r in state.restrictions if r.restriction_id == target), None)

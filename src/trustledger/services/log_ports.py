@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from trustledger.domain.checkpoints import VerifierKey
 
@@ -20,6 +20,19 @@ class Leaf:
     stored: bytes
     actual: bytes | None  # None: the row is gone
     subject: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEntry:
+    """An audit entry about a subject, the bytes its leaf covers, and its leaf once logged."""
+
+    seq: int
+    actor: str
+    action: str
+    purpose: str
+    at: datetime
+    data: bytes
+    leaf: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +68,7 @@ class LogStore(Protocol):
         """The first event and audit entry at or below the last one logged that has no leaf."""
         ...
 
-    def about(self, subject: str, actions: Iterable[str]) -> list[tuple[Any, int | None]]:
+    def about(self, subject: str, actions: Iterable[str]) -> list[LoggedEntry]:
         """Audit entries about a subject with these actions, with their leaf index if logged."""
         ...
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from trustledger.domain.corrections import record_of
 from trustledger.domain.records import Event, EventKind
 
 # 80 random bits as 16 base32 letters (A-Z, 2-7: no 0 or 1 to mistake for O or I). Only a fast
@@ -54,7 +55,7 @@ def notice_event(
             "purpose": purpose,
             "access_code_hash": hash_access_code(code),
         },
-        record_id=target if target.startswith("rec_") else None,
+        record_id=record_of(target) if target.startswith("rec_") else None,
         actor=actor,
     )
     return event, IssuedNotice(notice_id, subject, target, purpose, on, code)

@@ -4,12 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from trustledger.domain.checkpoints import Checkpoint, VerifierKey, open_note, signed_note
 from trustledger.domain.errors import Forbidden, InvalidInput, NotFound
 from trustledger.services.log_ports import LogSigner, StoredCheckpoint
 from trustledger.services.log_verify import LogVerdict, verify_log
 from trustledger.services.ports import Clock, UnitOfWorkFactory
+
+# The audit actions that are a reading of a subject's file (what the portal shows the subject).
+READ_ACTIONS = ("file.read", "file.history", "notices.read")
+READS_SHOWN = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """A reading of a subject's file, with its inclusion proof once the log has it."""
+
+    actor: str
+    purpose: str
+    at: datetime
+    entry: bytes  # the bytes its leaf covers
+    leaf: int | None  # None: not yet in a checkpoint
+    path: list[str]  # hex
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +90,19 @@ class TransparencyLog:
                 raise Forbidden("a subject key may have proofs of entries about itself only")
             path = uow.log.inclusion(leaf, size)
         return InclusionProof(leaf, size, found.kind, found.ref, found.stored, path)
+
+    def reads_of(self, subject: str) -> tuple[StoredCheckpoint | None, list[Read]]:
+        """The latest checkpoint and the subject's file's latest readings, newest first, each
+        with its audit path in that checkpoint's tree if it is in it."""
+        with self._uow(readonly=True) as uow:
+            latest = uow.log.latest_checkpoint()
+            size = 0 if latest is None else latest.size
+            reads = []
+            for e in reversed(uow.log.about(subject, READ_ACTIONS)[-READS_SHOWN:]):
+                leaf = e.leaf if e.leaf is not None and e.leaf < size else None
+                path = [] if leaf is None else [h.hex() for h in uow.log.inclusion(leaf, size)]
+                reads.append(Read(e.actor, e.purpose, e.at, e.data, leaf, path))
+        return latest, reads
 
     def consistency(self, first: int, second: int) -> list[bytes]:
         with self._uow(readonly=True) as uow:

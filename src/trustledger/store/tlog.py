@@ -9,9 +9,9 @@ answers a proof with O(log n) reads. Nothing here is trusted by `verify`: it rec
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Table, and_, func, or_, select
 
 from trustledger.domain.errors import InvalidInput, Unavailable
 from trustledger.domain.merkle import (
@@ -23,11 +23,12 @@ from trustledger.domain.merkle import (
     inclusion_ranges,
     perfect_pieces,
 )
-from trustledger.services.log_ports import Leaf, StoredCheckpoint
+from trustledger.services.log_ports import Leaf, LoggedEntry, StoredCheckpoint
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
-from trustledger.store.log_entries import AUDIT, EVENT, leaf_of
+from trustledger.store.log_entries import AUDIT, EVENT, audit_bytes, leaf_of
 
+T = TypeVar("T")
 BATCH = 20_000
 IN_BATCH = 500
 SOURCES: tuple[tuple[str, Table], ...] = ((EVENT, t.events), (AUDIT, t.audit_log))
@@ -98,18 +99,23 @@ class SqlTransparencyLog:
         return [fold([found[p] for p in ps]) for ps in split]
 
     def _pieces(self, pieces: Sequence[Piece]) -> list[bytes]:
-        """The stored hashes of perfect subtrees, in the order asked."""
+        """The stored hashes of perfect subtrees, in the order asked: one query for the leaves
+        and one for the nodes above them (a proof needs O(log n) of them)."""
         found: dict[Piece, bytes] = {}
-        for level in {level for level, _ in pieces}:
-            wanted = sorted({i for lv, i in pieces if lv == level})
-            for chunk in _chunks(wanted):
-                if level == 0:
-                    c = t.log_leaves.c
-                    query = select(c.idx, c.hash).where(c.idx.in_(chunk))
-                else:
-                    c = t.log_nodes.c
-                    query = select(c.idx, c.hash).where(c.level == level, c.idx.in_(chunk))
-                found.update(((level, r.idx), bytes(r.hash)) for r in self._conn.execute(query))
+        leaves = sorted({i for level, i in pieces if level == 0})
+        for chunk in _chunks(leaves):
+            c = t.log_leaves.c
+            query = select(c.idx, c.hash).where(c.idx.in_(chunk))
+            found.update(((0, r.idx), bytes(r.hash)) for r in self._conn.execute(query))
+        nodes: list[Piece] = sorted({p for p in pieces if p[0] > 0})
+        for part in _chunks(nodes):
+            c = t.log_nodes.c
+            by_level: dict[int, list[int]] = {}
+            for level, i in part:
+                by_level.setdefault(level, []).append(i)
+            where = or_(*(and_(c.level == lv, c.idx.in_(ids)) for lv, ids in by_level.items()))
+            rows = self._conn.execute(select(c.level, c.idx, c.hash).where(where))
+            found.update(((r.level, r.idx), bytes(r.hash)) for r in rows)
         missing = [p for p in pieces if p not in found]
         if missing:
             raise Unavailable(f"transparency log: subtree {missing[0]} is missing from the store")
@@ -178,7 +184,7 @@ class SqlTransparencyLog:
             return None
         return StoredCheckpoint(row.size, bytes(row.root), row.issued_at, row.note)
 
-    def about(self, subject: str, actions: Iterable[str]) -> list[tuple[Any, int | None]]:
+    def about(self, subject: str, actions: Iterable[str]) -> list[LoggedEntry]:
         """Audit entries about a subject with these actions, oldest first, with their leaf."""
         a, leaves = t.audit_log, t.log_leaves
         query = (
@@ -187,9 +193,12 @@ class SqlTransparencyLog:
             .where(a.c.subject == subject, a.c.action.in_(list(actions)))
             .order_by(a.c.seq)
         )
-        return [(row, row.leaf) for row in self._conn.execute(query)]
+        return [
+            LoggedEntry(r.seq, r.actor, r.action, r.purpose, r.at, audit_bytes(r), r.leaf)
+            for r in self._conn.execute(query)
+        ]
 
 
-def _chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), IN_BATCH):
         yield items[i : i + IN_BATCH]

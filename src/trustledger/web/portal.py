@@ -47,14 +47,18 @@ def portal_home(request: Request) -> Response:
         return render(request, "portal_sign_in.html")
     registry = registry_of(request)
     history = registry.files.read_history(
-        session.subject, actor=session.actor, purpose="portal: own file"
+        session.subject, actor=session.actor, purpose=N_("portal: own file")
     )
     letters = registry.portal.notices(
-        session.subject, actor=session.actor, purpose="portal: own notices"
+        session.subject, actor=session.actor, purpose=N_("portal: own notices")
     )
     state = history.state
     tr = translator_of(request)
+    checkpoint, reads = registry.log.reads_of(session.subject)
     context = {
+        "reads": reads,
+        "checkpoint": checkpoint,
+        "log_key": registry.log.key.text(),
         "state": state,
         "restrictions": describe(state, tr),
         "appeals": [(a, appeal_text(a, tr)) for a in reversed(state.appeals)],
@@ -120,10 +124,10 @@ def portal_download(request: Request, session: Subject) -> Response:
     """Everything the registry holds about the subject, as JSON; the read is audited."""
     registry = registry_of(request)
     history = registry.files.read_history(
-        session.subject, actor=session.actor, purpose="portal: download own data"
+        session.subject, actor=session.actor, purpose=N_("portal: download own data")
     )
     letters = registry.portal.notices(
-        session.subject, actor=session.actor, purpose="portal: download own data"
+        session.subject, actor=session.actor, purpose=N_("portal: download own data")
     )
     body: dict[str, Any] = {
         **explain(history.state),

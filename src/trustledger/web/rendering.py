@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cache
@@ -54,6 +55,10 @@ def _wording(tr: Translator, words: dict[str, str]) -> Callable[[object], str]:
     return lambda value: tr.gettext(words.get(str(value), str(value)))
 
 
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
 def render_message(message: Message, tr: Translator) -> Markup:
     """A domain message in the reader's language, as HTML: the words a person typed (Quoted) are
     marked so, and every parameter is escaped."""
@@ -101,6 +106,7 @@ def templates_for(language: Language) -> Jinja2Templates:
         env.filters[name] = _wording(tr, words)
     env.filters["record_status"] = _wording(tr, RECORD_STATUS_TEXT)
     env.filters["message"] = lambda message: render_message(message, tr)
+    env.filters["b64"] = _b64
     env.globals["asset_version"] = asset_version
     env.globals["lang"] = language.value
     env.globals["languages"] = LANGUAGE_NAMES

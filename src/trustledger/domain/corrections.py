@@ -1,0 +1,160 @@
+"""Corrections of a record: which make its decision more adverse, and what each notice may bar.
+
+A record's versions (as submitted, then after each correction) each restrict on some terms, or
+not at all. A correction whose terms bar more than the version before (another scope, more days,
+a shorter notice period, or a restriction where there was none) is a new adverse decision: it is
+announced by a notice of its own and bars nothing extra until that notice's period has run. One
+that bars less takes effect at once. So the decision announced by version `a` bars, from its own
+start, only what every later version bars too (their meet): a later narrowing applies to it at
+once, a later widening waits for its own notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from trustledger.domain.conditions import condition_holds
+from trustledger.domain.records import CORRECTABLE_FIELDS, Record
+from trustledger.domain.rulebook import Rulebook, Scope
+
+# How a letter or a page names each field a correction may change.
+FIELD_NAMES = {
+    "type": "record type",
+    "occurred_on": "date of the conduct",
+    "decided_on": "date of the decision",
+    "evidence_ref": "evidence reference",
+    "attributes": "details",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """What one version of a record's decision bars: scopes, for how long, after what notice."""
+
+    scopes: frozenset[Scope]
+    days: int
+    notice_days: int
+
+
+def version_terms(record: Record, recorded_on: date, rulebook: Rulebook) -> Terms | None:
+    """What one version of a record restricts, whatever the date: None if it never does."""
+    rule = rulebook.rule_for(record.type, record.occurred_on)
+    if rule is None or rule.restriction is None:
+        return None
+    until = record.decided_on + timedelta(days=rule.counts_for_days)
+    if recorded_on >= until or not condition_holds(rule.condition, record.attributes):
+        return None
+    return Terms(rule.restriction.scopes, rule.restriction.days, rule.notice_days)
+
+
+def more_adverse(new: Terms | None, old: Terms | None) -> bool:
+    """Whether `new` bars anything `old` did not: a scope, a day, or an earlier start."""
+    if new is None:
+        return False
+    if old is None:
+        return True
+    return not new.scopes <= old.scopes or new.days > old.days or new.notice_days < old.notice_days
+
+
+def meet(terms: Sequence[Terms | None]) -> Terms | None:
+    """What every one of `terms` bars: the shared scopes, the fewest days, the longest notice."""
+    if not terms or any(t is None for t in terms):
+        return None
+    present = [t for t in terms if t is not None]
+    scopes = frozenset.intersection(*(t.scopes for t in present))
+    if not scopes:
+        return None
+    return Terms(scopes, min(t.days for t in present), max(t.notice_days for t in present))
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A decision a record's versions announced: by which version, what it bars, and the
+    version whose correction ended it (it bars nothing that one bars), if any."""
+
+    version: int
+    terms: Terms
+    ended_by: int | None = None
+
+
+def announced(versions: Sequence[Terms | None]) -> list[Decision]:
+    """Each decision that needs its own notice, oldest first.
+
+    Version 0 (as submitted) announces the first; every more adverse correction announces
+    another. A decision bars what it and every later version bar, until a correction leaves
+    nothing in common: then that correction lifts it.
+    """
+    found = []
+    for i, terms in enumerate(versions):
+        if i != 0 and not more_adverse(terms, versions[i - 1]):
+            continue
+        barred, ended_by = None, None
+        for j in range(i, len(versions)):
+            common = meet(versions[i : j + 1])
+            if common is None:
+                ended_by = j
+                break
+            barred = common
+        if barred is not None:
+            found.append(Decision(i, barred, ended_by))
+    return found
+
+
+def decision_id(record_id: str, version: int) -> str:
+    """The restriction id of the decision version `version` announced: the record's own for 0."""
+    return record_id if version == 0 else f"{record_id}.c{version}"
+
+
+def record_of(restriction_id: str) -> str:
+    """The record a decision id belongs to (inverse of `decision_id`)."""
+    head, dot, tail = restriction_id.rpartition(".c")
+    return head if dot and tail.isdigit() else restriction_id
+
+
+def _shown(value: Any) -> str:
+    if value in (None, "", {}):
+        return "(none)"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {v}" for k, v in sorted(value.items()))
+    return str(value)
+
+
+def change_lines(data: Mapping[str, Any]) -> list[str]:
+    """A `corrected` event's changes in plain words, one per field: "record type: a -> b"."""
+    before = data.get("previous") or {}
+    return [
+        f"{FIELD_NAMES[name]}: {_shown(before.get(name))} -> {_shown(data[name])}"
+        for name in sorted(CORRECTABLE_FIELDS)
+        if name in data
+    ]
+
+
+def correction_text(data: Mapping[str, Any]) -> str:
+    """The changes and the source's reason, in one line for a history."""
+    changes = "; ".join(change_lines(data))
+    return f"{changes}; reason: {data.get('reason') or '(none given)'}"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordChange:
+    """One line of a record's history in plain words: submitted, corrected, withdrawn."""
+
+    on: date
+    what: str  # "submitted", "corrected" or "withdrawn"
+    text: str
+
+
+def submitted_change(record: Record, on: date) -> RecordChange:
+    return RecordChange(on, "submitted", f"submitted by {record.source} (case {record.case_ref})")
+
+
+def corrected_change(data: Mapping[str, Any], on: date) -> RecordChange:
+    return RecordChange(on, "corrected", f"corrected by its source: {correction_text(data)}")
+
+
+def withdrawn_change(data: Mapping[str, Any], on: date) -> RecordChange:
+    reason = data.get("reason") or "(none given)"
+    return RecordChange(on, "withdrawn", f"withdrawn by its source, no longer counts: {reason}")
