@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from tests.language_scan import english_on_page, english_words
+from tests.pages.conftest import Browsers
 from tests.seeded_site import Site, start_site, stop_site
 
 
@@ -21,29 +21,11 @@ def site_zh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         stop_site(running, proc)
 
 
-class Clients:
-    """Browser-like clients of the site (no Accept-Language: the deployment's default, Simplified
-    Chinese, decides), each closed when the test ends."""
-
-    def __init__(self, site: Site) -> None:
-        self.site = site
-        self.opened: list[httpx.Client] = []
-
-    def anonymous(self) -> httpx.Client:
-        c = httpx.Client(base_url=self.site.url, timeout=10, headers={"Accept": "text/html"})
-        self.opened.append(c)
-        return c
-
-    def staff(self, role: str) -> httpx.Client:
-        c = self.anonymous()
-        sent = c.post("/sign-in", data={"key": self.site.keys[role], "next": "/"})
-        assert sent.status_code == 303
-        return c
-
-
 @pytest.fixture
-def clients(site_zh: Site) -> Iterator[Clients]:
-    made = Clients(site_zh)
+def clients(site_zh: Site) -> Iterator[Browsers]:
+    """Browser-like clients with no Accept-Language: the deployment's default, Simplified
+    Chinese, decides."""
+    made = Browsers(site_zh)
     try:
         yield made
     finally:
@@ -62,7 +44,7 @@ def test_the_scan_finds_english_words_and_leaves_identifiers_codes_and_numbers()
     assert english_on_page(html) == ["['chart']: 'A chart'"]
 
 
-def pages(site: Site, clients: Clients) -> dict[str, str]:
+def pages(site: Site, clients: Browsers) -> dict[str, str]:
     officer = clients.staff("officer")
     auditor = clients.staff("auditor")
     subject = clients.anonymous()
@@ -88,7 +70,7 @@ def pages(site: Site, clients: Clients) -> dict[str, str]:
     return {name: response.text for name, response in got.items()}
 
 
-def test_no_english_is_left_on_a_chinese_page(site_zh: Site, clients: Clients) -> None:
+def test_no_english_is_left_on_a_chinese_page(site_zh: Site, clients: Browsers) -> None:
     found = {}
     for name, html in pages(site_zh, clients).items():
         assert '<html lang="zh-Hans">' in html, name
@@ -98,7 +80,7 @@ def test_no_english_is_left_on_a_chinese_page(site_zh: Site, clients: Clients) -
 
 
 def test_the_chinese_file_page_reads_its_timeline_and_figures_in_chinese(
-    site_zh: Site, clients: Clients
+    site_zh: Site, clients: Browsers
 ) -> None:
     officer = clients.staff("officer")
     page = officer.get(f"/subjects/{site_zh.appellant}", params={"purpose": "申诉审查"}).text
