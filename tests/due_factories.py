@@ -98,7 +98,7 @@ def due(
     return Due(
         store=store,
         clock=clock,
-        intake=Intake(store, rulebook=book, scheme=scheme, clock=clock, letters=letters),
+        intake=Intake(store, evaluator=evaluator, clock=clock),
         appeals=Appeals(store, evaluator=evaluator, scheme=scheme, clock=clock),
         fulfilment=Fulfilments(store, evaluator=evaluator, clock=clock),
         corrections=Corrections(store, evaluator=evaluator, clock=clock),

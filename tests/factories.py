@@ -9,8 +9,10 @@ from typing import Any
 
 from stdnum.cn import ric
 
+from trustledger.domain.identity import scheme_named
 from trustledger.domain.rulebook import Band, RestrictionSpec, ReviewPolicy, Rule, Rulebook, Scope
 from trustledger.domain.texts import LocalizedText
+from trustledger.services.state import Evaluator
 
 EFFECTIVE = date(2018, 5, 1)
 TODAY = date(2026, 11, 25)
@@ -85,6 +87,11 @@ class SettableClock:
 
 
 _serial = itertools.count(1)
+
+
+def evaluator(book: Rulebook | None = None) -> Evaluator:
+    """The default test rulebook's evaluator for `cn-ric` numbers, issuing notices as events only."""
+    return Evaluator(book or rulebook(), scheme_named("cn-ric"))
 
 
 def ric_number(n: int | None = None, *, region: str = "110105", born: str = "19491231") -> str:

@@ -105,13 +105,7 @@ class Registry:
 
     @cached_property
     def intake(self) -> Intake:
-        return Intake(
-            self.uow,
-            rulebook=self.rulebook,
-            scheme=self.scheme,
-            clock=self.clock,
-            letters=self.letters,
-        )
+        return Intake(self.uow, evaluator=self.evaluator, clock=self.clock)
 
     @cached_property
     def writes(self) -> WriteQueue:
@@ -167,11 +161,11 @@ class Registry:
 
     @cached_property
     def recompute(self) -> Recompute:
-        return Recompute(self.uow, rulebook=self.rulebook, scheme=self.scheme, clock=self.clock)
+        return Recompute(self.uow, evaluator=self.evaluator, clock=self.clock)
 
     @cached_property
     def files(self) -> SubjectFiles:
-        return SubjectFiles(self.uow, rulebook=self.rulebook, scheme=self.scheme, clock=self.clock)
+        return SubjectFiles(self.uow, evaluator=self.evaluator, clock=self.clock)
 
     @cached_property
     def keys(self) -> Keys:

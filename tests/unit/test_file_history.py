@@ -6,10 +6,9 @@ from datetime import date
 
 import pytest
 
-from tests.factories import SettableClock, judgment, rulebook
+from tests.factories import SettableClock, evaluator, judgment
 from tests.fakes import FakeStore
 from trustledger.domain.errors import InvalidInput
-from trustledger.domain.identity import scheme_named
 from trustledger.services.files import SubjectFiles
 from trustledger.services.intake import Intake
 from trustledger.services.submissions import Source
@@ -19,10 +18,10 @@ SUBJECT = "11010519491231002X"
 
 def _files() -> tuple[FakeStore, SettableClock, SubjectFiles]:
     store, clock = FakeStore(), SettableClock()
-    Intake(store, rulebook=rulebook(), scheme=scheme_named("cn-ric"), clock=clock).submit(
+    Intake(store, evaluator=evaluator(), clock=clock).submit(
         judgment(decided_on="2026-10-20"), source=Source("court_7", ("court.*",))
     )
-    files = SubjectFiles(store, rulebook=rulebook(), scheme=scheme_named("cn-ric"), clock=clock)
+    files = SubjectFiles(store, evaluator=evaluator(), clock=clock)
     return store, clock, files
 
 

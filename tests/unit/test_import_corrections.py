@@ -25,7 +25,7 @@ OTHER = Source("metro", ("rail.*",))
 
 def importer(store: FakeStore) -> Importer:
     clock, book, scheme = SettableClock(), threat_rulebook(), scheme_named("cn-ric")
-    intake = Intake(store, rulebook=book, scheme=scheme, clock=clock)
+    intake = Intake(store, evaluator=Evaluator(book, scheme), clock=clock)
     corrections = Corrections(store, evaluator=Evaluator(book, scheme), clock=clock)
     return Importer(store, intake=intake, clock=clock, corrections=corrections)
 

@@ -9,10 +9,9 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.factories import SettableClock, body, judgment, rulebook, unpaid
+from tests.factories import SettableClock, body, evaluator, judgment, unpaid
 from tests.fakes import FakeStore
 from trustledger.domain.errors import InvalidInput
-from trustledger.domain.identity import scheme_named
 from trustledger.services.imports import Importer, rejects_path_for
 from trustledger.services.intake import Intake
 from trustledger.services.lines import read_lines
@@ -23,7 +22,7 @@ SOURCE = Source("agency", ("rail.*", "court.*", "social_insurance.*"))
 
 def importer(store: FakeStore) -> Importer:
     clock = SettableClock()
-    intake = Intake(store, rulebook=rulebook(), scheme=scheme_named("cn-ric"), clock=clock)
+    intake = Intake(store, evaluator=evaluator(), clock=clock)
     return Importer(store, intake=intake, clock=clock)
 
 

@@ -6,11 +6,10 @@ import hashlib
 
 import pytest
 
-from tests.factories import SettableClock, body, judgment, rulebook, unpaid
+from tests.factories import SettableClock, body, evaluator, judgment, unpaid
 from tests.fakes import FakeStore
 from trustledger.domain.errors import Conflict, Forbidden, InvalidInput
 from trustledger.domain.evaluation import RestrictionStatus
-from trustledger.domain.identity import scheme_named
 from trustledger.domain.records import EventKind
 from trustledger.services.intake import Intake
 from trustledger.services.notices import hash_access_code
@@ -22,7 +21,7 @@ RAIL = Source("rail_bureau", ("rail.*",))
 
 def make(store: FakeStore, clock: SettableClock | None = None) -> Intake:
     clock = clock or SettableClock()
-    return Intake(store, rulebook=rulebook(), scheme=scheme_named("cn-ric"), clock=clock)
+    return Intake(store, evaluator=evaluator(), clock=clock)
 
 
 def test_a_new_record_is_stored_with_its_event_and_audit_entry() -> None:

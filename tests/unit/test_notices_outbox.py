@@ -23,6 +23,7 @@ from trustledger.services.intake import Intake
 from trustledger.services.letters import CONTEXT_KEYS, Letter, NoticeLetters
 from trustledger.services.outbox import MASK, NO_ADDRESS, DeliveryReport
 from trustledger.services.ports import DeliveryStatus
+from trustledger.services.state import Evaluator
 
 
 def test_a_restriction_notice_letter_states_what_why_when_and_how_to_appeal() -> None:
@@ -216,7 +217,7 @@ def test_every_letter_is_rendered_through_the_port_with_every_fact_named() -> No
     letters = NoticeLetters(renderer, appeal_url=APPEAL_URL, language=Language.EN)
     store, clock = FakeStore(), SettableClock()
     scheme = scheme_named("cn-ric")
-    intake = Intake(store, rulebook=rulebook(), scheme=scheme, clock=clock, letters=letters)
+    intake = Intake(store, evaluator=Evaluator(rulebook(), scheme, letters), clock=clock)
     intake.submit(judgment(), source=COURT)
     ((purpose, context),) = renderer.contexts
     assert purpose == "restriction"

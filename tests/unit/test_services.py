@@ -6,10 +6,9 @@ import hashlib
 
 import pytest
 
-from tests.factories import SettableClock, body, judgment, rulebook
+from tests.factories import SettableClock, body, evaluator, judgment
 from tests.fakes import FakeStore
 from trustledger.domain.errors import InvalidInput, Unauthorized
-from trustledger.domain.identity import scheme_named
 from trustledger.services.audit import Audit
 from trustledger.services.files import SubjectFiles
 from trustledger.services.intake import Intake
@@ -66,10 +65,10 @@ def test_a_bad_key_request_names_the_field(
 
 def test_reading_a_file_is_audited_with_actor_and_purpose() -> None:
     store, clock = FakeStore(), SettableClock()
-    Intake(store, rulebook=rulebook(), scheme=scheme_named("cn-ric"), clock=clock).submit(
+    Intake(store, evaluator=evaluator(), clock=clock).submit(
         judgment(), source=Source("court_7", ("court.*",))
     )
-    files = SubjectFiles(store, rulebook=rulebook(), scheme=scheme_named("cn-ric"), clock=clock)
+    files = SubjectFiles(store, evaluator=evaluator(), clock=clock)
     state = files.read("11010519491231002x", actor="officer:li", purpose="appeal A-1")
     assert state.score == 900
     entry = store.memory.audit[-1]
@@ -85,13 +84,13 @@ def test_reading_a_file_is_audited_with_actor_and_purpose() -> None:
 
 def test_recompute_rebuilds_what_the_incremental_path_wrote() -> None:
     store, clock = FakeStore(), SettableClock()
-    intake = Intake(store, rulebook=rulebook(), scheme=scheme_named("cn-ric"), clock=clock)
+    intake = Intake(store, evaluator=evaluator(), clock=clock)
     everything = Source("all", ("*",))
     intake.submit(body(), source=everything)
     intake.submit(judgment(subject="110105194912310011"), source=everything)
     incremental = dict(store.memory.derived)
     store.memory.derived.clear()
-    recompute = Recompute(store, rulebook=rulebook(), scheme=scheme_named("cn-ric"), clock=clock)
+    recompute = Recompute(store, evaluator=evaluator(), clock=clock)
     assert recompute.count_subjects() == 2
     advanced: list[int] = []
     report = recompute.run(advance=advanced.append, page=1)

@@ -7,10 +7,8 @@ from datetime import date
 
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.evaluation import SubjectState
-from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.records import Event
-from trustledger.domain.rulebook import Rulebook
 from trustledger.domain.timeline import (
     ScorePoint,
     TimelineEntry,
@@ -34,14 +32,12 @@ class FileHistory:
 
 
 class SubjectFiles:
-    def __init__(
-        self, uow: UnitOfWorkFactory, *, rulebook: Rulebook, scheme: IdentityScheme, clock: Clock
-    ) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, *, evaluator: Evaluator, clock: Clock) -> None:
         self._uow = uow
-        self._rulebook = rulebook
-        self._scheme = scheme
+        self._rulebook = evaluator.rulebook
+        self._scheme = evaluator.scheme
         self._clock = clock
-        self._evaluator = Evaluator(rulebook, scheme)
+        self._evaluator = evaluator
 
     def read(
         self,

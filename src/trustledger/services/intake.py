@@ -8,11 +8,8 @@ from datetime import date
 from typing import Any
 
 from trustledger.domain.errors import Conflict, InvalidInput
-from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.records import Record, recorded
-from trustledger.domain.rulebook import Rulebook
 from trustledger.services.contacts import save_contacts
-from trustledger.services.letters import NoticeLetters
 from trustledger.services.notices import IssuedNotice
 from trustledger.services.ports import (
     AuditEntry,
@@ -47,16 +44,14 @@ class Intake:
         self,
         uow: UnitOfWorkFactory,
         *,
-        rulebook: Rulebook,
-        scheme: IdentityScheme,
+        evaluator: Evaluator,
         clock: Clock,
-        letters: NoticeLetters | None = None,
     ) -> None:
         self._uow = uow
-        self._rulebook = rulebook
-        self._scheme = scheme
+        self._rulebook = evaluator.rulebook
+        self._scheme = evaluator.scheme
         self._clock = clock
-        self._evaluator = Evaluator(rulebook, scheme, letters)
+        self._evaluator = evaluator
 
     def validate(
         self, body: Mapping[str, Any], *, source: Source, today: date, text_attributes: bool = False

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trustledger.domain.identity import IdentityScheme
-from trustledger.domain.rulebook import Rulebook
 from trustledger.services.ports import Advance, AuditEntry, Clock, UnitOfWorkFactory
 from trustledger.services.state import Evaluator
 
@@ -19,12 +17,10 @@ class RecomputeReport:
 
 
 class Recompute:
-    def __init__(
-        self, uow: UnitOfWorkFactory, *, rulebook: Rulebook, scheme: IdentityScheme, clock: Clock
-    ) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, *, evaluator: Evaluator, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
-        self._evaluator = Evaluator(rulebook, scheme)
+        self._evaluator = evaluator
 
     def count_subjects(self) -> int:
         with self._uow(readonly=True) as uow:
