@@ -33,6 +33,7 @@ from trustledger.api.index_start import save_index, start_index
 from trustledger.api.limits import BodyLimit
 from trustledger.api.problems import install_problem_handlers
 from trustledger.api.replica import LoggedDenials, ReadOnly
+from trustledger.api.state import AppState, app_state
 from trustledger.bootstrap import Registry, open_registry
 from trustledger.services.check_feed import CheckFeed
 from trustledger.services.checking import CheckService
@@ -113,7 +114,7 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
             source = await to_thread.run_sync(start_index, feed, registry.settings.snapshot)
         finally:
             gc.enable()
-        app.state.index_source = source
+        state.index_source = source
         log.info("check_index.loaded", restrictions=feed.loaded, seq=feed.seq, source=source)
         await to_thread.run_sync(auth.start)
         # Loading leaves millions of long-lived objects; frozen, the collector skips them on
@@ -149,17 +150,17 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
     lag = ReplicaLag(registry.standby, registry.clock) if replica else None
     check_log = CheckLog(_denials_audit(registry), registry.clock)
     drain = Drain()
-    app.state.lag = lag
-    app.state.index_source = "database"
-    app.state.drain = drain
-    app.state.registry = registry
-    app.state.feed = feed
-    app.state.clock = registry.clock
-    app.state.scheme = registry.scheme
     auth = Authenticator(registry.keys, clock=registry.clock, limits=registry.sign_ins)
-    app.state.auth = auth
-    app.state.checks = CheckService(feed, registry.scheme, appeal=registry.settings.appeal_url)
-    app.state.check_log = check_log
+    state = AppState(
+        registry=registry,
+        feed=feed,
+        auth=auth,
+        checks=CheckService(feed, registry.scheme, appeal=registry.settings.appeal_url),
+        check_log=check_log,
+        drain=drain,
+        lag=lag,
+    )
+    app.state = state
     install_problem_handlers(app)
     for module in (
         routes_admin,
@@ -181,10 +182,10 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
 def serving(app: FastAPI) -> Drain:
     """The app as served: GET /v1/check never reaches FastAPI's middleware and routing (its
     FastAPI route documents it); everything else does; all of it behind the SIGTERM drain."""
-    drain: Drain = app.state.drain
+    state = app_state(app)
     fast = CheckFastPath(app)
-    drain.app = ReadOnly(fast) if app.state.lag is not None else fast
-    return drain
+    state.drain.app = ReadOnly(fast) if state.lag is not None else fast
+    return state.drain
 
 
 def _denials_audit(registry: Registry) -> AuditSink:

@@ -14,6 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from trustledger.api.state import state_of
 from trustledger.domain.errors import Forbidden, Unauthorized
 from trustledger.services.keys import Keys, Principal
 from trustledger.services.ports import Clock
@@ -117,7 +118,7 @@ def require(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
     """
 
     async def dependency(request: Request) -> Principal:
-        auth: Authenticator = request.app.state.auth
+        auth = state_of(request).auth
         client = request.client.host if request.client else "unknown"
         return admit(auth.principal(request.headers.get("authorization"), client), roles)
 

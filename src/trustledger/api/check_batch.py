@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 import orjson
-from starlette.datastructures import State
 
+from trustledger.api.state import AppState
 from trustledger.domain.identity import ascii_matrix
 from trustledger.services.checking import MAX_BATCH, Barring
 
@@ -34,7 +34,7 @@ _PLAIN = bytes(c for c in range(0x20, 0x7F) if c not in b'"\\')
 
 
 def answer_batch(
-    state: State, checker: str, subjects: Sequence[str], mode: str, seat_class: str, on: date
+    state: AppState, checker: str, subjects: Sequence[str], mode: str, seat_class: str, on: date
 ) -> bytes:
     """Check a batch and account for it: the shared body of both routes."""
     numbers, barred, bars = state.checks.bar_many(subjects, mode, seat_class, on=on)

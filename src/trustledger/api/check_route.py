@@ -15,7 +15,6 @@ from urllib.parse import parse_qsl
 
 import orjson
 from starlette.applications import Starlette
-from starlette.datastructures import State
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -23,6 +22,7 @@ from trustledger.api.auth import admit
 from trustledger.api.check_batch import Batch, answer_batch, plain_batch
 from trustledger.api.limits import MAX_BODY_BYTES, limited_body, replaying
 from trustledger.api.problems import problem_for
+from trustledger.api.state import AppState, app_state
 from trustledger.domain.errors import InvalidInput, TrustLedgerError
 
 ALLOWED = b'{"allowed":true}'
@@ -39,7 +39,7 @@ def parse_on(raw: str | None, today: date) -> date:
 
 
 def answer_body(
-    state: State, checker: str, subject: str, mode: str, seat_class: str, on: date
+    state: AppState, checker: str, subject: str, mode: str, seat_class: str, on: date
 ) -> bytes:
     """Answer one check and account for it: the shared body of both routes."""
     answer = state.checks.check(subject, mode, seat_class, on=on)
@@ -52,7 +52,7 @@ def answer_body(
 
 
 def answer_check(
-    state: State, checker: str, subject: str, mode: str, seat_class: str, on: date
+    state: AppState, checker: str, subject: str, mode: str, seat_class: str, on: date
 ) -> Response:
     return Response(answer_body(state, checker, subject, mode, seat_class, on), media_type=JSON)
 
@@ -70,6 +70,7 @@ class CheckFastPath:
 
     def __init__(self, app: Starlette, *, body_limit: int = MAX_BODY_BYTES) -> None:
         self.app = app
+        self.state = app_state(app)
         self.body_limit = body_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -96,7 +97,7 @@ class CheckFastPath:
     async def _answer(
         self, scope: Scope, receive: Receive, send: Send, batch: Batch | None
     ) -> None:
-        state = self.app.state
+        state = self.state
         try:
             client = scope["client"][0] if scope.get("client") else "unknown"
             principal = admit(state.auth.principal(authorization(scope), client), ("checker",))
@@ -132,7 +133,7 @@ def json_content(scope: Scope) -> bool:
     return False
 
 
-def check_query(state: State, checker: str, raw: bytes) -> bytes:
+def check_query(state: AppState, checker: str, raw: bytes) -> bytes:
     params = query(raw)
     subject = params.get("subject")
     if not subject:

@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from trustledger.api.auth import Auditor, OfficerOrAuditor
 from trustledger.api.schemas import AuditVerdictOut, Health
-from trustledger.services.replication import ReplicaLag
+from trustledger.api.state import state_of
 
 router = APIRouter()
 
@@ -19,15 +19,16 @@ router = APIRouter()
 @router.get("/healthz", tags=["admin"])
 def healthz(request: Request) -> Health:
     """Liveness and how far this process's check index has followed the event log."""
-    feed = request.app.state.feed
+    state = state_of(request)
+    feed = state.feed
     health = Health(
         status="ok",
         seq=feed.seq,
         restrictions=feed.loaded,
-        in_flight=request.app.state.drain.in_flight,
-        index=request.app.state.index_source,
+        in_flight=state.drain.in_flight,
+        index=state.index_source,
     )
-    lag: ReplicaLag | None = request.app.state.lag
+    lag = state.lag
     if lag is None:
         return health
     now = lag.lag(feed.seq)
@@ -39,7 +40,7 @@ def healthz(request: Request) -> Health:
 @router.get("/v1/audit/verify", tags=["audit"])
 def audit_verify(request: Request, principal: Auditor) -> AuditVerdictOut:
     """Recompute every audit entry's hash and link; name the first one that does not verify."""
-    v = request.app.state.registry.audit.verify()
+    v = state_of(request).registry.audit.verify()
     return AuditVerdictOut(
         intact=v.intact, entries=v.entries, first_broken=v.first_broken, reason=v.reason
     )
@@ -63,5 +64,5 @@ def stats(
     """Aggregates only, as on the statistics page: active restrictions by mode, rule and
     province, new and ended per day, appeals by outcome and time to decision. No figure names
     anyone, and a group of fewer than 10 people is shown as "<10", never its count."""
-    snapshot = request.app.state.registry.stats.snapshot(on=on, days=days, per=per)
-    return snapshot.as_dict()  # type: ignore[no-any-return]
+    snapshot = state_of(request).registry.stats.snapshot(on=on, days=days, per=per)
+    return snapshot.as_dict()

@@ -12,6 +12,7 @@ from trustledger.api.auth import Checker
 from trustledger.api.check_batch import answer_batch
 from trustledger.api.check_route import answer_check
 from trustledger.api.schemas import BatchCheckIn, BatchCheckOut, CheckOut
+from trustledger.api.state import state_of
 
 router = APIRouter(tags=["checks"])
 
@@ -31,7 +32,7 @@ def check(
     subject is disclosed. The app serves this path with the lean endpoint in check_route.py,
     added before this route; both answer through `answer_check`.
     """
-    state = request.app.state
+    state = state_of(request)
     return answer_check(state, principal.name, subject, mode, class_, on or state.clock.today())
 
 
@@ -42,7 +43,7 @@ async def check_batch(request: Request, principal: Checker, body: BatchCheckIn) 
     The lean endpoint in check_route.py answers a body in the plain form itself and passes any
     other here, where its validation names the fault; both answer through `answer_batch`.
     """
-    state = request.app.state
+    state = state_of(request)
     on = body.on or state.clock.today()
     answer = answer_batch(state, principal.name, body.subjects, body.mode, body.class_, on)
     return Response(answer, media_type="application/json")

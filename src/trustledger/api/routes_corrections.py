@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from trustledger.api.auth import SourceKey
+from trustledger.api.state import state_of
 from trustledger.services.corrections import Amendment
 
 router = APIRouter(tags=["records"])
@@ -66,7 +67,7 @@ class AmendmentOut(BaseModel):
 
 
 def _out(done: Amendment, request: Request, response: Response) -> AmendmentOut:
-    request.app.state.feed.poll()  # this replica at once; the others follow within a second
+    state_of(request).feed.poll()  # this replica at once; the others follow within a second
     if not done.created:
         response.status_code = 200
     return AmendmentOut(
@@ -90,7 +91,7 @@ def correct_record(
     A correction that restricts more is a new decision: its own notice, notice period and appeal.
     One that restricts less takes effect at once.
     """
-    done = request.app.state.registry.corrections.correct(
+    done = state_of(request).registry.corrections.correct(
         record_id, source=principal.as_source(), changes=body.changes, reason=body.reason
     )
     return _out(done, request, response)
@@ -101,7 +102,7 @@ def withdraw_record(
     request: Request, response: Response, principal: SourceKey, record_id: str, body: WithdrawalIn
 ) -> AmendmentOut:
     """The submitting source withdraws its record: it no longer counts, its restriction lifts."""
-    done = request.app.state.registry.corrections.withdraw(
+    done = state_of(request).registry.corrections.withdraw(
         record_id, source=principal.as_source(), reason=body.reason
     )
     return _out(done, request, response)

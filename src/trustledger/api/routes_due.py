@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from trustledger.api.auth import Appellant, Officer, SourceKey, for_subject
 from trustledger.api.schemas import AppealIn, DecisionIn, FulfilmentIn
+from trustledger.api.state import state_of
 from trustledger.domain.errors import InvalidInput
 
 router = APIRouter(tags=["due process"])
@@ -39,7 +40,7 @@ def _actor(principal: Any) -> str:
 
 def _follow(request: Request) -> None:
     """This process's index learns of the change at once; other replicas within a second."""
-    request.app.state.feed.poll()
+    state_of(request).feed.poll()
 
 
 @router.post("/v1/subjects/{subject}/appeals", status_code=201)
@@ -54,7 +55,7 @@ def file_appeal(
     for_subject(principal, subject)
     if principal.role == "subject" and not body.access_code:
         raise InvalidInput("access_code", "the code from your notice is required")
-    filed = request.app.state.registry.appeals.file_appeal(
+    filed = state_of(request).registry.appeals.file_appeal(
         subject,
         grounds=body.grounds,
         actor=_actor(principal),
@@ -76,7 +77,7 @@ def decide_appeal(
     request: Request, principal: Officer, appeal_id: str, body: DecisionIn
 ) -> dict[str, Any]:
     """An officer decides with written reasons; an overturn reaches every check within a second."""
-    decided = request.app.state.registry.appeals.decide_appeal(
+    decided = state_of(request).registry.appeals.decide_appeal(
         appeal_id,
         outcome=body.outcome,
         reasons=body.reasons,
@@ -102,7 +103,7 @@ def report_fulfilment(
     """The source that submitted the record reports the obligation met; rules that lift on
     fulfilment end their restriction today, with a notice to the subject."""
     met = body.on if body else None
-    done = request.app.state.registry.fulfilment.report_fulfilment(
+    done = state_of(request).registry.fulfilment.report_fulfilment(
         record_id, source_name=principal.name, on=met
     )
     _follow(request)
@@ -124,7 +125,7 @@ def list_appeals(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     """The officers' queue of undecided appeals; `overdue` ones have passed their deadline."""
-    appeals = request.app.state.registry.appeals
+    appeals = state_of(request).registry.appeals
     found = (
         appeals.list_overdue(limit=limit)
         if status == "overdue"
@@ -146,7 +147,7 @@ def list_appeals(
 @router.get("/v1/reviews")
 def list_reviews(request: Request, principal: Officer, limit: Limit = 100) -> dict[str, Any]:
     """Review cases waiting for an officer (a score fell below the rulebook's threshold)."""
-    found = request.app.state.registry.reviews.list_open_reviews(limit=limit)
+    found = state_of(request).registry.reviews.list_open_reviews(limit=limit)
     items = [
         {
             "case_id": c.case_id,
@@ -165,7 +166,7 @@ def decide_review(
     request: Request, principal: Officer, case_id: str, body: ReviewDecisionIn
 ) -> dict[str, Any]:
     """Only an officer's recorded decision restricts; a restriction gets its own notice first."""
-    decided = request.app.state.registry.reviews.decide_review(
+    decided = state_of(request).registry.reviews.decide_review(
         case_id,
         outcome=body.outcome,
         reasons=body.reasons,
@@ -194,7 +195,7 @@ def decide_review(
 @router.get("/v1/notices/undelivered")
 def undelivered_notices(request: Request, principal: Officer, limit: Limit = 100) -> dict[str, Any]:
     """Notices with no address or out of delivery attempts: they need an officer (post them)."""
-    found = request.app.state.registry.outbox.list_undelivered(limit=limit)
+    found = state_of(request).registry.outbox.list_undelivered(limit=limit)
     items = [
         {
             "notice_id": n.notice_id,

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from trustledger.api.auth import FeedReader
+from trustledger.api.state import state_of
 from trustledger.domain.errors import InvalidInput, Unavailable
 from trustledger.domain.records import Event, EventKind
 
@@ -79,8 +80,8 @@ async def restriction_events(
         if not last_event_id.isdigit():
             raise InvalidInput("Last-Event-ID", "must be an event seq (a whole number)")
         start = int(last_event_id)
-    registry = request.app.state.registry
-    drain = request.app.state.drain
+    state = state_of(request)
+    registry, drain = state.registry, state.drain
 
     async def stream() -> AsyncIterator[bytes]:
         seq = start

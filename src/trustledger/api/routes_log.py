@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 
 from trustledger.api.auth import Auditor, LogReader
 from trustledger.api.schemas import CheckpointOut, ConsistencyOut, InclusionOut
+from trustledger.api.state import state_of
 
 router = APIRouter(tags=["audit"])
 
@@ -19,7 +20,7 @@ router = APIRouter(tags=["audit"])
 @router.get("/v1/audit/checkpoint")
 def checkpoint(request: Request, principal: LogReader) -> CheckpointOut:
     """The log's latest signed checkpoint, after logging every entry written until now."""
-    log = request.app.state.registry.log
+    log = state_of(request).registry.log
     cp = log.checkpoint()
     return CheckpointOut(
         origin=log.key.name,
@@ -44,7 +45,7 @@ def inclusion(
 
     A subject key gets proofs of entries about itself only."""
     subject = principal.name if principal.role == "subject" else None
-    proof = request.app.state.registry.log.inclusion(leaf, size, subject=subject)
+    proof = state_of(request).registry.log.inclusion(leaf, size, subject=subject)
     return InclusionOut(
         leaf=proof.leaf,
         size=proof.size,
@@ -63,5 +64,5 @@ def consistency(
     second: Annotated[int, Query(alias="to", ge=0, le=2**62, description="The newer size")],
 ) -> ConsistencyOut:
     """The proof that the tree of `to` leaves extends the tree of `from` (RFC 9162 2.1.4)."""
-    path = request.app.state.registry.log.consistency(first, second)
+    path = state_of(request).registry.log.consistency(first, second)
     return ConsistencyOut(first=first, second=second, path=[h.hex() for h in path])

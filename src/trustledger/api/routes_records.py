@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Request, Response
 
 from trustledger.api.auth import SourceKey
 from trustledger.api.schemas import NoticeRef, RecordIn, RecordOut, RecordsOut
+from trustledger.api.state import state_of
 from trustledger.domain.errors import InvalidInput, TooLarge
 from trustledger.services.intake import IntakeResult
 
@@ -48,7 +49,7 @@ def submit_records(
     body: Annotated[RecordIn | list[RecordIn], Body()],
 ) -> RecordsOut:
     """Submit one record or a list of up to 10,000. A list is all or nothing; errors name the item."""
-    registry = request.app.state.registry
+    registry = state_of(request).registry
     source = principal.as_source()
     if isinstance(body, list):
         if not body:
@@ -62,7 +63,7 @@ def submit_records(
         # One record: concurrent ones share a commit (group commit) unless the setting is off.
         single = registry.writes if registry.settings.group_commit else registry.intake
         results = [single.submit(body.model_dump(exclude_none=True), source=source)]
-    request.app.state.feed.poll_after_write()
+    state_of(request).feed.poll_after_write()
     if not any(r.created for r in results):
         response.status_code = 200
     return RecordsOut(results=[record_out(r) for r in results])

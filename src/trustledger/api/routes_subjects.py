@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from trustledger.api.auth import FileReader, for_subject
+from trustledger.api.state import state_of
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.explanation import explain
 from trustledger.services.keys import Principal
@@ -36,7 +37,7 @@ def _read(
     request: Request, principal: Principal, subject: str, purpose: str | None, as_of: date | None
 ) -> dict[str, Any]:
     for_subject(principal, subject)
-    registry = request.app.state.registry
+    registry = state_of(request).registry
     actor = f"{principal.role}:{principal.name}"
     state = registry.files.read(
         subject,
@@ -85,7 +86,7 @@ def subject_events(
 ) -> dict[str, Any]:
     """The subject's history, oldest first, paginated: pass `next_after` as `after` for more."""
     for_subject(principal, subject)
-    registry = request.app.state.registry
+    registry = state_of(request).registry
     actor = f"{principal.role}:{principal.name}"
     events = registry.files.history(
         subject,

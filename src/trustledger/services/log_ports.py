@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from trustledger.domain.checkpoints import VerifierKey
+
+# What a leaf logs: an event or an audit entry.
+LeafKind = Literal["event", "audit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,7 +18,7 @@ class Leaf:
     """One leaf: which row it stands for, the hash the log keeps and the hash of the row now."""
 
     index: int
-    kind: str  # "event" or "audit"
+    kind: LeafKind
     ref: int  # the row's seq
     stored: bytes
     actual: bytes | None  # None: the row is gone

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from trustledger.domain.checkpoints import Checkpoint, VerifierKey, open_note, signed_note
 from trustledger.domain.errors import Forbidden, InvalidInput, NotFound
-from trustledger.services.log_ports import LogSigner, StoredCheckpoint
+from trustledger.services.log_ports import LeafKind, LogSigner, StoredCheckpoint
 from trustledger.services.log_verify import LogVerdict, verify_log
 from trustledger.services.ports import Clock, UnitOfWorkFactory
 
@@ -33,7 +33,7 @@ class Read:
 class InclusionProof:
     leaf: int
     size: int
-    kind: str
+    kind: LeafKind
     ref: int
     leaf_hash: bytes
     path: list[bytes]

@@ -14,7 +14,7 @@ from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.rulebook import Mode, SeatClass
 from trustledger.domain.texts import N_
 from trustledger.services.checking import CheckAnswer
-from trustledger.services.keys import Principal
+from trustledger.web.page_state import page_state
 from trustledger.web.rendering import PAGES_TAG, registry_of, render, sessions_of
 from trustledger.web.requests import client_of, same_origin
 from trustledger.web.sessions import STAFF_COOKIE, StaffSession, end
@@ -75,8 +75,7 @@ def sign_in(
 ) -> Response:
     if not key.strip():
         raise InvalidInput("key", N_("enter the key you were given"))
-    auth = request.app.state.auth  # api.auth.Authenticator: it counts failed sign-ins
-    principal: Principal = auth.sign_in(key.strip(), client_of(request), what="console")
+    principal = page_state(request).auth.sign_in(key.strip(), client_of(request), what="console")
     page = next if next in ("/", "/stats") else "/"
     if principal.role == "auditor":
         page = "/stats"
@@ -141,7 +140,7 @@ def subject_check(request: Request, staff: Officer, number: str) -> Response:
 
 def checks(request: Request, number: str) -> list[tuple[str, CheckAnswer]]:
     """What a ticketing system is told today, from the same in-memory index it asks."""
-    service = request.app.state.checks
+    service = page_state(request).checks
     today = registry_of(request).clock.today()
     return [(label, service.check(number, m, c, on=today)) for label, m, c in JOURNEYS]
 

@@ -20,6 +20,7 @@ from trustledger.domain.explanation import RECORD_STATUS_TEXT
 from trustledger.domain.texts import Language, LocalizedText, Message, Quoted
 from trustledger.i18n.catalogs import Translator, translator
 from trustledger.i18n.negotiation import choose_language
+from trustledger.web.page_state import page_state
 from trustledger.web.sessions import Sessions, session_secret
 from trustledger.web.wording import FIELD_LABELS, SCOPE_TEXT, WORDINGS
 
@@ -114,8 +115,7 @@ def templates_for(language: Language) -> Jinja2Templates:
 
 
 def registry_of(request: Request) -> Registry:
-    registry: Registry = request.app.state.registry
-    return registry
+    return page_state(request).registry
 
 
 def language_of(request: Request) -> Language:
@@ -133,12 +133,13 @@ def translator_of(request: Request) -> Translator:
 
 def sessions_of(request: Request) -> Sessions:
     """The app's session signer, made on first use from the registry's settings."""
-    sessions: Sessions | None = getattr(request.app.state, "page_sessions", None)
+    state = page_state(request)
+    sessions = state.page_sessions
     if sessions is None:
-        registry = registry_of(request)
+        registry = state.registry
         secret = session_secret(registry.settings, registry.db_url)
-        sessions = Sessions(secret, key=request.app.state.auth.session_key)
-        request.app.state.page_sessions = sessions
+        sessions = Sessions(secret, key=state.auth.session_key)
+        state.page_sessions = sessions
     return sessions
 
 
