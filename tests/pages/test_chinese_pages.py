@@ -90,3 +90,10 @@ def test_the_chinese_file_page_reads_its_timeline_and_figures_in_chinese(
     stats = clients.staff("auditor").get("/stats").text
     assert "生效中的限制：按规则" in stats
     assert "在动车组列车上吸烟 (rail.smoking)" in stats
+
+
+def test_the_logs_verify_words_come_in_the_pages_language(site_zh: Site, clients: Browsers) -> None:
+    page = clients.subject().get("/portal").text
+    assert 'data-checking="正在核验……"' in page
+    assert 'data-verified="核验通过：该条目为{name}签署的日志中{size}个叶节点的第{index}个' in page
+    assert 'data-unsigned="核验未通过：该检查点并非由日志密钥签署。"' in page

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from trustledger.domain.rulebook import HistoryTerm, RestrictionSpec, Rule, Rulebook
+from trustledger.domain.texts import N_
 
 # The terms that decide what a record leads to; titles and wording do not act on anyone.
 _TERMS = (
@@ -26,6 +27,11 @@ _TERMS = (
     "attributes",
     "history",
 )
+
+
+# Changes in words a report translates (the others name the rulebook's keys and values).
+JUDGED_WHERE_NONE = N_("judged by a rule where none was in force")
+NO_LONGER_JUDGED = N_("no longer judged by any rule")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +104,9 @@ def differences(current: Rule | None, proposed: Rule | None) -> tuple[str, ...]:
     if current is None and proposed is None:
         return ()
     if current is None:
-        return ("judged by a rule where none was in force",)
+        return (JUDGED_WHERE_NONE,)
     if proposed is None:
-        return ("no longer judged by any rule",)
+        return (NO_LONGER_JUDGED,)
     return tuple(
         f"{name} {_shown(getattr(current, name))} -> {_shown(getattr(proposed, name))}"
         for name in _TERMS

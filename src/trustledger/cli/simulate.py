@@ -19,6 +19,7 @@ from trustledger.cli.explain import parse_day
 from trustledger.cli.export import export_records, registry_for
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.rulebook import Rulebook
+from trustledger.i18n.negotiation import parse_language
 from trustledger.rulebook import lint_rulebook, load_rulebook
 from trustledger.web.report import MODE_NAMES, ReportContext, render_report, summary
 
@@ -41,25 +42,38 @@ def simulate_command(
         Path | None,
         typer.Option("--report", help="Also write a self-contained HTML report to this file."),
     ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(
+            "--language", help="The report's language (zh-Hans or en); default the deployment's."
+        ),
+    ] = None,
 ) -> None:
     """Compare a proposed rulebook with the one in force over the stored records (counts only)."""
     day = parse_day(as_of, "--as-of")
     if report is not None and not report.parent.is_dir():
         raise InvalidInput("--report", f"no such directory: {report.parent}")
+    chosen = parse_language(language) if language else None
+    if language and chosen is None:
+        raise InvalidInput("--language", f"must be zh-Hans or en, not {language!r}")
     proposed = _proposed(rulebook_path)
     with registry_for(ctx.obj["db"]) as registry:
         current = registry.rulebook
         on = day or registry.clock.today()
-        warnings = tuple(str(w) for w in retroactive_changes(current, proposed, on))
+        changes = tuple(retroactive_changes(current, proposed, on))
+        warnings = tuple(str(w) for w in changes)
+        chosen = chosen or registry.language
         for warning in warnings:
             err.print(f"warning: {warning}", markup=False)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "records.parquet"
             export_records(registry, path, purpose="policy simulation")
             result = simulate(duckdb.connect(), path, current, proposed, on)
-    context = ReportContext(current.version, proposed.version, str(rulebook_path), warnings)
+    context = ReportContext(
+        current.version, proposed.version, str(rulebook_path), warnings, changes=changes
+    )
     if report is not None:
-        report.write_text(render_report(result, context), encoding="utf-8")
+        report.write_text(render_report(result, context, language=chosen), encoding="utf-8")
     if as_json:
         typer.echo(json.dumps(summary(result, context), ensure_ascii=False, indent=2))
     else:

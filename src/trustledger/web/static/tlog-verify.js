@@ -55,6 +55,12 @@
     return null;
   }
 
+  // The page gives its words in its own language (data-* of #transparency-log); {name} is filled in.
+  function words(key, values = {}) {
+    const template = document.getElementById("transparency-log").dataset[key];
+    return template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
+
   function say(output, ok, message) {
     output.textContent = message;
     output.className = ok ? "verified" : "not-verified";
@@ -63,17 +69,18 @@
   async function verify(item, output) {
     const log = document.getElementById("transparency-log");
     const cp = await signedCheckpoint(log.dataset.note, log.dataset.key);
-    if (cp === null) return say(output, false, "Does not verify: the checkpoint is not signed by the log's key.");
+    if (cp === null) return say(output, false, words("unsigned"));
     const entry = b64(item.dataset.entry);
     const leaf = await sha256(Uint8Array.of(0), entry);
     const path = item.dataset.path ? item.dataset.path.split(",").map(hex) : [];
     const index = Number(item.dataset.leaf);
     if (!(await included(leaf, index, cp.size, path, cp.root))) {
-      return say(output, false, "Does not verify: this entry is not in the signed log.");
+      return say(output, false, words("absent"));
     }
     const shown = JSON.parse(new TextDecoder().decode(entry).split("\n")[1]);
-    say(output, true, `Verified: leaf ${index} of ${cp.size} in the log signed by ${cp.name}` +
-      ` (${shown.actor}, ${shown.at}, "${shown.purpose}").`);
+    say(output, true, words("verified", {
+      index, size: cp.size, name: cp.name, actor: shown.actor, at: shown.at, purpose: item.dataset.purpose || shown.purpose,
+    }));
   }
 
   document.addEventListener("click", (event) => {
@@ -81,7 +88,7 @@
     if (!button) return;
     const item = button.closest("[data-leaf]");
     const output = item.querySelector("output");
-    say(output, false, "Checking…");
-    verify(item, output).catch((error) => say(output, false, `Could not verify: ${error.message}`));
+    say(output, false, words("checking"));
+    verify(item, output).catch((error) => say(output, false, words("error", { error: error.message })));
   });
 })();
