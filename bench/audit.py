@@ -27,13 +27,13 @@ from pathlib import Path
 from sqlalchemy import bindparam, select
 
 from trustledger.bootstrap import Registry, open_registry
+from trustledger.domain.audit import AuditEntry
 from trustledger.domain.merkle import (
     CompactRange,
     leaf_hash,
     verify_consistency,
     verify_inclusion,
 )
-from trustledger.services.ports import AuditEntry
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
 from trustledger.store.log_entries import AUDIT, AUDIT_TAG, audit_bytes

@@ -8,6 +8,7 @@ from datetime import date
 from tests.factories import SettableClock, rulebook
 from tests.fakes import FakeStore
 from trustledger.delivery.letters import JinjaLetters
+from trustledger.domain.errors import DeliveryFailed
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.records import Event, EventKind
 from trustledger.domain.rulebook import RestrictionSpec, Rulebook, Scope
@@ -19,7 +20,6 @@ from trustledger.services.intake import Intake
 from trustledger.services.letters import Letter, NoticeLetters
 from trustledger.services.outbox import Outbox
 from trustledger.services.portal import Portal
-from trustledger.services.ports import DeliveryFailed
 from trustledger.services.reviews import Reviews
 from trustledger.services.state import Evaluator
 from trustledger.services.submissions import Source

@@ -11,21 +11,14 @@ from typing import Any, Self
 
 import orjson
 
+from trustledger.domain.audit import AuditEntry, AuditVerdict
+from trustledger.domain.derived import Derived
+from trustledger.domain.dockets import AppealSummary, ReviewSummary
 from trustledger.domain.evaluation import SubjectFile, restriction_notice
-from trustledger.domain.records import Event, EventKind
-from trustledger.services.key_store import KeyChange
-from trustledger.services.ports import (
-    FLAT_COLUMNS,
-    ApiKey,
-    AppealSummary,
-    AuditEntry,
-    AuditVerdict,
-    DeliveryStatus,
-    Derived,
-    NoticeLetter,
-    ReviewSummary,
-    StoredRecord,
-)
+from trustledger.domain.keys import ApiKey, KeyChange
+from trustledger.domain.notice_letters import DeliveryStatus, NoticeLetter
+from trustledger.domain.records import Event, EventKind, StoredRecord
+from trustledger.services.export import FLAT_COLUMNS
 
 
 @dataclass

@@ -8,6 +8,7 @@ from functools import cached_property
 from trustledger.checks import CheckIndex
 from trustledger.delivery.letters import JinjaLetters
 from trustledger.delivery.smtp import SmtpMailer
+from trustledger.domain.audit import AuditEntry
 from trustledger.domain.identity import IdentityScheme, scheme_named
 from trustledger.domain.rulebook import Rulebook
 from trustledger.domain.texts import Language
@@ -26,7 +27,7 @@ from trustledger.services.keys import Keys
 from trustledger.services.letters import NoticeLetters
 from trustledger.services.outbox import Outbox
 from trustledger.services.portal import Portal
-from trustledger.services.ports import AuditEntry, Clock
+from trustledger.services.ports import Clock
 from trustledger.services.recompute import Recompute
 from trustledger.services.reviews import Reviews
 from trustledger.services.sign_ins import SignInGuard

@@ -26,7 +26,7 @@ from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.records import Event, EventKind
 from trustledger.rulebook import load_rulebook
-from trustledger.services.ports import FLAT_COLUMNS
+from trustledger.services.export import FLAT_COLUMNS
 from trustledger.services.submissions import Source
 
 COURT = Source("court-11", ("*",))

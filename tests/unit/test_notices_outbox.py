@@ -17,12 +17,12 @@ from trustledger.delivery.letters import JinjaLetters
 from trustledger.domain.errors import Conflict, InvalidInput, NotFound
 from trustledger.domain.evaluation import RestrictionStatus
 from trustledger.domain.identity import scheme_named
+from trustledger.domain.notice_letters import DeliveryStatus
 from trustledger.domain.texts import Language
 from trustledger.services.imports import Importer, rejects_path_for
 from trustledger.services.intake import Intake
 from trustledger.services.letters import CONTEXT_KEYS, Letter, NoticeLetters
 from trustledger.services.outbox import MASK, NO_ADDRESS, DeliveryReport
-from trustledger.services.ports import DeliveryStatus
 from trustledger.services.state import Evaluator
 
 

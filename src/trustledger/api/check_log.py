@@ -16,7 +16,8 @@ from typing import Any, Protocol
 import structlog
 from prometheus_client import Counter as PromCounter
 
-from trustledger.services.ports import AuditEntry, Clock
+from trustledger.domain.audit import AuditEntry
+from trustledger.services.ports import Clock
 
 log = structlog.get_logger()
 

@@ -14,7 +14,7 @@ import structlog
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from trustledger.api.problems import problem
-from trustledger.services.ports import AuditEntry
+from trustledger.domain.audit import AuditEntry
 
 log = structlog.get_logger()
 

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from trustledger.bootstrap import open_registry
+from trustledger.domain.keys import ApiKey
 from trustledger.services.key_rules import parse_expiry
-from trustledger.services.key_store import ApiKey
 from trustledger.services.keys import CreatedKey
 
 out = Console(highlight=False, soft_wrap=True)

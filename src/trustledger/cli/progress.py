@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import Progress, ProgressColumn
 
-from trustledger.services.ports import Advance
+from trustledger.services.progress import Advance
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

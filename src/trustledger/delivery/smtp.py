@@ -5,8 +5,8 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 
+from trustledger.domain.errors import DeliveryFailed
 from trustledger.services.letters import Letter
-from trustledger.services.ports import DeliveryFailed
 
 __all__ = ["DeliveryFailed", "SmtpMailer"]
 

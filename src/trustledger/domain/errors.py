@@ -96,3 +96,9 @@ class RulebookInvalid(TrustLedgerError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = tuple(problems)
+
+
+class DeliveryFailed(TrustLedgerError):
+    """A mailer could not hand a letter over; the outbox tries again later."""
+
+    title = "Delivery failed"

@@ -113,3 +113,16 @@ def recorded(record: Record, *, on: date, actor: str = "system") -> Event:
 def known_by(events: list[Event], as_of: date) -> list[Event]:
     """What the registry knew at the end of `as_of`: the basis of every `--as-of` answer."""
     return [e for e in events if e.on <= as_of]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """What the registry keeps per record for idempotency: its key and the hash of its payload."""
+
+    record_id: str
+    source: str
+    case_ref: str
+    subject: str
+    type: str
+    payload_hash: str
+    recorded_on: date

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from trustledger.domain.audit import AuditEntry
+from trustledger.domain.dockets import AppealSummary
 from trustledger.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from trustledger.domain.evaluation import (
     Appeal,
@@ -21,7 +23,7 @@ from trustledger.domain.records import Event, EventKind
 from trustledger.services.decisions import LIST_LIMIT, current, written
 from trustledger.services.fences import admit
 from trustledger.services.notices import code_matches
-from trustledger.services.ports import AppealSummary, AuditEntry, Clock, UnitOfWorkFactory
+from trustledger.services.ports import Clock, UnitOfWorkFactory
 from trustledger.services.state import Evaluator, NoticeRequest
 
 # The SPC reviews a correction request within 15 days; an officer decides an appeal as fast.

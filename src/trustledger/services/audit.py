@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trustledger.services.ports import AuditEntry, AuditVerdict, UnitOfWorkFactory
+from trustledger.domain.audit import AuditEntry, AuditVerdict
+from trustledger.services.ports import UnitOfWorkFactory
 
 
 class Audit:

@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
-from trustledger.services.ports import AuditEntry, DeliveryStatus, UnitOfWork
+from trustledger.domain.audit import AuditEntry
+from trustledger.domain.notice_letters import DeliveryStatus
+from trustledger.services.ports import UnitOfWork
 
 
 def save_contacts(

@@ -15,12 +15,13 @@ from typing import Any
 
 import orjson
 
+from trustledger.domain.audit import AuditEntry
 from trustledger.domain.corrections import change_lines, more_adverse, version_terms
 from trustledger.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.records import CORRECTABLE_FIELDS, Event, EventKind, Record
 from trustledger.services.decisions import written
-from trustledger.services.ports import AuditEntry, Clock, UnitOfWork, UnitOfWorkFactory
+from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from trustledger.services.state import Evaluator, NoticeRequest
 from trustledger.services.submissions import Source, record_id_for, validate_submission
 

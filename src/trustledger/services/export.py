@@ -15,8 +15,27 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import InvalidInput
-from trustledger.services.ports import FLAT_COLUMNS, Advance, AuditEntry, Clock, UnitOfWorkFactory
+from trustledger.services.ports import Clock, UnitOfWorkFactory
+from trustledger.services.progress import Advance
+
+# The flattened record the batch recompute reads (trustledger.batch.recompute), column by column.
+FLAT_COLUMNS = (
+    "record_id",
+    "subject",
+    "type",
+    "occurred_on",  # ISO date text, from the record's payload
+    "decided_on",  # ISO date text
+    "recorded_on",
+    "source",
+    "case_ref",
+    "evidence_ref",
+    "attributes",  # JSON object text
+    "noticed_on",  # the first restriction notice, or None
+    "fulfilled_on",
+    "overturned_on",  # by the source or by an appeal decided `overturned`
+)
 
 CHUNK = 50_000
 _DATE_TEXT = frozenset({"occurred_on", "decided_on"})

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import Forbidden
 from trustledger.domain.jurisdiction import Jurisdiction, record_sources
 from trustledger.domain.records import Event
-from trustledger.services.ports import AuditEntry, UnitOfWork
+from trustledger.services.ports import UnitOfWork
 
 
 def admit(

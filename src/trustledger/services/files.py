@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
@@ -17,7 +18,7 @@ from trustledger.domain.timeline import (
     timeline,
 )
 from trustledger.services.fences import admit
-from trustledger.services.ports import AuditEntry, Clock, UnitOfWorkFactory
+from trustledger.services.ports import Clock, UnitOfWorkFactory
 from trustledger.services.state import Evaluator
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import Forbidden, InvalidInput, NotFound
 from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.records import Event, EventKind
 from trustledger.services.decisions import current, written
-from trustledger.services.ports import AuditEntry, Clock, UnitOfWorkFactory
+from trustledger.services.ports import Clock, UnitOfWorkFactory
 from trustledger.services.state import Evaluator
 
 

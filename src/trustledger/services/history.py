@@ -10,10 +10,11 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from trustledger.domain.audit import AuditEntry
 from trustledger.domain.records import Event, EventKind, recorded
 from trustledger.services.intake import Intake, stored_record
 from trustledger.services.notices import notice_event
-from trustledger.services.ports import AuditEntry, Clock, UnitOfWorkFactory
+from trustledger.services.ports import Clock, UnitOfWorkFactory
 from trustledger.services.submissions import Source, payload_hash
 
 CHUNK = 5000

@@ -22,7 +22,8 @@ from trustledger.domain.records import Record
 from trustledger.services.corrections import Amendment, Corrections, record_id_of
 from trustledger.services.intake import Intake, IntakeResult
 from trustledger.services.lines import Line, read_lines
-from trustledger.services.ports import Advance, Clock, UnitOfWork, UnitOfWorkFactory
+from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from trustledger.services.progress import Advance
 from trustledger.services.submissions import Source, contact_of
 
 CHUNK = 5000

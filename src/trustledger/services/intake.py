@@ -7,17 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import Conflict, InvalidInput
-from trustledger.domain.records import Record, recorded
+from trustledger.domain.records import Record, StoredRecord, recorded
 from trustledger.services.contacts import save_contacts
 from trustledger.services.notices import IssuedNotice
-from trustledger.services.ports import (
-    AuditEntry,
-    Clock,
-    StoredRecord,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from trustledger.services.state import Evaluator
 from trustledger.services.submissions import (
     Source,

@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import InvalidInput, NotFound, TrustLedgerError, Unauthorized
 from trustledger.domain.jurisdiction import Jurisdiction
+from trustledger.domain.keys import ApiKey, KeyChange
 from trustledger.services.key_rules import (
     ROLES,
     check_grace,
@@ -22,8 +24,7 @@ from trustledger.services.key_rules import (
     check_key,
     check_reason,
 )
-from trustledger.services.key_store import ApiKey, KeyChange
-from trustledger.services.ports import AuditEntry, Clock, UnitOfWork, UnitOfWorkFactory
+from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from trustledger.services.submissions import Source
 
 KEY_PREFIX = "tl_"

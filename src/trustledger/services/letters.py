@@ -9,10 +9,10 @@ from typing import Any, Protocol
 
 from trustledger.domain.corrections import record_of
 from trustledger.domain.evaluation import Assessment, Restriction, ReviewCase, SubjectState
+from trustledger.domain.notice_letters import NoticeLetter
 from trustledger.domain.rulebook import Scope
 from trustledger.domain.texts import Language
 from trustledger.services.notices import IssuedNotice
-from trustledger.services.ports import NoticeLetter
 
 
 class Letter(Protocol):

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from trustledger.domain.checkpoints import Checkpoint
+from trustledger.domain.log_leaves import Leaf
 from trustledger.domain.merkle import EMPTY_ROOT, CompactRange
-from trustledger.services.log_ports import Leaf, LogStore
+from trustledger.services.ports import LogStore
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,19 +12,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from trustledger.domain.errors import Conflict, NotFound
+from trustledger.domain.audit import AuditEntry
+from trustledger.domain.errors import Conflict, DeliveryFailed, NotFound
+from trustledger.domain.notice_letters import DeliveryStatus, NoticeLetter
 from trustledger.domain.texts import N_
 from trustledger.services.decisions import LIST_LIMIT, written
 from trustledger.services.letters import Letter
-from trustledger.services.ports import (
-    AuditEntry,
-    Clock,
-    DeliveryFailed,
-    DeliveryStatus,
-    NoticeLetter,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(minutes=1)  # then 2, 4, 8 minutes...

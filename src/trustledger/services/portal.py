@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.identity import IdentityScheme
+from trustledger.domain.notice_letters import NoticeLetter
 from trustledger.services.notices import code_matches
 from trustledger.services.outbox import masked
-from trustledger.services.ports import AuditEntry, Clock, NoticeLetter, UnitOfWorkFactory
+from trustledger.services.ports import Clock, UnitOfWorkFactory
 
 
 class Portal:

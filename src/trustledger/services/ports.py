@@ -1,22 +1,25 @@
-"""The ports the services need, as Protocols: the store implements them, tests fake them."""
+"""The ports the services need, and only those: Protocols the store implements and tests fake.
+
+The unit of work's repositories, the log's signer and the clock live here; a port with one use
+case and one adapter (a mailer, a letter renderer, a statistics source) sits beside that use case.
+The values that cross these ports are the domain's (domain/records, derived, audit, keys, ...)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
-from enum import StrEnum
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from trustledger.domain.errors import TrustLedgerError
-from trustledger.domain.evaluation import Restriction, SubjectState
-from trustledger.domain.records import Event
-
-# Re-exported: the key store's port has its own module.
-from trustledger.services.key_store import ApiKey as ApiKey
-from trustledger.services.key_store import KeyStore as KeyStore
-from trustledger.services.log_ports import LogStore
+from trustledger.domain.audit import AuditEntry, AuditVerdict
+from trustledger.domain.checkpoints import VerifierKey
+from trustledger.domain.derived import Derived
+from trustledger.domain.dockets import AppealSummary, ReviewSummary
+from trustledger.domain.evaluation import Restriction
+from trustledger.domain.keys import ApiKey, KeyChange
+from trustledger.domain.log_leaves import Leaf, LoggedEntry, StoredCheckpoint
+from trustledger.domain.notice_letters import NoticeLetter
+from trustledger.domain.records import Event, StoredRecord
 from trustledger.services.restriction_columns import RestrictionColumns
 
 
@@ -26,48 +29,6 @@ class Clock(Protocol):
     def now(self) -> datetime:
         """Naive UTC."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class StoredRecord:
-    """What the registry keeps per record for idempotency: its key and the hash of its payload."""
-
-    record_id: str
-    source: str
-    case_ref: str
-    subject: str
-    type: str
-    payload_hash: str
-    recorded_on: date
-
-
-@dataclass(frozen=True, slots=True)
-class Derived:
-    """A subject's evaluated state with the compact key the check index files restrictions under."""
-
-    state: SubjectState
-    compact_key: int
-    # The first day after state.on on which the state changes with no new event (a restriction
-    # starts or ends, points lapse): the daily sweep re-derives the subjects whose day has come.
-    next_change_on: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    actor: str
-    action: str
-    subject: str | None
-    purpose: str
-    at: datetime
-    detail: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class AuditVerdict:
-    intact: bool
-    entries: int
-    first_broken: int | None = None  # the seq of the first entry that does not verify
-    reason: str | None = None
 
 
 class EventLog(Protocol):
@@ -123,57 +84,6 @@ class AuditTrail(Protocol):
     def verify(self) -> AuditVerdict: ...
 
 
-class DeliveryStatus(StrEnum):
-    PENDING = "pending"  # waiting for its next attempt
-    DELIVERED = "delivered"  # sent by email, or posted by an officer
-    UNDELIVERED = "undelivered"  # no address, or out of attempts: in the officers' queue
-
-
-@dataclass(frozen=True, slots=True)
-class NoticeLetter:
-    """A notice's letter as issued, and its delivery through the outbox.
-
-    `access_code` (plaintext) is kept only until the letter is delivered, by email or by post:
-    the outbox must be able to send it again. Once delivered, the code is masked in `text` and
-    `html` and dropped; only its hash stays, in the NOTICE_ISSUED event.
-    """
-
-    notice_id: str
-    subject: str
-    purpose: str
-    target: str
-    issued_on: date
-    subject_line: str
-    text: str
-    html: str
-    created_at: datetime
-    access_code: str | None = None
-    status: DeliveryStatus = DeliveryStatus.PENDING
-    attempts: int = 0
-    last_error: str | None = None
-    next_attempt_at: datetime | None = None
-    delivered_at: datetime | None = None
-    channel: str | None = None  # "email" or "post" once delivered
-
-
-@dataclass(frozen=True, slots=True)
-class AppealSummary:
-    appeal_id: str
-    subject: str
-    target: str  # the record_id or review case_id of the restriction appealed
-    filed_on: date
-    deadline: date
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewSummary:
-    case_id: str
-    subject: str
-    opened_on: date
-    score: int
-    below: int
-
-
 class NoticeStore(Protocol):
     def add(self, letters: Sequence[NoticeLetter]) -> None: ...
 
@@ -222,38 +132,87 @@ class Dockets(Protocol):
         ...
 
 
-class DeliveryFailed(TrustLedgerError):
-    """A mailer could not hand a letter over; the outbox tries again later."""
-
-    title = "Delivery failed"
-
-
-# The flattened record the batch recompute reads (trustledger.batch.recompute), column by column.
-FLAT_COLUMNS = (
-    "record_id",
-    "subject",
-    "type",
-    "occurred_on",  # ISO date text, from the record's payload
-    "decided_on",  # ISO date text
-    "recorded_on",
-    "source",
-    "case_ref",
-    "evidence_ref",
-    "attributes",  # JSON object text
-    "noticed_on",  # the first restriction notice, or None
-    "fulfilled_on",
-    "overturned_on",  # by the source or by an appeal decided `overturned`
-)
-
-
 class RecordExport(Protocol):
     def count(self) -> int:
         """How many records are stored."""
         ...
 
     def chunks(self, *, size: int) -> Iterator[list[tuple[Any, ...]]]:
-        """Every record as a tuple of FLAT_COLUMNS (as corrected), `size` at a time."""
+        """Every record as a tuple of services.export.FLAT_COLUMNS (as corrected), `size` at a time."""
         ...
+
+
+class KeyStore(Protocol):
+    def add(self, key: ApiKey) -> None: ...
+
+    def by_hash(self, key_hash: str) -> ApiKey | None: ...
+
+    def get(self, key_id: str) -> ApiKey | None: ...
+
+    def named(self, name: str, role: str) -> list[ApiKey]: ...
+
+    def listed(self, role: str | None) -> list[ApiKey]:
+        """Every key (of this role), oldest first."""
+        ...
+
+    def revoke(self, key_id: str, *, at: datetime, reason: str) -> None: ...
+
+    def expire(self, key_id: str, *, at: datetime) -> None:
+        """Set the key's expiry to `at`."""
+        ...
+
+    def touch(self, key_id: str, *, at: datetime) -> None:
+        """Note that the key was used at `at`."""
+        ...
+
+    def changed(self, key_id: str, change: str, *, at: datetime) -> None:
+        """Append a change of this key to the log servers follow."""
+        ...
+
+    def changes_since(self, seq: int, *, limit: int) -> list[KeyChange]: ...
+
+    def last_change(self) -> int: ...
+
+
+class LogStore(Protocol):
+    def integrate(self) -> int:
+        """Append a leaf for every event and audit entry not yet in the log; the new size."""
+        ...
+
+    def size(self) -> int: ...
+
+    def root(self, size: int) -> bytes: ...
+
+    def inclusion(self, index: int, size: int) -> list[bytes]: ...
+
+    def consistency(self, first: int, second: int) -> list[bytes]: ...
+
+    def leaf(self, index: int) -> Leaf | None: ...
+
+    def leaf_of(self, kind: str, ref: int) -> int | None: ...
+
+    def walk(self) -> Iterator[Leaf]:
+        """Every leaf in order with its row's hash recomputed from the row as stored now."""
+        ...
+
+    def unlogged(self) -> list[tuple[str, int]]:
+        """The first event and audit entry at or below the last one logged that has no leaf."""
+        ...
+
+    def about(self, subject: str, actions: Iterable[str]) -> list[LoggedEntry]:
+        """Audit entries about a subject with these actions, with their leaf index if logged."""
+        ...
+
+    def add_checkpoint(self, checkpoint: StoredCheckpoint) -> None: ...
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None: ...
+
+
+class LogSigner(Protocol):
+    @property
+    def key(self) -> VerifierKey: ...
+
+    def sign(self, message: bytes) -> bytes: ...
 
 
 class UnitOfWork(Protocol):
@@ -304,7 +263,3 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self, *, readonly: bool = False) -> UnitOfWork: ...
-
-
-# Progress of long work: called with the amount done since the last call.
-Advance = Callable[[int], None]

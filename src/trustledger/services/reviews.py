@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from trustledger.domain.audit import AuditEntry
+from trustledger.domain.dockets import ReviewSummary
 from trustledger.domain.errors import Conflict, InvalidInput, NotFound
 from trustledger.domain.evaluation import Restriction, ReviewCase, SubjectState
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
@@ -14,7 +16,7 @@ from trustledger.domain.records import Event, EventKind
 from trustledger.domain.rulebook import ReviewPolicy, Rulebook, Scope
 from trustledger.services.decisions import LIST_LIMIT, current, written
 from trustledger.services.fences import admit
-from trustledger.services.ports import AuditEntry, Clock, ReviewSummary, UnitOfWorkFactory
+from trustledger.services.ports import Clock, UnitOfWorkFactory
 from trustledger.services.state import Evaluator, NoticeRequest
 
 OUTCOMES = ("restrict", "no_action")

@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 from typing import Protocol
 
+from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import TooManyAttempts
 from trustledger.services.audit import Audit
-from trustledger.services.ports import AuditEntry, Clock
+from trustledger.services.ports import Clock
 
 CLIENT, IDENTITY = "client", "identity"
 

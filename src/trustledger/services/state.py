@@ -15,13 +15,15 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
 
+from trustledger.domain.audit import AuditEntry
+from trustledger.domain.derived import Derived
 from trustledger.domain.evaluation import SubjectFile, SubjectState, evaluate_file, notices_due
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.records import Event, EventKind, known_by
 from trustledger.domain.rulebook import Rulebook
 from trustledger.services.letters import NoticeLetters
 from trustledger.services.notices import IssuedNotice, notice_event
-from trustledger.services.ports import AuditEntry, Derived, UnitOfWork
+from trustledger.services.ports import UnitOfWork
 from trustledger.services.transitions import next_change, transitions_due
 
 TRANSITION_ACTIONS = {

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.records import EventKind
-from trustledger.services.ports import AuditEntry, Clock, UnitOfWorkFactory
+from trustledger.services.ports import Clock, UnitOfWorkFactory
 from trustledger.services.state import Evaluator
 
 PAGE = 500

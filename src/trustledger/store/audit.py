@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, select
 
-from trustledger.services.ports import AuditEntry, AuditVerdict
+from trustledger.domain.audit import AuditEntry, AuditVerdict
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
 

@@ -8,12 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
-from trustledger.services.ports import (
-    AppealSummary,
-    DeliveryStatus,
-    NoticeLetter,
-    ReviewSummary,
-)
+from trustledger.domain.dockets import AppealSummary, ReviewSummary
+from trustledger.domain.notice_letters import DeliveryStatus, NoticeLetter
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
 from trustledger.store.repositories import _batches

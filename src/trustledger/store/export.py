@@ -14,7 +14,7 @@ import orjson
 from sqlalchemy import Connection, Select, and_, case, func, or_, select
 
 from trustledger.domain.records import EventKind, Record
-from trustledger.services.ports import FLAT_COLUMNS
+from trustledger.services.export import FLAT_COLUMNS
 from trustledger.store import tables as t
 
 _MARKED = (

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from trustledger.services.key_store import ApiKey, KeyChange
+from trustledger.domain.keys import ApiKey, KeyChange
 from trustledger.store import tables as t
 
 

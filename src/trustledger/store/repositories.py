@@ -11,10 +11,10 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, delete, func, select
 
+from trustledger.domain.derived import Derived
 from trustledger.domain.evaluation import Restriction, RestrictionStatus, SubjectState
-from trustledger.domain.records import Event, EventKind
+from trustledger.domain.records import Event, EventKind, StoredRecord
 from trustledger.domain.rulebook import Scope
-from trustledger.services.ports import Derived, StoredRecord
 from trustledger.services.restriction_columns import NO_DAY, RestrictionColumns
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows

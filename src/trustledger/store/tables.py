@@ -80,7 +80,7 @@ class SubjectStateRow(Base):
     band: Mapped[str] = mapped_column(String(32))
     review_due: Mapped[bool] = mapped_column(Boolean)
     as_of: Mapped[date] = mapped_column(Date)
-    # The day the state changes by the calendar alone (see services.ports.Derived): the sweep's key.
+    # The day the state changes by the calendar alone (see domain.derived.Derived): the sweep's key.
     next_change_on: Mapped[date | None] = mapped_column(Date)
 
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Table, and_, func, or_, select
 
 from trustledger.domain.errors import InvalidInput, Unavailable
+from trustledger.domain.log_leaves import Leaf, LoggedEntry, StoredCheckpoint
 from trustledger.domain.merkle import (
     CompactRange,
     Piece,
@@ -23,7 +24,6 @@ from trustledger.domain.merkle import (
     inclusion_ranges,
     perfect_pieces,
 )
-from trustledger.services.log_ports import Leaf, LoggedEntry, StoredCheckpoint
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
 from trustledger.store.log_entries import AUDIT, EVENT, audit_bytes, leaf_of

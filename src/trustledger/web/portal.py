@@ -11,10 +11,10 @@ import orjson
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import InvalidInput, Unauthorized
 from trustledger.domain.explanation import explain
 from trustledger.domain.texts import N_
-from trustledger.services.ports import AuditEntry
 from trustledger.web.plain import appeal_text, describe
 from trustledger.web.rendering import (
     HEADERS,

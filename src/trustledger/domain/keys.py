@@ -1,10 +1,9 @@
-"""The key store's port: API keys as stored, and the append-only log of changes to them."""
+"""API keys as stored, and the append-only log of changes to them that servers follow."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,35 +39,3 @@ class KeyChange:
     seq: int
     key_id: str
     change: str
-
-
-class KeyStore(Protocol):
-    def add(self, key: ApiKey) -> None: ...
-
-    def by_hash(self, key_hash: str) -> ApiKey | None: ...
-
-    def get(self, key_id: str) -> ApiKey | None: ...
-
-    def named(self, name: str, role: str) -> list[ApiKey]: ...
-
-    def listed(self, role: str | None) -> list[ApiKey]:
-        """Every key (of this role), oldest first."""
-        ...
-
-    def revoke(self, key_id: str, *, at: datetime, reason: str) -> None: ...
-
-    def expire(self, key_id: str, *, at: datetime) -> None:
-        """Set the key's expiry to `at`."""
-        ...
-
-    def touch(self, key_id: str, *, at: datetime) -> None:
-        """Note that the key was used at `at`."""
-        ...
-
-    def changed(self, key_id: str, change: str, *, at: datetime) -> None:
-        """Append a change of this key to the log servers follow."""
-        ...
-
-    def changes_since(self, seq: int, *, limit: int) -> list[KeyChange]: ...
-
-    def last_change(self) -> int: ...

@@ -1,0 +1,40 @@
+"""A notice's letter as issued, and where its delivery through the outbox stands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting for its next attempt
+    DELIVERED = "delivered"  # sent by email, or posted by an officer
+    UNDELIVERED = "undelivered"  # no address, or out of attempts: in the officers' queue
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeLetter:
+    """A notice's letter as issued, and its delivery through the outbox.
+
+    `access_code` (plaintext) is kept only until the letter is delivered, by email or by post:
+    the outbox must be able to send it again. Once delivered, the code is masked in `text` and
+    `html` and dropped; only its hash stays, in the NOTICE_ISSUED event.
+    """
+
+    notice_id: str
+    subject: str
+    purpose: str
+    target: str
+    issued_on: date
+    subject_line: str
+    text: str
+    html: str
+    created_at: datetime
+    access_code: str | None = None
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    delivered_at: datetime | None = None
+    channel: str | None = None  # "email" or "post" once delivered
