@@ -16,8 +16,9 @@ from trustledger.domain.derived import Derived
 from trustledger.domain.dockets import AppealSummary, ReviewSummary
 from trustledger.domain.evaluation import SubjectFile, restriction_notice
 from trustledger.domain.keys import ApiKey, KeyChange
-from trustledger.domain.notice_letters import DeliveryStatus, NoticeLetter
+from trustledger.domain.notice_letters import Contact, DeliveryStatus, NoticeLetter
 from trustledger.domain.records import Event, EventKind, StoredRecord
+from trustledger.domain.texts import Language
 from trustledger.services.export import FLAT_COLUMNS
 
 
@@ -31,6 +32,7 @@ class Memory:
     key_changes: list[KeyChange] = field(default_factory=list)
     notices: dict[str, NoticeLetter] = field(default_factory=dict)
     contacts: dict[str, str] = field(default_factory=dict)
+    languages: dict[str, Language] = field(default_factory=dict)
     commits: int = 0
 
 
@@ -180,8 +182,16 @@ class FakeContacts:
     def __init__(self, m: Memory) -> None:
         self.m = m
 
-    def set(self, contacts: Mapping[str, str], *, at: datetime) -> None:
-        self.m.contacts.update(contacts)
+    def set(self, contacts: Mapping[str, Contact], *, at: datetime) -> None:
+        self.m.contacts.update((s, c.email) for s, c in contacts.items())
+        for s, c in contacts.items():
+            if c.language is None:
+                self.m.languages.pop(s, None)
+            else:
+                self.m.languages[s] = c.language
+
+    def languages(self, subjects: Iterable[str]) -> dict[str, Language]:
+        return {s: self.m.languages[s] for s in subjects if s in self.m.languages}
 
     def get_many(self, subjects: Iterable[str]) -> dict[str, str]:
         return {s: self.m.contacts[s] for s in subjects if s in self.m.contacts}

@@ -347,3 +347,25 @@ def test_upgrading_from_0001_keeps_the_rows_and_adds_the_due_process_tables(
         assert empty == [0, 0, 0]
     finally:
         engine.dispose()
+
+
+def test_each_letter_is_kept_in_its_contacts_language(open_with: Opener) -> None:
+    reg = open_with(load_rulebook())
+    zh, en = ric_number(), ric_number()
+    for subject, tag in ((zh, "zh-CN"), (en, "en")):
+        reg.intake.submit(
+            judgment(subject=subject, contact="wei@example.org", contact_language=tag),
+            source=COURT,
+        )
+    kept = rows(
+        reg,
+        "SELECT c.subject, c.language, n.language, n.subject_line FROM contacts c"
+        " JOIN notices n ON n.subject = c.subject WHERE c.subject IN (:zh, :en)"
+        " ORDER BY c.language DESC",
+        zh=zh,
+        en=en,
+    )
+    assert kept == [
+        (zh, "zh-Hans", "zh-Hans", "出行限制告知书及申诉途径"),
+        (en, "en", "en", "Notice of a travel restriction and how to appeal it"),
+    ]

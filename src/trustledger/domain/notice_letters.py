@@ -1,10 +1,12 @@
-"""A notice's letter as issued, and where its delivery through the outbox stands."""
+"""A notice's letter as issued, where its delivery through the outbox stands, and where it goes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+
+from trustledger.domain.texts import Language
 
 
 class DeliveryStatus(StrEnum):
@@ -38,3 +40,12 @@ class NoticeLetter:
     next_attempt_at: datetime | None = None
     delivered_at: datetime | None = None
     channel: str | None = None  # "email" or "post" once delivered
+    language: Language | None = None  # what it is written in (None: issued before languages)
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Where a subject's letters go, and the language they are written in (None: the default)."""
+
+    email: str
+    language: Language | None = None

@@ -18,6 +18,26 @@ class Language(StrEnum):
 LANGUAGES = tuple(Language)
 
 
+# What a browser or a contact record may say, lower-cased, and the language it chooses. Every
+# Chinese tag that is not explicitly Traditional chooses Simplified Chinese.
+_TRADITIONAL = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
+
+
+def parse_language(tag: str | None) -> Language | None:
+    """The registry's language a BCP 47 tag names (`zh`, `zh-CN`, `zh-Hans`, `en-GB`), or None."""
+    if not tag:
+        return None
+    value = tag.strip().replace("_", "-").lower()
+    for language in LANGUAGES:
+        if value == language.value.lower():
+            return language
+    if value == "zh" or (value.startswith("zh-") and not value.startswith(_TRADITIONAL)):
+        return Language.ZH_HANS
+    if value == "en" or value.startswith("en-"):
+        return Language.EN
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class LocalizedText:
     """One text given in each of LANGUAGES (a rule's title, say); `en` is what integrators get."""

@@ -7,16 +7,21 @@ from dataclasses import replace
 from datetime import datetime
 
 from trustledger.domain.audit import AuditEntry
-from trustledger.domain.notice_letters import DeliveryStatus
+from trustledger.domain.notice_letters import Contact, DeliveryStatus
 from trustledger.services.ports import UnitOfWork
 
 
 def save_contacts(
-    uow: UnitOfWork, contacts: Mapping[str, str], *, actor: str, now: datetime
+    uow: UnitOfWork, contacts: Mapping[str, Contact], *, actor: str, now: datetime
 ) -> None:
-    """Keep the latest address of each subject; letters that found no way out are tried again."""
-    known = uow.contacts.get_many(contacts)
-    changed = {s: e for s, e in contacts.items() if known.get(s) != e}
+    """Keep the latest contact of each subject; letters that found no way out are tried again."""
+    emails = uow.contacts.get_many(contacts)
+    languages = uow.contacts.languages(contacts)
+    changed = {
+        s: c
+        for s, c in contacts.items()
+        if (emails.get(s), languages.get(s)) != (c.email, c.language)
+    }
     if not changed:
         return
     uow.contacts.set(changed, at=now)

@@ -9,6 +9,7 @@ from typing import Any
 
 from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import Conflict, InvalidInput
+from trustledger.domain.notice_letters import Contact
 from trustledger.domain.records import Record, StoredRecord, recorded
 from trustledger.services.contacts import save_contacts
 from trustledger.services.notices import IssuedNotice
@@ -103,7 +104,7 @@ class Intake:
         records: Sequence[Record],
         *,
         source: Source,
-        contacts: Sequence[str | None] = (),
+        contacts: Sequence[Contact | None] = (),
     ) -> list[Outcome]:
         """Store validated records of one source in the caller's unit of work; one outcome each.
 

@@ -153,7 +153,8 @@ class NoticeLetters:
 
     renderer: LetterRenderer
     appeal_url: str
-    # The deployment's language (TRUSTLEDGER_LANGUAGE): letters are written in it.
+    # The deployment's language (TRUSTLEDGER_LANGUAGE): letters to a subject whose contact asked
+    # for none are written in it.
     language: Language
 
     def compose(
@@ -163,11 +164,14 @@ class NoticeLetters:
         *,
         at: datetime,
         extra: Mapping[str, Any] | None = None,
+        language: Language | None = None,
     ) -> NoticeLetter:
+        """The letter in `language` (the subject's contact's), else in the deployment's."""
+        language = language or self.language
         context = letter_context(
-            notice, state, appeal_url=self.appeal_url, extra=extra or {}, language=self.language
+            notice, state, appeal_url=self.appeal_url, extra=extra or {}, language=language
         )
-        letter = self.renderer.render(notice.purpose, context, language=self.language)
+        letter = self.renderer.render(notice.purpose, context, language=language)
         return NoticeLetter(
             notice_id=notice.notice_id,
             subject=notice.subject,
@@ -180,4 +184,5 @@ class NoticeLetters:
             created_at=at,
             access_code=notice.access_code,
             next_attempt_at=at,
+            language=language,
         )

@@ -24,8 +24,9 @@ CSV_COLUMNS = (
     "case_ref",
     "evidence_ref",
     "contact",
+    "contact_language",
 )
-OPTIONAL_COLUMNS = ("evidence_ref", "contact")
+OPTIONAL_COLUMNS = ("evidence_ref", "contact", "contact_language")
 
 
 @dataclass(frozen=True, slots=True)

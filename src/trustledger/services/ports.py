@@ -18,8 +18,9 @@ from trustledger.domain.dockets import AppealSummary, ReviewSummary
 from trustledger.domain.evaluation import Restriction
 from trustledger.domain.keys import ApiKey, KeyChange
 from trustledger.domain.log_leaves import Leaf, LoggedEntry, StoredCheckpoint
-from trustledger.domain.notice_letters import NoticeLetter
+from trustledger.domain.notice_letters import Contact, NoticeLetter
 from trustledger.domain.records import Event, StoredRecord
+from trustledger.domain.texts import Language
 from trustledger.services.restriction_columns import RestrictionColumns
 
 
@@ -107,11 +108,17 @@ class NoticeStore(Protocol):
 
 
 class ContactBook(Protocol):
-    def set(self, contacts: Mapping[str, str], *, at: datetime) -> None:
-        """Subject -> email address; replaces an earlier address."""
+    def set(self, contacts: Mapping[str, Contact], *, at: datetime) -> None:
+        """Subject -> contact; replaces an earlier one."""
         ...
 
-    def get_many(self, subjects: Iterable[str]) -> dict[str, str]: ...
+    def get_many(self, subjects: Iterable[str]) -> dict[str, str]:
+        """Subject -> email address."""
+        ...
+
+    def languages(self, subjects: Iterable[str]) -> dict[str, Language]:
+        """Subject -> the language their contact asked for (subjects with none are left out)."""
+        ...
 
 
 class Dockets(Protocol):

@@ -189,9 +189,18 @@ class Evaluator:
         uow.derived.replace([d for _, d in done])
         if self.letters is not None:
             letters = self.letters
+            # Each letter in the language its subject's contact asked for (else the default).
+            subjects = {notice.subject for work, _ in done for notice, _ in work.issued}
+            languages = uow.contacts.languages(subjects) if subjects else {}
             uow.notices.add(
                 [
-                    letters.compose(notice, derived.state, at=now, extra=extra)
+                    letters.compose(
+                        notice,
+                        derived.state,
+                        at=now,
+                        extra=extra,
+                        language=languages.get(notice.subject),
+                    )
                     for work, derived in done
                     for notice, extra in work.issued
                 ]

@@ -16,8 +16,10 @@ import orjson
 from trustledger.domain.attributes import typed_attributes
 from trustledger.domain.errors import Forbidden, InvalidInput
 from trustledger.domain.identity import IdentityScheme
+from trustledger.domain.notice_letters import Contact
 from trustledger.domain.records import Record
 from trustledger.domain.rulebook import Rule, Rulebook
+from trustledger.domain.texts import Language, parse_language
 
 FIELDS = frozenset(
     {
@@ -29,6 +31,7 @@ FIELDS = frozenset(
         "evidence_ref",
         "attributes",
         "contact",
+        "contact_language",
     }
 )
 REQUIRED = ("subject", "type", "occurred_on", "decided_on", "case_ref")
@@ -126,15 +129,26 @@ def _rule(code: Any, body: Mapping[str, Any], rulebook: Rulebook, source: Source
     return rule
 
 
-def contact_of(body: Mapping[str, Any]) -> str | None:
-    """The subject's email address a body supplies (optional; not part of the record)."""
+def contact_of(body: Mapping[str, Any]) -> Contact | None:
+    """The subject's email address a body supplies and the language to write to them in
+    (`contact_language`, a BCP 47 tag: zh-Hans, zh-CN, en); both optional, not part of the record."""
     value = body.get("contact")
+    language = _contact_language(body.get("contact_language"))
     if value in (None, ""):
         return None
     if not isinstance(value, str) or len(value) > MAX_EMAIL or not EMAIL.fullmatch(value):
         raise InvalidInput("contact", "must be an email address such as name@example.org")
     local, _, domain = value.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    return Contact(f"{local}@{domain.lower()}", language)
+
+
+def _contact_language(value: Any) -> Language | None:
+    if value in (None, ""):
+        return None
+    found = parse_language(value) if isinstance(value, str) else None
+    if found is None:
+        raise InvalidInput("contact_language", "must be zh-Hans or en")
+    return found
 
 
 def _date(body: Mapping[str, Any], name: str) -> date:

@@ -20,6 +20,7 @@ from itertools import groupby
 from typing import Any
 
 from trustledger.domain.errors import Conflict
+from trustledger.domain.notice_letters import Contact
 from trustledger.domain.records import Record
 from trustledger.services.intake import Intake, IntakeResult, Outcome
 from trustledger.services.ports import Clock, UnitOfWorkFactory
@@ -35,7 +36,7 @@ class Submission:
 
     record: Record
     source: Source
-    contact: str | None
+    contact: Contact | None
     outcome: IntakeResult | None = None
     error: BaseException | None = None
 

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, select, update
 
 from trustledger.domain.dockets import AppealSummary, ReviewSummary
-from trustledger.domain.notice_letters import DeliveryStatus, NoticeLetter
+from trustledger.domain.notice_letters import Contact, DeliveryStatus, NoticeLetter
+from trustledger.domain.texts import Language
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
 from trustledger.store.repositories import _batches
@@ -102,6 +103,7 @@ def _notice_row(n: NoticeLetter) -> dict[str, Any]:
         "delivered_at": n.delivered_at,
         "channel": n.channel,
         "created_at": n.created_at,
+        "language": n.language.value if n.language else None,
     }
 
 
@@ -123,6 +125,7 @@ def _notice(row: Any) -> NoticeLetter:
         next_attempt_at=row.next_attempt_at,
         delivered_at=row.delivered_at,
         channel=row.channel,
+        language=Language(row.language) if row.language else None,
     )
 
 
@@ -130,12 +133,30 @@ class SqlContactBook:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def set(self, contacts: Mapping[str, str], *, at: datetime) -> None:
+    def set(self, contacts: Mapping[str, Contact], *, at: datetime) -> None:
         # Delete and insert: the same statements on both engines, under the writer lock.
         for batch in _batches(contacts):
             self._conn.execute(delete(t.contacts).where(t.contacts.c.subject.in_(batch)))
-        rows = [{"subject": s, "email": e, "updated_at": at} for s, e in sorted(contacts.items())]
+        rows = [
+            {
+                "subject": s,
+                "email": c.email,
+                "language": c.language.value if c.language else None,
+                "updated_at": at,
+            }
+            for s, c in sorted(contacts.items())
+        ]
         insert_rows(self._conn, t.contacts, rows)
+
+    def languages(self, subjects: Iterable[str]) -> dict[str, Language]:
+        found: dict[str, Language] = {}
+        c = t.contacts.c
+        for batch in _batches(sorted(set(subjects))):
+            query = select(c.subject, c.language).where(
+                c.subject.in_(batch), c.language.is_not(None)
+            )
+            found.update((row.subject, Language(row.language)) for row in self._conn.execute(query))
+        return found
 
     def get_many(self, subjects: Iterable[str]) -> dict[str, str]:
         found: dict[str, str] = {}

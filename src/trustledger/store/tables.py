@@ -159,6 +159,8 @@ class NoticeRow(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime())
     channel: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(DateTime())
+    # The language it is written in (NULL: issued before letters had one).
+    language: Mapped[str | None] = mapped_column(String(16))
 
 
 class ContactRow(Base):
@@ -169,6 +171,8 @@ class ContactRow(Base):
     subject: Mapped[str] = mapped_column(String(64), primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     updated_at: Mapped[datetime] = mapped_column(DateTime())
+    # The language the subject's letters are written in (NULL: the deployment's).
+    language: Mapped[str | None] = mapped_column(String(16))
 
 
 class ApiKeyRow(Base):
