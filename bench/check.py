@@ -33,17 +33,18 @@ import numpy as np
 
 from trustledger.batch.identities import IdentityMint
 from trustledger.bootstrap import open_registry
-from trustledger.checks import CheckIndex
-from trustledger.checks.snapshot import read_snapshot
+from trustledger.checks import CheckIndex, SubjectChange
+from trustledger.domain.barring import parse_scopes, scope_mask
 from trustledger.domain.evaluation import Restriction, RestrictionStatus
 from trustledger.domain.rulebook import Mode, Scope, scopes_for
-from trustledger.services.check_feed import Change
+from trustledger.store.snapshot_files import read_snapshot
 
 HERE = Path(__file__).parent
 TODAY = date.today()
 PASSES = 5  # in-process timings: the fastest of this many
 REASONS = ["court.judgment_default", "rail.smoking", "air.disorder", "rail.fare_evasion"]
 SCOPES = ["air,rail_premium", "rail", "air", "rail"]
+MASKS = [scope_mask(parse_scopes(s)) for s in SCOPES]  # the stored barring span's
 
 
 def free_port() -> int:
@@ -75,14 +76,17 @@ def fill(db: Path, n: int) -> tuple[list[str], list[str]]:
             None,
             starts,
             "active",
+            starts,
+            ends,
+            MASKS[i % 4],
         )
         for i in range(n)
     )
     con = sqlite3.connect(db)
     con.executemany(
         "INSERT INTO restrictions (restriction_id, subject, compact_key, scopes, reason, legal_basis,"
-        " record_id, case_id, noticed_on, starts_on, ends_on, lifted_on, appeal_by, status)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " record_id, case_id, noticed_on, starts_on, ends_on, lifted_on, appeal_by, status,"
+        " first_barred, last_barred, scope_mask) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         rows,
     )
     con.commit()
@@ -175,7 +179,7 @@ def in_process(n: int, hit_share: float) -> dict[str, float]:
         frozenset({Scope.AIR}),
     ]
     changes = (
-        Change(
+        SubjectChange(
             k,
             (
                 Restriction(

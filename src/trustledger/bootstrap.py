@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from functools import cached_property
 
-from trustledger.checks import CheckIndex
+from trustledger.checks import CheckIndex, SubjectChange
 from trustledger.delivery.letters import JinjaLetters
 from trustledger.delivery.smtp import SmtpMailer
 from trustledger.domain.audit import AuditEntry
@@ -14,7 +14,7 @@ from trustledger.domain.rulebook import Rulebook
 from trustledger.domain.texts import Language
 from trustledger.services.appeals import Appeals
 from trustledger.services.audit import Audit
-from trustledger.services.check_feed import Change, CheckFeed
+from trustledger.services.check_feed import CheckFeed
 from trustledger.services.checking import CheckAnswer, CheckService
 from trustledger.services.corrections import Corrections
 from trustledger.services.export import Export
@@ -212,7 +212,7 @@ class Registry:
         number = self.scheme.normalize(subject)
         with self.uow(readonly=True) as uow:
             found = uow.derived.restrictions_of([number]).get(number, [])
-        change = Change(self.scheme.compact_key(number), tuple(found))
+        change = SubjectChange(self.scheme.compact_key(number), tuple(found))
         index = CheckIndex.from_subjects([change])
         answer = CheckService(index, self.scheme, appeal=self.settings.appeal_url).check(
             number, mode, seat_class, on=on

@@ -25,11 +25,10 @@ from trustledger.api.check_batch import plain_batch, results_json
 from trustledger.api.limits import MAX_BODY_BYTES
 from trustledger.api.schemas import BatchCheckIn
 from trustledger.bootstrap import open_registry
-from trustledger.checks import Denial
+from trustledger.checks import Denial, SubjectChange
 from trustledger.domain.evaluation import Restriction, RestrictionStatus
 from trustledger.domain.identity import CnRic
 from trustledger.domain.rulebook import Scope
-from trustledger.services.check_feed import Change
 
 TODAY = date.today()
 BARRED = ric_number(900_001)
@@ -55,7 +54,7 @@ def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Apps]:
         "r-1", BARRED, frozenset({Scope.AIR}), "air.disorder", "basis", None, None,
         TODAY, TODAY, TODAY + timedelta(days=90), None, RestrictionStatus.ACTIVE, None,
     )  # fmt: skip
-    app.state.feed.index.apply([Change(CnRic().compact_key(BARRED), (barring,))])
+    app.state.feed.index.apply([SubjectChange(CnRic().compact_key(BARRED), (barring,))])
     try:
         yield Apps(app, serving(app), key)
     finally:

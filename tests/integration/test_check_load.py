@@ -68,6 +68,9 @@ def row(r: Restriction, key: int) -> dict[str, Any]:
         "lifted_on": r.lifted_on,
         "appeal_by": r.appeal_by,
         "status": r.status.value,
+        "first_barred": r.span.first if r.span else None,
+        "last_barred": r.span.last if r.span else None,
+        "scope_mask": r.span.mask if r.span else 0,
     }
 
 
@@ -103,4 +106,7 @@ def test_the_loaded_index_answers_as_the_stored_restrictions_do(
         for scopes in SCOPE_SETS:
             for offset in (-1, 0, 1, 10, 45, 200, 400):
                 day = today + timedelta(days=offset)
-                assert feed.lookup(key, scopes, day) == expected(rs, scopes, day), (subject, day)
+                assert feed.index.lookup(key, scopes, day) == expected(rs, scopes, day), (
+                    subject,
+                    day,
+                )

@@ -51,11 +51,11 @@ def test_a_withdrawal_lifts_an_active_restriction_and_the_log_stays_intact(
         feed = CheckFeed(reg.uow, CheckIndex.from_columns, scheme=reg.scheme, clock=clock)
         feed.load()
         key, rail = reg.scheme.compact_key(subject), frozenset({Scope.RAIL})
-        assert feed.lookup(key, rail, clock.today()) is not None
+        assert feed.index.lookup(key, rail, clock.today()) is not None
         started = time.monotonic()
         done = reg.corrections.withdraw(rid, source=RAIL, reason="Wrong passenger.")
         feed.poll()
-        assert feed.lookup(key, rail, clock.today()) is None
+        assert feed.index.lookup(key, rail, clock.today()) is None
         assert time.monotonic() - started < 1.0
         today = clock.today().isoformat()
         ((_, status, _, lifted),) = restrictions(reg, subject)

@@ -100,7 +100,7 @@ def test_a_court_restriction_is_noticed_then_appealed_and_overturned(
     feed = CheckFeed(reg.uow, CheckIndex.from_columns, scheme=reg.scheme, clock=clock)
     feed.load()
     key = reg.scheme.compact_key(subject)
-    assert feed.lookup(key, frozenset({Scope.AIR}), clock.today()) is not None
+    assert feed.index.lookup(key, frozenset({Scope.AIR}), clock.today()) is not None
 
     filed = reg.appeals.file_appeal(
         subject,
@@ -113,7 +113,7 @@ def test_a_court_restriction_is_noticed_then_appealed_and_overturned(
         filed.appeal_id, outcome="overturned", reasons="Settlement on file", actor="officer_li"
     )
     feed.poll()
-    assert feed.lookup(key, frozenset({Scope.AIR}), clock.today()) is None
+    assert feed.index.lookup(key, frozenset({Scope.AIR}), clock.today()) is None
     assert time.monotonic() - started < 1.0
 
     assert restriction(reg, subject) == (

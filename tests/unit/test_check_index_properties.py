@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from tests.check_oracle import expected
 from trustledger.checks import CheckIndex, SubjectChange
+from trustledger.checks.columns import NO_DAY, RestrictionColumns
 from trustledger.domain.evaluation import Restriction, RestrictionStatus
 from trustledger.domain.identity import Opaque
 from trustledger.domain.rulebook import Scope
-from trustledger.services.restriction_columns import NO_DAY, RestrictionColumns
 
 OPAQUE = Opaque()
 BASE = date(2026, 1, 1)
@@ -115,15 +115,14 @@ def as_columns(rs: Sequence[Restriction]) -> RestrictionColumns:
     def days(values: list[date | None]) -> np.ndarray[Any, np.dtype[np.int64]]:
         return np.array([NO_DAY if d is None else d.toordinal() for d in values], dtype=np.int64)
 
+    spans = [r.span for r in rs]
     return RestrictionColumns(
         keys=np.array([OPAQUE.compact_key(r.subject) for r in rs], dtype=np.int64),
         ids=[r.restriction_id for r in rs],
-        scopes=[",".join(sorted(s.value for s in r.scopes)) for r in rs],
         reasons=[r.reason for r in rs],
-        statuses=[r.status.value for r in rs],
-        starts=days([r.starts_on for r in rs]),
-        ends=days([r.ends_on for r in rs]),
-        lifted=days([r.lifted_on for r in rs]),
+        firsts=days([s.first if s else None for s in spans]),
+        lasts=days([s.last if s else None for s in spans]),
+        masks=np.array([s.mask if s else 0 for s in spans], dtype=np.int64),
     )
 
 

@@ -13,10 +13,10 @@ import pytest
 from tests.check_oracle import expected
 from tests.unit.test_check_index import AIR, OPAQUE, RAIL, RAIL_PREMIUM, key, restriction
 from trustledger.checks import CheckIndex, SubjectChange
-from trustledger.checks.snapshot import read_snapshot, write_snapshot
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.evaluation import Restriction
 from trustledger.domain.rulebook import Scope
+from trustledger.store.snapshot_files import read_snapshot, write_snapshot
 
 SCOPE_SETS = (
     frozenset({Scope.AIR}),

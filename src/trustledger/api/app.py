@@ -155,7 +155,7 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
         registry=registry,
         feed=feed,
         auth=auth,
-        checks=CheckService(feed, registry.scheme, appeal=registry.settings.appeal_url),
+        checks=CheckService(feed.index, registry.scheme, appeal=registry.settings.appeal_url),
         check_log=check_log,
         drain=drain,
         lag=lag,

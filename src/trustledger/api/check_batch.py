@@ -16,8 +16,9 @@ import numpy as np
 import orjson
 
 from trustledger.api.state import AppState
+from trustledger.checks import Denial
 from trustledger.domain.identity import ascii_matrix
-from trustledger.services.checking import MAX_BATCH, Barring
+from trustledger.services.checking import MAX_BATCH
 
 Batch = tuple[list[str], str, str, date | None]  # subjects, mode, class, on (None: today)
 
@@ -75,7 +76,7 @@ def plain_batch(body: bytes) -> Batch | None:
 
 
 def results_json(
-    subjects: Sequence[str], barred: Sequence[int], bars: Sequence[Barring], *, appeal: str
+    subjects: Sequence[str], barred: Sequence[int], bars: Sequence[Denial], *, appeal: str
 ) -> bytes:
     """`{"results": [{subject, allowed, reason?, until?, appeal?}, ...]}`, as orjson encodes it;
     `barred` in ascending order."""
@@ -114,7 +115,7 @@ def _allowed_rows(subjects: Sequence[str]) -> np.ndarray[Any, np.dtype[np.uint8]
     return rows
 
 
-def _denied(subject: str, bar: Barring, appeal: str) -> dict[str, Any]:
+def _denied(subject: str, bar: Denial, appeal: str) -> dict[str, Any]:
     return {
         "subject": subject,
         "allowed": False,
@@ -125,7 +126,7 @@ def _denied(subject: str, bar: Barring, appeal: str) -> dict[str, Any]:
 
 
 def _items(
-    subjects: Sequence[str], barred: Sequence[int], bars: Sequence[Barring], appeal: str
+    subjects: Sequence[str], barred: Sequence[int], bars: Sequence[Denial], appeal: str
 ) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = [{"subject": s, "allowed": True} for s in subjects]
     for i, bar in zip(barred, bars, strict=True):

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import structlog
 
-from trustledger.checks import CheckIndex
-from trustledger.checks.snapshot import read_snapshot, write_snapshot
 from trustledger.domain.errors import InvalidInput
 from trustledger.services.check_feed import CheckFeed
+from trustledger.store.snapshot_files import read_snapshot, write_snapshot
 
 log = structlog.get_logger()
 
@@ -40,5 +39,4 @@ def start_index(feed: CheckFeed, snapshot: Path | None) -> str:
 def save_index(feed: CheckFeed, path: Path) -> tuple[int, int]:
     """Write the feed's index as a snapshot; returns (restrictions, seq)."""
     index, seq = feed.held()
-    assert isinstance(index, CheckIndex), "the feed holds a trustledger.checks.CheckIndex"
     return write_snapshot(index, path, seq=seq), seq

@@ -11,29 +11,20 @@ the array of its keys, which a batch lookup searches in one step.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from trustledger.checks.columns import Columns, build_table, merge_table
-from trustledger.checks.rows import (
-    SCOPE_MASKS,
-    Denial,
-    Row,
-    best_row,
-    compile_row,
-    compile_rows,
-    scope_mask,
-)
+from trustledger.checks.columns import Columns, RestrictionColumns, build_table, merge_table
+from trustledger.checks.rows import Denial, Row, best_row, compile_row, compile_rows
 from trustledger.checks.table import WORDS, Table
-from trustledger.domain.evaluation import Restriction
+from trustledger.domain.barring import mask_of
 from trustledger.domain.identity import CnRic, IdentityScheme
+from trustledger.domain.restrictions import Restriction
 from trustledger.domain.rulebook import Scope
-from trustledger.services.restriction_columns import RestrictionColumns
 
 DEFAULT_MERGE_AT = 4096
 
@@ -46,21 +37,15 @@ class SubjectChange:
     restrictions: tuple[Restriction, ...]
 
 
-class KeyedRestrictions(Protocol):
-    """Anything shaped like a SubjectChange (the services' feed passes its own)."""
-
-    @property
-    def key(self) -> int: ...
-
-    @property
-    def restrictions(self) -> tuple[Restriction, ...]: ...
-
-
-def _mask(scopes: frozenset[Scope]) -> int:
-    try:
-        return SCOPE_MASKS[scopes]
-    except (KeyError, TypeError):  # a set, or strings that are not scopes: scope_mask says which
-        return scope_mask(scopes)
+def changes_of(
+    subjects: Iterable[str],
+    found: Mapping[str, Sequence[Restriction]],
+    *,
+    key: Callable[[str], int],
+) -> list[SubjectChange]:
+    """The changes that give each of `subjects` the restrictions `found` for it now: a subject
+    with none found loses every one it had. How the check feed turns events into changes."""
+    return [SubjectChange(key(s), tuple(found.get(s, ()))) for s in subjects]
 
 
 def _current(table: Table) -> tuple[Table, memoryview, memoryview, int]:
@@ -109,7 +94,7 @@ class CheckIndex:
 
     @classmethod
     def from_subjects(
-        cls, subjects: Iterable[KeyedRestrictions], *, merge_at: int = DEFAULT_MERGE_AT
+        cls, subjects: Iterable[SubjectChange], *, merge_at: int = DEFAULT_MERGE_AT
     ) -> CheckIndex:
         """An index of each subject's restrictions under the key given with them."""
         cols = Columns()
@@ -147,7 +132,7 @@ class CheckIndex:
         # The hot path: most checks are misses, answered after two offset reads and a key compare.
         overlay = self._overlay[0]
         if key in overlay:
-            row = best_row(overlay[key], _mask(scopes), day.toordinal())
+            row = best_row(overlay[key], mask_of(scopes), day.toordinal())
             return None if row is None else row.denial()
         table, words, offsets, modulus = self._current
         bucket = key % modulus
@@ -155,7 +140,7 @@ class CheckIndex:
         end = offsets[bucket + 1]
         while word < end:
             if words[word] == key:
-                return table.deny_from(word, key, _mask(scopes), day.toordinal())
+                return table.deny_from(word, key, mask_of(scopes), day.toordinal())
             word += WORDS
         return None
 
@@ -176,7 +161,7 @@ class CheckIndex:
         overlay, changed = self._overlay
         table = self._current[0]
         query = np.asarray(keys, dtype=np.int64)
-        mask, ordinal = _mask(scopes), day.toordinal()
+        mask, ordinal = mask_of(scopes), day.toordinal()
         at, denials = table.barred(table.best_rows(query, mask, ordinal))
         if not overlay:
             return at, denials
@@ -189,7 +174,7 @@ class CheckIndex:
         ordered = sorted(answers)
         return ordered, [answers[i] for i in ordered]
 
-    def apply(self, changes: Iterable[KeyedRestrictions]) -> None:
+    def apply(self, changes: Iterable[SubjectChange]) -> None:
         """Replace each changed subject's restrictions; seen by the next lookup."""
         rows = dict(self._overlay[0])
         for change in changes:
@@ -197,6 +182,13 @@ class CheckIndex:
         self._overlay = _overlay(rows)
         if len(rows) >= self.merge_at:
             self.merge()
+
+    def take(self, other: CheckIndex) -> None:
+        """Hold what `other` holds from now on (a reload, or a snapshot's table). The table is
+        swapped in before the overlay, as a merge does: a reader between the two answers from the
+        new table, or for a subject changed since the last merge, from that change."""
+        self._current = other._current
+        self._overlay = other._overlay
 
     def merged(self) -> Table:
         """The table with the overlay folded in, leaving this index as it is (for a snapshot)."""

@@ -2,40 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from datetime import date
-from itertools import combinations
 from operator import attrgetter
 from typing import NamedTuple
 
-from trustledger.domain.errors import InvalidInput
-from trustledger.domain.evaluation import Restriction, RestrictionStatus
-from trustledger.domain.rulebook import Scope
-
-SCOPE_BITS: dict[Scope, int] = {Scope.AIR: 1, Scope.RAIL: 2, Scope.RAIL_PREMIUM: 4}
-
-
-def scope_mask(scopes: Iterable[Scope | str]) -> int:
-    mask = 0
-    for scope in scopes:
-        try:
-            mask |= SCOPE_BITS[Scope(scope)]
-        except ValueError as exc:
-            raise InvalidInput("scopes", f"{scope!r} is not one of {', '.join(Scope)}") from exc
-    return mask
-
-
-@functools.cache
-def stored_mask(text: str) -> int:
-    """The mask of scopes as the store keeps them: sorted, comma-separated ("air,rail")."""
-    return scope_mask(s for s in text.split(",") if s)
-
-
-# Every subset of the scopes, so the hot path turns a query's frozenset into bits with one dict get.
-SCOPE_MASKS: dict[frozenset[Scope], int] = {
-    frozenset(c): scope_mask(c) for n in range(len(Scope) + 1) for c in combinations(Scope, n)
-}
+from trustledger.domain.restrictions import Restriction
 
 
 class Denial(NamedTuple):
@@ -69,7 +41,7 @@ class Row(NamedTuple):
     """One restriction as the index holds it; it bars on day ordinal d iff start <= d <= last."""
 
     start: int
-    last: int  # the last day it bars: ends_on, or the day before it was lifted if that is earlier
+    last: int  # the last day it bars (BarringSpan.last)
     mask: int
     reason: str
     restriction_id: str
@@ -79,18 +51,11 @@ class Row(NamedTuple):
 
 
 def compile_row(r: Restriction) -> Row | None:
-    """The row mirroring `r.in_effect_on`, or None when `r` bars on no day at all."""
-    if r.starts_on is None or r.ends_on is None or r.status is RestrictionStatus.SUSPENDED:
+    """`r`'s barring span as a row, or None when `r` bars on no day at all."""
+    span = r.span
+    if span is None:
         return None
-    last = r.ends_on.toordinal()
-    if r.lifted_on is not None:
-        # in_effect_on is false from lifted_on on, so the day before is the last one it bars.
-        last = min(last, r.lifted_on.toordinal() - 1)
-    start = r.starts_on.toordinal()
-    mask = scope_mask(r.scopes)
-    if last < start or not mask:
-        return None
-    return Row(start, last, mask, r.reason, r.restriction_id)
+    return Row(span.first.toordinal(), span.last.toordinal(), span.mask, r.reason, r.restriction_id)
 
 
 def compile_rows(restrictions: Iterable[Restriction]) -> tuple[Row, ...]:

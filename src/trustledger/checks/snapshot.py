@@ -1,22 +1,18 @@
-"""The check index as a snapshot on disk, stamped with the event seq it holds, memory-mapped back.
+"""The check index as a snapshot's parts: arrays and a meta dict, stamped with the event seq.
 
-A snapshot is a directory: `rows.npy` (the table's packed rows, already in bucket order),
-`offsets.npy` (where each bucket starts), `ids.npy` (the restriction ids' string, as bytes) and
-`meta.json` (format, seq, reasons, counts). Loading maps the arrays instead of reading them and
-sorts nothing, so a replica answers its first check after a few page faults, then follows the
-events after `seq`. It is written to a temporary directory and renamed into place, so a reader
-never sees half of one.
+The parts are the table's packed rows (already in bucket order), the bucket offsets, the
+restriction ids' string as bytes, and meta (format, seq, reasons, counts). Decoding sorts
+nothing, so a replica whose adapter maps the arrays from files (store/snapshot_files.py) answers
+its first check after a few page faults, then follows the events after `seq`. Pure: no files.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from trustledger.checks.index import CheckIndex
 from trustledger.checks.table import Table
@@ -33,8 +29,18 @@ class Snapshot:
     restrictions: int
 
 
-def write_snapshot(index: CheckIndex, path: Path, *, seq: int) -> int:
-    """Write `index` (its overlay folded in) to `path`; returns the restrictions written."""
+@dataclass(frozen=True, slots=True)
+class SnapshotParts:
+    arrays: dict[str, NDArray[Any]]  # by the names in ARRAYS
+    meta: dict[str, Any]
+
+    @property
+    def restrictions(self) -> int:
+        return int(self.meta["restrictions"])
+
+
+def encode_snapshot(index: CheckIndex, *, seq: int) -> SnapshotParts:
+    """`index` (its overlay folded in) as a snapshot's parts."""
     table = index.merged()
     ascii_ids = table.blob.isascii()
     ids = table.blob.encode("ascii" if ascii_ids else "utf-32-le")
@@ -45,38 +51,17 @@ def write_snapshot(index: CheckIndex, path: Path, *, seq: int) -> int:
         "reasons": list(table.reasons),
         "ids": "ascii" if ascii_ids else "utf-32-le",
     }
-    path = Path(path)
-    fresh = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir(parents=True)
-    np.save(fresh / "rows.npy", table.rows, allow_pickle=False)
-    np.save(fresh / "offsets.npy", table.offsets, allow_pickle=False)
-    np.save(fresh / "ids.npy", np.frombuffer(ids, dtype=np.uint8), allow_pickle=False)
-    (fresh / "meta.json").write_text(json.dumps(meta))
-    _swap_in(fresh, path)
-    return table.size
+    arrays = {"rows": table.rows, "offsets": table.offsets, "ids": np.frombuffer(ids, np.uint8)}
+    return SnapshotParts(arrays, meta)
 
 
-def _swap_in(fresh: Path, path: Path) -> None:
-    old = path.with_name(f".{path.name}.{os.getpid()}.old")
-    if path.exists():
-        path.rename(old)
-    fresh.rename(path)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def read_snapshot(path: Path) -> Snapshot:
-    """The index a snapshot holds, its arrays memory-mapped; a clear error if it is not one."""
-    path = Path(path)
-    try:
-        meta = json.loads((path / "meta.json").read_text())
-        arrays = {n: np.load(path / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in ARRAYS}
-    except (OSError, ValueError) as exc:
-        raise InvalidInput("snapshot", f"{path} is not a readable check snapshot: {exc}") from exc
+def decode_snapshot(parts: SnapshotParts, *, name: str) -> Snapshot:
+    """The index the parts hold; a clear error naming `name` if they are not a snapshot's."""
+    meta = parts.meta
     if meta.get("format") != FORMAT:
-        raise InvalidInput("snapshot", f"{path} is of format {meta.get('format')}, not {FORMAT}")
-    blob = arrays["ids"].tobytes().decode(meta["ids"])
+        raise InvalidInput("snapshot", f"{name} is of format {meta.get('format')}, not {FORMAT}")
+    blob = parts.arrays["ids"].tobytes().decode(meta["ids"])
     table = Table.restored(
-        arrays["rows"], arrays["offsets"], reasons=tuple(meta["reasons"]), blob=blob
+        parts.arrays["rows"], parts.arrays["offsets"], reasons=tuple(meta["reasons"]), blob=blob
     )
     return Snapshot(CheckIndex(table), int(meta["seq"]), int(meta["restrictions"]))

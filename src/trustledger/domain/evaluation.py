@@ -1,9 +1,13 @@
-"""State of a subject on a date: a pure function of (events, rulebook, date) — invariant 5."""
+"""State of a subject on a date: a pure function of (events, rulebook, date) — invariant 5.
+
+The facts come from the subject's file (subject_file.py); a record is judged here under the rule in
+force when its conduct occurred, and its restrictions derived (restrictions.py says what they bar).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -13,15 +17,47 @@ from trustledger.domain.corrections import (
     RecordChange,
     Terms,
     announced,
-    corrected_change,
     decision_id,
-    submitted_change,
     version_terms,
-    withdrawn_change,
 )
-from trustledger.domain.records import Event, EventKind, Record
+from trustledger.domain.records import Event, Record
 from trustledger.domain.repeats import Entry, Tally, tally_history
+from trustledger.domain.restrictions import (
+    IN_EFFECT,
+    Restriction,
+    RestrictionStatus,
+    barring_restriction,
+)
 from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, Rule, Rulebook, Scope
+from trustledger.domain.subject_file import (
+    Appeal,
+    AppealOutcome,
+    Notice,
+    ReviewCase,
+    SubjectFile,
+)
+
+# Re-exported: the values a state holds were first defined here, and callers import them from here.
+__all__ = [
+    "IN_EFFECT",
+    "Appeal",
+    "AppealOutcome",
+    "Assessment",
+    "Notice",
+    "RecordStatus",
+    "Restriction",
+    "RestrictionStatus",
+    "ReviewCase",
+    "SubjectFile",
+    "SubjectState",
+    "appeal_deadline",
+    "assess",
+    "evaluate",
+    "evaluate_file",
+    "notices_due",
+    "restriction_notice",
+    "with_history",
+]
 
 
 class RecordStatus(StrEnum):
@@ -33,61 +69,6 @@ class RecordStatus(StrEnum):
     TIME_BARRED = "time_barred"  # arrived after counts_for_days from its decision: never counts
     NOT_APPLICABLE = "not_applicable"  # the rule's condition does not hold
     NO_RULE = "no_rule"  # no version of the rule was in force when the conduct occurred
-
-
-class RestrictionStatus(StrEnum):
-    AWAITING_NOTICE = "awaiting_notice"
-    PENDING = "pending"
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    LIFTED = "lifted"
-    EXPIRED = "expired"
-
-
-IN_EFFECT = frozenset({RestrictionStatus.ACTIVE})
-
-
-class AppealOutcome(StrEnum):
-    UPHELD = "upheld"
-    OVERTURNED = "overturned"
-    MODIFIED = "modified"
-
-
-@dataclass(frozen=True, slots=True)
-class Appeal:
-    appeal_id: str
-    target: str  # a record_id or a review case_id
-    filed_on: date
-    grounds: str
-    deadline: date
-    decided_on: date | None = None
-    outcome: AppealOutcome | None = None
-    reasons: str | None = None
-    ends_on: date | None = None  # a `modified` decision's new, earlier end
-
-    def pending_on(self, day: date) -> bool:
-        return self.filed_on <= day and (self.decided_on is None or day < self.decided_on)
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewCase:
-    case_id: str
-    opened_on: date
-    score: int
-    below: int
-    decided_on: date | None = None
-    outcome: str | None = None  # "restrict" or "no_action"
-    scopes: frozenset[Scope] = frozenset()
-    days: int = 0
-    reasons: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    notice_id: str
-    target: str
-    purpose: str  # restriction, review, lifted, expired, decision
-    issued_on: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,35 +93,6 @@ class Assessment:
 
 
 @dataclass(frozen=True, slots=True)
-class Restriction:
-    restriction_id: str  # the record_id or the review case_id it comes from
-    subject: str
-    scopes: frozenset[Scope]
-    reason: str  # the rule code, or "review" for an officer's decision
-    legal_basis: str
-    record_id: str | None
-    case_id: str | None
-    noticed_on: date | None
-    starts_on: date | None
-    ends_on: date | None  # inclusive: the last day it is in effect
-    lifted_on: date | None
-    status: RestrictionStatus
-    appeal_by: date | None
-
-    def in_effect_on(self, day: date) -> bool:
-        """Whether it bars travel on `day`, with what is known now (a future date projects forward)."""
-        if (
-            self.starts_on is None
-            or self.ends_on is None
-            or self.status is RestrictionStatus.SUSPENDED
-        ):
-            return False
-        if self.lifted_on is not None and self.lifted_on <= day:
-            return False
-        return self.starts_on <= day <= self.ends_on
-
-
-@dataclass(frozen=True, slots=True)
 class SubjectState:
     subject: str
     on: date
@@ -154,146 +106,8 @@ class SubjectState:
     review_due: bool
 
     def restriction_on(self, day: date, scopes: frozenset[Scope]) -> Restriction | None:
-        """The restriction barring travel in any of `scopes` on `day` that ends last, if any."""
-        barring = [r for r in self.restrictions if r.scopes & scopes and r.in_effect_on(day)]
-        return max(barring, key=lambda r: r.ends_on or day, default=None)
-
-
-@dataclass
-class SubjectFile:
-    """The facts gathered from a subject's events; `apply` is the incremental path, `evaluate` reads it."""
-
-    subject: str
-    records: dict[str, Record] = field(default_factory=dict)
-    recorded_on: dict[str, date] = field(default_factory=dict)
-    # Each record as submitted, then as each correction left it (the last is `records`').
-    versions: dict[str, list[Record]] = field(default_factory=dict)
-    versions_on: dict[str, list[date]] = field(default_factory=dict)  # the day of each
-    withdrawn_on: dict[str, date] = field(default_factory=dict)
-    history: dict[str, list[RecordChange]] = field(default_factory=dict)
-    overturned_on: dict[str, date] = field(default_factory=dict)
-    fulfilled_on: dict[str, date] = field(default_factory=dict)
-    notices: dict[str, Notice] = field(default_factory=dict)
-    appeals: dict[str, Appeal] = field(default_factory=dict)
-    cases: dict[str, ReviewCase] = field(default_factory=dict)
-
-    def apply(self, event: Event) -> None:
-        handler = _HANDLERS.get(event.kind)
-        if handler is not None:
-            handler(self, event)
-
-    def extend(self, events: Iterable[Event]) -> SubjectFile:
-        for event in sorted(events, key=lambda e: (e.on, e.seq)):
-            self.apply(event)
-        return self
-
-
-def _on_recorded(f: SubjectFile, e: Event) -> None:
-    record = Record.from_payload(e.data)
-    if record.record_id not in f.records:
-        f.records[record.record_id] = record
-        f.recorded_on[record.record_id] = e.on
-        f.versions[record.record_id] = [record]
-        f.versions_on[record.record_id] = [e.on]
-        f.history[record.record_id] = [submitted_change(record, e.on)]
-
-
-def _on_corrected(f: SubjectFile, e: Event) -> None:
-    rid = e.record_id or ""
-    if rid in f.records and rid not in f.withdrawn_on:
-        f.records[rid] = f.records[rid].corrected(e.data)
-        f.versions[rid].append(f.records[rid])
-        f.versions_on[rid].append(e.on)
-        f.history[rid].append(corrected_change(e.data, e.on))
-
-
-def _on_withdrawn(f: SubjectFile, e: Event) -> None:
-    rid = e.record_id or ""
-    if rid in f.records and rid not in f.withdrawn_on:
-        f.withdrawn_on[rid] = e.on
-        f.history[rid].append(withdrawn_change(e.data, e.on))
-
-
-def _on_overturned(f: SubjectFile, e: Event) -> None:
-    f.overturned_on.setdefault(e.record_id or "", e.on)
-
-
-def _on_fulfilled(f: SubjectFile, e: Event) -> None:
-    f.fulfilled_on.setdefault(e.record_id or "", e.on)
-
-
-def _on_notice(f: SubjectFile, e: Event) -> None:
-    notice = Notice(str(e.data["notice_id"]), str(e.data["target"]), str(e.data["purpose"]), e.on)
-    f.notices.setdefault(notice.notice_id, notice)
-
-
-def _on_appeal_filed(f: SubjectFile, e: Event) -> None:
-    d = e.data
-    f.appeals[str(d["appeal_id"])] = Appeal(
-        appeal_id=str(d["appeal_id"]),
-        target=str(d["target"]),
-        filed_on=e.on,
-        grounds=str(d.get("grounds", "")),
-        deadline=date.fromisoformat(str(d["deadline"])),
-    )
-
-
-def _on_appeal_decided(f: SubjectFile, e: Event) -> None:
-    d = e.data
-    appeal = f.appeals.get(str(d["appeal_id"]))
-    if appeal is None or appeal.decided_on is not None:
-        return
-    outcome = AppealOutcome(str(d["outcome"]))
-    ends_on = date.fromisoformat(str(d["ends_on"])) if d.get("ends_on") else None
-    f.appeals[appeal.appeal_id] = _replace_appeal(appeal, e.on, outcome, str(d["reasons"]), ends_on)
-    if outcome is AppealOutcome.OVERTURNED and appeal.target in f.records:
-        f.overturned_on.setdefault(appeal.target, e.on)
-
-
-def _replace_appeal(
-    a: Appeal, on: date, outcome: AppealOutcome, reasons: str, ends_on: date | None
-) -> Appeal:
-    return Appeal(
-        a.appeal_id, a.target, a.filed_on, a.grounds, a.deadline, on, outcome, reasons, ends_on
-    )
-
-
-def _on_review_opened(f: SubjectFile, e: Event) -> None:
-    d = e.data
-    case_id = str(d["case_id"])
-    f.cases.setdefault(case_id, ReviewCase(case_id, e.on, int(d["score"]), int(d["below"])))
-
-
-def _on_review_decided(f: SubjectFile, e: Event) -> None:
-    d = e.data
-    case = f.cases.get(str(d["case_id"]))
-    if case is None or case.decided_on is not None:
-        return
-    f.cases[case.case_id] = ReviewCase(
-        case.case_id,
-        case.opened_on,
-        case.score,
-        case.below,
-        decided_on=e.on,
-        outcome=str(d["outcome"]),
-        scopes=frozenset(Scope(s) for s in d.get("scopes", [])),
-        days=min(int(d.get("days", 0)), MAX_RESTRICTION_DAYS),
-        reasons=str(d.get("reasons", "")),
-    )
-
-
-_HANDLERS = {
-    EventKind.RECORDED: _on_recorded,
-    EventKind.CORRECTED: _on_corrected,
-    EventKind.WITHDRAWN: _on_withdrawn,
-    EventKind.OVERTURNED: _on_overturned,
-    EventKind.FULFILLED: _on_fulfilled,
-    EventKind.NOTICE_ISSUED: _on_notice,
-    EventKind.APPEAL_FILED: _on_appeal_filed,
-    EventKind.APPEAL_DECIDED: _on_appeal_decided,
-    EventKind.REVIEW_OPENED: _on_review_opened,
-    EventKind.REVIEW_DECIDED: _on_review_decided,
-}
+        """The restriction barring travel in any of `scopes` on `day` (barring_restriction's)."""
+        return barring_restriction(self.restrictions, scopes, day)
 
 
 def evaluate(

@@ -10,52 +10,26 @@ is applied at once by calling `poll` right after the write.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Protocol
+from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
 
-import numpy as np
-from numpy.typing import NDArray
-
-from trustledger.domain.evaluation import Restriction
+from trustledger.checks import CheckIndex, RestrictionColumns, changes_of
 from trustledger.domain.identity import IdentityScheme
-from trustledger.domain.rulebook import Scope
-from trustledger.services.checking import Barring, CheckLookup
 from trustledger.services.ports import Clock, UnitOfWorkFactory
-from trustledger.services.restriction_columns import RestrictionColumns
 
 LOAD_PAGE = 50_000
 POLL_LIMIT = 10_000
 
 
-class SubjectRestrictions(Protocol):
-    @property
-    def key(self) -> int: ...
-
-    @property
-    def restrictions(self) -> tuple[Restriction, ...]: ...
-
-
-class FollowingIndex(CheckLookup, Protocol):
-    """What the feed needs of the index (trustledger.checks.CheckIndex has it)."""
-
-    def apply(self, changes: Iterable[SubjectRestrictions]) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    key: int
-    restrictions: tuple[Restriction, ...]
-
-
 class CheckFeed:
-    """Owns the index it keeps current; `build` makes one from pages of stored restrictions."""
+    """Keeps one index current, for as long as the server runs: a reload or a snapshot is taken
+    into it (CheckIndex.take), so whoever holds `index` answers from the current one.
+    `build` makes an index from pages of stored restrictions."""
 
     def __init__(
         self,
         uow: UnitOfWorkFactory,
-        build: Callable[[Iterable[RestrictionColumns]], FollowingIndex],
+        build: Callable[[Iterable[RestrictionColumns]], CheckIndex],
         *,
         scheme: IdentityScheme,
         clock: Clock,
@@ -64,7 +38,7 @@ class CheckFeed:
         self._build = build
         self._scheme = scheme
         self._clock = clock
-        self.index: FollowingIndex = build(())
+        self.index: CheckIndex = build(())
         self.seq = 0
         self.loaded = 0
         self._lock = threading.Lock()
@@ -76,17 +50,18 @@ class CheckFeed:
             with self._uow(readonly=True) as uow:
                 seq = uow.events.last_seq()
             self.loaded = 0
-            self.index = self._build(self._stored())
+            self.index.take(self._build(self._stored()))
             # Changes written while loading are replayed by the next poll; replaying is harmless.
             self.seq = seq
             return self.loaded
 
-    def start_from(self, index: FollowingIndex, *, seq: int, restrictions: int) -> None:
-        """Hold `index` (a snapshot's, complete up to `seq`) and follow the events after it."""
+    def start_from(self, index: CheckIndex, *, seq: int, restrictions: int) -> None:
+        """Take `index` (a snapshot's, complete up to `seq`) and follow the events after it."""
         with self._lock:
-            self.index, self.seq, self.loaded = index, seq, restrictions
+            self.index.take(index)
+            self.seq, self.loaded = seq, restrictions
 
-    def held(self) -> tuple[FollowingIndex, int]:
+    def held(self) -> tuple[CheckIndex, int]:
         """The index and a seq it is complete up to: the seq is read first, so changes applied
         meanwhile are only ever extra (a follower replays them harmlessly)."""
         with self._lock:
@@ -126,19 +101,9 @@ class CheckFeed:
                 return 0
             subjects = sorted({e.subject for e in events})
             found = uow.derived.restrictions_of(subjects)
-        key = self._scheme.compact_key
-        self.index.apply([Change(key(s), tuple(found.get(s, ()))) for s in subjects])
+        self.index.apply(changes_of(subjects, found, key=self._scheme.compact_key))
         self.seq = events[-1].seq
         return len(subjects)
-
-    # The feed answers checks from whichever index it holds now: a reload swaps it whole.
-    def lookup(self, key: int, scopes: frozenset[Scope], day: date) -> Barring | None:
-        return self.index.lookup(key, scopes, day)
-
-    def barred(
-        self, keys: Sequence[int] | NDArray[np.int64], scopes: frozenset[Scope], day: date
-    ) -> tuple[Sequence[int], Sequence[Barring]]:
-        return self.index.barred(keys, scopes, day)
 
     def catch_up(self) -> None:
         while self.poll():

@@ -9,38 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
-import numpy as np
-from numpy.typing import NDArray
-
+from trustledger.checks import CheckIndex, Denial
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.rulebook import Mode, Scope, SeatClass, scopes_for
 
 MAX_BATCH = 10_000
-
-
-class Barring(Protocol):
-    """What the index says of a barred journey (trustledger.checks.Denial has this shape)."""
-
-    @property
-    def reason(self) -> str: ...
-
-    @property
-    def until(self) -> date: ...
-
-
-class CheckLookup(Protocol):
-    """The check index as the service uses it (trustledger.checks.CheckIndex)."""
-
-    def lookup(self, key: int, scopes: frozenset[Scope], day: date) -> Barring | None: ...
-
-    def barred(
-        self, keys: Sequence[int] | NDArray[np.int64], scopes: frozenset[Scope], day: date
-    ) -> tuple[Sequence[int], Sequence[Barring]]:
-        """The positions of the barred keys, in order, and what bars each."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +59,7 @@ class BatchBars(NamedTuple):
 
     numbers: list[str]  # the normalized numbers, in the order asked
     barred: Sequence[int]  # the positions of the barred subjects, in order
-    bars: Sequence[Barring]  # what bars each of them
+    bars: Sequence[Denial]  # what bars each of them
 
 
 def journey_scopes(
@@ -106,7 +82,7 @@ def journey_scopes(
 class CheckService:
     """Checks against the in-memory index, of numbers the identity scheme accepts."""
 
-    def __init__(self, index: CheckLookup, scheme: IdentityScheme, *, appeal: str) -> None:
+    def __init__(self, index: CheckIndex, scheme: IdentityScheme, *, appeal: str) -> None:
         self.index = index
         self.scheme = scheme
         self.appeal = appeal  # e.g. "/portal": where a denied traveller can see and contest why

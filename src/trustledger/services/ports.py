@@ -11,6 +11,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from trustledger.checks import RestrictionColumns
 from trustledger.domain.audit import AuditEntry, AuditVerdict
 from trustledger.domain.checkpoints import VerifierKey
 from trustledger.domain.derived import Derived
@@ -21,7 +22,6 @@ from trustledger.domain.log_leaves import Leaf, LoggedEntry, StoredCheckpoint
 from trustledger.domain.notice_letters import Contact, NoticeLetter
 from trustledger.domain.records import Event, StoredRecord
 from trustledger.domain.texts import Language
-from trustledger.services.restriction_columns import RestrictionColumns
 
 
 class Clock(Protocol):

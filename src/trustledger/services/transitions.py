@@ -24,10 +24,9 @@ def _happened(r: Restriction, on: date) -> list[EventKind]:
         return []
     kinds = []
     lifted = r.lifted_on is not None and r.lifted_on <= on
-    # Lifted on or before its first day, it never barred anyone: it did not start.
-    lifted_before_start = r.lifted_on is not None and r.lifted_on <= r.starts_on
-    in_effect_once = r.starts_on <= on and not lifted_before_start
-    if in_effect_once and r.status is not RestrictionStatus.SUSPENDED:
+    # It started once its first day barred came: lifted on or before that day, it never did.
+    span = r.span
+    if span is not None and span.first <= on:
         kinds.append(EventKind.RESTRICTION_STARTED)
     if lifted:
         kinds.append(EventKind.RESTRICTION_LIFTED)

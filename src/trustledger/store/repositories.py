@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -11,11 +10,11 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, delete, func, select
 
+from trustledger.checks.columns import NO_DAY, RestrictionColumns
+from trustledger.domain.barring import format_scopes, parse_scopes
 from trustledger.domain.derived import Derived
 from trustledger.domain.evaluation import Restriction, RestrictionStatus, SubjectState
 from trustledger.domain.records import Event, EventKind, StoredRecord
-from trustledger.domain.rulebook import Scope
-from trustledger.services.restriction_columns import NO_DAY, RestrictionColumns
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
 
@@ -199,12 +198,10 @@ class SqlDerivedStore:
         query = select(
             table.c.compact_key,
             table.c.restriction_id,
-            table.c.scopes,
             table.c.reason,
-            table.c.status,
-            table.c.starts_on,
-            table.c.ends_on,
-            table.c.lifted_on,
+            table.c.first_barred,
+            table.c.last_barred,
+            table.c.scope_mask,
         ).where(table.c.ends_on >= ending_from, table.c.starts_on.is_not(None))
         statement = str(query.compile(self._conn, compile_kwargs={"literal_binds": True}))
         # Read as plain tuples from the driver's cursor, in `conn`'s transaction: a SQLAlchemy Row
@@ -223,16 +220,14 @@ class SqlDerivedStore:
 
 
 def _restriction_columns(rows: Sequence[tuple[Any, ...]]) -> RestrictionColumns:
-    keys, ids, scopes, reasons, statuses, starts, ends, lifted = zip(*rows, strict=True)
+    keys, ids, reasons, firsts, lasts, masks = zip(*rows, strict=True)
     return RestrictionColumns(
         np.fromiter(keys, dtype=np.int64, count=len(rows)),
         list(ids),
-        list(scopes),
         list(reasons),
-        list(statuses),
-        _ordinals(starts),
-        _ordinals(ends),
-        _ordinals(lifted),
+        _ordinals(firsts),
+        _ordinals(lasts),
+        np.fromiter(masks, dtype=np.int64, count=len(rows)),
     )
 
 
@@ -256,11 +251,6 @@ def _ordinals(values: Sequence[str | date | None]) -> NDArray[np.int64]:
     return out
 
 
-@functools.cache
-def _scopes(text: str) -> frozenset[Scope]:
-    return frozenset(Scope(s) for s in text.split(",") if s)
-
-
 _STATUSES = {s.value: s for s in RestrictionStatus}
 
 
@@ -269,7 +259,7 @@ def _restriction(row: Any) -> Restriction:
     return Restriction(
         row.restriction_id,
         row.subject,
-        _scopes(row.scopes),
+        parse_scopes(row.scopes),
         row.reason,
         row.legal_basis,
         row.record_id,
@@ -314,7 +304,7 @@ def _restriction_row(d: Derived, index: int) -> dict[str, Any]:
         "restriction_id": r.restriction_id,
         "subject": r.subject,
         "compact_key": d.compact_key,
-        "scopes": ",".join(sorted(s.value for s in r.scopes)),
+        "scopes": format_scopes(r.scopes),
         "reason": r.reason,
         "legal_basis": r.legal_basis,
         "record_id": r.record_id,
@@ -325,7 +315,15 @@ def _restriction_row(d: Derived, index: int) -> dict[str, Any]:
         "lifted_on": r.lifted_on,
         "appeal_by": r.appeal_by,
         "status": r.status.value,
+        **_span_columns(r),
     }
+
+
+def _span_columns(r: Restriction) -> dict[str, Any]:
+    span = r.span
+    if span is None:
+        return {"first_barred": None, "last_barred": None, "scope_mask": 0}
+    return {"first_barred": span.first, "last_barred": span.last, "scope_mask": span.mask}
 
 
 def _case_row(s: SubjectState, index: int) -> dict[str, Any]:

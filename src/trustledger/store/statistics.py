@@ -23,6 +23,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from trustledger.domain.barring import SCOPE_BITS
 from trustledger.domain.rulebook import Scope
 from trustledger.services.stats import Period, Tally
 from trustledger.store import tables as t
@@ -36,18 +37,12 @@ LATE_BUCKET = "16+"
 
 
 def _in_effect(on: date) -> ColumnElement[bool]:
-    """What Restriction.in_effect_on says, in SQL."""
-    return and_(
-        R.c.starts_on <= on,
-        R.c.ends_on >= on,
-        R.c.status != "suspended",
-        or_(R.c.lifted_on.is_(None), R.c.lifted_on > on),
-    )
+    """What the stored barring span says of `on` (domain.barring.BarringSpan)."""
+    return and_(R.c.first_barred <= on, R.c.last_barred >= on)
 
 
-def _has_scope(scope: str) -> ColumnElement[bool]:
-    # scopes is a sorted, comma-separated list: "air,rail_premium"; "rail" must not match the other.
-    return (literal(",") + R.c.scopes + literal(",")).like(f"%,{scope},%")
+def _has_scope(scope: Scope) -> ColumnElement[bool]:
+    return R.c.scope_mask.op("&")(SCOPE_BITS[scope]) != 0
 
 
 # A restriction lifted on or before its first day never took effect: it neither starts nor ends.
@@ -85,7 +80,7 @@ class SqlStatistics:
     def active_by_scope(self, on: date) -> list[Tally]:
         columns = []
         for scope in Scope:
-            hit = _has_scope(scope.value)
+            hit = _has_scope(scope)
             columns += [
                 func.count(case((hit, 1))),
                 func.count(func.distinct(case((hit, R.c.subject)))),

@@ -104,6 +104,11 @@ class RestrictionRow(Base):
     lifted_on: Mapped[date | None] = mapped_column(Date)
     appeal_by: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(32))
+    # Its barring span (domain.barring), stored so that the check index, the statistics and the
+    # transitions read one answer to "does it bar on day d": null dates and mask 0 if it never bars.
+    first_barred: Mapped[date | None] = mapped_column(Date)
+    last_barred: Mapped[date | None] = mapped_column(Date)
+    scope_mask: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class ReviewCaseRow(Base):
