@@ -251,3 +251,21 @@ def test_an_appeal_against_the_corrections_decision_overturns_that_one_only() ->
     base, new = s.restrictions
     assert (base.status, new.status) == (RestrictionStatus.ACTIVE, RestrictionStatus.LIFTED)
     assert s.restriction_on(d.clock.today() + timedelta(days=10), AIR) is None
+
+
+def test_withdrawing_one_of_a_persons_records_leaves_the_others_correctable_and_withdrawable() -> (
+    None
+):
+    d = due(threat_rulebook())
+    subject, first = active_smoking(d)
+    second = d.intake.submit(body(subject=subject), source=RAIL).record.record_id
+    third = d.intake.submit(body(subject=subject), source=RAIL).record.record_id
+    assert d.corrections.withdraw(first, source=OPERATOR, reason="Wrong passenger.").created
+    fixed = d.corrections.correct(
+        second, source=OPERATOR, changes={"type": "rail.warning"}, reason="Lesser finding."
+    )
+    assert fixed.created
+    assert d.corrections.withdraw(third, source=OPERATOR, reason="Wrong passenger.").created
+    statuses = {a.record.record_id: a.status for a in state(d, subject).assessments}
+    assert statuses[first] is statuses[third] is RecordStatus.WITHDRAWN
+    assert statuses[second] is not RecordStatus.WITHDRAWN

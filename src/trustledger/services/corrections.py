@@ -78,7 +78,8 @@ class Corrections:
         repeat = next((e for e in events if e.data.get("correction_id") == correction_id), None)
         if repeat is not None:  # before the withdrawal check: a rerun of an import still agrees
             return self._again(uow, "correct", repeat, events)
-        withdrawn = _first(events, EventKind.WITHDRAWN)
+        mine = _of_record(events, record_id)
+        withdrawn = _first(mine, EventKind.WITHDRAWN)
         if withdrawn is not None:
             raise Conflict(
                 f"record_id: record {record_id} was withdrawn on {withdrawn.on} and can no "
@@ -87,10 +88,10 @@ class Corrections:
         data = {k: v for k, v in named.items() if current.payload()[k] != v}
         if not data:
             raise InvalidInput("changes", "change nothing: the record already says so")
-        if sum(e.kind is EventKind.CORRECTED for e in events) >= MAX_CORRECTIONS:
+        if sum(e.kind is EventKind.CORRECTED for e in mine) >= MAX_CORRECTIONS:
             raise Conflict(f"record_id: record {record_id} has been corrected too often")
-        before = version_terms(current, _recorded_on(events), self._rulebook)
-        after = version_terms(current.corrected(data), _recorded_on(events), self._rulebook)
+        before = version_terms(current, _recorded_on(mine), self._rulebook)
+        after = version_terms(current.corrected(data), _recorded_on(mine), self._rulebook)
         adverse = more_adverse(after, before)
         previous = {k: current.payload()[k] for k in data}
         payload = data | {"correction_id": correction_id, "reason": text, "previous": previous}
@@ -104,7 +105,7 @@ class Corrections:
     ) -> Amendment:
         text = written("reason", reason, limit=REASON_LIMIT)
         current, events = self._own(uow, record_id, source, verb="withdraw")
-        withdrawn = _first(events, EventKind.WITHDRAWN)
+        withdrawn = _first(_of_record(events, record_id), EventKind.WITHDRAWN)
         if withdrawn is not None:
             if withdrawn.data.get("reason") == text:
                 return self._again(uow, "withdraw", withdrawn, events)
@@ -218,6 +219,11 @@ def record_id_of(line: Mapping[str, Any], source: Source) -> str:
     if isinstance(ref, str) and ref:
         return record_id_for(source.name, ref)
     raise InvalidInput("record_id", "is required (or case_ref)")
+
+
+def _of_record(events: Sequence[Event], record_id: str) -> list[Event]:
+    """A record's own events among its subject's (withdrawn, corrected: per record, not per person)."""
+    return [e for e in events if e.record_id == record_id]
 
 
 def _first(events: Sequence[Event], kind: EventKind) -> Event | None:
