@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 from typing import Any
 
 from domain_factories import rule
+from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.records import Event, EventKind, Record, recorded
 from trustledger.domain.rulebook import Band, RestrictionSpec, ReviewPolicy, Rule, Rulebook, Scope
 
@@ -122,3 +124,40 @@ def events_of(row: dict[str, Any]) -> list[Event]:
     if row.get("fulfilled_on") is not None:
         events.append(Event(EventKind.FULFILLED, subject, row["fulfilled_on"], {}, rid))
     return events
+
+
+def domain_restrictions(state: SubjectState) -> set[tuple[Any, ...]]:
+    """A state's restrictions as the batch recompute's rows read (batch_restrictions)."""
+    return {
+        (
+            r.restriction_id,
+            r.reason,
+            tuple(sorted(r.scopes)),
+            r.noticed_on,
+            r.starts_on,
+            r.ends_on,
+            r.lifted_on,
+            r.status.value,
+            r.appeal_by,
+        )
+        for r in state.restrictions
+    }
+
+
+def batch_restrictions(rows: list[dict[str, Any]]) -> dict[str, set[tuple[Any, ...]]]:
+    by_subject: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
+    for r in rows:
+        by_subject[r["subject"]].add(
+            (
+                r["record_id"],
+                r["reason"],
+                tuple(r["scopes"].split(",")),
+                r["noticed_on"],
+                r["starts_on"],
+                r["ends_on"],
+                r["lifted_on"],
+                r["status"],
+                r["appeal_by"],
+            )
+        )
+    return by_subject

@@ -17,7 +17,7 @@ from trustledger.domain.dockets import AppealSummary, ReviewSummary
 from trustledger.domain.evaluation import SubjectFile, restriction_notice
 from trustledger.domain.keys import ApiKey, KeyChange
 from trustledger.domain.notice_letters import Contact, DeliveryStatus, NoticeLetter
-from trustledger.domain.records import Event, EventKind, StoredRecord
+from trustledger.domain.records import CORE_ONLY_KINDS, Event, EventKind, StoredRecord, history_text
 from trustledger.domain.texts import Language
 from trustledger.services.export import FLAT_COLUMNS
 
@@ -268,6 +268,8 @@ class FakeExports:
         rows = []
         for subject, events in by_subject.items():
             f = SubjectFile(subject).extend(events)
+            core = any(e.kind in CORE_ONLY_KINDS for e in events)
+            history = history_text(sorted(events, key=lambda e: e.seq)) if core else None
             for rid, record in f.records.items():
                 notice = restriction_notice(f, rid)
                 values = record.payload() | {
@@ -276,6 +278,7 @@ class FakeExports:
                     "noticed_on": notice.issued_on if notice else None,
                     "fulfilled_on": f.fulfilled_on.get(rid),
                     "overturned_on": f.overturned_on.get(rid),
+                    "events": history,
                 }
                 rows.append(tuple(values[name] for name in FLAT_COLUMNS))
         for start in range(0, len(rows), size):

@@ -243,3 +243,46 @@ def test_bad_export_and_recompute_options_exit_2(
     )
     assert code == 2
     assert err.startswith("error: --as-of: only with --batch")
+
+
+def test_subjects_with_appeals_corrections_or_withdrawals_carry_their_history_to_the_batch(
+    registry: Registry, clock: SettableClock, tmp_path: Path
+) -> None:
+    load(registry, population(200, seed=3, as_of=clock.today()))
+    day = clock.today()
+    subject = ric_number()
+    rids = [
+        registry.intake.submit(
+            judgment(
+                subject=subject,
+                case_ref=f"W-{n}",
+                occurred_on=str(day - timedelta(days=30)),
+                decided_on=str(day - timedelta(days=20)),
+            ),
+            source=COURT,
+        ).record.record_id
+        for n in range(3)
+    ]
+    clock.advance(1)
+    registry.corrections.withdraw(rids[0], source=COURT, reason="the wrong person")
+    registry.corrections.correct(
+        rids[1], source=COURT, changes={"attributes": {"amount_cny": 90000}}, reason="retrial"
+    )
+    registry.appeals.file_appeal(subject, grounds="paid", actor="officer", target=rids[2])
+    assert_rows_as_the_domain_reads_the_events(registry)
+    path = tmp_path / "records.parquet"
+    rows = export(registry, path)
+    carried = {r["subject"] for r in rows if r["events"] is not None}
+    assert carried == {subject}
+    events = stored_events(registry)
+    for on in (day, clock.today(), clock.today() + timedelta(days=60)):
+        result = recompute(duckdb.connect(), path, registry.rulebook, on)
+        statuses = {r[0]: r[4] for r in result.assessments.fetchall()}
+        state = domain_state(events[subject], registry, on)
+        assert {a.record.record_id: a.status.value for a in state.assessments} == {
+            rid: statuses[rid] for rid in rids
+        }
+        assert {(r[1], r[8]) for r in result.restrictions.fetchall() if r[0] == subject} == {
+            (r.restriction_id, r.status.value) for r in state.restrictions
+        }
+    assert statuses[rids[0]] == "withdrawn"

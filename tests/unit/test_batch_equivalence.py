@@ -5,16 +5,15 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from datetime import date
-from typing import Any
 
 import duckdb
 import pyarrow as pa
 import pytest
 
-from batch_factories import batch_rulebook, events_of
+from batch_factories import batch_restrictions, batch_rulebook, domain_restrictions, events_of
 from trustledger.batch.population import KIND_CODES, PopulationSpec, record_tables
 from trustledger.batch.recompute import recompute
-from trustledger.domain.evaluation import SubjectState, evaluate
+from trustledger.domain.evaluation import evaluate
 from trustledger.domain.records import Event, known_by
 
 CURRENT = frozenset({"awaiting_notice", "pending", "active"})
@@ -43,42 +42,6 @@ def _events_by_subject(table: pa.Table) -> dict[str, list[Event]]:
     return events
 
 
-def _domain_restrictions(state: SubjectState) -> set[tuple[Any, ...]]:
-    return {
-        (
-            r.restriction_id,
-            r.reason,
-            tuple(sorted(r.scopes)),
-            r.noticed_on,
-            r.starts_on,
-            r.ends_on,
-            r.lifted_on,
-            r.status.value,
-            r.appeal_by,
-        )
-        for r in state.restrictions
-    }
-
-
-def _batch_restrictions(rows: list[dict[str, Any]]) -> dict[str, set[tuple[Any, ...]]]:
-    by_subject: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
-    for r in rows:
-        by_subject[r["subject"]].add(
-            (
-                r["record_id"],
-                r["reason"],
-                tuple(r["scopes"].split(",")),
-                r["noticed_on"],
-                r["starts_on"],
-                r["ends_on"],
-                r["lifted_on"],
-                r["status"],
-                r["appeal_by"],
-            )
-        )
-    return by_subject
-
-
 @pytest.mark.parametrize("on", AS_OF_DATES)
 def test_batch_recompute_equals_domain_evaluation_for_random_subjects(
     population: pa.Table, on: date
@@ -86,8 +49,8 @@ def test_batch_recompute_equals_domain_evaluation_for_random_subjects(
     rulebook = batch_rulebook()
     result = recompute(duckdb.connect(), population, rulebook, on)
     scores = {r["subject"]: r for r in result.scores.to_arrow_table().to_pylist()}
-    restrictions = _batch_restrictions(result.restrictions.to_arrow_table().to_pylist())
-    current_restrictions = _batch_restrictions(
+    restrictions = batch_restrictions(result.restrictions.to_arrow_table().to_pylist())
+    current_restrictions = batch_restrictions(
         result.current_restrictions.to_arrow_table().to_pylist()
     )
     statuses = {r["record_id"]: r for r in result.assessments.to_arrow_table().to_pylist()}
@@ -96,7 +59,7 @@ def test_batch_recompute_equals_domain_evaluation_for_random_subjects(
         state = evaluate(known_by(events[subject], on), rulebook, on, subject=subject)
         batch = scores.get(subject, {"score": rulebook.base_score, "band": "A"})
         assert (batch["score"], batch["band"]) == (state.score, state.band), subject
-        assert restrictions.get(subject, set()) == _domain_restrictions(state), subject
+        assert restrictions.get(subject, set()) == domain_restrictions(state), subject
         current = {r for r in restrictions.get(subject, set()) if r[7] in CURRENT}
         assert current_restrictions.get(subject, set()) == current, subject
         for a in state.assessments:

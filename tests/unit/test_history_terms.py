@@ -13,10 +13,16 @@ import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from batch_factories import RAIL, batch_rulebook, events_of, restriction
+from batch_factories import (
+    RAIL,
+    batch_restrictions,
+    batch_rulebook,
+    domain_restrictions,
+    events_of,
+    restriction,
+)
 from domain_factories import rule
 from simulation_oracle import assert_simulation_matches, expected
-from tests.unit.test_batch_equivalence import _batch_restrictions, _domain_restrictions
 from trustledger.batch.recompute import recompute
 from trustledger.batch.simulation import simulate
 from trustledger.domain.evaluation import evaluate
@@ -93,12 +99,12 @@ def test_batch_recompute_equals_the_domain_core_over_random_histories(
     table = pa.Table.from_pylist(rows, schema=_SCHEMA)
     result = recompute(duckdb.connect(), table, rulebook, on)
     scores = {r["subject"]: r["score"] for r in result.scores.to_arrow_table().to_pylist()}
-    batch = _batch_restrictions(result.restrictions.to_arrow_table().to_pylist())
-    current = _batch_restrictions(result.current_restrictions.to_arrow_table().to_pylist())
+    batch = batch_restrictions(result.restrictions.to_arrow_table().to_pylist())
+    current = batch_restrictions(result.current_restrictions.to_arrow_table().to_pylist())
     for subject, events in _events(rows).items():
         state = evaluate(known_by(events, on), rulebook, on, subject=subject)
         assert scores.get(subject, rulebook.base_score) == state.score
-        assert batch.get(subject, set()) == _domain_restrictions(state), subject
+        assert batch.get(subject, set()) == domain_restrictions(state), subject
         unended = {
             r for r in batch.get(subject, set()) if r[7] in {"awaiting_notice", "pending", "active"}
         }

@@ -1,8 +1,9 @@
 """Scores, bands and restrictions of every subject on a date, recomputed in DuckDB from records.
 
 The SQL mirrors trustledger.domain.evaluation over `known_by(events, on)`: a record counts from the
-day it is recorded, and a notice, overturn or fulfilment from the day it happens. Appeals are not
-part of the flattened records, so appeal suspension and appeal decisions are out of its reach.
+day it is recorded, and a notice, overturn or fulfilment from the day it happens. A subject whose
+rows carry a history (appeals, review cases, corrections, withdrawals) is evaluated by the domain
+core itself (trustledger.batch.core_files) and its answers joined to the SQL's.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from typing import Any, TypeAlias
 import duckdb
 import pyarrow as pa
 
+from trustledger.batch.core_files import CoreAnswers, core_answers
 from trustledger.batch.history_sql import ENDS_SQL, history_sql
 from trustledger.batch.rules_sql import conditions_sql, date_sql, quote, rules_sql, scopes_text
 from trustledger.domain.errors import InvalidInput
-from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, Rulebook
+from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, Rulebook, Scope
 
 REQUIRED = ("record_id", "subject", "type", "occurred_on", "decided_on", "recorded_on")
 OPTIONAL_DATES = ("noticed_on", "overturned_on", "fulfilled_on")
@@ -47,19 +49,64 @@ def recompute(
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise InvalidInput("records", f"missing columns {', '.join(missing)}")
+    core = _core(con, source, columns, rulebook, on)
     judged = _judged_sql(source, columns, rulebook, on)
+    unended = _possibly_unended(columns, rulebook, on)
     return Recomputation(
         on=on,
-        assessments=con.sql(judged + _assessments_sql(on)),
-        scores=con.sql(judged + _scores_sql(rulebook)),
-        restrictions=con.sql(judged + _restrictions_sql(rulebook, on)),
+        assessments=con.sql(_joined(judged + _assessments_sql(on), core, "assessments")),
+        scores=con.sql(_joined(judged + _scores_sql(rulebook), core, "scores", rulebook)),
+        restrictions=con.sql(
+            _joined(judged + _restrictions_sql(rulebook, on), core, "restrictions", rulebook)
+        ),
         current_restrictions=con.sql(
-            _judged_sql(
-                source, columns, rulebook, on, where=_possibly_unended(columns, rulebook, on)
+            _joined(
+                _judged_sql(source, columns, rulebook, on, where=unended)
+                + _restrictions_sql(rulebook, on, current=True),
+                core,
+                "current_restrictions",
+                rulebook,
             )
-            + _restrictions_sql(rulebook, on, current=True)
         ),
     )
+
+
+def _core(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    columns: dict[str, Any],
+    rulebook: Rulebook,
+    on: date,
+) -> dict[str, str] | None:
+    """The domain core's answers for subjects with a history, registered as views; None if none."""
+    if "events" not in columns:
+        return None
+    answers: CoreAnswers = core_answers(con, source, rulebook, on)
+    if not answers.subjects:
+        return None
+    names = {}
+    for part in ("assessments", "scores", "restrictions"):
+        names[part] = f"tl_core_{part}_{id(answers):x}"
+        con.register(names[part], getattr(answers, part))
+    return names
+
+
+def _joined(
+    sql: str, core: dict[str, str] | None, part: str, rulebook: Rulebook | None = None
+) -> str:
+    """The SQL's rows, then the domain core's for its subjects, cast to the same types."""
+    if core is None:
+        return sql
+    if part == "assessments":
+        return f"{sql} UNION ALL SELECT * FROM {core[part]}"
+    assert rulebook is not None
+    if part == "scores":
+        return f"{sql} UNION ALL SELECT subject, score, {_band_type(rulebook, 'band')} FROM {core[part]}"
+    table = core["restrictions"]
+    over = "" if part == "restrictions" else f" WHERE status IN ({_CURRENT})"
+    return f"""{sql} UNION ALL SELECT subject, record_id, CAST(reason AS {_reason_type(rulebook)}),
+  CAST(scopes AS {_scopes_type(rulebook)}), noticed_on, starts_on, ends_on, lifted_on,
+  CAST(status AS {enum_sql(RESTRICTION_STATUSES)}), appeal_by FROM {table}{over}"""
 
 
 def _source(con: duckdb.DuckDBPyConnection, records: Records) -> str:
@@ -97,6 +144,8 @@ def _judged_sql(
         for c in OPTIONAL_DATES
     )
     condition = conditions_sql(rulebook, columns.get("attributes"))
+    if "events" in columns:  # those subjects are the domain core's (core_files)
+        where = f"events IS NULL AND ({where})"
     return f"""
 WITH {rules_sql(rulebook)},
 known AS (
@@ -147,16 +196,37 @@ def enum_sql(values: list[str]) -> str:
     return f"ENUM({', '.join(quote(v) for v in dict.fromkeys(values))})"
 
 
-RESTRICTION_STATUSES = ["awaiting_notice", "pending", "active", "lifted", "expired"]
+# `suspended` only from the domain core (an appeal pending against a rule that suspends).
+RESTRICTION_STATUSES = ["awaiting_notice", "pending", "active", "lifted", "expired", "suspended"]
+_CURRENT = "'awaiting_notice', 'pending', 'active', 'suspended'"  # not over
+REVIEW_REASON = "review"  # an officer's restriction decided on a review case (domain core only)
+
+
+def _band_type(rulebook: Rulebook, value: str) -> str:
+    bands = sorted(rulebook.bands, key=lambda b: b.min_score, reverse=True)
+    return f"CAST({value} AS {enum_sql([b.name for b in bands] or ['-'])})"
 
 
 def _band_sql(rulebook: Rulebook) -> str:
     bands = sorted(rulebook.bands, key=lambda b: b.min_score, reverse=True)
     fallback = quote(rulebook.bands[-1].name) if rulebook.bands else "'-'"
     whens = " ".join(f"WHEN score >= {b.min_score} THEN {quote(b.name)}" for b in bands)
-    band = f"CASE {whens} ELSE {fallback} END" if whens else fallback
-    names = [b.name for b in bands] or ["-"]
-    return f"CAST({band} AS {enum_sql(names)})"
+    return _band_type(rulebook, f"CASE {whens} ELSE {fallback} END" if whens else fallback)
+
+
+def _reason_type(rulebook: Rulebook) -> str:
+    return enum_sql([*sorted(rulebook.codes()), REVIEW_REASON])
+
+
+def _scopes_type(rulebook: Rulebook) -> str:
+    """The rules' scope sets first, then every other set an officer's decision may name."""
+    ruled = sorted({scopes_text(s) for r in rulebook.rules for s in r.spans()})
+    values = [v.value for v in Scope]
+    every = [
+        ",".join(sorted(v for i, v in enumerate(values) if mask >> i & 1))
+        for mask in range(1, 1 << len(values))
+    ]
+    return enum_sql([v for v in ruled if v] + sorted(every))
 
 
 def _scores_sql(rulebook: Rulebook) -> str:
@@ -202,8 +272,7 @@ def _restrictions_sql(rulebook: Rulebook, on: date, *, current: bool = False) ->
     # Known lifts are never after `on`, so a restriction is over once lifted (a lift before any
     # notice included: it never starts, as the domain has it) or, once noticed, past its end.
     unended = f"WHERE lifted IS NULL AND (starts_on IS NULL OR {day} <= ends_on)" if current else ""
-    reasons = enum_sql(sorted(rulebook.codes()) or ["-"])
-    scopes = enum_sql(sorted({scopes_text(s) for r in rulebook.rules for s in r.spans()}) or ["-"])
+    reasons, scopes = _reason_type(rulebook), _scopes_type(rulebook)
     return f"""
 SELECT subject, record_id, CAST(reason AS {reasons}) AS reason,
   CAST(scopes AS {scopes}) AS scopes, noticed_on, starts_on, ends_on,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -24,6 +25,19 @@ class EventKind(StrEnum):
     RESTRICTION_LIFTED = "restriction_lifted"
     RESTRICTION_EXPIRED = "restriction_expired"
 
+
+# Kinds a batch recompute in SQL does not fold: a batch hands a subject whose history holds one to
+# the domain core itself (trustledger.batch.core_files), so these rules have one implementation.
+CORE_ONLY_KINDS = frozenset(
+    {
+        EventKind.CORRECTED,
+        EventKind.WITHDRAWN,
+        EventKind.APPEAL_FILED,
+        EventKind.APPEAL_DECIDED,
+        EventKind.REVIEW_OPENED,
+        EventKind.REVIEW_DECIDED,
+    }
+)
 
 # Kinds that change what a subject's state is; the rest report a change of state that already happened.
 STATE_KINDS = frozenset(
@@ -105,6 +119,30 @@ class Event:
     actor: str = "system"
     seq: int = 0
 
+    def as_json(self) -> dict[str, Any]:
+        """The event as JSON-able values: how an export carries a subject's whole history."""
+        return {
+            "seq": self.seq,
+            "kind": self.kind.value,
+            "subject": self.subject,
+            "on": self.on.isoformat(),
+            "record_id": self.record_id,
+            "actor": self.actor,
+            "data": dict(self.data),
+        }
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> Event:
+        return cls(
+            kind=EventKind(value["kind"]),
+            subject=str(value["subject"]),
+            on=date.fromisoformat(value["on"]),
+            data=value["data"],
+            record_id=value["record_id"],
+            actor=str(value["actor"]),
+            seq=int(value["seq"]),
+        )
+
 
 def recorded(record: Record, *, on: date, actor: str = "system") -> Event:
     return Event(EventKind.RECORDED, record.subject, on, record.payload(), record.record_id, actor)
@@ -126,3 +164,14 @@ class StoredRecord:
     type: str
     payload_hash: str
     recorded_on: date
+
+
+def history_text(events: Iterable[Event]) -> str:
+    """A subject's events as one JSON text; sorted keys, so the same history gives the same text
+    whichever engine stored it (PostgreSQL's JSONB reorders keys)."""
+    values = [e.as_json() for e in events]
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def history_from_text(text: str) -> list[Event]:
+    return [Event.from_json(value) for value in json.loads(text)]

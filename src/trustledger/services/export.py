@@ -35,6 +35,9 @@ FLAT_COLUMNS = (
     "noticed_on",  # the first restriction notice, or None
     "fulfilled_on",
     "overturned_on",  # by the source or by an appeal decided `overturned`
+    # JSON text of the subject's whole history (Event.as_json, by seq) where it holds a kind of
+    # CORE_ONLY_KINDS, else None: the batch recompute evaluates those subjects in the domain core.
+    "events",
 )
 
 CHUNK = 50_000

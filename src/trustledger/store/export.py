@@ -3,6 +3,8 @@
 The dates come from one aggregation over the events table, not from evaluating anyone: the first
 restriction notice, the first overturn (an appeal decided `overturned` included) and the first
 fulfilment of each record. Corrections, rare, are applied per record as the domain applies them.
+A subject whose history holds an appeal, a review case, a correction or a withdrawal (rare too)
+carries that whole history, for the batch recompute to evaluate in the domain core.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Select, and_, case, func, or_, select
+from sqlalchemy import Connection, Select, String, and_, case, func, literal, or_, select
 
-from trustledger.domain.records import EventKind, Record
+from trustledger.domain.records import CORE_ONLY_KINDS, Event, EventKind, Record, history_text
 from trustledger.services.export import FLAT_COLUMNS
 from trustledger.store import tables as t
+from trustledger.store.repositories import event_from_row
 
 _MARKED = (
     EventKind.NOTICE_ISSUED,
@@ -26,7 +29,10 @@ _MARKED = (
 )
 # Where the payload's fields sit in a flat row, for the records a correction changes.
 _PAYLOAD_FIELDS = ("type", "occurred_on", "decided_on", "evidence_ref", "attributes")
-_AT = {name: FLAT_COLUMNS.index(name) for name in ("subject", "record_id", *_PAYLOAD_FIELDS)}
+_AT = {
+    name: FLAT_COLUMNS.index(name) for name in ("subject", "record_id", "events", *_PAYLOAD_FIELDS)
+}
+_IN_LIMIT = 500  # subjects per IN (...) list: well under SQLite's bound on parameters
 
 
 def _marks() -> Any:
@@ -76,6 +82,7 @@ def _flat_query() -> Select[Any]:
         "noticed_on": marks.c.noticed_on,
         "fulfilled_on": marks.c.fulfilled_on,
         "overturned_on": marks.c.overturned_on,
+        "events": literal(None, String).label("events"),
     }
     return (
         select(*(columns[name] for name in FLAT_COLUMNS), marks.c.corrections)
@@ -98,11 +105,43 @@ class SqlRecordExport:
         result = self._conn.execution_options(stream_results=True, yield_per=size).execute(
             _flat_query()
         )
+        core = self._core_subjects()
         for part in result.partitions(size):
             rows = [tuple(row) for row in part]
             if any(row[-1] for row in rows):
                 rows = self._corrected(rows)
+            if core:
+                rows = self._with_histories(rows, core)
             yield [row[:-1] for row in rows]
+
+    def _core_subjects(self) -> set[str]:
+        e = t.events
+        query = select(e.c.subject).where(e.c.kind.in_([k.value for k in CORE_ONLY_KINDS]))
+        return set(self._conn.execute(query.distinct()).scalars())
+
+    def _with_histories(self, rows: list[tuple[Any, ...]], core: set[str]) -> list[tuple[Any, ...]]:
+        """Rows of subjects in `core` with their whole history as JSON text (by seq)."""
+        wanted = sorted({row[_AT["subject"]] for row in rows} & core)
+        if not wanted:
+            return rows
+        histories: dict[str, list[Event]] = {s: [] for s in wanted}
+        e = t.events
+        for start in range(0, len(wanted), _IN_LIMIT):
+            query = (
+                select(e)
+                .where(e.c.subject.in_(wanted[start : start + _IN_LIMIT]))
+                .order_by(e.c.seq)
+            )
+            for row in self._conn.execute(query):
+                histories[row.subject].append(event_from_row(row))
+        texts = {s: history_text(h) for s, h in histories.items()}
+        at = _AT["events"]
+        return [
+            (*row[:at], texts[row[_AT["subject"]]], *row[at + 1 :])
+            if row[_AT["subject"]] in texts
+            else row
+            for row in rows
+        ]
 
     def _corrected(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """Rows whose record was corrected, with the payload as the corrections left it."""

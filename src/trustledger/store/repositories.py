@@ -59,12 +59,12 @@ class SqlEventLog:
         for batch in _batches(sorted(set(subjects))):
             query = select(t.events).where(t.events.c.subject.in_(batch)).order_by(t.events.c.seq)
             for row in self._conn.execute(query):
-                found.setdefault(row.subject, []).append(_event(row))
+                found.setdefault(row.subject, []).append(event_from_row(row))
         return found
 
     def since(self, seq: int, *, limit: int) -> list[Event]:
         query = select(t.events).where(t.events.c.seq > seq).order_by(t.events.c.seq).limit(limit)
-        return [_event(row) for row in self._conn.execute(query)]
+        return [event_from_row(row) for row in self._conn.execute(query)]
 
     def last_seq(self) -> int:
         return int(
@@ -86,7 +86,7 @@ class SqlEventLog:
         return int(self._conn.execute(query).scalar_one())
 
 
-def _event(row: Any) -> Event:
+def event_from_row(row: Any) -> Event:
     return Event(
         kind=EventKind(row.kind),
         subject=row.subject,
