@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from trustledger.api.auth import Auditor, OfficerOrAuditor
-from trustledger.api.schemas import AuditVerdictOut, Health
+from trustledger.api.schemas import AuditVerdictOut, Health, StatsOut
 from trustledger.api.state import state_of
 
 router = APIRouter()
@@ -60,9 +60,9 @@ def stats(
     ] = None,
     days: Annotated[int, Query(ge=1, le=366, description="How many days of new and ended")] = 30,
     per: Annotated[Literal["day", "week"], Query()] = "day",
-) -> dict[str, Any]:
+) -> StatsOut:
     """Aggregates only, as on the statistics page: active restrictions by mode, rule and
     province, new and ended per day, appeals by outcome and time to decision. No figure names
     anyone, and a group of fewer than 10 people is shown as "<10", never its count."""
     snapshot = state_of(request).registry.stats.snapshot(on=on, days=days, per=per)
-    return snapshot.as_dict()
+    return StatsOut.model_validate(snapshot.as_dict())

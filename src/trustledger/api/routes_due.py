@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from trustledger.api.auth import Appellant, Officer, SourceKey, for_subject
+from trustledger.api.due_schemas import (
+    AppealDecisionOut,
+    AppealOut,
+    AppealsOut,
+    DecidedRestrictionOut,
+    FulfilmentOut,
+    ReviewDecisionOut,
+    ReviewOut,
+    ReviewsOut,
+    UndeliveredNoticeOut,
+    UndeliveredOut,
+)
 from trustledger.api.schemas import AppealIn, DecisionIn, FulfilmentIn
 from trustledger.api.state import state_of
 from trustledger.domain.errors import InvalidInput
+from trustledger.services.keys import Principal
 
 router = APIRouter(tags=["due process"])
 
@@ -34,7 +47,7 @@ class ReviewDecisionIn(BaseModel):
     days: int = Field(0, ge=0, le=365)
 
 
-def _actor(principal: Any) -> str:
+def _actor(principal: Principal) -> str:
     return f"{principal.role}:{principal.name}"
 
 
@@ -44,9 +57,7 @@ def _follow(request: Request) -> None:
 
 
 @router.post("/v1/subjects/{subject}/appeals", status_code=201)
-def file_appeal(
-    request: Request, principal: Appellant, subject: str, body: AppealIn
-) -> dict[str, Any]:
+def file_appeal(request: Request, principal: Appellant, subject: str, body: AppealIn) -> AppealOut:
     """The subject (with a subject key) or an officer on their behalf appeals a restriction.
 
     `record_id` names the record (or review case) whose restriction is appealed; it may be left
@@ -63,19 +74,19 @@ def file_appeal(
         access_code=body.access_code if principal.role == "subject" else None,
     )
     _follow(request)
-    return {
-        "appeal_id": filed.appeal_id,
-        "subject": filed.subject,
-        "target": filed.target,
-        "filed_on": filed.filed_on.isoformat(),
-        "deadline": filed.deadline.isoformat(),
-    }
+    return AppealOut(
+        appeal_id=filed.appeal_id,
+        subject=filed.subject,
+        target=filed.target,
+        filed_on=filed.filed_on,
+        deadline=filed.deadline,
+    )
 
 
 @router.post("/v1/appeals/{appeal_id}/decision")
 def decide_appeal(
     request: Request, principal: Officer, appeal_id: str, body: DecisionIn
-) -> dict[str, Any]:
+) -> AppealDecisionOut:
     """An officer decides with written reasons; an overturn reaches every check within a second."""
     decided = state_of(request).registry.appeals.decide_appeal(
         appeal_id,
@@ -86,20 +97,20 @@ def decide_appeal(
         fence=principal.fence,
     )
     _follow(request)
-    return {
-        "appeal_id": decided.appeal_id,
-        "subject": decided.subject,
-        "outcome": decided.outcome.value,
-        "decided_on": decided.decided_on.isoformat(),
-        "ends_on": decided.ends_on.isoformat() if decided.ends_on else None,
-        "notice_id": decided.notice_id,
-    }
+    return AppealDecisionOut(
+        appeal_id=decided.appeal_id,
+        subject=decided.subject,
+        outcome=decided.outcome,
+        decided_on=decided.decided_on,
+        ends_on=decided.ends_on,
+        notice_id=decided.notice_id,
+    )
 
 
 @router.post("/v1/records/{record_id}/fulfilment")
 def report_fulfilment(
     request: Request, principal: SourceKey, record_id: str, body: FulfilmentIn | None = None
-) -> dict[str, Any]:
+) -> FulfilmentOut:
     """The source that submitted the record reports the obligation met; rules that lift on
     fulfilment end their restriction today, with a notice to the subject."""
     met = body.on if body else None
@@ -107,14 +118,14 @@ def report_fulfilment(
         record_id, source_name=principal.name, on=met
     )
     _follow(request)
-    return {
-        "record_id": done.record_id,
-        "reported_on": done.reported_on.isoformat(),
-        "met_on": done.met_on.isoformat(),
-        "created": done.created,
-        "lifted": list(done.lifted),
-        "notice_ids": list(done.notice_ids),
-    }
+    return FulfilmentOut(
+        record_id=done.record_id,
+        reported_on=done.reported_on,
+        met_on=done.met_on,
+        created=done.created,
+        lifted=list(done.lifted),
+        notice_ids=list(done.notice_ids),
+    )
 
 
 @router.get("/v1/appeals")
@@ -123,7 +134,7 @@ def list_appeals(
     principal: Officer,
     status: Annotated[Literal["pending", "overdue"], Query()] = "pending",
     limit: Limit = 100,
-) -> dict[str, Any]:
+) -> AppealsOut:
     """The officers' queue of undecided appeals; `overdue` ones have passed their deadline."""
     appeals = state_of(request).registry.appeals
     found = (
@@ -132,39 +143,39 @@ def list_appeals(
         else appeals.list_pending(limit=limit)
     )
     items = [
-        {
-            "appeal_id": a.appeal_id,
-            "subject": a.subject,
-            "target": a.target,
-            "filed_on": a.filed_on.isoformat(),
-            "deadline": a.deadline.isoformat(),
-        }
+        AppealOut(
+            appeal_id=a.appeal_id,
+            subject=a.subject,
+            target=a.target,
+            filed_on=a.filed_on,
+            deadline=a.deadline,
+        )
         for a in found
     ]
-    return {"appeals": items, "truncated": len(items) == limit}
+    return AppealsOut(appeals=items, truncated=len(items) == limit)
 
 
 @router.get("/v1/reviews")
-def list_reviews(request: Request, principal: Officer, limit: Limit = 100) -> dict[str, Any]:
+def list_reviews(request: Request, principal: Officer, limit: Limit = 100) -> ReviewsOut:
     """Review cases waiting for an officer (a score fell below the rulebook's threshold)."""
     found = state_of(request).registry.reviews.list_open_reviews(limit=limit)
     items = [
-        {
-            "case_id": c.case_id,
-            "subject": c.subject,
-            "opened_on": c.opened_on.isoformat(),
-            "score": c.score,
-            "below": c.below,
-        }
+        ReviewOut(
+            case_id=c.case_id,
+            subject=c.subject,
+            opened_on=c.opened_on,
+            score=c.score,
+            below=c.below,
+        )
         for c in found
     ]
-    return {"reviews": items, "truncated": len(items) == limit}
+    return ReviewsOut(reviews=items, truncated=len(items) == limit)
 
 
 @router.post("/v1/reviews/{case_id}/decision")
 def decide_review(
     request: Request, principal: Officer, case_id: str, body: ReviewDecisionIn
-) -> dict[str, Any]:
+) -> ReviewDecisionOut:
     """Only an officer's recorded decision restricts; a restriction gets its own notice first."""
     decided = state_of(request).registry.reviews.decide_review(
         case_id,
@@ -177,34 +188,32 @@ def decide_review(
     )
     _follow(request)
     r = decided.restriction
-    return {
-        "case_id": decided.case_id,
-        "outcome": decided.outcome,
-        "decided_on": decided.decided_on.isoformat(),
-        "notice_id": decided.notice_id,
-        "restriction": None
+    return ReviewDecisionOut(
+        case_id=decided.case_id,
+        outcome=decided.outcome,
+        decided_on=decided.decided_on,
+        notice_id=decided.notice_id,
+        restriction=None
         if r is None
-        else {
-            "scopes": sorted(s.value for s in r.scopes),
-            "starts_on": r.starts_on.isoformat() if r.starts_on else None,
-            "ends_on": r.ends_on.isoformat() if r.ends_on else None,
-        },
-    }
+        else DecidedRestrictionOut(
+            scopes=sorted(s.value for s in r.scopes), starts_on=r.starts_on, ends_on=r.ends_on
+        ),
+    )
 
 
 @router.get("/v1/notices/undelivered")
-def undelivered_notices(request: Request, principal: Officer, limit: Limit = 100) -> dict[str, Any]:
+def undelivered_notices(request: Request, principal: Officer, limit: Limit = 100) -> UndeliveredOut:
     """Notices with no address or out of delivery attempts: they need an officer (post them)."""
     found = state_of(request).registry.outbox.list_undelivered(limit=limit)
     items = [
-        {
-            "notice_id": n.notice_id,
-            "subject": n.subject,
-            "purpose": n.purpose,
-            "issued_on": n.issued_on.isoformat(),
-            "attempts": n.attempts,
-            "last_error": n.last_error,
-        }
+        UndeliveredNoticeOut(
+            notice_id=n.notice_id,
+            subject=n.subject,
+            purpose=n.purpose,
+            issued_on=n.issued_on,
+            attempts=n.attempts,
+            last_error=n.last_error,
+        )
         for n in found
     ]
-    return {"notices": items, "truncated": len(items) == limit}
+    return UndeliveredOut(notices=items, truncated=len(items) == limit)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 from anyio import to_thread
@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 
 from trustledger.api.auth import FeedReader
 from trustledger.api.state import state_of
+from trustledger.bootstrap import Registry
 from trustledger.domain.errors import InvalidInput, Unavailable
 from trustledger.domain.records import Event, EventKind
 
@@ -37,7 +38,7 @@ def change_of(event: Event) -> str | None:
     return CHANGES.get(event.kind)
 
 
-def _changes(registry: Any, after: int) -> tuple[int, list[bytes]]:
+def _changes(registry: Registry, after: int) -> tuple[int, list[bytes]]:
     """The SSE frames for restriction changes after seq `after`, and the last seq read."""
     with registry.uow(readonly=True) as uow:
         events = uow.events.since(after, limit=PAGE)
@@ -47,7 +48,11 @@ def _changes(registry: Any, after: int) -> tuple[int, list[bytes]]:
     for event, change in relevant:
         target = str(event.data.get("target") or event.data.get("restriction_id") or "")
         r = next((x for x in found.get(event.subject, []) if x.restriction_id == target), None)
-        body = {"subject": event.subject, "change": change, "on": event.on.isoformat()}
+        body: dict[str, object] = {
+            "subject": event.subject,
+            "change": change,
+            "on": event.on.isoformat(),
+        }
         if r is not None:
             body |= {
                 "restriction_id": r.restriction_id,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
 from trustledger.api.auth import FileReader, for_subject
+from trustledger.api.file_schemas import EventOut, EventsOut, FileOut
 from trustledger.api.state import state_of
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.explanation import explain
@@ -35,7 +36,7 @@ def _purpose(principal: Principal, purpose: str | None) -> str:
 
 def _read(
     request: Request, principal: Principal, subject: str, purpose: str | None, as_of: date | None
-) -> dict[str, Any]:
+) -> FileOut:
     for_subject(principal, subject)
     registry = state_of(request).registry
     actor = f"{principal.role}:{principal.name}"
@@ -46,13 +47,13 @@ def _read(
         as_of=as_of,
         fence=principal.fence,
     )
-    return explain(state)
+    return FileOut.model_validate(explain(state))
 
 
 @router.get("/v1/subjects/{subject}")
 def subject_file(
     request: Request, principal: FileReader, subject: str, purpose: Purpose = None
-) -> dict[str, Any]:
+) -> FileOut:
     """The subject's file today: score, band, records with their rules, restrictions, appeals."""
     return _read(request, principal, subject, purpose, None)
 
@@ -66,7 +67,7 @@ def subject_explain(
         date | None, Query(description="Explain as of this date; default today")
     ] = None,
     purpose: Purpose = None,
-) -> dict[str, Any]:
+) -> FileOut:
     """Why the subject stands where they stand on a date, from what the registry knew by then."""
     return _read(request, principal, subject, purpose, as_of)
 
@@ -83,7 +84,7 @@ def subject_events(
     purpose: Purpose = None,
     after: Annotated[int, Query(ge=0, description="Return events after this seq")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:
+) -> EventsOut:
     """The subject's history, oldest first, paginated: pass `next_after` as `after` for more."""
     for_subject(principal, subject)
     registry = state_of(request).registry
@@ -97,14 +98,14 @@ def subject_events(
         fence=principal.fence,
     )
     items = [
-        {
-            "seq": e.seq,
-            "kind": e.kind.value,
-            "on": e.on.isoformat(),
-            "record_id": e.record_id,
-            "actor": e.actor,
-            "data": {k: v for k, v in e.data.items() if k not in HIDDEN_KEYS},
-        }
+        EventOut(
+            seq=e.seq,
+            kind=e.kind.value,
+            on=e.on,
+            record_id=e.record_id,
+            actor=e.actor,
+            data={k: v for k, v in e.data.items() if k not in HIDDEN_KEYS},
+        )
         for e in events
     ]
-    return {"events": items, "next_after": items[-1]["seq"] if len(items) == limit else None}
+    return EventsOut(events=items, next_after=items[-1].seq if len(items) == limit else None)

@@ -192,3 +192,43 @@ class Health(BaseModel):
         default=None,
         description="A replica: streaming, disconnected, or none (it reads no standby)",
     )
+
+
+class FigureOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str
+    label: str
+    count: int | None = Field(description="None when the group is too small to show")
+    shown: str = Field(description='The count as published: "<10" when suppressed')
+
+
+class DayFiguresOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    day: date
+    started: int | None
+    started_shown: str
+    ended: int | None
+    ended_shown: str
+
+
+class StatsOut(BaseModel):
+    """services.stats.Stats as published: aggregates only, no figure about one person."""
+
+    # Built from Stats.as_dict (the page's figures); extra keys there fail here, not vanish.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    on: date
+    from_: date = Field(alias="from")
+    per: Literal["day", "week"]
+    suppressed_below: int
+    active_restrictions: FigureOut
+    people_restricted: FigureOut
+    active_by_mode: list[FigureOut]
+    active_by_rule: list[FigureOut]
+    active_by_province: list[FigureOut]
+    per_day: list[DayFiguresOut]
+    appeals_by_outcome: list[FigureOut]
+    appeal_decision_days: list[FigureOut]
+    appeal_median_days: float | None
