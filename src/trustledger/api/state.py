@@ -16,6 +16,7 @@ from trustledger.services.check_feed import CheckFeed
 from trustledger.services.checking import CheckService
 from trustledger.services.ports import Clock
 from trustledger.services.replication import ReplicaLag
+from trustledger.web.page_state import PageState
 from trustledger.web.sessions import Sessions
 
 if TYPE_CHECKING:  # api.auth reads the state through state_of below
@@ -78,3 +79,7 @@ def app_state(app: Starlette) -> AppState:
 def state_of(request: Request) -> AppState:
     """The state of the app serving this request."""
     return app_state(request.app)
+
+
+if TYPE_CHECKING:  # mypy checks the state provides what the pages read of it
+    _PAGES: type[PageState] = AppState
