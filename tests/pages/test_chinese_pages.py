@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from tests.language_scan import english_on_page, english_words
@@ -64,9 +65,15 @@ def pages(site: Site, clients: Browsers) -> dict[str, str]:
             "/portal/sign-in", data={"subject": "", "access_code": ""}
         ),
         "not signed in": clients.anonymous().get(f"/subjects/{site.appellant}", params=purpose),
+        "error with values in it": clients.anonymous().post(
+            "/portal/sign-in", data={"subject": site.subject[:17], "access_code": "X"}
+        ),
+        "forbidden": clients.anonymous().post(
+            "/sign-in", data={"key": site.keys["checker"], "next": "/"}
+        ),
     }
     for name, response in got.items():
-        assert response.status_code in (200, 401, 422), (name, response.status_code)
+        assert response.status_code in (200, 401, 403, 422), (name, response.status_code)
     return {name: response.text for name, response in got.items()}
 
 
@@ -97,3 +104,26 @@ def test_the_logs_verify_words_come_in_the_pages_language(site_zh: Site, clients
     assert 'data-checking="正在核验……"' in page
     assert 'data-verified="核验通过：该条目为{name}签署的日志中{size}个叶节点的第{index}个' in page
     assert 'data-unsigned="核验未通过：该检查点并非由日志密钥签署。"' in page
+
+
+def test_an_error_with_values_in_it_reads_in_chinese(site_zh: Site, clients: Browsers) -> None:
+    short = clients.anonymous().post(
+        "/portal/sign-in", data={"subject": site_zh.subject[:17], "access_code": "X"}
+    )
+    assert short.status_code == 422
+    assert "须为18位，而不是17位" in short.text
+    checker = clients.anonymous().post(
+        "/sign-in", data={"key": site_zh.keys["checker"], "next": "/"}
+    )
+    assert checker.status_code == 403
+    assert "密钥：查验系统密钥不能在此登录（仅限工作人员、审计人员）" in checker.text
+
+
+def test_the_api_keeps_the_english_of_an_error_with_values(site_zh: Site) -> None:
+    answer = httpx.get(
+        f"{site_zh.url}/v1/check",
+        params={"subject": site_zh.subject[:17], "mode": "rail"},
+        headers={"Authorization": f"Bearer {site_zh.keys['checker']}"},
+    )
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["reason"] == "must have 18 characters, not 17"

@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 
 from trustledger.api.state import state_of
 from trustledger.domain.errors import Forbidden, Unauthorized
+from trustledger.domain.texts import N_, Message
 from trustledger.services.keys import Keys, Principal
 from trustledger.services.ports import Clock
 from trustledger.services.sign_ins import SignInGuard
@@ -107,7 +108,13 @@ class Authenticator:
 
 def admit(principal: Principal, roles: tuple[str, ...]) -> Principal:
     if principal.role not in roles:
-        raise Forbidden(f"role {principal.role!r} may not do this (allowed: {', '.join(roles)})")
+        raise Forbidden(
+            Message.of(
+                N_("role %(role)r may not do this (allowed: %(roles)s)"),
+                role=principal.role,
+                roles=", ".join(roles),
+            )
+        )
     return principal
 
 
@@ -129,7 +136,7 @@ def require(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
 def for_subject(principal: Principal, subject: str) -> None:
     """A subject key reads and appeals its own file only; its name is its identity number."""
     if principal.role == "subject" and principal.name.upper() != subject.strip().upper():
-        raise Forbidden("a subject key may act on its own file only")
+        raise Forbidden(N_("a subject key may act on its own file only"))
 
 
 Officer = Annotated[Principal, Depends(require("officer"))]

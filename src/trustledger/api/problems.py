@@ -128,9 +128,17 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 async def _on_ours(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, TrustLedgerError)
     status = status_for(exc)
-    response = _respond(request, status, exc.title, exc.detail, type_=slug(exc), **_extra(exc))
-    response.headers.update(headers_for(exc))
-    return response
+    if is_page(request):
+        # A page says the same in its reader's language: the messages, not the English text.
+        errors = _extra(exc).get("errors") or []
+        if isinstance(exc, InvalidInput):
+            errors = [{**errors[0], "reason": exc.reason_message}]
+        response = error_page(request, status, exc.title, exc.message, errors)
+        if status == 503:
+            response.headers.update(status_headers(status) or {})
+        response.headers.update(headers_for(exc))
+        return response
+    return problem_for(exc)
 
 
 async def _on_database(request: Request, exc: Exception) -> Response:

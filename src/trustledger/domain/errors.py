@@ -5,36 +5,48 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from trustledger.domain.texts import N_
+from trustledger.domain.texts import N_, Message
 
 
 class TrustLedgerError(Exception):
-    """Root of every error trustledger raises on purpose."""
+    """Root of every error trustledger raises on purpose.
+
+    `detail` is English (the API's problem+json and the CLI say it); a page shows `message`, the
+    same sentence in its reader's language. A detail with values in it comes as a Message
+    (`Message.of(N_("… %(name)s …"), name=…)`) so the catalog can translate it.
+    """
 
     title = N_("Error")
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, detail: str | Message) -> None:
+        super().__init__(str(detail))
+        self.detail = str(detail)
+        self.message = _message(detail)
 
 
 class InvalidInput(TrustLedgerError):
-    """Input that breaks a rule; names the field and the reason."""
+    """Input that breaks a rule; names the field and the reason (English in `reason`, for people
+    in `reason_message`)."""
 
     title = N_("Invalid input")
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(self, field: str, reason: str | Message) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
-        self.reason = reason
+        self.reason = str(reason)
+        self.reason_message = _message(reason)
 
 
 class InvalidIdentity(InvalidInput):
     """An identity number that its scheme rejects; `code` is length, format, birth_date, region or check_digit."""
 
-    def __init__(self, field: str, code: str, reason: str) -> None:
+    def __init__(self, field: str, code: str, reason: str | Message) -> None:
         super().__init__(field, reason)
         self.code = code
+
+
+def _message(text: str | Message) -> Message:
+    return text if isinstance(text, Message) else Message(text)
 
 
 class TooLarge(TrustLedgerError):
@@ -64,7 +76,7 @@ class TooManyAttempts(TrustLedgerError):
 
     title = "Too many attempts"
 
-    def __init__(self, detail: str, *, retry_after: int) -> None:
+    def __init__(self, detail: str | Message, *, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
 

@@ -13,6 +13,7 @@ from stdnum.cn import ric
 
 from trustledger.domain.errors import InvalidIdentity
 from trustledger.domain.regions import region_table
+from trustledger.domain.texts import N_, Message
 
 
 class IdentityScheme(Protocol):
@@ -57,37 +58,54 @@ class CnRic:
 
     def normalize(self, raw: str, *, field: str = "subject") -> str:
         if not isinstance(raw, str):
-            raise InvalidIdentity(field, "format", "must be a string of 18 characters")
+            raise InvalidIdentity(field, "format", N_("must be a string of 18 characters"))
         number = raw.strip().upper()
         if len(number) != 18:
-            raise InvalidIdentity(field, "length", f"must have 18 characters, not {len(number)}")
+            raise InvalidIdentity(
+                field,
+                "length",
+                Message.of(N_("must have 18 characters, not %(count)s"), count=len(number)),
+            )
         if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-            raise InvalidIdentity(field, "format", "must be 17 digits followed by a digit or X")
+            raise InvalidIdentity(field, "format", N_("must be 17 digits followed by a digit or X"))
         try:
             born = self.birth_date(number)  # what stdnum's get_birth_date does, without clean()
         except ValueError as exc:
             raise InvalidIdentity(
-                field, "birth_date", f"birth date {number[6:14]} is not a real date"
+                field,
+                "birth_date",
+                Message.of(N_("birth date %(digits)s is not a real date"), digits=number[6:14]),
             ) from exc
         if born.year < _FIRST_YEAR:
             raise InvalidIdentity(
-                field, "birth_date", f"birth date {number[6:14]} is before {_FIRST_YEAR}"
+                field,
+                "birth_date",
+                Message.of(
+                    N_("birth date %(digits)s is before %(year)s"),
+                    digits=number[6:14],
+                    year=_FIRST_YEAR,
+                ),
             )
         if self._today is not None and born > (today := self._today()):
             raise InvalidIdentity(
                 field,
                 "future_birth_date",
-                f"birth date {born.isoformat()} is after today ({today.isoformat()})",
+                Message.of(
+                    N_("birth date %(born)s is after today (%(today)s)"), born=born, today=today
+                ),
             )
         if not region_table()[int(number[:6])]:
             raise InvalidIdentity(
                 field,
                 "region",
-                f"region code {number[:6]} is not in any edition of GB/T 2260",
+                Message.of(
+                    N_("region code %(code)s is not in any edition of GB/T 2260"),
+                    code=number[:6],
+                ),
             )
         if ric.calc_check_digit(number) != number[17]:
             raise InvalidIdentity(
-                field, "check_digit", "check digit does not match (ISO 7064 MOD 11-2)"
+                field, "check_digit", N_("check digit does not match (ISO 7064 MOD 11-2)")
             )
         return number
 
@@ -222,12 +240,12 @@ class Opaque:
 
     def normalize(self, raw: str, *, field: str = "subject") -> str:
         if not isinstance(raw, str) or not raw.strip():
-            raise InvalidIdentity(field, "format", "must be a non-empty string")
+            raise InvalidIdentity(field, "format", N_("must be a non-empty string"))
         number = raw.strip()
         if len(number) > 64:
-            raise InvalidIdentity(field, "length", "must have at most 64 characters")
+            raise InvalidIdentity(field, "length", N_("must have at most 64 characters"))
         if any(c.isspace() for c in number):
-            raise InvalidIdentity(field, "format", "must not contain white space")
+            raise InvalidIdentity(field, "format", N_("must not contain white space"))
         return number
 
     def compact_key(self, number: str) -> int:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from trustledger.domain.records import Event, EventKind
+from trustledger.domain.texts import N_, Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,12 +21,19 @@ class Jurisdiction:
     def fenced(self) -> bool:
         return bool(self.regions or self.sources)
 
-    def refusal(self, number: str, sources: Iterable[str]) -> str | None:
+    def refusal(self, number: str, sources: Iterable[str]) -> Message | None:
         """Why a file with records from `sources` is outside, or None when it is inside."""
         if self.regions and not any(number.startswith(code) for code in self.regions):
-            return f"region {number[:6]} is outside this key's regions ({', '.join(self.regions)})"
+            return Message.of(
+                N_("region %(region)s is outside this key's regions (%(regions)s)"),
+                region=number[:6],
+                regions=", ".join(self.regions),
+            )
         if self.sources and not set(sources) & set(self.sources):
-            return f"the file holds no record from this key's sources ({', '.join(self.sources)})"
+            return Message.of(
+                N_("the file holds no record from this key's sources (%(sources)s)"),
+                sources=", ".join(self.sources),
+            )
         return None
 
 

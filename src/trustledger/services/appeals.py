@@ -20,6 +20,7 @@ from trustledger.domain.evaluation import (
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction, reviewer
 from trustledger.domain.records import Event, EventKind
+from trustledger.domain.texts import N_, Message
 from trustledger.services.decisions import LIST_LIMIT, current, written
 from trustledger.services.fences import admit
 from trustledger.services.notices import code_matches
@@ -90,7 +91,7 @@ class Appeals:
         with self._uow() as uow:
             events, state = current(uow, self._evaluator, number, today)
             if access_code is not None and not code_matches(events, access_code):
-                raise Unauthorized("access_code: it opens none of this subject's notices")
+                raise Unauthorized(N_("access_code: it opens none of this subject's notices"))
             restriction = _target(state, target)
             _check_open(state, restriction, today)
             appeal_id = f"apl_{secrets.token_hex(10)}"
@@ -140,8 +141,10 @@ class Appeals:
             case_id = restriction.case_id if restriction is not None else None
             if case_id is not None and reviewer(events, case_id) == actor:
                 raise Forbidden(
-                    "four eyes: this appeal is against your own review decision; "
-                    "another officer decides it"
+                    N_(
+                        "four eyes: this appeal is against your own review decision; "
+                        "another officer decides it"
+                    )
                 )
             if decided is AppealOutcome.MODIFIED:
                 _check_new_end(restriction, ends_on)
@@ -195,27 +198,50 @@ def _target(state: SubjectState, target: str | None) -> Restriction:
         if len(open_) == 1:
             return open_[0]
         if not open_:
-            raise InvalidInput("record_id", "this subject has no restriction in force to appeal")
+            raise InvalidInput(
+                "record_id", N_("this subject has no restriction in force to appeal")
+            )
         raise InvalidInput(
-            "record_id", f"this subject has {len(open_)} restrictions: name the one appealed"
+            "record_id",
+            Message.of(
+                N_("this subject has %(count)s restrictions: name the one appealed"),
+                count=len(open_),
+            ),
         )
     found = next((r for r in state.restrictions if r.restriction_id == target), None)
     if found is None:
-        raise InvalidInput("record_id", f"no restriction of this subject comes from {target!r}")
+        raise InvalidInput(
+            "record_id",
+            Message.of(N_("no restriction of this subject comes from %(target)r"), target=target),
+        )
     return found
 
 
 def _check_open(state: SubjectState, r: Restriction, today: date) -> None:
     if r.status in ENDED:
-        raise Conflict(f"record_id: the restriction from {r.restriction_id} has {r.status.value}")
-    if r.appeal_by is None or today > r.appeal_by:
-        closed = f"closed on {r.appeal_by}" if r.appeal_by else "has not opened (no notice)"
-        raise Conflict(f"record_id: the appeal window {closed}")
+        raise Conflict(
+            Message.of(
+                N_("record_id: the restriction from %(target)s has %(status)s"),
+                target=r.restriction_id,
+                # The status and outcome words are catalog messages (web.wording marks them).
+                status=Message(r.status.value.replace("_", " ")),
+            )
+        )
+    if r.appeal_by is None:
+        raise Conflict(N_("record_id: the appeal window has not opened (no notice)"))
+    if today > r.appeal_by:
+        raise Conflict(
+            Message.of(N_("record_id: the appeal window closed on %(day)s"), day=r.appeal_by)
+        )
     pending = next(
         (a for a in state.appeals if a.target == r.restriction_id and a.decided_on is None), None
     )
     if pending is not None:
-        raise Conflict(f"record_id: appeal {pending.appeal_id} against it is pending")
+        raise Conflict(
+            Message.of(
+                N_("record_id: appeal %(appeal)s against it is pending"), appeal=pending.appeal_id
+            )
+        )
 
 
 def _outcome(outcome: str, ends_on: date | None) -> AppealOutcome:
@@ -223,30 +249,47 @@ def _outcome(outcome: str, ends_on: date | None) -> AppealOutcome:
         decided = AppealOutcome(outcome)
     except ValueError as exc:
         names = ", ".join(o.value for o in AppealOutcome)
-        raise InvalidInput("outcome", f"must be one of {names}, not {outcome!r}") from exc
+        raise InvalidInput(
+            "outcome",
+            Message.of(N_("must be one of %(names)s, not %(value)r"), names=names, value=outcome),
+        ) from exc
     if decided is AppealOutcome.MODIFIED and ends_on is None:
-        raise InvalidInput("ends_on", "a modified decision names the restriction's new last day")
+        raise InvalidInput(
+            "ends_on", N_("a modified decision names the restriction's new last day")
+        )
     if decided is not AppealOutcome.MODIFIED and ends_on is not None:
-        raise InvalidInput("ends_on", "only a modified decision sets a new last day")
+        raise InvalidInput("ends_on", N_("only a modified decision sets a new last day"))
     return decided
 
 
 def _appeal(state: SubjectState, appeal_id: str) -> Appeal:
     appeal = next((a for a in state.appeals if a.appeal_id == appeal_id), None)
     if appeal is None:
-        raise NotFound(f"appeal {appeal_id!r} does not exist")
+        raise NotFound(Message.of(N_("appeal %(appeal)r does not exist"), appeal=appeal_id))
     if appeal.decided_on is not None:
-        outcome = appeal.outcome.value if appeal.outcome else "decided"
-        raise Conflict(f"appeal {appeal_id} was decided on {appeal.decided_on}: {outcome}")
+        outcome = appeal.outcome.value if appeal.outcome else N_("decided")
+        raise Conflict(
+            Message.of(
+                N_("appeal %(appeal)s was decided on %(day)s: %(outcome)s"),
+                appeal=appeal_id,
+                day=appeal.decided_on,
+                outcome=Message(outcome),
+            )
+        )
     return appeal
 
 
 def _check_new_end(r: Restriction | None, ends_on: date | None) -> None:
     if r is None or r.starts_on is None or r.ends_on is None or ends_on is None:
-        raise Conflict("ends_on: the appealed restriction has no dates to modify")
+        raise Conflict(N_("ends_on: the appealed restriction has no dates to modify"))
     if not r.starts_on <= ends_on < r.ends_on:
         raise InvalidInput(
-            "ends_on", f"must be from {r.starts_on} and before the current last day {r.ends_on}"
+            "ends_on",
+            Message.of(
+                N_("must be from %(first)s and before the current last day %(last)s"),
+                first=r.starts_on,
+                last=r.ends_on,
+            ),
         )
 
 

@@ -15,6 +15,7 @@ from trustledger.checks import CheckIndex, Denial
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.rulebook import Mode, Scope, SeatClass, scopes_for
+from trustledger.domain.texts import N_, Message
 
 MAX_BATCH = 10_000
 
@@ -69,12 +70,22 @@ def journey_scopes(
     try:
         m = Mode(mode)
     except ValueError as exc:
-        raise InvalidInput("mode", f"must be one of {', '.join(Mode)}, not {mode!r}") from exc
+        raise InvalidInput(
+            "mode",
+            Message.of(
+                N_("must be one of %(names)s, not %(value)r"), names=", ".join(Mode), value=mode
+            ),
+        ) from exc
     try:
         c = SeatClass(seat_class)
     except ValueError as exc:
         raise InvalidInput(
-            "class", f"must be one of {', '.join(SeatClass)}, not {seat_class!r}"
+            "class",
+            Message.of(
+                N_("must be one of %(names)s, not %(value)r"),
+                names=", ".join(SeatClass),
+                value=seat_class,
+            ),
         ) from exc
     return scopes_for(m, c)
 

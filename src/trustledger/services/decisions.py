@@ -8,6 +8,7 @@ from datetime import date
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.records import Event
+from trustledger.domain.texts import N_, Message
 from trustledger.services.ports import UnitOfWork
 from trustledger.services.state import Evaluator
 
@@ -19,10 +20,12 @@ LIST_LIMIT = 500
 def written(field: str, value: object, *, limit: int = MAX_TEXT) -> str:
     """A required piece of writing (grounds, reasons, the actor's name), stripped."""
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(field, "is required")
+        raise InvalidInput(field, N_("is required"))
     text = value.strip()
     if len(text) > limit:
-        raise InvalidInput(field, f"must be at most {limit} characters")
+        raise InvalidInput(
+            field, Message.of(N_("must be at most %(limit)s characters"), limit=limit)
+        )
     return text
 
 

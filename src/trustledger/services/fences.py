@@ -9,6 +9,7 @@ from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import Forbidden
 from trustledger.domain.jurisdiction import Jurisdiction, record_sources
 from trustledger.domain.records import Event
+from trustledger.domain.texts import N_, Message
 from trustledger.services.ports import UnitOfWork
 
 
@@ -28,6 +29,7 @@ def admit(
     refusal = fence.refusal(number, record_sources(events))
     if refusal is None:
         return
-    uow.audit.append([AuditEntry(actor, "file.refused", number, "jurisdiction", now, refusal)])
+    entry = AuditEntry(actor, "file.refused", number, "jurisdiction", now, str(refusal))
+    uow.audit.append([entry])
     uow.commit()
-    raise Forbidden(f"outside your jurisdiction: {refusal}")
+    raise Forbidden(Message.of(N_("outside your jurisdiction: %(why)s"), why=refusal))

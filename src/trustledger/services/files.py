@@ -10,6 +10,7 @@ from trustledger.domain.errors import InvalidInput
 from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.records import Event
+from trustledger.domain.texts import N_
 from trustledger.domain.timeline import (
     ScorePoint,
     TimelineEntry,
@@ -85,9 +86,9 @@ class SubjectFiles:
     ) -> list[Event]:
         """The subject's events after seq `after`, oldest first, a page at a time; audited."""
         if not purpose.strip():
-            raise InvalidInput("purpose", "a reason for reading the file is required")
+            raise InvalidInput("purpose", N_("a reason for reading the file is required"))
         if not 1 <= limit <= 1000:
-            raise InvalidInput("limit", "must lie in 1..1000")
+            raise InvalidInput("limit", N_("must lie in 1..1000"))
         number = self._scheme.normalize(subject)
         with self._uow() as uow:
             events = uow.events.for_subjects([number]).get(number, [])
@@ -110,7 +111,7 @@ class SubjectFiles:
         fence: Jurisdiction,
     ) -> tuple[str, date, list[Event]]:
         if not purpose.strip():
-            raise InvalidInput("purpose", "a reason for reading the file is required")
+            raise InvalidInput("purpose", N_("a reason for reading the file is required"))
         number = self._scheme.normalize(subject)
         day = as_of or self._clock.today()
         with self._uow() as uow:

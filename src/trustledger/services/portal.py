@@ -6,6 +6,7 @@ from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.notice_letters import NoticeLetter
+from trustledger.domain.texts import N_
 from trustledger.services.notices import code_matches
 from trustledger.services.outbox import masked
 from trustledger.services.ports import Clock, UnitOfWorkFactory
@@ -27,7 +28,7 @@ class Portal:
     def notices(self, subject: str, *, actor: str, purpose: str) -> list[NoticeLetter]:
         """The subject's letters, oldest first, access codes masked; the read is audited."""
         if not purpose.strip():
-            raise InvalidInput("purpose", "a reason for reading the notices is required")
+            raise InvalidInput("purpose", N_("a reason for reading the notices is required"))
         number = self._scheme.normalize(subject, field="subject")
         now = self._clock.now()
         with self._uow() as uow:

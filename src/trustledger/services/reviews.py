@@ -14,6 +14,7 @@ from trustledger.domain.evaluation import Restriction, ReviewCase, SubjectState
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.records import Event, EventKind
 from trustledger.domain.rulebook import ReviewPolicy, Rulebook, Scope
+from trustledger.domain.texts import N_, Message
 from trustledger.services.decisions import LIST_LIMIT, current, written
 from trustledger.services.fences import admit
 from trustledger.services.ports import Clock, UnitOfWorkFactory
@@ -57,9 +58,21 @@ class Reviews:
         max_days) and its restriction gets its own notice at once, starting after notice_days."""
         policy = self._rulebook.review
         if policy is None:
-            raise NotFound(f"review case {case_id!r} does not exist (the rulebook has no review)")
+            raise NotFound(
+                Message.of(
+                    N_("review case %(case)r does not exist (the rulebook has no review)"),
+                    case=case_id,
+                )
+            )
         if outcome not in OUTCOMES:
-            raise InvalidInput("outcome", f"must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
+            raise InvalidInput(
+                "outcome",
+                Message.of(
+                    N_("must be one of %(names)s, not %(value)r"),
+                    names=", ".join(OUTCOMES),
+                    value=outcome,
+                ),
+            )
         chosen = _terms(outcome, frozenset(scopes), days, policy)
         reasons = written("reasons", reasons)
         actor = written("actor", actor, limit=128)
@@ -112,24 +125,36 @@ def _terms(
 ) -> frozenset[Scope]:
     if outcome == "no_action":
         if scopes or days:
-            raise InvalidInput("scopes", "only a restrict decision names scopes and days")
+            raise InvalidInput("scopes", N_("only a restrict decision names scopes and days"))
         return frozenset()
     if not scopes:
-        raise InvalidInput("scopes", "a restrict decision names at least one scope")
+        raise InvalidInput("scopes", N_("a restrict decision names at least one scope"))
     try:
         chosen = frozenset(Scope(s) for s in scopes)
     except ValueError as exc:
         names = ", ".join(s.value for s in Scope)
-        raise InvalidInput("scopes", f"each must be one of {names}") from exc
+        raise InvalidInput(
+            "scopes", Message.of(N_("each must be one of %(names)s"), names=names)
+        ) from exc
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= policy.max_days:
-        raise InvalidInput("days", f"must be a whole number from 1 to {policy.max_days}")
+        raise InvalidInput(
+            "days",
+            Message.of(N_("must be a whole number from 1 to %(most)s"), most=policy.max_days),
+        )
     return chosen
 
 
 def _open_case(state: SubjectState, case_id: str) -> ReviewCase:
     case = next((c for c in state.review_cases if c.case_id == case_id), None)
     if case is None:
-        raise NotFound(f"review case {case_id!r} does not exist")
+        raise NotFound(Message.of(N_("review case %(case)r does not exist"), case=case_id))
     if case.decided_on is not None:
-        raise Conflict(f"review case {case_id} was decided on {case.decided_on}: {case.outcome}")
+        raise Conflict(
+            Message.of(
+                N_("review case %(case)s was decided on %(day)s: %(outcome)s"),
+                case=case_id,
+                day=case.decided_on,
+                outcome=Message(str(case.outcome).replace("_", " ")),
+            )
+        )
     return case

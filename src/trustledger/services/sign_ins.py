@@ -12,6 +12,7 @@ from typing import Protocol
 
 from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import TooManyAttempts
+from trustledger.domain.texts import N_, Message
 from trustledger.services.audit import Audit
 from trustledger.services.ports import Clock
 
@@ -28,6 +29,10 @@ class AttemptCounter(Protocol):
         ...
 
 
+CLIENT_WORDS = N_("too many failed sign-ins from this client; try again in %(seconds)s s")
+NUMBER_WORDS = N_("too many failed sign-ins for this identity number; try again in %(seconds)s s")
+
+
 class SignInGuard:
     def __init__(self, counter: AttemptCounter, *, audit: Audit, clock: Clock) -> None:
         self._counter = counter
@@ -39,10 +44,8 @@ class SignInGuard:
         for kind, key in _counted(client, identity):
             retry = self._counter.refused_for(kind, key)
             if retry is not None:
-                whom = "from this client" if kind == CLIENT else "for this identity number"
-                raise TooManyAttempts(
-                    f"too many failed sign-ins {whom}; try again in {retry} s", retry_after=retry
-                )
+                whom = CLIENT_WORDS if kind == CLIENT else NUMBER_WORDS
+                raise TooManyAttempts(Message.of(whom, seconds=retry), retry_after=retry)
 
     def failed(self, client: str, identity: str | None = None, *, what: str) -> None:
         """Count one failed sign-in; the failure that uses up a limit is audited."""

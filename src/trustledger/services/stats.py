@@ -13,7 +13,7 @@ from stdnum import numdb
 
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.rulebook import Rulebook, Scope
-from trustledger.domain.texts import N_
+from trustledger.domain.texts import N_, Message
 from trustledger.services.ports import Clock
 
 Period = Literal["day", "week"]
@@ -215,13 +215,21 @@ class Statistics:
         """Active restrictions on `on` (today by default); what started and ended in the `days`
         days up to it, per day or per week (weeks from Monday)."""
         if not 1 <= days <= MAX_DAYS:
-            raise InvalidInput("days", f"must be from 1 to {MAX_DAYS}, not {days}")
+            raise InvalidInput(
+                "days",
+                Message.of(
+                    N_("must be from 1 to %(most)s, not %(days)s"), most=MAX_DAYS, days=days
+                ),
+            )
         period = _period(per)
         day = on or self._clock.today()
         # The window's first day and the series' last step (a week at most) must be dates.
         if day.toordinal() < days or day > date.max - timedelta(days=7):
             raise InvalidInput(
-                "on", f"{day.isoformat()} leaves no {days}-day window in the calendar"
+                "on",
+                Message.of(
+                    N_("%(day)s leaves no %(days)s-day window in the calendar"), day=day, days=days
+                ),
             )
         key = (day, days, period)
         hit = self._recent.get(key)
@@ -297,7 +305,12 @@ def _period(per: str) -> Period:
     for known in PERIODS:
         if per == known:
             return known
-    raise InvalidInput("per", f"must be one of {', '.join(PERIODS)}, not {per!r}")
+    raise InvalidInput(
+        "per",
+        Message.of(
+            N_("must be one of %(names)s, not %(value)r"), names=", ".join(PERIODS), value=per
+        ),
+    )
 
 
 def _bucket_start(day: date, per: Period) -> date:

@@ -162,7 +162,11 @@ def render(
 
 
 def error_page(
-    request: Request, status: int, title: str, detail: str, errors: list[dict[str, Any]]
+    request: Request,
+    status: int,
+    title: str,
+    detail: str | Message,
+    errors: list[dict[str, Any]],
 ) -> Response:
     """The page for any error a page request meets; the API's handlers call it (one path)."""
     tr = translator_of(request)
@@ -171,8 +175,8 @@ def error_page(
     context = {
         "status": status,
         "title": tr.gettext(title),
-        "detail": tr.gettext(detail),
-        "errors": [{**e, "reason": tr.gettext(str(e.get("reason", "")))} for e in errors],
+        "detail": _said(detail, tr),
+        "errors": [{**e, "reason": _said(e.get("reason", ""), tr)} for e in errors],
         "home": home,
         # The switch leads back home, not to the failed request (its URL may hold a number).
         "here": home,
@@ -182,6 +186,11 @@ def error_page(
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Cookie realm="trustledger pages"'
     return response
+
+
+def _said(text: object, tr: Translator) -> str:
+    """An error's words in the reader's language: a Message rendered, else a catalog message."""
+    return render_message(text, tr) if isinstance(text, Message) else tr.gettext(str(text))
 
 
 @cache

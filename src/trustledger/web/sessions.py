@@ -13,10 +13,11 @@ from sqlalchemy.engine import make_url
 
 from trustledger.domain.errors import Forbidden, Unauthorized
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
-from trustledger.domain.texts import N_
+from trustledger.domain.texts import N_, Message
 from trustledger.secret_files import beside_database, read_or_create
 from trustledger.services.keys import Principal
 from trustledger.settings import Settings
+from trustledger.web.wording import ROLE_TEXT
 
 STAFF_COOKIE = "tl_staff"
 PORTAL_COOKIE = "tl_portal"
@@ -72,7 +73,11 @@ class Sessions:
         if session is None:
             raise Unauthorized(N_("sign in with your key first"))
         if session.role not in roles:
-            raise Forbidden(f"a {session.role} key may not open this page")
+            raise Forbidden(
+                Message.of(
+                    N_("a %(role)s key may not open this page"), role=role_word(session.role)
+                )
+            )
         return session
 
     def portal(self, request: Request) -> PortalSession | None:
@@ -89,7 +94,12 @@ class Sessions:
 
     def start_staff(self, request: Request, response: Response, principal: Principal) -> None:
         if principal.role not in STAFF_ROLES:
-            raise Forbidden(f"key: a {principal.role} key cannot sign in here (officers, auditors)")
+            raise Forbidden(
+                Message.of(
+                    N_("key: a %(role)s key cannot sign in here (officers, auditors)"),
+                    role=role_word(principal.role),
+                )
+            )
         value = self._staff.dumps({"k": principal.key_id, "n": principal.name, "r": principal.role})
         _set(request, response, STAFF_COOKIE, value, STAFF_SECONDS)
 
@@ -132,3 +142,8 @@ def session_secret(settings: Settings, db_url: str) -> str:
         return secrets.token_urlsafe(32)  # an in-memory database lives no longer than this
     path = settings.secret_file or beside_database(db_url, ".secret", "trustledger.secret")
     return read_or_create(path, lambda: secrets.token_urlsafe(32))
+
+
+def role_word(role: str) -> Message:
+    """A role as a page names it (the catalog's word); English reads the role's own name."""
+    return Message(ROLE_TEXT.get(role, role))
