@@ -13,6 +13,7 @@ from rich.console import Console
 
 from trustledger.bootstrap import open_registry
 from trustledger.cli.demo import DemoKeys, build_demo
+from trustledger.domain.errors import InvalidInput
 
 out = Console(highlight=False, soft_wrap=True)
 DEMO_DIR = Path("demo-data")
@@ -38,6 +39,20 @@ def serve(
         str | None,
         typer.Option("--primary", help="A replica's primary URL, where its denials are audited."),
     ] = None,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option("--tls-cert", help="Serve HTTPS with this PEM certificate (with --tls-key)."),
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", help="The certificate's PEM private key.")
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Proxies whose X-Forwarded-Proto/-For are trusted (comma-separated, or *).",
+        ),
+    ] = "127.0.0.1",
 ) -> None:
     """Serve the HTTP API and the pages (run `trustledger init` first)."""
     os.environ["TRUSTLEDGER_DB"] = ctx.obj["db"]
@@ -45,8 +60,18 @@ def serve(
         os.environ["TRUSTLEDGER_REPLICA"] = "true"
         if primary:
             os.environ["TRUSTLEDGER_PRIMARY"] = primary
+    if (tls_cert is None) != (tls_key is None):
+        raise InvalidInput("--tls-cert", "give both --tls-cert and --tls-key, or neither")
+    for option, path in (("--tls-cert", tls_cert), ("--tls-key", tls_key)):
+        if path is not None and not path.is_file():
+            raise InvalidInput(option, f"no such file: {path}")
     role = "check replica " if replica else ""
-    out.print(f"trustledger {role}serving {ctx.obj['db']} at http://{host}:{port}/", markup=False)
+    scheme = "https" if tls_cert else "http"
+    out.print(
+        f"trustledger {role}serving {ctx.obj['db']} at {scheme}://{host}:{port}/", markup=False
+    )
+    # Session cookies are Secure when the request came over TLS: directly (--tls-cert), or through
+    # a proxy in --forwarded-allow-ips that says so with X-Forwarded-Proto.
     uvicorn.run(
         "trustledger.api.app:app_from_environment",
         factory=True,
@@ -54,6 +79,10 @@ def serve(
         port=port,
         workers=workers,
         log_level="warning",
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 
