@@ -369,3 +369,17 @@ def test_each_letter_is_kept_in_its_contacts_language(open_with: Opener) -> None
         (zh, "zh-Hans", "zh-Hans", "出行限制告知书及申诉途径"),
         (en, "en", "en", "Notice of a travel restriction and how to appeal it"),
     ]
+
+
+def test_a_chinese_letter_quotes_the_legal_basis_by_the_documents_chinese_title(
+    open_with: Opener,
+) -> None:
+    reg = open_with(load_rulebook())
+    subject = ric_number()
+    body = judgment(subject=subject, contact="wei@example.org", contact_language="zh-Hans")
+    reg.intake.submit(body, source=COURT)
+    ((text, html),) = rows(reg, "SELECT text, html FROM notices WHERE subject = :s", s=subject)
+    title = "《最高人民法院关于公布失信被执行人名单信息的若干规定》（2013年公布，2017年修正，法释〔2017〕7号）"
+    assert title in str(text)
+    assert title in str(html)
+    assert "Supreme People" not in str(text) + str(html)

@@ -127,3 +127,21 @@ def test_the_api_keeps_the_english_of_an_error_with_values(site_zh: Site) -> Non
     )
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["reason"] == "must have 18 characters, not 17"
+
+
+def test_a_legal_basis_is_quoted_by_the_documents_own_chinese_title(
+    site_zh: Site, clients: Browsers
+) -> None:
+    portal = clients.subject().get("/portal").text
+    assert (
+        "《最高人民法院关于公布失信被执行人名单信息的若干规定》（2013年公布，2017年修正，法释〔2017〕7号）"
+        in portal
+    )
+    assert "Supreme People" not in portal
+    officer = clients.staff("officer")
+    page = officer.get(f"/subjects/{site_zh.appellant}", params={"purpose": "申诉审查"}).text
+    assert (
+        "《关于在一定期限内适当限制特定严重失信人乘坐火车推动社会信用体系建设的意见》（发改财金〔2018〕384号）"
+        in page
+    )
+    assert "NDRC" not in page

@@ -51,6 +51,10 @@ class JinjaLetters:
         text, html, names = _templates(language)
         ctx = {**names, "purpose": purpose, **context}
         tr = translator(language)
+        if ctx.get("legal_basis"):
+            # Quoted as the document names itself in the letter's language (the catalog has the
+            # default rulebook's; another's is quoted as written).
+            ctx["legal_basis"] = tr.gettext(str(ctx["legal_basis"]))
         return Letter(
             subject_line=tr.gettext(SUBJECT_LINES.get(purpose, OTHER_SUBJECT_LINE)),
             text=_render(text, ctx),
