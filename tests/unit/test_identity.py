@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.cn import ric
 
+from trustledger.checks.numbers import compact_keys, keyed_many, normalize_many
 from trustledger.domain.errors import InvalidIdentity
 from trustledger.domain.identity import CnRic, Opaque, scheme_named
 
@@ -88,8 +89,8 @@ def test_unknown_scheme_is_an_error_naming_the_setting() -> None:
 def test_normalize_many_agrees_with_normalize_and_names_the_first_bad_item() -> None:
     scheme = CnRic()
     good = [make_ric("110105", f"19{y:02d}0101", f"{y:03d}") for y in range(50, 99)]
-    assert scheme.normalize_many([g.lower() for g in good]) == good
-    assert scheme.compact_keys(good).tolist() == [scheme.compact_key(g) for g in good]
+    assert normalize_many(scheme, [g.lower() for g in good]) == good
+    assert compact_keys(scheme, good).tolist() == [scheme.compact_key(g) for g in good]
     for bad, code in [
         ("110105194912310021", "check_digit"),
         (make_ric("110105", "19490229", "002"), "birth_date"),
@@ -98,15 +99,15 @@ def test_normalize_many_agrees_with_normalize_and_names_the_first_bad_item() -> 
         ("11010519491231002Ä", "format"),
     ]:
         with pytest.raises(InvalidIdentity) as caught:
-            scheme.normalize_many([*good[:3], bad, *good[3:]])
+            normalize_many(scheme, [*good[:3], bad, *good[3:]])
         assert (caught.value.field, caught.value.code) == ("subjects[3]", code)
 
 
 def test_opaque_normalize_many_checks_each() -> None:
-    assert Opaque().normalize_many(["a", " b "]) == ["a", "b"]
-    assert Opaque().compact_keys(["a"]).tolist() == [Opaque().compact_key("a")]
+    assert normalize_many(Opaque(), ["a", " b "]) == ["a", "b"]
+    assert compact_keys(Opaque(), ["a"]).tolist() == [Opaque().compact_key("a")]
     with pytest.raises(InvalidIdentity, match=r"subjects\[1\]"):
-        Opaque().normalize_many(["a", ""])
+        normalize_many(Opaque(), ["a", ""])
 
 
 def first_failure(raws: list[str]) -> tuple[str, str] | None:
@@ -138,12 +139,12 @@ def test_a_batch_is_judged_as_each_number_alone(raws: list[str]) -> None:
     scheme = CnRic()
     failure = first_failure(raws)
     if failure is None:
-        numbers, keys = scheme.keyed_many(raws)
+        numbers, keys = keyed_many(scheme, raws)
         assert numbers == [scheme.normalize(r) for r in raws]
         assert keys.tolist() == [scheme.compact_key(n) for n in numbers]
         return
     with pytest.raises(InvalidIdentity) as caught:
-        scheme.keyed_many(raws)
+        keyed_many(scheme, raws)
     assert (caught.value.field, caught.value.code) == failure
 
 
@@ -185,11 +186,11 @@ def test_a_region_created_after_the_birth_is_accepted_on_both_paths() -> None:
     scheme = CnRic()
     assert scheme.normalize(late) == late
     for _ in range(2):
-        assert scheme.keyed_many([GOOD[0], late])[0] == [GOOD[0], late]
+        assert keyed_many(scheme, [GOOD[0], late])[0] == [GOOD[0], late]
 
 
 def test_an_empty_batch_has_no_numbers_and_no_keys() -> None:
-    numbers, keys = CnRic().keyed_many([])
+    numbers, keys = keyed_many(CnRic(), [])
     assert numbers == []
     assert keys.tolist() == []
-    assert Opaque().keyed_many([])[0] == []
+    assert keyed_many(Opaque(), [])[0] == []

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from stdnum.cn import ric
 
 from tests.factories import ric_number
+from trustledger.checks.numbers import keyed_many
 from trustledger.domain.errors import InvalidIdentity
 from trustledger.domain.identity import CnRic
 from trustledger.domain.regions import region_ever_existed, region_years
@@ -39,7 +40,7 @@ def test_every_region_code_in_the_data_is_accepted_for_births_before_and_after_i
     numbers = [make_ric(code, born) for code in YEARS for born in before_and_after(code)]
     assert len(numbers) > 2 * len(YEARS) > 10_000
     assert [scheme.normalize(n) for n in numbers] == numbers
-    batch, keys = scheme.keyed_many(numbers)
+    batch, keys = keyed_many(scheme, numbers)
     assert batch == numbers
     assert keys.tolist() == [int(n[:17]) for n in numbers]
 
@@ -57,8 +58,8 @@ def test_scalar_and_batch_agree_and_accept_whatever_the_birth_year(
     raw = number.lower() if lower else number
     scheme = CnRic(lambda: TODAY)
     assert scheme.normalize(raw) == number
-    assert scheme.keyed_many([raw])[0] == [number]
-    assert scheme.keyed_many([make_ric(110105, date(1980, 1, 1)), raw])[0][1] == number
+    assert keyed_many(scheme, [raw])[0] == [number]
+    assert keyed_many(scheme, [make_ric(110105, date(1980, 1, 1)), raw])[0][1] == number
 
 
 @given(code=st.integers(0, 999_999))
@@ -66,9 +67,9 @@ def test_a_code_never_in_any_edition_is_refused_by_both_paths(code: int) -> None
     number = make_ric(code, date(1990, 1, 1))
     scheme = CnRic(lambda: TODAY)
     if region_ever_existed(f"{code:06d}"):
-        assert scheme.keyed_many([number])[0] == [number]
+        assert keyed_many(scheme, [number])[0] == [number]
         return
-    for call in (lambda: scheme.normalize(number), lambda: scheme.keyed_many([number])):
+    for call in (lambda: scheme.normalize(number), lambda: keyed_many(scheme, [number])):
         with pytest.raises(InvalidIdentity) as caught:
             call()
         assert caught.value.code == "region"
@@ -86,7 +87,7 @@ def test_a_birth_date_after_today_is_refused_with_its_own_reason() -> None:
         "birth date 2026-12-02 is after today (2026-12-01)",
     )
     with pytest.raises(InvalidIdentity) as batch:
-        scheme.keyed_many([make_ric(110105, TODAY), tomorrow])
+        keyed_many(scheme, [make_ric(110105, TODAY), tomorrow])
     assert (batch.value.field, batch.value.code) == ("subjects[1]", "future_birth_date")
 
 
@@ -96,7 +97,7 @@ def test_the_date_is_the_schemes_clock_not_the_machines() -> None:
     assert CnRic().normalize(later) == later
     assert CnRic().dated(lambda: date(2027, 1, 1)).normalize(later) == later
     with pytest.raises(InvalidIdentity):
-        CnRic().dated(lambda: TODAY).keyed_many([later])
+        keyed_many(CnRic().dated(lambda: TODAY), [later])
 
 
 # python-stdnum's own cases for cn.ric (tests/test_cn_ric.doctest in its source distribution).
@@ -126,7 +127,7 @@ STDNUM_REJECTS_FOR_THE_BIRTH_YEAR = [
 def test_what_stdnum_accepts_and_what_it_refuses_for_the_year_are_accepted(number: str) -> None:
     scheme = CnRic(lambda: TODAY)
     assert scheme.normalize(number) == number.upper()
-    assert scheme.keyed_many([number])[0] == [number.upper()]
+    assert keyed_many(scheme, [number])[0] == [number.upper()]
 
 
 @pytest.mark.parametrize(("number", "code"), STDNUM_REJECTS.items())
@@ -137,7 +138,7 @@ def test_what_stdnum_refuses_otherwise_is_refused_for_the_same_reason(
         CnRic(lambda: TODAY).normalize(number)
     assert caught.value.code == code
     with pytest.raises(InvalidIdentity) as batch:
-        CnRic(lambda: TODAY).keyed_many([number])
+        keyed_many(CnRic(lambda: TODAY), [number])
     assert batch.value.code == code
 
 

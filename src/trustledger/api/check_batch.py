@@ -17,7 +17,7 @@ import orjson
 
 from trustledger.api.state import AppState
 from trustledger.checks import Denial
-from trustledger.domain.identity import ascii_matrix
+from trustledger.checks.numbers import ascii_matrix
 from trustledger.services.checking import MAX_BATCH
 
 Batch = tuple[list[str], str, str, date | None]  # subjects, mode, class, on (None: today)

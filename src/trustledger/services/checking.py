@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from trustledger.checks import CheckIndex, Denial
+from trustledger.checks.numbers import keyed_many
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.rulebook import Mode, Scope, SeatClass, scopes_for
@@ -144,5 +145,5 @@ class CheckService:
         if len(subjects) > MAX_BATCH:
             raise InvalidInput("subjects", f"at most {MAX_BATCH} in one batch, not {len(subjects)}")
         scopes = journey_scopes(mode, seat_class)
-        numbers, keys = self.scheme.keyed_many(subjects, field="subjects")
+        numbers, keys = keyed_many(self.scheme, subjects, field="subjects")
         return BatchBars(numbers, *self.index.barred(keys, scopes, on))
