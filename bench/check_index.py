@@ -154,7 +154,7 @@ def measure_service(index: CheckIndex, queries: list[int]) -> dict[str, float]:
             len(texts), lambda: [service.check(t, Mode.RAIL, on=TODAY) for t in texts]
         ),
         "service_batch_1000_checks_per_s": rate(
-            len(texts), lambda: [service.check_many(c, Mode.RAIL, on=TODAY) for c in chunks]
+            len(texts), lambda: [service.bar_many(c, Mode.RAIL, on=TODAY) for c in chunks]
         ),
     }
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from functools import cached_property
 
-from trustledger.checks import CheckIndex, SubjectChange
+from trustledger.checks import CheckIndex
 from trustledger.delivery.letters import JinjaLetters
 from trustledger.delivery.smtp import SmtpMailer
-from trustledger.domain.audit import AuditEntry
 from trustledger.domain.identity import IdentityScheme, scheme_named
 from trustledger.domain.rulebook import Rulebook
 from trustledger.domain.texts import Language
 from trustledger.services.appeals import Appeals
 from trustledger.services.audit import Audit
 from trustledger.services.check_feed import CheckFeed
-from trustledger.services.checking import CheckAnswer, CheckService
+from trustledger.services.checking import StoredCheck
 from trustledger.services.corrections import Corrections
 from trustledger.services.export import Export
 from trustledger.services.files import SubjectFiles
@@ -205,25 +204,12 @@ class Registry:
         signer = load_signer(self.settings, self.db_url)
         return TransparencyLog(self.uow, signer=signer, clock=self.clock)
 
-    def check_subject(
-        self, subject: str, mode: str, seat_class: str, *, on: date, checker: str
-    ) -> CheckAnswer:
-        """One check answered from the stored restrictions (the CLI's path; servers use the index)."""
-        number = self.scheme.normalize(subject)
-        with self.uow(readonly=True) as uow:
-            found = uow.derived.restrictions_of([number]).get(number, [])
-        change = SubjectChange(self.scheme.compact_key(number), tuple(found))
-        index = CheckIndex.from_subjects([change])
-        answer = CheckService(index, self.scheme, appeal=self.settings.appeal_url).check(
-            number, mode, seat_class, on=on
+    @cached_property
+    def stored_checks(self) -> StoredCheck:
+        """Checks answered from the stored restrictions (the CLI's; servers use the index)."""
+        return StoredCheck(
+            self.uow, self.audit, self.scheme, clock=self.clock, appeal=self.settings.appeal_url
         )
-        if not answer.allowed:
-            detail = f"mode={mode} on={on.isoformat()} reason={answer.reason}"
-            entry = AuditEntry(
-                checker, "check.deny", number, "ticket check", self.clock.now(), detail
-            )
-            self.audit.record([entry])
-        return answer
 
     def close(self) -> None:
         self.engine.dispose()

@@ -100,7 +100,7 @@ def test_a_more_adverse_correction_is_a_second_restriction_waiting_for_its_notic
         ]
 
         def air(day: date) -> bool:
-            return reg.check_subject(subject, "air", "standard", on=day, checker="t").allowed
+            return reg.stored_checks.check(subject, "air", "standard", on=day, checker="t").allowed
 
         assert air(clock.today())
         assert not air(date.fromisoformat(starts))

@@ -74,7 +74,7 @@ def restriction(reg: Registry, subject: str) -> tuple[object, ...]:
 
 
 def allowed(reg: Registry, subject: str, mode: str, on: date) -> bool:
-    return reg.check_subject(subject, mode, "standard", on=on, checker="test").allowed
+    return reg.stored_checks.check(subject, mode, "standard", on=on, checker="test").allowed
 
 
 def test_a_court_restriction_is_noticed_then_appealed_and_overturned(

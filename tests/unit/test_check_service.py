@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
+import orjson
 import pytest
 from stdnum.cn import ric
 
+from trustledger.api.check_batch import results_json
 from trustledger.checks import CheckIndex, SubjectChange
 from trustledger.domain.errors import InvalidIdentity, InvalidInput
 from trustledger.domain.evaluation import Restriction, RestrictionStatus
@@ -114,25 +117,37 @@ def test_unknown_mode_or_class_is_refused_naming_its_field(
     assert caught.value.field == field
 
 
+def batch(
+    svc: CheckService, subjects: list[str], mode: Mode | str, seat_class: str = "standard"
+) -> list[dict[str, Any]]:
+    """A batch as the HTTP batch check answers it: the service's columns, the results' JSON."""
+    _, barred, bars = svc.bar_many(subjects, mode, seat_class, on=DAY)
+    results: list[dict[str, Any]] = orjson.loads(
+        results_json(subjects, barred, bars, appeal=svc.appeal)
+    )["results"]
+    return results
+
+
 def test_batch_answers_each_subject_in_order_as_single_checks_do() -> None:
     svc = service()
     subjects = [FREE, BARRED, PREMIUM_ONLY, BARRED.lower()]
-    items = svc.check_many(subjects, "rail", "premium", on=DAY)
-    assert [i.subject for i in items] == subjects
+    items = batch(svc, subjects, "rail", "premium")
+    assert [i["subject"] for i in items] == subjects
     for item, subject in zip(items, subjects, strict=True):
         single = svc.check(subject, "rail", "premium", on=DAY)
-        assert (item.allowed, item.reason, item.until) == (
+        assert (item["allowed"], item.get("reason"), item.get("until")) == (
             single.allowed,
             single.reason,
-            single.until,
+            single.until.isoformat() if single.until else None,
         )
-    assert items[1].as_dict() == {
+    assert items[1] == {
         "subject": BARRED,
         "allowed": False,
         "reason": "rail.smoking",
         "until": "2026-07-09",
+        "appeal": "/portal",
     }
-    assert items[0].as_dict() == {"subject": FREE, "allowed": True}
+    assert items[0] == {"subject": FREE, "allowed": True}
 
 
 def test_batch_columns_hold_the_normalized_numbers_and_only_the_barred_positions() -> None:
@@ -144,18 +159,18 @@ def test_batch_columns_hold_the_normalized_numbers_and_only_the_barred_positions
 
 def test_batch_with_one_invalid_number_fails_whole_naming_its_position() -> None:
     with pytest.raises(InvalidIdentity) as caught:
-        service().check_many([FREE, BARRED, "nonsense"], Mode.AIR, on=DAY)
+        batch(service(), [FREE, BARRED, "nonsense"], Mode.AIR)
     assert caught.value.field == "subjects[2]"
 
 
 def test_batch_larger_than_the_limit_is_refused() -> None:
     with pytest.raises(InvalidInput) as caught:
-        service().check_many([FREE] * (MAX_BATCH + 1), Mode.AIR, on=DAY)
+        batch(service(), [FREE] * (MAX_BATCH + 1), Mode.AIR)
     assert caught.value.field == "subjects"
 
 
 def test_empty_batch_answers_nothing() -> None:
-    assert service().check_many([], Mode.AIR, on=DAY) == []
+    assert batch(service(), [], Mode.AIR) == []
 
 
 def test_lift_applied_to_the_index_reaches_the_next_check() -> None:

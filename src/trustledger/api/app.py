@@ -174,14 +174,16 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(pages.router)
+    app.openapi = routes_checks.documented(app)  # type: ignore[method-assign]
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     return app
 
 
 def serving(app: FastAPI) -> Drain:
-    """The app as served: GET /v1/check never reaches FastAPI's middleware and routing (its
-    FastAPI route documents it); everything else does; all of it behind the SIGTERM drain."""
+    """The app as served: /v1/check is answered before FastAPI's middleware and routing (GET
+    always, POST in BatchCheckIn's form); everything else reaches them; all of it behind the
+    SIGTERM drain."""
     state = app_state(app)
     fast = CheckFastPath(app)
     state.drain.app = ReadOnly(fast) if state.lag is not None else fast

@@ -7,25 +7,21 @@ orjson encodes only the denied ones. The bytes equal orjson's encoding of the it
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import numpy as np
 import orjson
+from pydantic import ValidationError
 
+from trustledger.api.schemas import BatchCheckIn
 from trustledger.api.state import AppState
 from trustledger.checks import Denial
 from trustledger.checks.numbers import ascii_matrix
-from trustledger.services.checking import MAX_BATCH
 
 Batch = tuple[list[str], str, str, date | None]  # subjects, mode, class, on (None: today)
 
-FIELDS = frozenset({"subjects", "mode", "class", "on"})
-MODES = ("air", "rail")
-CLASSES = ("standard", "premium")
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 _OPEN, _CLOSE = b'{"results":[', b"]}"
 _BEFORE = np.frombuffer(b'{"subject":"', dtype=np.uint8)
@@ -47,32 +43,14 @@ def answer_batch(
 
 
 def plain_batch(body: bytes) -> Batch | None:
-    """(subjects, mode, class, on) of a body in the plain form BatchCheckIn accepts as it is;
-    None for anything else, which the FastAPI route then validates and names the fault of."""
+    """(subjects, mode, class, on) of a body BatchCheckIn accepts, read by that same model (one
+    statement of the rules); None for anything else, which the FastAPI route then validates and
+    names the fault of."""
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
+        batch = BatchCheckIn.model_validate_json(body)
+    except ValidationError:
         return None
-    if type(data) is not dict or not data.keys() <= FIELDS:
-        return None
-    subjects, mode = data.get("subjects"), data.get("mode")
-    seat_class, on = data.get("class", "standard"), data.get("on")
-    if type(subjects) is not list or len(subjects) > MAX_BATCH:
-        return None
-    if mode not in MODES or seat_class not in CLASSES:
-        return None
-    try:
-        ",".join(subjects)  # TypeError unless every one is a string
-    except TypeError:
-        return None
-    if on is None:
-        return subjects, mode, seat_class, None
-    if type(on) is not str or not _ISO_DAY.fullmatch(on):
-        return None
-    try:
-        return subjects, mode, seat_class, date.fromisoformat(on)
-    except ValueError:
-        return None
+    return batch.subjects, batch.mode, batch.class_, batch.on
 
 
 def results_json(

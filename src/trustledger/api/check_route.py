@@ -2,10 +2,11 @@
 
 FastAPI's routing, middleware, validation and encoding cost about three times the bare HTTP
 work, and a national ticketing system asks this question tens of thousands of times a second.
-The FastAPI routes of the same path in routes_checks.py document it in the OpenAPI schema; this
-layer answers it first. Both go through `answer_check` (GET) or `answer_batch` (POST), so the
-answers cannot differ. A batch body not in the plain form (check_batch.plain_batch) is passed on
-to the FastAPI route, whose validation names what is wrong with it: one source of those errors.
+This layer is the one endpoint of each check: every GET is answered here (routes_checks.py
+documents it from the CheckQuery and CheckOut models), and every POST whose body BatchCheckIn
+accepts (check_batch.plain_batch). Any other batch body is passed on to the FastAPI route, whose
+validation of the same model names what is wrong with it, and which answers through the same
+`answer_batch`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from urllib.parse import parse_qsl
 
 import orjson
 from starlette.applications import Starlette
-from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from trustledger.api.auth import admit
@@ -41,7 +41,7 @@ def parse_on(raw: str | None, today: date) -> date:
 def answer_body(
     state: AppState, checker: str, subject: str, mode: str, seat_class: str, on: date
 ) -> bytes:
-    """Answer one check and account for it: the shared body of both routes."""
+    """Answer one check and account for it."""
     answer = state.checks.check(subject, mode, seat_class, on=on)
     if answer.allowed:
         state.check_log.allowed_check(checker)
@@ -49,12 +49,6 @@ def answer_body(
     number = state.scheme.normalize(subject)
     state.check_log.denied(checker, number, answer.reason or "", mode, on.isoformat())
     return orjson.dumps(answer.as_dict())
-
-
-def answer_check(
-    state: AppState, checker: str, subject: str, mode: str, seat_class: str, on: date
-) -> Response:
-    return Response(answer_body(state, checker, subject, mode, seat_class, on), media_type=JSON)
 
 
 def query(raw: bytes) -> dict[str, str]:

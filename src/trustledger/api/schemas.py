@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trustledger.services.checking import MAX_BATCH
+
 EXAMPLE_ID = "11010519491231002X"
 
 
@@ -80,6 +82,15 @@ class CheckOut(BaseModel):
     appeal: str | None = None
 
 
+class CheckQuery(BaseModel):
+    """The query of GET /v1/check, as the OpenAPI schema documents it (check_route reads it)."""
+
+    subject: str = Field(examples=[EXAMPLE_ID])
+    mode: Literal["air", "rail"]
+    class_: Literal["standard", "premium"] = Field("standard", alias="class")
+    on: date | None = Field(None, description="Travel date; default today")
+
+
 class BatchCheckIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -88,7 +99,7 @@ class BatchCheckIn(BaseModel):
         },
     )
 
-    subjects: list[str] = Field(max_length=10_000)
+    subjects: list[str] = Field(max_length=MAX_BATCH)
     mode: Literal["air", "rail"]
     class_: Literal["standard", "premium"] = Field("standard", alias="class")
     on: date | None = None

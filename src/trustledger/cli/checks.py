@@ -35,7 +35,7 @@ def check(
     registry = open_registry(ctx.obj["db"])
     try:
         day = parse_day(on, "on") or registry.clock.today()
-        answer = registry.check_subject(subject, mode, seat_class, on=day, checker="cli")
+        answer = registry.stored_checks.check(subject, mode, seat_class, on=day, checker="cli")
     finally:
         registry.close()
     if as_json:

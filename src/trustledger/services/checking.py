@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from trustledger.checks import CheckIndex, Denial
+from trustledger.checks import CheckIndex, Denial, changes_of
 from trustledger.checks.numbers import keyed_many
+from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.rulebook import Mode, Scope, SeatClass, scopes_for
 from trustledger.domain.texts import N_, Message
+from trustledger.services.audit import Audit
+from trustledger.services.ports import Clock, UnitOfWorkFactory
 
 MAX_BATCH = 10_000
 
@@ -38,22 +41,6 @@ class CheckAnswer:
             "until": self.until.isoformat() if self.until else None,
             "appeal": self.appeal,
         }
-
-
-class BatchItem(NamedTuple):
-    """A tuple, not a frozen dataclass: a batch builds 10,000 of them and this is 3x cheaper."""
-
-    subject: str  # as the caller sent it, so results can be matched to requests
-    allowed: bool
-    reason: str | None = None
-    until: date | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON item `{subject, allowed, reason?, until?}`, with `until` as an ISO date."""
-        if self.allowed:
-            return {"subject": self.subject, "allowed": True}
-        until = self.until.isoformat() if self.until else None
-        return {"subject": self.subject, "allowed": False, "reason": self.reason, "until": until}
 
 
 class BatchBars(NamedTuple):
@@ -117,21 +104,6 @@ class CheckService:
             allowed=False, reason=denial.reason, until=denial.until, appeal=self.appeal
         )
 
-    def check_many(
-        self,
-        subjects: Sequence[str],
-        mode: Mode | str,
-        seat_class: SeatClass | str = SeatClass.STANDARD,
-        *,
-        on: date,
-    ) -> list[BatchItem]:
-        """Up to MAX_BATCH checks, all or nothing: an invalid `subjects[i]` fails the batch."""
-        _, barred, bars = self.bar_many(subjects, mode, seat_class, on=on)
-        items = [BatchItem(s, True) for s in subjects]
-        for i, bar in zip(barred, bars, strict=True):
-            items[i] = BatchItem(subjects[i], False, bar.reason, bar.until)
-        return items
-
     def bar_many(
         self,
         subjects: Sequence[str],
@@ -147,3 +119,38 @@ class CheckService:
         scopes = journey_scopes(mode, seat_class)
         numbers, keys = keyed_many(self.scheme, subjects, field="subjects")
         return BatchBars(numbers, *self.index.barred(keys, scopes, on))
+
+
+class StoredCheck:
+    """One check answered from the stored restrictions, a denial audited: the CLI's check (a
+    server answers from the index it keeps in memory, CheckService)."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        audit: Audit,
+        scheme: IdentityScheme,
+        *,
+        clock: Clock,
+        appeal: str,
+    ) -> None:
+        self._uow, self._audit, self._scheme = uow, audit, scheme
+        self._clock, self._appeal = clock, appeal
+
+    def check(
+        self, subject: str, mode: str, seat_class: str, *, on: date, checker: str
+    ) -> CheckAnswer:
+        number = self._scheme.normalize(subject)
+        with self._uow(readonly=True) as uow:
+            found = uow.derived.restrictions_of([number])
+        index = CheckIndex.from_subjects(changes_of([number], found, key=self._scheme.compact_key))
+        answer = CheckService(index, self._scheme, appeal=self._appeal).check(
+            number, mode, seat_class, on=on
+        )
+        if not answer.allowed:
+            detail = f"mode={mode} on={on.isoformat()} reason={answer.reason}"
+            entry = AuditEntry(
+                checker, "check.deny", number, "ticket check", self._clock.now(), detail
+            )
+            self._audit.record([entry])
+        return answer
