@@ -145,3 +145,33 @@ def test_a_legal_basis_is_quoted_by_the_documents_own_chinese_title(
         in page
     )
     assert "NDRC" not in page
+
+
+def test_a_letter_sent_in_chinese_links_to_the_same_letter_in_english(
+    site_zh: Site, clients: Browsers
+) -> None:
+    subject = clients.subject()
+    portal = subject.get("/portal").text
+    found = re.search(r'href="(/portal/letters/\w+)\?language=en" hreflang="en" lang="en"', portal)
+    assert found is not None
+    assert "Read this letter in English" in portal
+    as_sent = subject.get(found.group(1)).text
+    assert "出行限制告知书及申诉途径" in as_sent
+    assert "阅读此信的中文版本" not in as_sent
+    english = subject.get(found.group(1), params={"language": "en"})
+    assert english.status_code == 200
+    page = english.text
+    assert '<article class="panel letter-page" lang="en">' in page
+    assert "<h1>Notice of a travel restriction and how to appeal it</h1>" in page
+    assert "Supreme People&#39;s Court" in page  # the basis as the English names it
+    assert "XXXX-XXXX-XXXX-XXXX" in page
+    assert site_zh.access_code not in page
+    assert "以寄出的原信为准" in page
+    assert english_on_page(page) == []
+    assert 'lang="zh-Hans">阅读此信的中文版本</a>' in page
+
+
+def test_a_letter_of_someone_else_is_not_found(site_zh: Site, clients: Browsers) -> None:
+    answer = clients.subject().get("/portal/letters/ntc_not_mine", params={"language": "en"})
+    assert answer.status_code == 404
+    assert "未向您寄出过该编号的信件" in answer.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,10 @@ import pytest
 from tests.due_factories import COURT, due
 from tests.factories import judgment, ric_number
 from trustledger.domain.errors import InvalidInput
-from trustledger.domain.notice_letters import NoticeLetter
+from trustledger.domain.notice_letters import MASK, NoticeLetter
 from trustledger.domain.texts import Language
 from trustledger.services.imports import Importer
+from trustledger.web.letters import in_language, other_language
 
 
 def letters_of(d: object, subject: str) -> list[NoticeLetter]:
@@ -103,3 +105,39 @@ def test_an_import_line_may_name_the_contacts_language(tmp_path: Path) -> None:
     assert (report.imported, report.rejected) == (1, 0)
     (letter,) = letters_of(d, subject)
     assert letter.language is Language.ZH_HANS
+
+
+def test_a_letter_written_again_from_its_facts_reads_as_sent_with_the_code_masked() -> None:
+    d = due(language=Language.EN)
+    subject = ric_number()
+    first = judgment(subject=subject, contact="a@example.org", contact_language="zh-Hans")
+    (notice,) = d.intake.submit(first, source=COURT).notices
+    filed = d.appeals.file_appeal(
+        subject, grounds="已全额履行", actor="subject", access_code=notice.access_code
+    )
+    d.appeals.decide_appeal(
+        filed.appeal_id, outcome="overturned", reasons="已核实", actor="officer_li"
+    )
+    for letter in letters_of(d, subject):
+        again = in_language(letter, Language.ZH_HANS)
+        assert again is not None
+        code = letter.access_code or ""
+        assert again.text == letter.text.replace(code, MASK)
+        assert again.html == letter.html.replace(code, MASK)
+        assert again.subject_line == letter.subject_line
+        english = in_language(letter, Language.EN)
+        assert english is not None
+        assert english.subject_line != letter.subject_line
+        assert other_language(letter, Language.EN) is Language.EN
+    restriction = in_language(letters_of(d, subject)[0], Language.EN)
+    assert restriction is not None
+    assert "Defaulting on a court judgment" in restriction.text  # the title in every language
+
+
+def test_a_letter_kept_without_facts_is_offered_only_as_sent() -> None:
+    d = due()
+    d.intake.submit(judgment(contact="a@example.org"), source=COURT)
+    (letter,) = d.store.memory.notices.values()
+    old = replace(letter, facts=None, language=None)
+    assert in_language(old, Language.ZH_HANS) is None
+    assert other_language(old, Language.EN) is None

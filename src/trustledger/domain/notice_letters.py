@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from trustledger.domain.texts import Language
+
+# Shown in place of a portal access code in a letter kept after it was sent (the outbox's
+# `masked`) and in the facts kept with every letter: the code's shape, none of its characters.
+MASK = "XXXX-XXXX-XXXX-XXXX"
 
 
 class DeliveryStatus(StrEnum):
@@ -41,6 +47,9 @@ class NoticeLetter:
     delivered_at: datetime | None = None
     channel: str | None = None  # "email" or "post" once delivered
     language: Language | None = None  # what it is written in (None: issued before languages)
+    # What the letter stated, as JSON values, without the access code: the portal writes the same
+    # letter in the subject's other language from them (None: issued before facts were kept).
+    facts: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

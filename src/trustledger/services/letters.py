@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from trustledger.domain.corrections import record_of
 from trustledger.domain.evaluation import Assessment, Restriction, ReviewCase, SubjectState
-from trustledger.domain.notice_letters import NoticeLetter
+from trustledger.domain.notice_letters import MASK, NoticeLetter
 from trustledger.domain.rulebook import Scope
 from trustledger.domain.texts import Language
 from trustledger.services.notices import IssuedNotice
@@ -185,4 +185,26 @@ class NoticeLetters:
             access_code=notice.access_code,
             next_attempt_at=at,
             language=language,
+            facts=kept_facts(context) | {"titles": rule_titles(notice, state)},
         )
+
+
+def rule_titles(notice: IssuedNotice, state: SubjectState) -> dict[str, str] | None:
+    """The title of the notice's rule in every language (the letter's facts name it in one)."""
+    record_id = record_of(notice.target)
+    found = next((a for a in state.assessments if a.record.record_id == record_id), None)
+    return found.rule.title.as_dict() if found is not None and found.rule else None
+
+
+def kept_facts(context: Mapping[str, Any]) -> dict[str, Any]:
+    """A letter's facts as JSON values, the access code shown masked (the portal, where they are
+    read again, is opened with one)."""
+    return {key: _json_value(value) for key, value in context.items()} | {"access_code": MASK}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_json_value(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import Conflict, DeliveryFailed, NotFound
-from trustledger.domain.notice_letters import DeliveryStatus, NoticeLetter
+from trustledger.domain.notice_letters import MASK, DeliveryStatus, NoticeLetter
 from trustledger.domain.texts import N_
 from trustledger.services.decisions import LIST_LIMIT, written
 from trustledger.services.letters import Letter
@@ -23,9 +23,6 @@ from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(minutes=1)  # then 2, 4, 8 minutes...
 CLAIM = timedelta(minutes=10)  # a letter being sent is not due again for this long
-# Shown in place of a portal access code in a letter kept after it was sent (see `masked`):
-# the code's shape, none of its characters.
-MASK = "XXXX-XXXX-XXXX-XXXX"
 NO_ADDRESS = N_("no contact address for this subject")
 STOP_AFTER_FAILURES = 3
 

@@ -104,6 +104,7 @@ def _notice_row(n: NoticeLetter) -> dict[str, Any]:
         "channel": n.channel,
         "created_at": n.created_at,
         "language": n.language.value if n.language else None,
+        "facts": dict(n.facts) if n.facts is not None else None,
     }
 
 
@@ -126,6 +127,7 @@ def _notice(row: Any) -> NoticeLetter:
         delivered_at=row.delivered_at,
         channel=row.channel,
         language=Language(row.language) if row.language else None,
+        facts=row.facts,
     )
 
 

@@ -166,6 +166,8 @@ class NoticeRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime())
     # The language it is written in (NULL: issued before letters had one).
     language: Mapped[str | None] = mapped_column(String(16))
+    # What it stated (the letter's facts, no access code), to write it in another language.
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
 
 
 class ContactRow(Base):

@@ -8,13 +8,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from trustledger.domain.audit import AuditEntry
-from trustledger.domain.errors import InvalidInput, Unauthorized
+from trustledger.domain.errors import InvalidInput, NotFound, Unauthorized
 from trustledger.domain.explanation import explain
 from trustledger.domain.texts import N_
+from trustledger.i18n.negotiation import parse_language
+from trustledger.web.letters import in_language, other_language
 from trustledger.web.plain import appeal_text, describe
 from trustledger.web.rendering import (
     HEADERS,
@@ -62,9 +64,40 @@ def portal_home(request: Request) -> Response:
         "state": state,
         "restrictions": describe(state, tr),
         "appeals": [(a, appeal_text(a, tr)) for a in reversed(state.appeals)],
-        "letters": list(reversed(letters)),
+        "letters": [(n, other_language(n, registry.language)) for n in reversed(letters)],
     }
     return render(request, "portal.html", context)
+
+
+@router.get("/portal/letters/{notice_id}", response_class=HTMLResponse)
+def portal_letter(
+    request: Request,
+    session: Subject,
+    notice_id: str,
+    language: Annotated[str, Query(max_length=16)] = "",
+) -> Response:
+    """One of the subject's letters in `language`: as sent, or written in the other language
+    from the facts it stated (the read is audited, as the file page's)."""
+    registry = registry_of(request)
+    letters = registry.portal.notices(
+        session.subject, actor=session.actor, purpose=N_("portal: own notices")
+    )
+    letter = next((n for n in letters if n.notice_id == notice_id), None)
+    if letter is None:
+        raise NotFound(N_("no letter with this number was sent to you"))
+    sent_in = letter.language or registry.language
+    wanted = parse_language(language) or sent_in
+    shown = in_language(letter, wanted) if wanted is not sent_in else None
+    context = {
+        "letter": letter,
+        "sent_in": sent_in,
+        "shown_in": wanted if shown is not None else sent_in,
+        "text": shown.text if shown is not None else letter.text,
+        "subject_line": shown.subject_line if shown is not None else letter.subject_line,
+        "translated": shown is not None,
+        "other": other_language(letter, registry.language),
+    }
+    return render(request, "portal_letter.html", context)
 
 
 @router.post("/portal/sign-in", dependencies=[Depends(same_origin)])

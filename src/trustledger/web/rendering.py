@@ -20,6 +20,7 @@ from trustledger.domain.explanation import RECORD_STATUS_TEXT
 from trustledger.domain.texts import Language, LocalizedText, Message, Quoted
 from trustledger.i18n.catalogs import Translator, translator
 from trustledger.i18n.negotiation import choose_language
+from trustledger.web.letters import READ_IN
 from trustledger.web.page_state import page_state
 from trustledger.web.sessions import Sessions, session_secret
 from trustledger.web.wording import FIELD_LABELS, SCOPE_TEXT, WORDINGS
@@ -111,6 +112,8 @@ def templates_for(language: Language) -> Jinja2Templates:
     env.globals["asset_version"] = asset_version
     env.globals["lang"] = language.value
     env.globals["languages"] = LANGUAGE_NAMES
+    env.globals["language_name"] = lambda value: dict(LANGUAGE_NAMES)[Language(value).value]
+    env.globals["read_in"] = lambda value: READ_IN[Language(value)]
     return Jinja2Templates(env=env)
 
 
