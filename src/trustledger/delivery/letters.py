@@ -9,6 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
+from trustledger.domain.corrections import NONE_SHOWN
 from trustledger.domain.texts import N_, Language
 from trustledger.i18n.catalogs import Translator, translator
 
@@ -98,5 +99,8 @@ def _templates(language: Language) -> tuple[Template, Template, dict[str, Any]]:
     env.filters["day"] = tr.day
     env.filters["scopes_text"] = lambda scopes: scopes_text(scopes, tr)
     env.filters["outcome"] = lambda value: tr.gettext(OUTCOME_TEXT.get(str(value), str(value)))
+    env.filters["tr"] = tr.gettext
+    # A corrected field's value as written, but "(none)" in the letter's language.
+    env.filters["shown"] = lambda value: tr.gettext(NONE_SHOWN) if value == NONE_SHOWN else value
     names = {k: env.globals[k] for k in ("_", "gettext", "ngettext")} | {"lang": language.value}
     return env.get_template("notice.txt"), env.get_template("notice.html"), names

@@ -19,15 +19,18 @@ from typing import Any
 from trustledger.domain.conditions import condition_holds
 from trustledger.domain.records import CORRECTABLE_FIELDS, Record
 from trustledger.domain.rulebook import Rulebook, Scope
+from trustledger.domain.texts import N_
 
 # How a letter or a page names each field a correction may change.
 FIELD_NAMES = {
-    "type": "record type",
-    "occurred_on": "date of the conduct",
-    "decided_on": "date of the decision",
-    "evidence_ref": "evidence reference",
-    "attributes": "details",
+    "type": N_("record type"),
+    "occurred_on": N_("date of the conduct"),
+    "decided_on": N_("date of the decision"),
+    "evidence_ref": N_("evidence reference"),
+    "attributes": N_("details"),
 }
+# A field that had, or now has, no value.
+NONE_SHOWN = N_("(none)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,20 +119,26 @@ def record_of(restriction_id: str) -> str:
 
 def _shown(value: Any) -> str:
     if value in (None, "", {}):
-        return "(none)"
+        return NONE_SHOWN
     if isinstance(value, Mapping):
         return ", ".join(f"{k} {v}" for k, v in sorted(value.items()))
     return str(value)
 
 
-def change_lines(data: Mapping[str, Any]) -> list[str]:
-    """A `corrected` event's changes in plain words, one per field: "record type: a -> b"."""
+def change_items(data: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """A `corrected` event's changes, one per field: the field's words (a catalog message), the
+    value before and after; a letter writes them in its language."""
     before = data.get("previous") or {}
     return [
-        f"{FIELD_NAMES[name]}: {_shown(before.get(name))} -> {_shown(data[name])}"
+        (FIELD_NAMES[name], _shown(before.get(name)), _shown(data[name]))
         for name in sorted(CORRECTABLE_FIELDS)
         if name in data
     ]
+
+
+def change_lines(data: Mapping[str, Any]) -> list[str]:
+    """A `corrected` event's changes in plain English, one per field: "record type: a -> b"."""
+    return [f"{name}: {was} -> {now}" for name, was, now in change_items(data)]
 
 
 def correction_text(data: Mapping[str, Any]) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from trustledger.domain.audit import AuditEntry
-from trustledger.domain.corrections import change_lines, more_adverse, version_terms
+from trustledger.domain.corrections import change_items, more_adverse, version_terms
 from trustledger.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.records import CORRECTABLE_FIELDS, Event, EventKind, Record
@@ -97,7 +97,7 @@ class Corrections:
         payload = data | {"correction_id": correction_id, "reason": text, "previous": previous}
         payload["adverse"] = adverse
         event = self._event(EventKind.CORRECTED, current, payload, source)
-        extra = {"reasons": text, "changes": change_lines(payload), "adverse": adverse}
+        extra = {"reasons": text, "changes": change_items(payload), "adverse": adverse}
         return self._append(uow, "correct", event, extra)
 
     def write_withdrawal(
