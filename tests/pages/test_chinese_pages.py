@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
 
+from tests.factories import ric_number
 from tests.language_scan import english_on_page, english_words
 from tests.pages.conftest import Browsers
 from tests.seeded_site import Site, start_site, stop_site
@@ -175,3 +177,40 @@ def test_a_letter_of_someone_else_is_not_found(site_zh: Site, clients: Browsers)
     answer = clients.subject().get("/portal/letters/ntc_not_mine", params={"language": "en"})
     assert answer.status_code == 404
     assert "未向您寄出过该编号的信件" in answer.text
+
+
+def test_a_records_corrections_read_in_chinese_on_the_console_and_portal(
+    site_zh: Site, clients: Browsers
+) -> None:
+    reg = site_zh.registry
+    subject = ric_number(8, region="510104", born="19950505")
+    day = reg.clock.today()
+    source = reg.keys.source("rail-1")
+    body = {
+        "subject": subject,
+        "type": "rail.smoking",
+        "occurred_on": (day - timedelta(days=9)).isoformat(),
+        "decided_on": (day - timedelta(days=2)).isoformat(),
+        "case_ref": "HIST-ZH-1",
+    }
+    submitted = reg.intake.submit(body, source=source)
+    rid, code = submitted.record.record_id, submitted.notices[0].access_code
+    later = (day - timedelta(days=1)).isoformat()
+    reg.corrections.correct(
+        rid, source=source, changes={"decided_on": later}, reason="日期录入有误"
+    )
+    reg.corrections.withdraw(rid, source=source, reason="再审撤销")
+    page = clients.staff("officer").get(f"/subjects/{subject}", params={"purpose": "申诉审查"}).text
+    assert (
+        f"由提交单位更正：决定作出日期：{(day - timedelta(days=2)).isoformat()} → {later}" in page
+    )
+    assert "由提交单位撤回，不再计入：再审撤销" in page
+    assert english_on_page(page) == []
+    portal = clients.anonymous()
+    assert (
+        portal.post("/portal/sign-in", data={"subject": subject, "access_code": code}).status_code
+        == 303
+    )
+    mine = portal.get("/portal").text
+    assert "由提交单位更正：" in mine
+    assert english_on_page(mine) == []

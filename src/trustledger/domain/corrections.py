@@ -19,7 +19,7 @@ from typing import Any
 from trustledger.domain.conditions import condition_holds
 from trustledger.domain.records import CORRECTABLE_FIELDS, Record
 from trustledger.domain.rulebook import Rulebook, Scope
-from trustledger.domain.texts import N_
+from trustledger.domain.texts import N_, NO_MESSAGE, Message
 
 # How a letter or a page names each field a correction may change.
 FIELD_NAMES = {
@@ -149,21 +149,63 @@ def correction_text(data: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class RecordChange:
-    """One line of a record's history in plain words: submitted, corrected, withdrawn."""
+    """One line of a record's history in plain words: submitted, corrected, withdrawn.
+
+    `text` is the English (the API and the CLI give it); `message` is the same line for a page
+    to write in its reader's language.
+    """
 
     on: date
     what: str  # "submitted", "corrected" or "withdrawn"
     text: str
+    message: Message = NO_MESSAGE
 
 
 def submitted_change(record: Record, on: date) -> RecordChange:
-    return RecordChange(on, "submitted", f"submitted by {record.source} (case {record.case_ref})")
+    message = Message.of(
+        N_("submitted by %(source)s (case %(case)s)"), source=record.source, case=record.case_ref
+    )
+    return RecordChange(on, "submitted", str(message), message)
 
 
 def corrected_change(data: Mapping[str, Any], on: date) -> RecordChange:
-    return RecordChange(on, "corrected", f"corrected by its source: {correction_text(data)}")
+    message = Message.of(
+        N_("corrected by its source: %(changes)s; reason: %(reason)s"),
+        changes=_joined([_change_message(item) for item in change_items(data)]),
+        reason=_reason(data),
+    )
+    return RecordChange(
+        on, "corrected", f"corrected by its source: {correction_text(data)}", message
+    )
 
 
 def withdrawn_change(data: Mapping[str, Any], on: date) -> RecordChange:
     reason = data.get("reason") or "(none given)"
-    return RecordChange(on, "withdrawn", f"withdrawn by its source, no longer counts: {reason}")
+    message = Message.of(
+        N_("withdrawn by its source, no longer counts: %(reason)s"), reason=_reason(data)
+    )
+    return RecordChange(
+        on, "withdrawn", f"withdrawn by its source, no longer counts: {reason}", message
+    )
+
+
+def _reason(data: Mapping[str, Any]) -> object:
+    # What the source wrote, as written; its absence in the reader's words.
+    return data.get("reason") or Message(N_("(none given)"))
+
+
+def _change_message(item: tuple[str, str, str]) -> Message:
+    field, before, after = item
+    return Message.of(
+        N_("%(field)s: %(before)s -> %(after)s"),
+        field=Message(field),
+        before=Message(before) if before == NONE_SHOWN else before,
+        after=Message(after) if after == NONE_SHOWN else after,
+    )
+
+
+def _joined(items: Sequence[Message]) -> Message:
+    """Items one after another, as a history line lists them ("a; b")."""
+    if len(items) <= 1:
+        return items[0] if items else NO_MESSAGE
+    return Message.of(N_("%(first)s; %(rest)s"), first=items[0], rest=_joined(items[1:]))

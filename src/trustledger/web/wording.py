@@ -35,6 +35,8 @@ PURPOSE_TEXT = {
     "lifted": N_("lifted"),
     "expired": N_("expired"),
     "decision": N_("decision"),
+    "correction": N_("correction"),
+    "withdrawal": N_("withdrawal"),
 }
 OUTCOME_TEXT = {
     "upheld": N_("upheld"),
