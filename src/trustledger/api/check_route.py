@@ -22,6 +22,7 @@ from trustledger.api.auth import admit
 from trustledger.api.check_batch import Batch, answer_batch, plain_batch
 from trustledger.api.limits import MAX_BODY_BYTES, limited_body, replaying
 from trustledger.api.problems import problem_for
+from trustledger.api.schemas import CheckQuery
 from trustledger.api.state import AppState, app_state
 from trustledger.domain.errors import InvalidInput, TrustLedgerError
 
@@ -127,6 +128,11 @@ def json_content(scope: Scope) -> bool:
     return False
 
 
+# The query's rules are the domain's (journey_scopes, the scheme, parse_on), with the names and
+# the default of the model that documents them (CheckQuery).
+DEFAULT_CLASS: str = CheckQuery.model_fields["class_"].default
+
+
 def check_query(state: AppState, checker: str, raw: bytes) -> bytes:
     params = query(raw)
     subject = params.get("subject")
@@ -136,4 +142,4 @@ def check_query(state: AppState, checker: str, raw: bytes) -> bytes:
     if not mode:
         raise InvalidInput("mode", "is required (air or rail)")
     on = parse_on(params.get("on"), state.clock.today())
-    return answer_body(state, checker, subject, mode, params.get("class") or "standard", on)
+    return answer_body(state, checker, subject, mode, params.get("class") or DEFAULT_CLASS, on)
