@@ -1,9 +1,9 @@
 """English left on a Chinese page: runs of ASCII words outside identifiers, codes and numbers.
 
-What a person typed (grounds, reasons: `.prose`, `.quoted`), what is quoted as it names itself
-(a legal basis: `.legal-basis`), machine text (`.mono`, `<code>`, scripts) and anything marked in
-another language (`lang="en"`: the switch's "English") are left out; the rest is read, text and
-the attributes a person hears or sees (aria-label, title, placeholder, alt, an option's value).
+What a person typed (grounds, reasons: `.prose`, `.quoted`), machine text (`.mono`, `<code>`,
+scripts) and anything marked in another language (`lang="en"`: the switch's "English") are left
+out; the rest is read, legal bases included, text and the attributes a person hears or sees
+(aria-label, title, placeholder, alt, an option's value).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import re
 from html.parser import HTMLParser
 
 SKIPPED_TAGS = {"script", "style", "code", "pre"}
-SKIPPED_CLASSES = {"mono", "prose", "quoted", "legal-basis"}
+# A legal basis is read too: the default rulebook's are quoted in Chinese by the documents' titles.
+SKIPPED_CLASSES = {"mono", "prose", "quoted"}
 READ_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt"}
 # Names, not words: the product's.
 NAMES = {"trustledger"}
