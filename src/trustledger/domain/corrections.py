@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from trustledger.domain.conditions import condition_holds
+from trustledger.domain.events import Corrected, Withdrawn
 from trustledger.domain.records import CORRECTABLE_FIELDS, Record
 from trustledger.domain.rulebook import Rulebook, Scope
 from trustledger.domain.texts import N_, NO_MESSAGE, Message
@@ -125,26 +126,26 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def change_items(data: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    """A `corrected` event's changes, one per field: the field's words (a catalog message), the
-    value before and after; a letter writes them in its language."""
-    before = data.get("previous") or {}
+def change_items(correction: Corrected) -> list[tuple[str, str, str]]:
+    """A correction's changes, one per field: the field's words (a catalog message), the value
+    before and after; a letter writes them in its language."""
+    before, after = correction.previous, correction.changes
     return [
-        (FIELD_NAMES[name], _shown(before.get(name)), _shown(data[name]))
+        (FIELD_NAMES[name], _shown(before.get(name)), _shown(after[name]))
         for name in sorted(CORRECTABLE_FIELDS)
-        if name in data
+        if name in after
     ]
 
 
-def change_lines(data: Mapping[str, Any]) -> list[str]:
-    """A `corrected` event's changes in plain English, one per field: "record type: a -> b"."""
-    return [f"{name}: {was} -> {now}" for name, was, now in change_items(data)]
+def change_lines(correction: Corrected) -> list[str]:
+    """A correction's changes in plain English, one per field: "record type: a -> b"."""
+    return [f"{name}: {was} -> {now}" for name, was, now in change_items(correction)]
 
 
-def correction_text(data: Mapping[str, Any]) -> str:
+def correction_text(correction: Corrected) -> str:
     """The changes and the source's reason, in one line for a history."""
-    changes = "; ".join(change_lines(data))
-    return f"{changes}; reason: {data.get('reason') or '(none given)'}"
+    changes = "; ".join(change_lines(correction))
+    return f"{changes}; reason: {correction.reason or '(none given)'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,30 +169,30 @@ def submitted_change(record: Record, on: date) -> RecordChange:
     return RecordChange(on, "submitted", str(message), message)
 
 
-def corrected_change(data: Mapping[str, Any], on: date) -> RecordChange:
+def corrected_change(correction: Corrected, on: date) -> RecordChange:
     message = Message.of(
         N_("corrected by its source: %(changes)s; reason: %(reason)s"),
-        changes=_joined([_change_message(item) for item in change_items(data)]),
-        reason=_reason(data),
+        changes=_joined([_change_message(item) for item in change_items(correction)]),
+        reason=_reason(correction.reason),
     )
-    return RecordChange(
-        on, "corrected", f"corrected by its source: {correction_text(data)}", message
-    )
+    text = correction_text(correction)
+    return RecordChange(on, "corrected", f"corrected by its source: {text}", message)
 
 
-def withdrawn_change(data: Mapping[str, Any], on: date) -> RecordChange:
-    reason = data.get("reason") or "(none given)"
+def withdrawn_change(withdrawal: Withdrawn, on: date) -> RecordChange:
+    reason = withdrawal.reason or "(none given)"
     message = Message.of(
-        N_("withdrawn by its source, no longer counts: %(reason)s"), reason=_reason(data)
+        N_("withdrawn by its source, no longer counts: %(reason)s"),
+        reason=_reason(withdrawal.reason),
     )
     return RecordChange(
         on, "withdrawn", f"withdrawn by its source, no longer counts: {reason}", message
     )
 
 
-def _reason(data: Mapping[str, Any]) -> object:
+def _reason(reason: str) -> object:
     # What the source wrote, as written; its absence in the reader's words.
-    return data.get("reason") or Message(N_("(none given)"))
+    return reason or Message(N_("(none given)"))
 
 
 def _change_message(item: tuple[str, str, str]) -> Message:

@@ -20,6 +20,7 @@ from trustledger.domain.corrections import (
     decision_id,
     version_terms,
 )
+from trustledger.domain.events import AppealOutcome, NoticePurpose, ReviewOutcome
 from trustledger.domain.records import Event, Record
 from trustledger.domain.repeats import Entry, Tally, tally_history
 from trustledger.domain.restrictions import (
@@ -31,7 +32,6 @@ from trustledger.domain.restrictions import (
 from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, Rule, Rulebook, Scope
 from trustledger.domain.subject_file import (
     Appeal,
-    AppealOutcome,
     Notice,
     ReviewCase,
     SubjectFile,
@@ -219,7 +219,7 @@ def restriction_notice(f: SubjectFile, target: str) -> Notice | None:
     first: Notice | None = None
     # A loop rather than min() over a list: this runs for every restriction at every evaluation.
     for n in f.notices.values():
-        if n.target != target or n.purpose != "restriction":
+        if n.target != target or n.purpose is not NoticePurpose.RESTRICTION:
             continue
         if first is None or (n.issued_on, n.notice_id) < (first.issued_on, first.notice_id):
             first = n
@@ -287,7 +287,7 @@ def _case_restriction(
     f: SubjectFile, c: ReviewCase, rulebook: Rulebook, on: date
 ) -> Restriction | None:
     policy = rulebook.review
-    if policy is None or c.outcome != "restrict" or not c.scopes or c.days <= 0:
+    if policy is None or c.outcome is not ReviewOutcome.RESTRICT or not c.scopes or c.days <= 0:
         return None
     return _restriction(
         f,

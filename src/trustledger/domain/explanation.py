@@ -113,7 +113,7 @@ def explain(state: SubjectState) -> dict[str, Any]:
                 "score": c.score,
                 "below": c.below,
                 "decided_on": _day(c.decided_on),
-                "outcome": c.outcome,
+                "outcome": c.outcome.value if c.outcome else None,
             }
             for c in state.review_cases
         ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from trustledger.domain.events import Recorded, ReviewDecided
 from trustledger.domain.records import Event, EventKind
 from trustledger.domain.texts import N_, Message
 
@@ -42,7 +43,7 @@ OPEN = Jurisdiction()
 
 def record_sources(events: Iterable[Event]) -> set[str]:
     """The sources of the records a subject's events hold."""
-    return {str(e.data.get("source")) for e in events if e.kind is EventKind.RECORDED}
+    return {Recorded.of(e).record.source for e in events if e.kind is EventKind.RECORDED}
 
 
 def reviewer(events: Sequence[Event], case_id: str) -> str | None:
@@ -51,7 +52,7 @@ def reviewer(events: Sequence[Event], case_id: str) -> str | None:
         (
             e.actor
             for e in reversed(events)
-            if e.kind is EventKind.REVIEW_DECIDED and e.data.get("case_id") == case_id
+            if e.kind is EventKind.REVIEW_DECIDED and ReviewDecided.of(e).case_id == case_id
         ),
         None,
     )

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from trustledger.domain.events import NoticePurpose
 from trustledger.domain.texts import Language
 
 # Shown in place of a portal access code in a letter kept after it was sent (the outbox's
@@ -32,7 +33,7 @@ class NoticeLetter:
 
     notice_id: str
     subject: str
-    purpose: str
+    purpose: NoticePurpose
     target: str
     issued_on: date
     subject_line: str

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 
 from trustledger.domain.corrections import (
     RecordChange,
@@ -16,14 +15,21 @@ from trustledger.domain.corrections import (
     submitted_change,
     withdrawn_change,
 )
+from trustledger.domain.events import (
+    AppealDecided,
+    AppealFiled,
+    AppealOutcome,
+    Corrected,
+    NoticeIssued,
+    NoticePurpose,
+    Recorded,
+    ReviewDecided,
+    ReviewOpened,
+    ReviewOutcome,
+    Withdrawn,
+)
 from trustledger.domain.records import Event, EventKind, Record
 from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, Scope
-
-
-class AppealOutcome(StrEnum):
-    UPHELD = "upheld"
-    OVERTURNED = "overturned"
-    MODIFIED = "modified"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +55,7 @@ class ReviewCase:
     score: int
     below: int
     decided_on: date | None = None
-    outcome: str | None = None  # "restrict" or "no_action"
+    outcome: ReviewOutcome | None = None
     scopes: frozenset[Scope] = frozenset()
     days: int = 0
     reasons: str | None = None
@@ -59,7 +65,7 @@ class ReviewCase:
 class Notice:
     notice_id: str
     target: str
-    purpose: str  # restriction, review, lifted, expired, decision
+    purpose: NoticePurpose
     issued_on: date
 
 
@@ -93,7 +99,7 @@ class SubjectFile:
 
 
 def _on_recorded(f: SubjectFile, e: Event) -> None:
-    record = Record.from_payload(e.data)
+    record = Recorded.of(e).record
     if record.record_id not in f.records:
         f.records[record.record_id] = record
         f.recorded_on[record.record_id] = e.on
@@ -105,17 +111,18 @@ def _on_recorded(f: SubjectFile, e: Event) -> None:
 def _on_corrected(f: SubjectFile, e: Event) -> None:
     rid = e.record_id or ""
     if rid in f.records and rid not in f.withdrawn_on:
-        f.records[rid] = f.records[rid].corrected(e.data)
+        correction = Corrected.of(e)
+        f.records[rid] = f.records[rid].corrected(correction.changes)
         f.versions[rid].append(f.records[rid])
         f.versions_on[rid].append(e.on)
-        f.history[rid].append(corrected_change(e.data, e.on))
+        f.history[rid].append(corrected_change(correction, e.on))
 
 
 def _on_withdrawn(f: SubjectFile, e: Event) -> None:
     rid = e.record_id or ""
     if rid in f.records and rid not in f.withdrawn_on:
         f.withdrawn_on[rid] = e.on
-        f.history[rid].append(withdrawn_change(e.data, e.on))
+        f.history[rid].append(withdrawn_change(Withdrawn.of(e), e.on))
 
 
 def _on_overturned(f: SubjectFile, e: Event) -> None:
@@ -127,29 +134,23 @@ def _on_fulfilled(f: SubjectFile, e: Event) -> None:
 
 
 def _on_notice(f: SubjectFile, e: Event) -> None:
-    notice = Notice(str(e.data["notice_id"]), str(e.data["target"]), str(e.data["purpose"]), e.on)
+    d = NoticeIssued.of(e)
+    notice = Notice(d.notice_id, d.target, d.purpose, e.on)
     f.notices.setdefault(notice.notice_id, notice)
 
 
 def _on_appeal_filed(f: SubjectFile, e: Event) -> None:
-    d = e.data
-    f.appeals[str(d["appeal_id"])] = Appeal(
-        appeal_id=str(d["appeal_id"]),
-        target=str(d["target"]),
-        filed_on=e.on,
-        grounds=str(d.get("grounds", "")),
-        deadline=date.fromisoformat(str(d["deadline"])),
-    )
+    d = AppealFiled.of(e)
+    f.appeals[d.appeal_id] = Appeal(d.appeal_id, d.target, e.on, d.grounds, d.deadline)
 
 
 def _on_appeal_decided(f: SubjectFile, e: Event) -> None:
-    d = e.data
-    appeal = f.appeals.get(str(d["appeal_id"]))
+    d = AppealDecided.of(e)
+    appeal = f.appeals.get(d.appeal_id)
     if appeal is None or appeal.decided_on is not None:
         return
-    outcome = AppealOutcome(str(d["outcome"]))
-    ends_on = date.fromisoformat(str(d["ends_on"])) if d.get("ends_on") else None
-    f.appeals[appeal.appeal_id] = _replace_appeal(appeal, e.on, outcome, str(d["reasons"]), ends_on)
+    outcome = d.outcome
+    f.appeals[appeal.appeal_id] = _replace_appeal(appeal, e.on, outcome, d.reasons, d.ends_on)
     if outcome is AppealOutcome.OVERTURNED and appeal.target in f.records:
         f.overturned_on.setdefault(appeal.target, e.on)
 
@@ -163,14 +164,13 @@ def _replace_appeal(
 
 
 def _on_review_opened(f: SubjectFile, e: Event) -> None:
-    d = e.data
-    case_id = str(d["case_id"])
-    f.cases.setdefault(case_id, ReviewCase(case_id, e.on, int(d["score"]), int(d["below"])))
+    d = ReviewOpened.of(e)
+    f.cases.setdefault(d.case_id, ReviewCase(d.case_id, e.on, d.score, d.below))
 
 
 def _on_review_decided(f: SubjectFile, e: Event) -> None:
-    d = e.data
-    case = f.cases.get(str(d["case_id"]))
+    d = ReviewDecided.of(e)
+    case = f.cases.get(d.case_id)
     if case is None or case.decided_on is not None:
         return
     f.cases[case.case_id] = ReviewCase(
@@ -179,10 +179,10 @@ def _on_review_decided(f: SubjectFile, e: Event) -> None:
         case.score,
         case.below,
         decided_on=e.on,
-        outcome=str(d["outcome"]),
-        scopes=frozenset(Scope(s) for s in d.get("scopes", [])),
-        days=min(int(d.get("days", 0)), MAX_RESTRICTION_DAYS),
-        reasons=str(d.get("reasons", "")),
+        outcome=d.outcome,
+        scopes=d.scopes,
+        days=min(d.days, MAX_RESTRICTION_DAYS),
+        reasons=d.reasons,
     )
 
 

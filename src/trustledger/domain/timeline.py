@@ -9,6 +9,25 @@ from typing import Any
 
 from trustledger.domain.corrections import correction_text
 from trustledger.domain.evaluation import Restriction, SubjectState, evaluate
+from trustledger.domain.events import (
+    AppealDecided,
+    AppealFiled,
+    Corrected,
+    Fulfilled,
+    NoticeIssued,
+    Overturned,
+    Payload,
+    Recorded,
+    RestrictionExpired,
+    RestrictionLifted,
+    RestrictionStarted,
+    ReviewDecided,
+    ReviewOpened,
+    ReviewOutcome,
+    Transition,
+    Withdrawn,
+    payload_of,
+)
 from trustledger.domain.records import Event, EventKind, known_by
 from trustledger.domain.rulebook import Rule, Rulebook
 from trustledger.domain.texts import N_, NO_MESSAGE, Message, Quoted
@@ -72,9 +91,7 @@ def timeline(events: Sequence[Event], state: SubjectState) -> tuple[TimelineEntr
     titles = {a.record.record_id: _record_name(a.record.type, a.rule) for a in state.assessments}
     entries = [_entry(e, titles) for e in known]
     reported = {
-        (e.kind, str(e.data.get("restriction_id", "")))
-        for e in known
-        if e.kind in _TRANSITIONS.values()
+        (e.kind, Transition.of(e).restriction_id) for e in known if e.kind in _TRANSITIONS.values()
     }
     for r in state.restrictions:
         entries.extend(_milestones(r, state.on, reported))
@@ -82,7 +99,10 @@ def timeline(events: Sequence[Event], state: SubjectState) -> tuple[TimelineEntr
 
 
 _SCOPE_WORDS = {"air": N_("air"), "rail": N_("rail"), "rail_premium": N_("rail_premium")}
-_OUTCOME_WORDS = {"restrict": N_("restrict"), "no_action": N_("no_action")}
+_OUTCOME_WORDS = {
+    ReviewOutcome.RESTRICT: N_("restrict"),
+    ReviewOutcome.NO_ACTION: N_("no_action"),
+}
 _TRANSITION_TITLES = {
     EventKind.RESTRICTION_STARTED: N_("Restriction started (%(reason)s)"),
     EventKind.RESTRICTION_LIFTED: N_("Restriction lifted (%(reason)s)"),
@@ -102,87 +122,90 @@ def _record_name(code: str, rule: Rule | None) -> Message:
 
 
 def _entry(e: Event, titles: dict[str, Message]) -> TimelineEntry:
-    d = e.data
-    target = e.record_id or _text(d.get("target")) or _text(d.get("restriction_id")) or None
+    payload = payload_of(e)
+    target = e.record_id or _target(payload) or None
     about = titles.get(e.record_id or "", NO_MESSAGE)
-    title, detail = _describe(e.kind, d, about)
-    return TimelineEntry(_happened_on(e), e.kind.value, title, detail, target)
+    title, detail = _describe(payload, about)
+    return TimelineEntry(_happened_on(e, payload), e.kind.value, title, detail, target)
 
 
-def _happened_on(e: Event) -> date:
+def _target(payload: Payload) -> str:
+    match payload:
+        case NoticeIssued(target=target) | AppealFiled(target=target):
+            return target
+        case Transition(restriction_id=restriction_id):
+            return restriction_id
+        case _:
+            return ""
+
+
+def _happened_on(e: Event, payload: Payload) -> date:
     """A transition is reported when noticed; it happened on the day its data names."""
-    named = {
-        EventKind.RESTRICTION_STARTED: e.data.get("starts_on"),
-        EventKind.RESTRICTION_LIFTED: e.data.get("lifted_on"),
-    }.get(e.kind)
-    if e.kind is EventKind.RESTRICTION_EXPIRED and e.data.get("ends_on"):
-        return date.fromisoformat(str(e.data["ends_on"])) + timedelta(days=1)
-    return date.fromisoformat(str(named)) if named else e.on
+    match payload:
+        case RestrictionStarted(starts_on=day) | RestrictionLifted(lifted_on=day) if day:
+            return day
+        case RestrictionExpired(ends_on=day) if day:
+            return day + timedelta(days=1)
+        case _:
+            return e.on
 
 
-def _describe(kind: EventKind, d: Any, about: Message) -> tuple[Message, Message]:
-    match kind:
-        case EventKind.RECORDED:
-            name = about if about.text else Message(_text(d.get("type")))
+def _describe(payload: Payload, about: Message) -> tuple[Message, Message]:
+    match payload:
+        case Recorded(record=r):
+            name = about if about.text else Message(r.type)
             detail = Message.of(
                 N_("occurred %(occurred)s, decided %(decided)s; case %(case)s from %(source)s"),
-                occurred=_day(d.get("occurred_on")),
-                decided=_day(d.get("decided_on")),
-                case=_text(d.get("case_ref")),
-                source=_text(d.get("source")),
+                occurred=r.occurred_on,
+                decided=r.decided_on,
+                case=r.case_ref,
+                source=r.source,
             )
             return Message.of(N_("Record received: %(name)s"), name=name), detail
-        case EventKind.CORRECTED:
+        case Corrected():
             title = Message.of(N_("Record corrected by its source: %(name)s"), name=about)
-            return title, _quoted(correction_text(d))
-        case EventKind.WITHDRAWN:
+            return title, _quoted(correction_text(payload))
+        case Withdrawn(reason=reason):
             title = Message.of(N_("Record withdrawn by its source: %(name)s"), name=about)
-            detail = Message.of(
-                N_("it no longer counts; %(reason)s"), reason=Quoted(_text(d.get("reason")))
-            )
+            detail = Message.of(N_("it no longer counts; %(reason)s"), reason=Quoted(reason))
             return title, detail
-        case EventKind.OVERTURNED:
+        case Overturned():
             title = Message.of(N_("Record overturned: %(name)s"), name=about)
             return title, Message(N_("it no longer counts"))
-        case EventKind.FULFILLED:
+        case Fulfilled():
             title = Message.of(N_("Obligation fulfilled: %(name)s"), name=about)
             return title, Message(N_("reported by the source"))
-        case EventKind.NOTICE_ISSUED:
-            purpose = Message(_text(d.get("purpose")))
-            title = Message.of(N_("Notice issued (%(purpose)s)"), purpose=purpose)
-            return title, Message.of(N_("notice %(id)s"), id=_text(d.get("notice_id")))
-        case EventKind.APPEAL_FILED:
+        case NoticeIssued(notice_id=notice_id, purpose=purpose):
+            title = Message.of(N_("Notice issued (%(purpose)s)"), purpose=Message(purpose.value))
+            return title, Message.of(N_("notice %(id)s"), id=notice_id)
+        case AppealFiled(grounds=grounds, deadline=deadline):
             detail = Message.of(
-                N_("%(grounds)s (decision due %(day)s)"),
-                grounds=Quoted(d.get("grounds", "")),
-                day=_day(d.get("deadline")),
+                N_("%(grounds)s (decision due %(day)s)"), grounds=Quoted(grounds), day=deadline
             )
             return Message(N_("Appeal filed")), detail
-        case EventKind.APPEAL_DECIDED:
-            outcome = Message(_text(d.get("outcome")))
-            title = Message.of(N_("Appeal decided: %(outcome)s"), outcome=outcome)
-            return title, _quoted(d.get("reasons"))
-        case EventKind.REVIEW_OPENED:
+        case AppealDecided(outcome=outcome, reasons=reasons):
+            title = Message.of(N_("Appeal decided: %(outcome)s"), outcome=Message(outcome.value))
+            return title, _quoted(reasons)
+        case ReviewOpened(score=score, below=below):
             detail = Message.of(
-                N_("score %(score)s fell below %(below)s"),
-                score=d.get("score"),
-                below=d.get("below"),
+                N_("score %(score)s fell below %(below)s"), score=score, below=below
             )
             return Message(N_("Review case opened")), detail
-        case EventKind.REVIEW_DECIDED:
-            outcome = Message(_OUTCOME_WORDS.get(_text(d.get("outcome")), _text(d.get("outcome"))))
-            title = Message.of(N_("Review decided: %(outcome)s"), outcome=outcome)
-            return title, _quoted(d.get("reasons"))
-        case _:
-            return _transition(kind, d)
+        case ReviewDecided(outcome=outcome, reasons=reasons):
+            words = Message(_OUTCOME_WORDS[outcome])
+            title = Message.of(N_("Review decided: %(outcome)s"), outcome=words)
+            return title, _quoted(reasons)
+        case Transition():
+            return _transition(payload)
+    raise ValueError(f"no timeline entry for a {payload.kind.value} event")
 
 
-def _transition(kind: EventKind, d: Any) -> tuple[Message, Message]:
-    scopes = _scopes(d.get("scopes") or [])
-    title = Message.of(_TRANSITION_TITLES[kind], reason=_text(d.get("reason")))
-    if kind is EventKind.RESTRICTION_STARTED:
+def _transition(t: Transition) -> tuple[Message, Message]:
+    scopes = _scopes(sorted(s.value for s in t.scopes))
+    title = Message.of(_TRANSITION_TITLES[t.kind], reason=t.reason)
+    if isinstance(t, RestrictionStarted):
         return title, Message.of(N_("no travel by %(scopes)s"), scopes=scopes)
-    if not d.get("scopes"):
+    if not t.scopes:
         return title, NO_MESSAGE
     return title, Message.of(N_("travel by %(scopes)s allowed again"), scopes=scopes)
 

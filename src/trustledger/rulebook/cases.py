@@ -9,7 +9,8 @@ from typing import Any
 
 from trustledger.domain.errors import Problem
 from trustledger.domain.evaluation import SubjectState, evaluate
-from trustledger.domain.records import Event, EventKind, Record, recorded
+from trustledger.domain.events import Fulfilled, NoticeIssued, NoticePurpose, Overturned
+from trustledger.domain.records import Event, Record, recorded
 from trustledger.domain.rulebook import Rulebook, Scope
 
 CASE_SUBJECT = "case-subject"
@@ -67,17 +68,15 @@ def case_events(case: Case, *, subject: str = CASE_SUBJECT) -> list[Event]:
             case_ref=f"{case.code}/{r.record_id}",
             attributes=dict(r.attributes),
         )
-        notice = {
-            "notice_id": f"notice-{r.record_id}",
-            "target": r.record_id,
-            "purpose": "restriction",
-        }
+        notice = NoticeIssued(f"notice-{r.record_id}", r.record_id, NoticePurpose.RESTRICTION)
         events.append(recorded(record, on=r.decided_on))
-        events.append(Event(EventKind.NOTICE_ISSUED, subject, r.decided_on, notice, r.record_id))
+        events.append(notice.as_event(subject, r.decided_on, record_id=r.record_id))
         if r.fulfilled_on is not None:
-            events.append(Event(EventKind.FULFILLED, subject, r.fulfilled_on, {}, r.record_id))
+            fulfilled = Fulfilled(r.record_id, r.fulfilled_on)
+            events.append(fulfilled.as_event(subject, r.fulfilled_on, record_id=r.record_id))
         if r.overturned_on is not None:
-            events.append(Event(EventKind.OVERTURNED, subject, r.overturned_on, {}, r.record_id))
+            overturned = Overturned(r.record_id)
+            events.append(overturned.as_event(subject, r.overturned_on, record_id=r.record_id))
     # The log's order: by date, and within a date in the order written above.
     ordered = sorted(enumerate(events), key=lambda pair: (pair[1].on, pair[0]))
     return [

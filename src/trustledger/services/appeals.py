@@ -12,11 +12,11 @@ from trustledger.domain.dockets import AppealSummary
 from trustledger.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from trustledger.domain.evaluation import (
     Appeal,
-    AppealOutcome,
     Restriction,
     RestrictionStatus,
     SubjectState,
 )
+from trustledger.domain.events import AppealOutcome, NoticePurpose
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction, reviewer
 from trustledger.domain.records import Event, EventKind
@@ -159,7 +159,7 @@ class Appeals:
                 "reasons": reasons,
                 "decided_on": today,
             }
-            request = NoticeRequest(subject, "decision", appeal.target, extra)
+            request = NoticeRequest(subject, NoticePurpose.DECISION, appeal.target, extra)
             # The decision notice tells of the lift: no separate "lifted" letter.
             refreshed = self._evaluator.refresh(
                 uow, [subject], today=today, now=now, requests=[request], lift_notices=False

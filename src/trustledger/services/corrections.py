@@ -19,6 +19,14 @@ from trustledger.domain.audit import AuditEntry
 from trustledger.domain.corrections import change_items, more_adverse, version_terms
 from trustledger.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from trustledger.domain.evaluation import SubjectState
+from trustledger.domain.events import (
+    Corrected,
+    NoticeIssued,
+    NoticePurpose,
+    Recorded,
+    Withdrawn,
+    payload_of,
+)
 from trustledger.domain.records import CORRECTABLE_FIELDS, Event, EventKind, Record
 from trustledger.services.decisions import written
 from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -75,7 +83,7 @@ class Corrections:
         current, events = self._own(uow, record_id, source, verb="correct")
         named = self._validated(current, changes, source)
         correction_id = _digest("cor", record_id, named, text)
-        repeat = next((e for e in events if e.data.get("correction_id") == correction_id), None)
+        repeat = next((e for e in _corrections(events) if _correction_id(e) == correction_id), None)
         if repeat is not None:  # before the withdrawal check: a rerun of an import still agrees
             return self._again(uow, "correct", repeat, events)
         mine = _of_record(events, record_id)
@@ -94,9 +102,8 @@ class Corrections:
         after = version_terms(current.corrected(data), _recorded_on(mine), self._rulebook)
         adverse = more_adverse(after, before)
         previous = {k: current.payload()[k] for k in data}
-        payload = data | {"correction_id": correction_id, "reason": text, "previous": previous}
-        payload["adverse"] = adverse
-        event = self._event(EventKind.CORRECTED, current, payload, source)
+        payload = Corrected(data, correction_id, text, previous, adverse)
+        event = self._event(payload, current, source)
         extra = {"reasons": text, "changes": change_items(payload), "adverse": adverse}
         return self._append(uow, "correct", event, extra)
 
@@ -107,10 +114,10 @@ class Corrections:
         current, events = self._own(uow, record_id, source, verb="withdraw")
         withdrawn = _first(_of_record(events, record_id), EventKind.WITHDRAWN)
         if withdrawn is not None:
-            if withdrawn.data.get("reason") == text:
+            if Withdrawn.of(withdrawn).reason == text:
                 return self._again(uow, "withdraw", withdrawn, events)
             raise Conflict(f"record_id: record {record_id} was already withdrawn on {withdrawn.on}")
-        event = self._event(EventKind.WITHDRAWN, current, {"reason": text}, source)
+        event = self._event(Withdrawn(text), current, source)
         return self._append(uow, "withdraw", event, {"reasons": text})
 
     def _own(
@@ -125,10 +132,9 @@ class Corrections:
             )
         events = uow.events.for_subjects([stored.subject]).get(stored.subject, [])
         mine = [e for e in events if e.record_id == record_id]
-        record = Record.from_payload(next(e.data for e in mine if e.kind is EventKind.RECORDED))
-        for e in mine:
-            if e.kind is EventKind.CORRECTED:
-                record = record.corrected(e.data)
+        record = next(Recorded.of(e).record for e in mine if e.kind is EventKind.RECORDED)
+        for e in _corrections(mine):
+            record = record.corrected(Corrected.of(e).changes)
         return record, events
 
     def _validated(self, current: Record, changes: Any, source: Source) -> dict[str, Any]:
@@ -155,11 +161,11 @@ class Corrections:
             raise Forbidden(f"changes.{exc.detail}") from exc
         return {k: record.payload()[k] for k in changes}
 
-    def _event(
-        self, kind: EventKind, record: Record, data: dict[str, Any], source: Source
-    ) -> Event:
+    def _event(self, payload: Corrected | Withdrawn, record: Record, source: Source) -> Event:
         today = self._clock.today()
-        return Event(kind, record.subject, today, data, record.record_id, source.name)
+        return payload.as_event(
+            record.subject, today, record_id=record.record_id, actor=source.name
+        )
 
     def _append(
         self, uow: UnitOfWork, action: str, event: Event, extra: Mapping[str, Any]
@@ -169,7 +175,7 @@ class Corrections:
         uow.audit.append(
             [AuditEntry(event.actor, f"record.{action}", event.subject, "intake", now, record_id)]
         )
-        purpose = "correction" if action == "correct" else "withdrawal"
+        purpose = NoticePurpose.CORRECTION if action == "correct" else NoticePurpose.WITHDRAWAL
         refreshed = self._evaluator.refresh(
             uow,
             [event.subject],
@@ -193,8 +199,11 @@ class Corrections:
 def _amendment(
     action: str, event: Event, created: bool, notices: tuple[str, ...], state: SubjectState
 ) -> Amendment:
-    d = event.data
-    changes = {k: d[k] for k in sorted(CORRECTABLE_FIELDS) if k in d}
+    payload = payload_of(event)
+    assert isinstance(payload, Corrected | Withdrawn)
+    named = payload.changes if isinstance(payload, Corrected) else {}
+    changes = {k: named[k] for k in sorted(CORRECTABLE_FIELDS) if k in named}
+    adverse = isinstance(payload, Corrected) and payload.adverse
     return Amendment(
         action,
         event.record_id or "",
@@ -202,8 +211,8 @@ def _amendment(
         event.on,
         created,
         changes,
-        str(d.get("reason", "")),
-        bool(d.get("adverse", False)),
+        payload.reason,
+        adverse,
         notices,
         state,
     )
@@ -226,6 +235,14 @@ def _of_record(events: Sequence[Event], record_id: str) -> list[Event]:
     return [e for e in events if e.record_id == record_id]
 
 
+def _corrections(events: Sequence[Event]) -> list[Event]:
+    return [e for e in events if e.kind is EventKind.CORRECTED]
+
+
+def _correction_id(event: Event) -> str:
+    return Corrected.of(event).correction_id
+
+
 def _first(events: Sequence[Event], kind: EventKind) -> Event | None:
     return next((e for e in events if e.kind is kind), None)
 
@@ -241,7 +258,7 @@ def _notices_after(events: Sequence[Event], event: Event) -> tuple[str, ...]:
         if e.seq <= event.seq:
             continue
         if e.kind is EventKind.NOTICE_ISSUED:
-            found.append(str(e.data["notice_id"]))
+            found.append(NoticeIssued.of(e).notice_id)
         elif e.actor != "system" or e.on != event.on:
             break
     return tuple(found)

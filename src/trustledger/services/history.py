@@ -11,7 +11,8 @@ from datetime import date
 from typing import Any
 
 from trustledger.domain.audit import AuditEntry
-from trustledger.domain.records import Event, EventKind, recorded
+from trustledger.domain.events import Fulfilled, NoticePurpose, Overturned, Payload
+from trustledger.domain.records import Event, recorded
 from trustledger.services.intake import Intake, stored_record
 from trustledger.services.notices import notice_event
 from trustledger.services.ports import Clock, UnitOfWorkFactory
@@ -74,18 +75,21 @@ class History:
                 event, _ = notice_event(
                     record.subject,
                     target=record.record_id,
-                    purpose="restriction",
+                    purpose=NoticePurpose.RESTRICTION,
                     on=row["noticed_on"],
                 )
                 events.append(event)
-            for field, kind in (
-                ("fulfilled_on", EventKind.FULFILLED),
-                ("overturned_on", EventKind.OVERTURNED),
-            ):
-                if row.get(field):
-                    events.append(
-                        Event(kind, record.subject, row[field], {}, record.record_id, source.name)
-                    )
+            marks: list[tuple[date, Payload]] = []
+            if row.get("fulfilled_on"):
+                marks.append(
+                    (row["fulfilled_on"], Fulfilled(record.record_id, row["fulfilled_on"]))
+                )
+            if row.get("overturned_on"):
+                marks.append((row["overturned_on"], Overturned(record.record_id)))
+            events.extend(
+                p.as_event(record.subject, on, record_id=record.record_id, actor=source.name)
+                for on, p in marks
+            )
         events.sort(key=lambda e: e.on)
         now = self._clock.now()
         with self._uow() as uow:

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from trustledger.domain.corrections import record_of
 from trustledger.domain.evaluation import Assessment, Restriction, ReviewCase, SubjectState
+from trustledger.domain.events import NoticePurpose
 from trustledger.domain.notice_letters import MASK, NoticeLetter
 from trustledger.domain.rulebook import Scope
 from trustledger.domain.texts import Language
@@ -31,7 +32,9 @@ class Letter(Protocol):
 class LetterRenderer(Protocol):
     """Renders a notice's purpose and facts in a language (trustledger.delivery.letters.JinjaLetters)."""
 
-    def render(self, purpose: str, context: dict[str, Any], *, language: Language) -> Letter: ...
+    def render(
+        self, purpose: NoticePurpose, context: dict[str, Any], *, language: Language
+    ) -> Letter: ...
 
 
 # Every key a template may ask for, present in every context: templates are strict about names.
@@ -124,7 +127,7 @@ def letter_context(
     ctx = _BLANK.copy()
     ctx["subject"] = notice.subject
     ctx["notice_id"] = notice.notice_id
-    ctx["purpose"] = notice.purpose
+    ctx["purpose"] = notice.purpose.value
     ctx["issued_on"] = notice.issued_on
     ctx["appeal_url"] = appeal_url
     ctx["access_code"] = notice.access_code

@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from trustledger.domain.corrections import record_of
+from trustledger.domain.events import NoticeIssued, NoticePurpose
 from trustledger.domain.records import Event, EventKind
+from trustledger.domain.targets import target_record
 
 # 80 random bits as 16 base32 letters (A-Z, 2-7: no 0 or 1 to mistake for O or I). Only a fast
 # hash is stored, so the code itself must resist guessing offline.
@@ -25,7 +26,7 @@ class IssuedNotice:
     notice_id: str
     subject: str
     target: str
-    purpose: str
+    purpose: NoticePurpose
     issued_on: date
     access_code: str
 
@@ -41,23 +42,12 @@ def hash_access_code(code: str) -> str:
 
 
 def notice_event(
-    subject: str, *, target: str, purpose: str, on: date, actor: str = "system"
+    subject: str, *, target: str, purpose: NoticePurpose, on: date, actor: str = "system"
 ) -> tuple[Event, IssuedNotice]:
     notice_id = f"ntc_{secrets.token_hex(10)}"
     code = new_access_code()
-    event = Event(
-        EventKind.NOTICE_ISSUED,
-        subject,
-        on,
-        {
-            "notice_id": notice_id,
-            "target": target,
-            "purpose": purpose,
-            "access_code_hash": hash_access_code(code),
-        },
-        record_id=record_of(target) if target.startswith("rec_") else None,
-        actor=actor,
-    )
+    payload = NoticeIssued(notice_id, target, purpose, hash_access_code(code))
+    event = payload.as_event(subject, on, record_id=target_record(target), actor=actor)
     return event, IssuedNotice(notice_id, subject, target, purpose, on, code)
 
 
@@ -73,6 +63,6 @@ def code_matches(events: Iterable[Event], code: str) -> bool:
     found = False
     for event in events:
         if event.kind is EventKind.NOTICE_ISSUED:
-            stored = str(event.data.get("access_code_hash", ""))
+            stored = NoticeIssued.of(event).access_code_hash or ""
             found |= hmac.compare_digest(stored, candidate)
     return found

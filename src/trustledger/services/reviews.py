@@ -11,6 +11,7 @@ from trustledger.domain.audit import AuditEntry
 from trustledger.domain.dockets import ReviewSummary
 from trustledger.domain.errors import Conflict, InvalidInput, NotFound
 from trustledger.domain.evaluation import Restriction, ReviewCase, SubjectState
+from trustledger.domain.events import NoticePurpose
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.records import Event, EventKind
 from trustledger.domain.rulebook import ReviewPolicy, Rulebook, Scope
@@ -101,7 +102,7 @@ class Reviews:
                     "reasons": reasons,
                     "decided_on": today,
                 }
-                requests.append(NoticeRequest(subject, "decision", case_id, extra))
+                requests.append(NoticeRequest(subject, NoticePurpose.DECISION, case_id, extra))
             # A restrict decision's restriction waits for its notice: the refresh issues it.
             refreshed = self._evaluator.refresh(
                 uow, [subject], today=today, now=now, requests=requests

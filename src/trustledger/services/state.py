@@ -18,6 +18,13 @@ from typing import Any
 from trustledger.domain.audit import AuditEntry
 from trustledger.domain.derived import Derived
 from trustledger.domain.evaluation import SubjectFile, SubjectState, evaluate_file, notices_due
+from trustledger.domain.events import (
+    NoticeIssued,
+    NoticePurpose,
+    ReviewOpened,
+    Transition,
+    payload_of,
+)
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.records import Event, EventKind, known_by
 from trustledger.domain.rulebook import Rulebook
@@ -38,7 +45,7 @@ class NoticeRequest:
     """A notice a write asks for (an appeal decision), with facts for its letter."""
 
     subject: str
-    purpose: str
+    purpose: NoticePurpose
     target: str
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -66,7 +73,9 @@ class _Subject:
         self.file.apply(event)
         self.events.append(event)
 
-    def issue(self, purpose: str, target: str, extra: Mapping[str, Any] | None = None) -> None:
+    def issue(
+        self, purpose: NoticePurpose, target: str, extra: Mapping[str, Any] | None = None
+    ) -> None:
         event, notice = notice_event(
             self.file.subject, target=target, purpose=purpose, on=self.today
         )
@@ -154,12 +163,12 @@ class Evaluator:
         state = derived.state
         # Invariant 3: a restriction's clock starts with its notice, so it is issued at once.
         for restriction in notices_due(state):
-            work.issue("restriction", restriction.restriction_id)
+            work.issue(NoticePurpose.RESTRICTION, restriction.restriction_id)
         if state.review_due and self.rulebook.review is not None:
             case_id = f"rev_{secrets.token_hex(10)}"
-            data = {"case_id": case_id, "score": state.score, "below": self.rulebook.review.below}
-            work.add(Event(EventKind.REVIEW_OPENED, state.subject, work.today, data))
-            work.issue("review", case_id)
+            opened = ReviewOpened(case_id, state.score, self.rulebook.review.below)
+            work.add(opened.as_event(state.subject, work.today))
+            work.issue(NoticePurpose.REVIEW, case_id)
         # Evaluated again only when events were added: the same file gives the same state.
         # They are notices, review cases and transitions, so the assessments stay (evaluate_file).
         if work.events:
@@ -167,11 +176,11 @@ class Evaluator:
         added = len(work.events)
         for event in transitions_due(derived.state, [*history, *work.events]):
             work.add(event)
-            target = str(event.data["restriction_id"])
+            target = Transition.of(event).restriction_id
             if event.kind is EventKind.RESTRICTION_EXPIRED:
-                work.issue("expired", target)
+                work.issue(NoticePurpose.EXPIRED, target)
             elif event.kind is EventKind.RESTRICTION_LIFTED and lift_notices:
-                work.issue("lifted", target)
+                work.issue(NoticePurpose.LIFTED, target)
         for request in requests:
             work.issue(request.purpose, request.target, request.extra)
         if len(work.events) != added:
@@ -211,11 +220,14 @@ class Evaluator:
 def _audit(events: Sequence[Event], now: datetime) -> list[AuditEntry]:
     entries = []
     for e in events:
-        if e.kind is EventKind.NOTICE_ISSUED:
-            action, detail = "notice.issue", str(e.data["notice_id"])
-        elif e.kind is EventKind.REVIEW_OPENED:
-            action, detail = "review.open", str(e.data["case_id"])
-        else:
-            action, detail = TRANSITION_ACTIONS[e.kind], str(e.data["restriction_id"])
+        match payload_of(e):
+            case NoticeIssued(notice_id=notice_id):
+                action, detail = "notice.issue", notice_id
+            case ReviewOpened(case_id=case_id):
+                action, detail = "review.open", case_id
+            case Transition(restriction_id=restriction_id):
+                action, detail = TRANSITION_ACTIONS[e.kind], restriction_id
+            case other:
+                raise ValueError(f"a refresh appends no {other.kind.value} event")
         entries.append(AuditEntry(e.actor, action, e.subject, "due_process", now, detail))
     return entries

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any
 
 from trustledger.domain.evaluation import Restriction, RestrictionStatus, SubjectState
+from trustledger.domain.events import PAYLOADS, Transition
 from trustledger.domain.records import Event, EventKind
 
 TRANSITION_KINDS = frozenset(
@@ -35,32 +35,21 @@ def _happened(r: Restriction, on: date) -> list[EventKind]:
     return kinds
 
 
-def transition_data(r: Restriction) -> dict[str, Any]:
-    def day(d: date | None) -> str | None:
-        return d.isoformat() if d else None
-
-    return {
-        "restriction_id": r.restriction_id,
-        "scopes": sorted(s.value for s in r.scopes),
-        "reason": r.reason,
-        "starts_on": day(r.starts_on),
-        "ends_on": day(r.ends_on),
-        "lifted_on": day(r.lifted_on),
-    }
+def transition_data(kind: EventKind, r: Restriction) -> Transition:
+    payload = PAYLOADS[kind]
+    assert issubclass(payload, Transition)
+    return payload(r.restriction_id, r.scopes, r.reason, r.starts_on, r.ends_on, r.lifted_on)
 
 
 def transitions_due(state: SubjectState, events: Iterable[Event]) -> list[Event]:
     """Transition events for what happened by `state.on` and is not yet in `events` (idempotent)."""
-    done = {
-        (e.kind, str(e.data.get("restriction_id"))) for e in events if e.kind in TRANSITION_KINDS
-    }
+    done = {(e.kind, Transition.of(e).restriction_id) for e in events if e.kind in TRANSITION_KINDS}
     due = []
     for r in state.restrictions:
         for kind in _happened(r, state.on):
             if (kind, r.restriction_id) not in done:
-                due.append(
-                    Event(kind, state.subject, state.on, transition_data(r), record_id=r.record_id)
-                )
+                payload = transition_data(kind, r)
+                due.append(payload.as_event(state.subject, state.on, record_id=r.record_id))
     return due
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, select, update
 
 from trustledger.domain.dockets import AppealSummary, ReviewSummary
+from trustledger.domain.events import NoticePurpose
 from trustledger.domain.notice_letters import Contact, DeliveryStatus, NoticeLetter
 from trustledger.domain.texts import Language
 from trustledger.store import tables as t
@@ -112,7 +113,7 @@ def _notice(row: Any) -> NoticeLetter:
     return NoticeLetter(
         notice_id=row.notice_id,
         subject=row.subject,
-        purpose=row.purpose,
+        purpose=NoticePurpose(row.purpose),
         target=row.target,
         issued_on=row.issued_on,
         subject_line=row.subject_line,

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Select, String, and_, case, func, literal, or_, select
 
+from trustledger.domain.events import AppealOutcome, Corrected, NoticePurpose, Recorded
 from trustledger.domain.records import CORE_ONLY_KINDS, Event, EventKind, Record, history_text
 from trustledger.services.export import FLAT_COLUMNS
 from trustledger.store import tables as t
@@ -27,6 +28,8 @@ _MARKED = (
     EventKind.APPEAL_DECIDED,
     EventKind.CORRECTED,
 )
+# The JSON paths below read fields that domain/events.py's AppealDecided, NoticeIssued and
+# Recorded write (tests/unit/test_events.py holds them to it); a correction is read by Corrected.
 # Where the payload's fields sit in a flat row, for the records a correction changes.
 _PAYLOAD_FIELDS = ("type", "occurred_on", "decided_on", "evidence_ref", "attributes")
 _AT = {
@@ -46,11 +49,12 @@ def _marks() -> Any:
         kind == EventKind.OVERTURNED.value,
         and_(
             kind == EventKind.APPEAL_DECIDED.value,
-            data["outcome"].as_string() == "overturned",
+            data["outcome"].as_string() == AppealOutcome.OVERTURNED.value,
         ),
     )
     notice = and_(
-        kind == EventKind.NOTICE_ISSUED.value, data["purpose"].as_string() == "restriction"
+        kind == EventKind.NOTICE_ISSUED.value,
+        data["purpose"].as_string() == NoticePurpose.RESTRICTION.value,
     )
     return (
         select(
@@ -160,9 +164,9 @@ class SqlRecordExport:
             if record_id not in wanted:
                 continue
             if kind == EventKind.RECORDED.value:
-                records.setdefault(record_id, Record.from_payload(data))
+                records.setdefault(record_id, Recorded.from_data(data).record)
             elif record_id in records:
-                records[record_id] = records[record_id].corrected(data)
+                records[record_id] = records[record_id].corrected(Corrected.from_data(data).changes)
         return [_with_payload(row, records.get(row[_AT["record_id"]])) for row in rows]
 
 

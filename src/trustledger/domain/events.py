@@ -1,0 +1,386 @@
+"""Typed event payloads: one class per event kind, the one place that knows each kind's data.
+
+An `Event` stores its payload as the JSON-able dict `to_data()` returns (the store, the export and
+the transparency log's leaves read exactly those bytes); writers build a payload class and call
+`as_event`, readers call `Kind.of(event)` or `payload_of(event)`. Older stored shapes are read
+here and nowhere else (`_upgraded`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any, ClassVar, Self
+
+from trustledger.domain.records import CORRECTABLE_FIELDS, Event, EventKind, Record
+from trustledger.domain.rulebook import Scope
+
+
+class NoticePurpose(StrEnum):
+    """Why a notice was sent; the letter's template and wording follow from it."""
+
+    RESTRICTION = "restriction"
+    REVIEW = "review"
+    LIFTED = "lifted"
+    EXPIRED = "expired"
+    DECISION = "decision"
+    CORRECTION = "correction"
+    WITHDRAWAL = "withdrawal"
+
+
+class AppealOutcome(StrEnum):
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
+    MODIFIED = "modified"
+
+
+class ReviewOutcome(StrEnum):
+    RESTRICT = "restrict"
+    NO_ACTION = "no_action"
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(str(value)) if value else None
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """What every payload class has: its kind, its stored dict, and how it becomes an event."""
+
+    kind: ClassVar[EventKind]
+
+    def to_data(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    def of(cls, event: Event) -> Self:
+        """The payload of `event`, whose kind must be this class's (or a subclass's)."""
+        payload = PAYLOADS[event.kind]
+        if not issubclass(payload, cls):
+            raise ValueError(f"a {event.kind.value} event holds no {cls.__name__}")
+        found = payload.from_data(_upgraded(event))
+        assert isinstance(found, cls)
+        return found
+
+    def as_event(
+        self, subject: str, on: date, *, record_id: str | None = None, actor: str = "system"
+    ) -> Event:
+        return Event(self.kind, subject, on, self.to_data(), record_id, actor)
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded(Payload):
+    kind: ClassVar[EventKind] = EventKind.RECORDED
+    record: Record
+
+    def to_data(self) -> dict[str, Any]:
+        return self.record.payload()
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        return cls(Record.from_payload(data))
+
+
+@dataclass(frozen=True, slots=True)
+class Corrected(Payload):
+    """`changes`: the corrected fields' new values as a record payload holds them."""
+
+    kind: ClassVar[EventKind] = EventKind.CORRECTED
+    changes: Mapping[str, Any]
+    correction_id: str
+    reason: str
+    previous: Mapping[str, Any]  # the same fields' values before
+    adverse: bool  # it bars more: a new decision with its own notice
+
+    def to_data(self) -> dict[str, Any]:
+        return dict(self.changes) | {
+            "correction_id": self.correction_id,
+            "reason": self.reason,
+            "previous": dict(self.previous),
+            "adverse": self.adverse,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        return cls(
+            changes={k: v for k, v in data.items() if k in CORRECTABLE_FIELDS},
+            correction_id=str(data.get("correction_id", "")),
+            reason=str(data.get("reason", "")),
+            previous=dict(data.get("previous") or {}),
+            adverse=bool(data.get("adverse", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawn(Payload):
+    kind: ClassVar[EventKind] = EventKind.WITHDRAWN
+    reason: str
+
+    def to_data(self) -> dict[str, Any]:
+        return {"reason": self.reason}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        return cls(str(data.get("reason", "")))
+
+
+@dataclass(frozen=True, slots=True)
+class Overturned(Payload):
+    """`appeal_id` when an appeal decision overturned it, None when a history load says so."""
+
+    kind: ClassVar[EventKind] = EventKind.OVERTURNED
+    record_id: str
+    appeal_id: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"record_id": self.record_id}
+        if self.appeal_id is not None:
+            data["appeal_id"] = self.appeal_id
+        return data
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        appeal_id = data.get("appeal_id")
+        return cls(str(data["record_id"]), str(appeal_id) if appeal_id is not None else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Fulfilled(Payload):
+    """`met_on`: the day the source says the obligation was met (the event's date: when known)."""
+
+    kind: ClassVar[EventKind] = EventKind.FULFILLED
+    record_id: str
+    met_on: date
+
+    def to_data(self) -> dict[str, Any]:
+        return {"record_id": self.record_id, "met_on": self.met_on.isoformat()}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        return cls(str(data["record_id"]), date.fromisoformat(str(data["met_on"])))
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeIssued(Payload):
+    """`access_code_hash` is None only in a rulebook case's notices, which no one opens."""
+
+    kind: ClassVar[EventKind] = EventKind.NOTICE_ISSUED
+    notice_id: str
+    target: str
+    purpose: NoticePurpose
+    access_code_hash: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "notice_id": self.notice_id,
+            "target": self.target,
+            "purpose": self.purpose.value,
+        }
+        if self.access_code_hash is not None:
+            data["access_code_hash"] = self.access_code_hash
+        return data
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        code = data.get("access_code_hash")
+        return cls(
+            str(data["notice_id"]),
+            str(data["target"]),
+            NoticePurpose(str(data["purpose"])),
+            str(code) if code is not None else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AppealFiled(Payload):
+    kind: ClassVar[EventKind] = EventKind.APPEAL_FILED
+    appeal_id: str
+    target: str  # the restriction's id: a record_id, a decision id or a review case_id
+    grounds: str
+    deadline: date
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "appeal_id": self.appeal_id,
+            "target": self.target,
+            "grounds": self.grounds,
+            "deadline": self.deadline.isoformat(),
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        return cls(
+            str(data["appeal_id"]),
+            str(data["target"]),
+            str(data.get("grounds", "")),
+            date.fromisoformat(str(data["deadline"])),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AppealDecided(Payload):
+    kind: ClassVar[EventKind] = EventKind.APPEAL_DECIDED
+    appeal_id: str
+    outcome: AppealOutcome
+    reasons: str
+    ends_on: date | None = None  # a modified restriction's new last day
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "appeal_id": self.appeal_id,
+            "outcome": self.outcome.value,
+            "reasons": self.reasons,
+        }
+        if self.ends_on is not None:
+            data["ends_on"] = self.ends_on.isoformat()
+        return data
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        return cls(
+            str(data["appeal_id"]),
+            AppealOutcome(str(data["outcome"])),
+            str(data["reasons"]),
+            _date(data.get("ends_on")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewOpened(Payload):
+    kind: ClassVar[EventKind] = EventKind.REVIEW_OPENED
+    case_id: str
+    score: int
+    below: int
+
+    def to_data(self) -> dict[str, Any]:
+        return {"case_id": self.case_id, "score": self.score, "below": self.below}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        return cls(str(data["case_id"]), int(data["score"]), int(data["below"]))
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewDecided(Payload):
+    kind: ClassVar[EventKind] = EventKind.REVIEW_DECIDED
+    case_id: str
+    outcome: ReviewOutcome
+    scopes: frozenset[Scope]
+    days: int
+    reasons: str
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "outcome": self.outcome.value,
+            "scopes": sorted(s.value for s in self.scopes),
+            "days": self.days,
+            "reasons": self.reasons,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        return cls(
+            str(data["case_id"]),
+            ReviewOutcome(str(data["outcome"])),
+            frozenset(Scope(s) for s in data.get("scopes", [])),
+            int(data.get("days", 0)),
+            str(data.get("reasons", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Transition(Payload):
+    """A restriction as it stood when it started, was lifted or expired (three kinds, one shape)."""
+
+    restriction_id: str
+    scopes: frozenset[Scope] = field(default_factory=frozenset)
+    reason: str = ""
+    starts_on: date | None = None
+    ends_on: date | None = None
+    lifted_on: date | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "restriction_id": self.restriction_id,
+            "scopes": sorted(s.value for s in self.scopes),
+            "reason": self.reason,
+            "starts_on": _day(self.starts_on),
+            "ends_on": _day(self.ends_on),
+            "lifted_on": _day(self.lifted_on),
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        return cls(
+            str(data["restriction_id"]),
+            frozenset(Scope(s) for s in data.get("scopes") or []),
+            str(data.get("reason") or ""),
+            _date(data.get("starts_on")),
+            _date(data.get("ends_on")),
+            _date(data.get("lifted_on")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RestrictionStarted(Transition):
+    kind: ClassVar[EventKind] = EventKind.RESTRICTION_STARTED
+
+
+@dataclass(frozen=True, slots=True)
+class RestrictionLifted(Transition):
+    kind: ClassVar[EventKind] = EventKind.RESTRICTION_LIFTED
+
+
+@dataclass(frozen=True, slots=True)
+class RestrictionExpired(Transition):
+    kind: ClassVar[EventKind] = EventKind.RESTRICTION_EXPIRED
+
+
+PAYLOADS: Mapping[EventKind, type[Payload]] = {
+    cls.kind: cls
+    for cls in (
+        Recorded,
+        Corrected,
+        Withdrawn,
+        Overturned,
+        Fulfilled,
+        NoticeIssued,
+        AppealFiled,
+        AppealDecided,
+        ReviewOpened,
+        ReviewDecided,
+        RestrictionStarted,
+        RestrictionLifted,
+        RestrictionExpired,
+    )
+}
+
+
+def payload_of(event: Event) -> Payload:
+    """The typed payload of any event; match on its class to read it."""
+    return Payload.of(event)
+
+
+def _upgraded(event: Event) -> Mapping[str, Any]:
+    """An older stored shape as today's.
+
+    History loads (services/history.py) and rulebook cases wrote `fulfilled` and `overturned`
+    with no data: the record is the event's, and the obligation was met the day it was reported.
+    """
+    data = event.data
+    if event.kind is EventKind.FULFILLED and "met_on" not in data:
+        return {"record_id": event.record_id or "", "met_on": event.on.isoformat()} | dict(data)
+    if event.kind is EventKind.OVERTURNED and "record_id" not in data:
+        return {"record_id": event.record_id or ""} | dict(data)
+    return data
