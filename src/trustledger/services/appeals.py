@@ -16,13 +16,18 @@ from trustledger.domain.evaluation import (
     RestrictionStatus,
     SubjectState,
 )
-from trustledger.domain.events import AppealOutcome, NoticePurpose
+from trustledger.domain.events import (
+    AppealDecided,
+    AppealFiled,
+    AppealOutcome,
+    NoticePurpose,
+    Overturned,
+)
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction, reviewer
-from trustledger.domain.records import Event, EventKind
+from trustledger.domain.records import Event
 from trustledger.domain.texts import N_, Message
-from trustledger.services.decisions import LIST_LIMIT, current, written
-from trustledger.services.fences import admit
+from trustledger.services.decisions import LIST_LIMIT, current, deciding, written
 from trustledger.services.notices import code_matches
 from trustledger.services.ports import Clock, UnitOfWorkFactory
 from trustledger.services.state import Evaluator, NoticeRequest
@@ -96,13 +101,8 @@ class Appeals:
             _check_open(state, restriction, today)
             appeal_id = f"apl_{secrets.token_hex(10)}"
             deadline = today + timedelta(days=DECISION_DAYS)
-            data = {
-                "appeal_id": appeal_id,
-                "target": restriction.restriction_id,
-                "grounds": grounds,
-                "deadline": deadline.isoformat(),
-            }
-            event = Event(EventKind.APPEAL_FILED, number, today, data, restriction.record_id, actor)
+            filed = AppealFiled(appeal_id, restriction.restriction_id, grounds, deadline)
+            event = filed.as_event(number, today, record_id=restriction.record_id, actor=actor)
             uow.events.append([event], at=now)
             how = "by the subject" if access_code is not None else "on the subject's behalf"
             detail = f"{appeal_id} against {restriction.restriction_id} {how}"
@@ -128,13 +128,16 @@ class Appeals:
         decided = _outcome(outcome, ends_on)
         reasons = written("reasons", reasons)
         actor = written("actor", actor, limit=128)
-        today, now = self._clock.today(), self._clock.now()
-        with self._uow() as uow:
-            # An unknown id reads no one's state, where _appeal finds nothing.
-            subject = uow.dockets.appeal_subject(appeal_id) or ""
-            events, state = current(uow, self._evaluator, subject, today)
+        # An unknown id reads no one's state, where _appeal finds nothing.
+        with deciding(
+            self._uow,
+            self._evaluator,
+            self._clock,
+            lambda uow: uow.dockets.appeal_subject(appeal_id) or "",
+        ) as d:
+            subject, events, state, today = d.subject, d.events, d.state, d.today
             appeal = _appeal(state, appeal_id)
-            admit(uow, fence, subject, events, actor=actor, now=now)
+            d.admit(fence, actor=actor)
             restriction = next(
                 (r for r in state.restrictions if r.restriction_id == appeal.target), None
             )
@@ -148,11 +151,6 @@ class Appeals:
                 )
             if decided is AppealOutcome.MODIFIED:
                 _check_new_end(restriction, ends_on)
-            uow.events.append(
-                _decision_events(appeal, state, decided, reasons, ends_on, actor, today), at=now
-            )
-            detail = f"{appeal_id} {decided.value}"
-            uow.audit.append([AuditEntry(actor, "appeal.decide", subject, "appeal", now, detail)])
             extra: dict[str, Any] = {
                 "appeal_id": appeal_id,
                 "outcome": decided.value,
@@ -160,12 +158,16 @@ class Appeals:
                 "decided_on": today,
             }
             request = NoticeRequest(subject, NoticePurpose.DECISION, appeal.target, extra)
-            # The decision notice tells of the lift: no separate "lifted" letter.
-            refreshed = self._evaluator.refresh(
-                uow, [subject], today=today, now=now, requests=[request], lift_notices=False
+            refreshed = d.write(
+                _decision_events(appeal, state, decided, reasons, ends_on, actor, today),
+                actor=actor,
+                action="appeal.decide",
+                purpose="appeal",
+                detail=f"{appeal_id} {decided.value}",
+                requests=[request],
+                lift_notices=False,  # the decision notice tells of the lift: no "lifted" letter
             )
-            uow.commit()
-        notice = next(n for n in refreshed.notices if n.purpose == "decision")
+        notice = next(n for n in refreshed.notices if n.purpose is NoticePurpose.DECISION)
         return DecidedAppeal(
             appeal_id,
             subject,
@@ -307,16 +309,10 @@ def _decision_events(
         if any(a.record.record_id == appeal.target for a in state.assessments)
         else None
     )
-    data: dict[str, Any] = {
-        "appeal_id": appeal.appeal_id,
-        "outcome": outcome.value,
-        "reasons": reasons,
-    }
-    if ends_on is not None:
-        data["ends_on"] = ends_on.isoformat()
-    events = [Event(EventKind.APPEAL_DECIDED, state.subject, today, data, record_id, actor)]
+    decided = AppealDecided(appeal.appeal_id, outcome, reasons, ends_on)
+    events = [decided.as_event(state.subject, today, record_id=record_id, actor=actor)]
     if outcome is AppealOutcome.OVERTURNED and record_id is not None:
         # The domain already counts the decision as the overturn; this makes the history read so.
-        overturn = {"record_id": record_id, "appeal_id": appeal.appeal_id}
-        events.append(Event(EventKind.OVERTURNED, state.subject, today, overturn, record_id, actor))
+        overturn = Overturned(record_id, appeal.appeal_id)
+        events.append(overturn.as_event(state.subject, today, record_id=record_id, actor=actor))
     return events

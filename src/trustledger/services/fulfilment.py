@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
-from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import Forbidden, InvalidInput, NotFound
 from trustledger.domain.evaluation import SubjectState
-from trustledger.domain.records import Event, EventKind
-from trustledger.services.decisions import current, written
-from trustledger.services.ports import Clock, UnitOfWorkFactory
+from trustledger.domain.events import Fulfilled, NoticePurpose, RestrictionLifted
+from trustledger.domain.records import EventKind
+from trustledger.services.decisions import deciding, written
+from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from trustledger.services.state import Evaluator
 
 
@@ -41,44 +42,43 @@ class Fulfilments:
         day stays what it knew (`on`, when the debt was paid, is kept in the event's data).
         """
         source_name = written("source", source_name, limit=64)
-        today, now = self._clock.today(), self._clock.now()
+        today = self._clock.today()
         met_on = on or today
         if met_on > today:
             raise InvalidInput("on", f"{met_on} is in the future (today is {today})")
-        with self._uow() as uow:
-            stored = uow.records.get(record_id)
-            if stored is None:
-                raise NotFound(f"record {record_id!r} does not exist")
-            if stored.source != source_name:
-                raise Forbidden(
-                    f"record_id: only the source that submitted record {record_id} may report "
-                    "it fulfilled"
-                )
-            events, state = current(uow, self._evaluator, stored.subject, today)
-            if any(e.kind is EventKind.FULFILLED and e.record_id == record_id for e in events):
-                return Fulfilment(record_id, stored.subject, today, met_on, False, (), (), state)
-            data = {"record_id": record_id, "met_on": met_on.isoformat()}
-            event = Event(EventKind.FULFILLED, stored.subject, today, data, record_id, source_name)
-            uow.events.append([event], at=now)
-            entry = AuditEntry(
-                source_name, "record.fulfil", stored.subject, "intake", now, record_id
+        subject_of = partial(_submitted_by, record_id, source_name)
+        with deciding(self._uow, self._evaluator, self._clock, subject_of) as d:
+            subject = d.subject
+            if any(e.kind is EventKind.FULFILLED and e.record_id == record_id for e in d.events):
+                return Fulfilment(record_id, subject, today, met_on, False, (), (), d.state)
+            event = Fulfilled(record_id, met_on).as_event(
+                subject, today, record_id=record_id, actor=source_name
             )
-            uow.audit.append([entry])
-            refreshed = self._evaluator.refresh(uow, [stored.subject], today=today, now=now)
-            uow.commit()
+            refreshed = d.write(
+                [event],
+                actor=source_name,
+                action="record.fulfil",
+                purpose="intake",
+                detail=record_id,
+            )
         lifted = tuple(
-            str(e.data["restriction_id"])
+            RestrictionLifted.of(e).restriction_id
             for e in refreshed.events
             if e.kind is EventKind.RESTRICTION_LIFTED
         )
-        notices = tuple(n.notice_id for n in refreshed.notices if n.purpose == "lifted")
+        notices = tuple(n.notice_id for n in refreshed.notices if n.purpose is NoticePurpose.LIFTED)
         return Fulfilment(
-            record_id,
-            stored.subject,
-            today,
-            met_on,
-            True,
-            lifted,
-            notices,
-            refreshed.state(stored.subject),
+            record_id, subject, today, met_on, True, lifted, notices, refreshed.state(subject)
         )
+
+
+def _submitted_by(record_id: str, source_name: str, uow: UnitOfWork) -> str:
+    """The subject of the record, which only the source that submitted it may report on."""
+    stored = uow.records.get(record_id)
+    if stored is None:
+        raise NotFound(f"record {record_id!r} does not exist")
+    if stored.source != source_name:
+        raise Forbidden(
+            f"record_id: only the source that submitted record {record_id} may report it fulfilled"
+        )
+    return stored.subject

@@ -7,28 +7,23 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from trustledger.domain.audit import AuditEntry
 from trustledger.domain.dockets import ReviewSummary
 from trustledger.domain.errors import Conflict, InvalidInput, NotFound
 from trustledger.domain.evaluation import Restriction, ReviewCase, SubjectState
-from trustledger.domain.events import NoticePurpose
+from trustledger.domain.events import NoticePurpose, ReviewDecided, ReviewOutcome
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
-from trustledger.domain.records import Event, EventKind
 from trustledger.domain.rulebook import ReviewPolicy, Rulebook, Scope
 from trustledger.domain.texts import N_, Message
-from trustledger.services.decisions import LIST_LIMIT, current, written
-from trustledger.services.fences import admit
+from trustledger.services.decisions import LIST_LIMIT, deciding, written
 from trustledger.services.ports import Clock, UnitOfWorkFactory
 from trustledger.services.state import Evaluator, NoticeRequest
-
-OUTCOMES = ("restrict", "no_action")
 
 
 @dataclass(frozen=True, slots=True)
 class ReviewDecision:
     case_id: str
     subject: str
-    outcome: str  # restrict or no_action
+    outcome: ReviewOutcome
     decided_on: date
     restriction: Restriction | None  # a restrict decision's restriction, pending its notice period
     notice_id: str  # the restriction notice, or the no-action decision notice
@@ -65,54 +60,43 @@ class Reviews:
                     case=case_id,
                 )
             )
-        if outcome not in OUTCOMES:
-            raise InvalidInput(
-                "outcome",
-                Message.of(
-                    N_("must be one of %(names)s, not %(value)r"),
-                    names=", ".join(OUTCOMES),
-                    value=outcome,
-                ),
-            )
-        chosen = _terms(outcome, frozenset(scopes), days, policy)
+        decided = _outcome(outcome)
+        chosen = _terms(decided, frozenset(scopes), days, policy)
         reasons = written("reasons", reasons)
         actor = written("actor", actor, limit=128)
-        today, now = self._clock.today(), self._clock.now()
-        with self._uow() as uow:
-            # An unknown id reads no one's state, where _open_case finds nothing.
-            subject = uow.dockets.case_subject(case_id) or ""
-            events, state = current(uow, self._evaluator, subject, today)
-            _open_case(state, case_id)
-            admit(uow, fence, subject, events, actor=actor, now=now)
-            data = {
-                "case_id": case_id,
-                "outcome": outcome,
-                "scopes": sorted(s.value for s in chosen),
-                "days": days if chosen else 0,
-                "reasons": reasons,
-            }
-            event = Event(EventKind.REVIEW_DECIDED, subject, today, data, actor=actor)
-            uow.events.append([event], at=now)
-            detail = f"{case_id} {outcome}"
-            uow.audit.append([AuditEntry(actor, "review.decide", subject, "review", now, detail)])
+        # An unknown id reads no one's state, where _open_case finds nothing.
+        with deciding(
+            self._uow,
+            self._evaluator,
+            self._clock,
+            lambda uow: uow.dockets.case_subject(case_id) or "",
+        ) as d:
+            _open_case(d.state, case_id)
+            d.admit(fence, actor=actor)
+            subject, today = d.subject, d.today
+            payload = ReviewDecided(case_id, decided, chosen, days if chosen else 0, reasons)
             requests = []
-            if outcome == "no_action":
+            if decided is ReviewOutcome.NO_ACTION:
                 extra: dict[str, Any] = {
-                    "outcome": outcome,
+                    "outcome": decided.value,
                     "reasons": reasons,
                     "decided_on": today,
                 }
                 requests.append(NoticeRequest(subject, NoticePurpose.DECISION, case_id, extra))
             # A restrict decision's restriction waits for its notice: the refresh issues it.
-            refreshed = self._evaluator.refresh(
-                uow, [subject], today=today, now=now, requests=requests
+            refreshed = d.write(
+                [payload.as_event(subject, today, actor=actor)],
+                actor=actor,
+                action="review.decide",
+                purpose="review",
+                detail=f"{case_id} {decided.value}",
+                requests=requests,
             )
-            uow.commit()
         after = refreshed.state(subject)
         notice = next(n for n in refreshed.notices if n.target == case_id)
         restriction = next((r for r in after.restrictions if r.case_id == case_id), None)
         return ReviewDecision(
-            case_id, subject, outcome, today, restriction, notice.notice_id, after
+            case_id, subject, decided, today, restriction, notice.notice_id, after
         )
 
     def list_open_reviews(self, *, limit: int = LIST_LIMIT) -> list[ReviewSummary]:
@@ -121,10 +105,21 @@ class Reviews:
             return uow.dockets.open_reviews(limit=limit)
 
 
+def _outcome(outcome: str) -> ReviewOutcome:
+    try:
+        return ReviewOutcome(outcome)
+    except ValueError as exc:
+        names = ", ".join(o.value for o in ReviewOutcome)
+        raise InvalidInput(
+            "outcome",
+            Message.of(N_("must be one of %(names)s, not %(value)r"), names=names, value=outcome),
+        ) from exc
+
+
 def _terms(
-    outcome: str, scopes: frozenset[str], days: int, policy: ReviewPolicy
+    outcome: ReviewOutcome, scopes: frozenset[str], days: int, policy: ReviewPolicy
 ) -> frozenset[Scope]:
-    if outcome == "no_action":
+    if outcome is ReviewOutcome.NO_ACTION:
         if scopes or days:
             raise InvalidInput("scopes", N_("only a restrict decision names scopes and days"))
         return frozenset()
