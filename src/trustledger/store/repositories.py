@@ -335,5 +335,5 @@ def _case_row(s: SubjectState, index: int) -> dict[str, Any]:
         "score": c.score,
         "below": c.below,
         "decided_on": c.decided_on,
-        "outcome": c.outcome,
+        "outcome": c.outcome.value if c.outcome else None,
     }
