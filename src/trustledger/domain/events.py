@@ -41,6 +41,20 @@ class ReviewOutcome(StrEnum):
     NO_ACTION = "no_action"
 
 
+# Value-to-member tables: an enum's call is slow, and payloads are read on every evaluation.
+_PURPOSES = {p.value: p for p in NoticePurpose}
+_SCOPES = {s.value: s for s in Scope}
+
+
+def _purpose(value: Any) -> NoticePurpose:
+    found = _PURPOSES.get(value) if isinstance(value, str) else None
+    return found if found is not None else NoticePurpose(value)
+
+
+def _scopes(values: Any) -> frozenset[Scope]:
+    return frozenset(_SCOPES.get(v) or Scope(v) for v in values or ())
+
+
 def _day(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -65,6 +79,8 @@ class Payload:
     @classmethod
     def of(cls, event: Event) -> Self:
         """The payload of `event`, whose kind must be this class's (or a subclass's)."""
+        if getattr(cls, "kind", None) is event.kind:  # the common case, on every evaluation
+            return cls.from_data(_upgraded(event))
         payload = PAYLOADS[event.kind]
         if not issubclass(payload, cls):
             raise ValueError(f"a {event.kind.value} event holds no {cls.__name__}")
@@ -196,7 +212,7 @@ class NoticeIssued(Payload):
         return cls(
             str(data["notice_id"]),
             str(data["target"]),
-            NoticePurpose(str(data["purpose"])),
+            _purpose(data["purpose"]),
             str(code) if code is not None else None,
         )
 
@@ -293,7 +309,7 @@ class ReviewDecided(Payload):
         return cls(
             str(data["case_id"]),
             ReviewOutcome(str(data["outcome"])),
-            frozenset(Scope(s) for s in data.get("scopes", [])),
+            _scopes(data.get("scopes")),
             int(data.get("days", 0)),
             str(data.get("reasons", "")),
         )
@@ -324,7 +340,7 @@ class Transition(Payload):
     def from_data(cls, data: Mapping[str, Any]) -> Self:
         return cls(
             str(data["restriction_id"]),
-            frozenset(Scope(s) for s in data.get("scopes") or []),
+            _scopes(data.get("scopes")),
             str(data.get("reason") or ""),
             _date(data.get("starts_on")),
             _date(data.get("ends_on")),
@@ -378,9 +394,9 @@ def _upgraded(event: Event) -> Mapping[str, Any]:
     History loads (services/history.py) and rulebook cases wrote `fulfilled` and `overturned`
     with no data: the record is the event's, and the obligation was met the day it was reported.
     """
-    data = event.data
-    if event.kind is EventKind.FULFILLED and "met_on" not in data:
+    data, kind = event.data, event.kind
+    if kind is EventKind.FULFILLED and "met_on" not in data:
         return {"record_id": event.record_id or "", "met_on": event.on.isoformat()} | dict(data)
-    if event.kind is EventKind.OVERTURNED and "record_id" not in data:
+    if kind is EventKind.OVERTURNED and "record_id" not in data:
         return {"record_id": event.record_id or ""} | dict(data)
     return data
