@@ -19,6 +19,7 @@ from trustledger.api.auth import FeedReader
 from trustledger.api.state import state_of
 from trustledger.bootstrap import Registry
 from trustledger.domain.errors import InvalidInput, Unavailable
+from trustledger.domain.events import NoticeIssued, NoticePurpose, Transition, payload_of
 from trustledger.domain.records import Event, EventKind
 
 router = APIRouter(tags=["checks"])
@@ -33,9 +34,21 @@ CHANGES = {
 
 
 def change_of(event: Event) -> str | None:
-    if event.kind is EventKind.NOTICE_ISSUED and event.data.get("purpose") == "restriction":
-        return "pending"
+    if event.kind is EventKind.NOTICE_ISSUED:
+        restricting = NoticeIssued.of(event).purpose is NoticePurpose.RESTRICTION
+        return "pending" if restricting else None
     return CHANGES.get(event.kind)
+
+
+def _restriction_id(event: Event) -> str:
+    """The restriction a notice or a transition is about (change_of kept only those)."""
+    match payload_of(event):
+        case NoticeIssued(target=target):
+            return target
+        case Transition(restriction_id=restriction_id):
+            return restriction_id
+        case _:
+            return ""
 
 
 def _changes(registry: Registry, after: int) -> tuple[int, list[bytes]]:
@@ -46,7 +59,7 @@ def _changes(registry: Registry, after: int) -> tuple[int, list[bytes]]:
         found = uow.derived.restrictions_of({e.subject for e, _ in relevant})
     frames = []
     for event, change in relevant:
-        target = str(event.data.get("target") or event.data.get("restriction_id") or "")
+        target = _restriction_id(event)
         r = next((x for x in found.get(event.subject, []) if x.restriction_id == target), None)
         body: dict[str, object] = {
             "subject": event.subject,
