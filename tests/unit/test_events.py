@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trustledger.delivery.letters import SUBJECT_LINES
 from trustledger.domain.events import (
     PAYLOADS,
     AppealDecided,
@@ -34,6 +35,7 @@ from trustledger.domain.events import (
 from trustledger.domain.records import Event, EventKind, Record
 from trustledger.domain.rulebook import Scope
 from trustledger.domain.targets import target_record
+from trustledger.web.wording import OUTCOME_TEXT, PURPOSE_TEXT
 
 text = st.text(min_size=1, max_size=20)
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1))
@@ -171,3 +173,10 @@ def test_the_export_sql_reads_fields_the_payload_classes_write() -> None:
 )
 def test_a_target_names_its_record_or_a_review_case(target: str, record: str | None) -> None:
     assert target_record(target) == record
+
+
+def test_every_notice_purpose_has_a_subject_line_and_words_on_the_pages() -> None:
+    purposes = {p.value for p in NoticePurpose}
+    assert set(SUBJECT_LINES) == purposes
+    assert set(PURPOSE_TEXT) == purposes
+    assert {o.value for o in AppealOutcome} | {ReviewOutcome.NO_ACTION.value} <= set(OUTCOME_TEXT)
