@@ -17,6 +17,7 @@ from rulebook_edits import Proposal, stricter
 from simulation_oracle import expected, people
 from store_population import load, population, stored_events
 from tests.factories import SettableClock
+from tests.language_scan import english_words
 from trustledger.batch.simulation_sql import MODES
 from trustledger.bootstrap import Registry, open_registry
 from trustledger.cli.app import main
@@ -163,3 +164,24 @@ def test_the_report_holds_the_charts_data_and_no_identity_numbers(
     assert len(numbers) > 300
     assert not any(n in html for n in numbers)
     assert not re.search(r"\d{17}[\dX]", html)
+
+
+def test_the_tables_warnings_and_report_come_in_the_language_asked_for(
+    run: Run, tmp_path: Path
+) -> None:
+    edited = Proposal().edit("rail.smoking", appeal_days=20).write(tmp_path / "edited")
+    report = tmp_path / "report.html"
+    code, out, err = run("--rulebook", edited, "--language", "zh-Hans", "--report", report)
+    assert code == 0
+    assert "有记录的人数为" in out
+    for title in ("受限", "等级", "按省份（1至9的数字不予显示）", "平均分"):
+        assert title in out
+    version = load_rulebook(edited).version  # a name, as the rule codes are
+    assert english_words(out.replace(version, "")) == []
+    assert "警告：rail.smoking：2018年5月1日至2026年11月1日期间发生的行为将被重新评定" in err
+    assert '<html lang="zh-Hans">' in report.read_text(encoding="utf-8")
+
+
+def test_an_unknown_report_language_is_refused_by_name(run: Run) -> None:
+    code, _out, err = run("--rulebook", default_rulebook_path(), "--language", "fr")
+    assert (code, err.strip()) == (2, "error: --language: must be zh-Hans or en, not 'fr'")

@@ -11,17 +11,19 @@ from typing import Annotated
 import duckdb
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from trustledger.batch.retroactivity import retroactive_changes
-from trustledger.batch.simulation import MIN_GROUP, Simulation, simulate
+from trustledger.batch.simulation import simulate
 from trustledger.cli.explain import parse_day
 from trustledger.cli.export import export_records, registry_for
+from trustledger.cli.simulation_tables import print_tables
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.rulebook import Rulebook
+from trustledger.domain.texts import N_
+from trustledger.i18n.catalogs import translator
 from trustledger.i18n.negotiation import parse_language
 from trustledger.rulebook import lint_rulebook, load_rulebook
-from trustledger.web.report import MODE_NAMES, ReportContext, render_report, summary
+from trustledger.web.report import ReportContext, render_report, summary, warning_text
 
 EXIT_LINT = 2
 out = Console(highlight=False, soft_wrap=True)
@@ -63,8 +65,12 @@ def simulate_command(
         changes = tuple(retroactive_changes(current, proposed, on))
         warnings = tuple(str(w) for w in changes)
         chosen = chosen or registry.language
-        for warning in warnings:
-            err.print(f"warning: {warning}", markup=False)
+        tr = translator(chosen)
+        for change in changes:
+            err.print(
+                tr.gettext(N_("warning: %(text)s")) % {"text": warning_text(change, tr)},
+                markup=False,
+            )
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "records.parquet"
             export_records(registry, path, purpose="policy simulation")
@@ -77,7 +83,7 @@ def simulate_command(
     if as_json:
         typer.echo(json.dumps(summary(result, context), ensure_ascii=False, indent=2))
     else:
-        _print_tables(result, current, proposed)
+        print_tables(out, result, current, proposed, translator(chosen))
     if report is not None:
         err.print(f"report written to {report}", markup=False)
 
@@ -91,50 +97,6 @@ def _proposed(path: Path) -> Rulebook:
         err.print(f"error: the proposed rulebook has {len(problems)} problem(s)", markup=False)
         raise typer.Exit(EXIT_LINT)
     return load_rulebook(path)
-
-
-def _print_tables(result: Simulation, current: Rulebook, proposed: Rulebook) -> None:
-    out.print(
-        f"Rulebook {proposed.version} against {current.version} as of {result.on.isoformat()}: "
-        f"{result.subjects:,} people with records",
-        markup=False,
-    )
-    people = Table("restricted", "now", "proposed", "newly", "released", title="People restricted")
-    rows = [("any mode", result.restricted)]
-    rows += [(MODE_NAMES[m], p) for m, p in result.by_mode.items()]
-    rows += [(code, p) for code, p in result.by_rule.items()]
-    for name, p in rows:
-        people.add_row(name, *(f"{n:,}" for n in (p.current, p.proposed, p.newly, p.released)))
-    out.print(people)
-    bands = Table("band", "now", "proposed", "change", title="Bands")
-    for name, c in result.bands.items():
-        bands.add_row(name, f"{c.current:,}", f"{c.proposed:,}", f"{c.change:+,}")
-    out.print(bands)
-    out.print(_provinces(result))
-    before, after = result.mean_score()
-    out.print(
-        f"mean score {before:.1f} -> {after:.1f}; {result.lower:,} lower, {result.higher:,} "
-        f"higher; review cases opened: {result.review_opened:,} "
-        f"(below the threshold: {result.review_below.current:,} -> "
-        f"{result.review_below.proposed:,})",
-        markup=False,
-    )
-
-
-def _provinces(result: Simulation) -> Table:
-    table = Table(
-        "province",
-        "people",
-        "newly restricted",
-        "released",
-        "review cases",
-        title=f"By province (counts 1-{MIN_GROUP - 1} withheld)",
-    )
-    for p in result.as_json()["provinces"]:
-        counts = (p["subjects"], p["restricted"]["newly"], p["restricted"]["released"])
-        shown = [f"<{MIN_GROUP}" if n is None else f"{n:,}" for n in (*counts, p["review_opened"])]
-        table.add_row(f"{p['name']} {p['code']}".strip(), *shown)
-    return table
 
 
 def register(app: typer.Typer) -> None:

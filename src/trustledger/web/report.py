@@ -16,13 +16,8 @@ from trustledger.domain.texts import N_, Language
 from trustledger.i18n.catalogs import Translator, translator
 
 CHART_JS = "static/vendor/chart-4.6.1.umd.min.js"
-MODE_NAMES = {
-    "air": "Air",
-    "rail_standard": "Rail, standard seats",
-    "rail_premium": "Rail, premium seats",
-}
-# The same, marked for the catalog: the report gives them in its language.
-_MODE_WORDS = {
+# Each mode of travel as the report and the terminal table name it, in the reader's language.
+MODE_WORDS = {
     "air": N_("Air"),
     "rail_standard": N_("Rail, standard seats"),
     "rail_premium": N_("Rail, premium seats"),
@@ -96,7 +91,7 @@ def render_report(
             data=data,
             sim=simulation,
             mean=mean,
-            modes={m: tr.gettext(word) for m, word in _MODE_WORDS.items()},
+            modes={m: tr.gettext(word) for m, word in MODE_WORDS.items()},
             chart_words={k: tr.gettext(word) for k, word in _CHART_WORDS.items()},
             warnings=warnings,
             min_group=MIN_GROUP,
