@@ -74,7 +74,7 @@ class Forbidden(TrustLedgerError):
 class TooManyAttempts(TrustLedgerError):
     """Too many failed sign-ins from one client or for one identity number: wait and retry."""
 
-    title = "Too many attempts"
+    title = N_("Too many attempts")
 
     def __init__(self, detail: str | Message, *, retry_after: int) -> None:
         super().__init__(detail)
@@ -113,4 +113,4 @@ class RulebookInvalid(TrustLedgerError):
 class DeliveryFailed(TrustLedgerError):
     """A mailer could not hand a letter over; the outbox tries again later."""
 
-    title = "Delivery failed"
+    title = N_("Delivery failed")
