@@ -73,9 +73,11 @@ def pages(site: Site, clients: Browsers) -> dict[str, str]:
         "forbidden": clients.anonymous().post(
             "/sign-in", data={"key": site.keys["checker"], "next": "/"}
         ),
+        "a query refused": auditor.get("/stats", params={"days": 999}),
+        "no such page": clients.anonymous().get("/no-such-page"),
     }
     for name, response in got.items():
-        assert response.status_code in (200, 401, 403, 422), (name, response.status_code)
+        assert response.status_code in (200, 401, 403, 404, 422), (name, response.status_code)
     return {name: response.text for name, response in got.items()}
 
 
@@ -214,3 +216,24 @@ def test_a_records_corrections_read_in_chinese_on_the_console_and_portal(
     mine = portal.get("/portal").text
     assert "由提交单位更正：" in mine
     assert english_on_page(mine) == []
+
+
+def test_a_refused_query_and_an_unknown_page_read_in_chinese(
+    site_zh: Site, clients: Browsers
+) -> None:
+    refused = clients.staff("auditor").get("/stats", params={"days": 999})
+    assert refused.status_code == 422
+    assert "不得大于366" in refused.text
+    missing = clients.anonymous().get("/no-such-page")
+    assert missing.status_code == 404
+    assert '<h1 id="error-title">未找到</h1>' in missing.text
+
+
+def test_the_api_keeps_pydantics_english_for_a_refused_query(site_zh: Site) -> None:
+    answer = httpx.get(
+        f"{site_zh.url}/v1/stats",
+        params={"days": 999},
+        headers={"Authorization": f"Bearer {site_zh.keys['auditor']}"},
+    )
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["reason"] == "Input should be less than or equal to 366"

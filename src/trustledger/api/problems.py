@@ -28,6 +28,7 @@ from trustledger.domain.errors import (
     Unavailable,
 )
 from trustledger.store.faults import unavailable
+from trustledger.web.refusals import http_title, refusal_of
 from trustledger.web.rendering import PAGES_TAG, error_page
 
 PROBLEM_JSON = "application/problem+json"
@@ -152,12 +153,21 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [{"field": _field_name(tuple(e["loc"])), "reason": e["msg"]} for e in exc.errors()]
     detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+    if is_page(request):
+        # A page says each refusal in its reader's words (the API keeps Pydantic's English).
+        said = [
+            {**e, "reason": refusal_of(raw)} for e, raw in zip(errors, exc.errors(), strict=True)
+        ]
+        return error_page(request, 422, "Invalid input", detail, said)
     return _respond(request, 422, "Invalid input", detail, type_="invalid-input", errors=errors)
 
 
 async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     detail = str(exc.detail)
+    if is_page(request):
+        title = http_title(exc.status_code, detail)
+        return _respond(request, exc.status_code, title, title, type_=f"http-{exc.status_code}")
     return _respond(request, exc.status_code, detail, detail, type_=f"http-{exc.status_code}")
 
 
