@@ -383,3 +383,16 @@ def test_a_chinese_letter_quotes_the_legal_basis_by_the_documents_chinese_title(
     assert title in str(text)
     assert title in str(html)
     assert "Supreme People" not in str(text) + str(html)
+
+
+def test_a_letters_facts_are_kept_without_its_access_code(open_with: Opener) -> None:
+    reg = open_with(load_rulebook())
+    subject = ric_number()
+    (notice,) = reg.intake.submit(judgment(subject=subject), source=COURT).notices
+    (letter,) = reg.portal.notices(subject, actor="test", purpose="facts test")
+    assert letter.facts is not None
+    assert letter.facts["access_code"] == "XXXX-XXXX-XXXX-XXXX"
+    assert letter.facts["titles"]["zh-Hans"] == "有履行能力而拒不履行生效法律文书确定的义务"
+    assert notice.access_code not in str(letter.facts)
+    (stored,) = rows(reg, "SELECT facts FROM notices WHERE subject = :s", s=subject)
+    assert notice.access_code not in str(stored[0])
