@@ -21,7 +21,7 @@ from trustledger.checks import CheckIndex, SubjectChange
 from trustledger.domain.evaluation import Restriction, RestrictionStatus
 from trustledger.domain.identity import CnRic
 from trustledger.domain.rulebook import Mode, Scope, scopes_for
-from trustledger.services.checking import CheckService
+from trustledger.services.checking.check import CheckService
 
 N = 1_000_000
 TODAY = date(2026, 11, 25)

@@ -37,7 +37,7 @@ from writes import cpu_seconds, serve
 
 from trustledger.batch.identities import IdentityMint
 from trustledger.bootstrap import open_registry
-from trustledger.services.submissions import Source
+from trustledger.domain.submissions import Source
 
 BARRED = 2_000  # seeded people with a restriction in force
 FREE = 20_000  # numbers that are checked and written about

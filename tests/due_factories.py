@@ -12,18 +12,18 @@ from trustledger.domain.errors import DeliveryFailed
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.records import Event, EventKind
 from trustledger.domain.rulebook import RestrictionSpec, Rulebook, Scope
+from trustledger.domain.submissions import Source
 from trustledger.domain.texts import Language, LocalizedText
-from trustledger.services.appeals import Appeals
-from trustledger.services.corrections import Corrections
-from trustledger.services.fulfilment import Fulfilments
-from trustledger.services.intake import Intake
-from trustledger.services.letters import Letter, NoticeLetters
-from trustledger.services.outbox import Outbox
-from trustledger.services.portal import Portal
-from trustledger.services.reviews import Reviews
-from trustledger.services.state import Evaluator
-from trustledger.services.submissions import Source
-from trustledger.services.sweep import Sweep
+from trustledger.services.due_process.appeals import Appeals
+from trustledger.services.due_process.fulfilment import Fulfilments
+from trustledger.services.due_process.letters import Letter, NoticeLetters
+from trustledger.services.due_process.outbox import Outbox
+from trustledger.services.due_process.reviews import Reviews
+from trustledger.services.due_process.state import Evaluator
+from trustledger.services.due_process.sweep import Sweep
+from trustledger.services.intake.corrections import Corrections
+from trustledger.services.intake.records import Intake
+from trustledger.services.reading.portal import Portal
 
 COURT = Source("court_7", ("court.*", "social_insurance.*"))
 RAIL = Source("rail_bureau", ("rail.*",))

@@ -12,7 +12,7 @@ from stdnum.cn import ric
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.rulebook import Band, RestrictionSpec, ReviewPolicy, Rule, Rulebook, Scope
 from trustledger.domain.texts import LocalizedText
-from trustledger.services.state import Evaluator
+from trustledger.services.due_process.state import Evaluator
 
 EFFECTIVE = date(2018, 5, 1)
 TODAY = date(2026, 11, 25)

@@ -19,7 +19,7 @@ from trustledger.domain.keys import ApiKey, KeyChange
 from trustledger.domain.notice_letters import Contact, DeliveryStatus, NoticeLetter
 from trustledger.domain.records import CORE_ONLY_KINDS, Event, EventKind, StoredRecord, history_text
 from trustledger.domain.texts import Language
-from trustledger.services.export import FLAT_COLUMNS
+from trustledger.services.reading.export import FLAT_COLUMNS
 
 
 @dataclass

@@ -14,7 +14,7 @@ from tests.factories import SettableClock, ric_number
 from trustledger.bootstrap import Registry, open_registry
 from trustledger.delivery.letters import Letter
 from trustledger.domain.texts import Language
-from trustledger.services.keys import Principal
+from trustledger.services.access.keys import Principal
 
 CASE_REFS = {"court": "(2026)沪0101执{n}号", "rail": "RLY-2026-{n:05d}", "air": "AIR-2026-{n:05d}"}
 # Fewer than 10 people: the statistics must show these groups as "<10".

@@ -12,7 +12,7 @@ from trustledger.batch.population import KIND_CODES, PopulationSpec, record_tabl
 from trustledger.bootstrap import Registry
 from trustledger.domain.evaluation import SubjectState, evaluate
 from trustledger.domain.records import Event, known_by
-from trustledger.services.submissions import Source
+from trustledger.domain.submissions import Source
 
 
 def population(people: int, *, seed: int, as_of: date, per_1000: float = 40.0) -> pa.Table:

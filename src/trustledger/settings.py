@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     smtp_sender: str = "notices@trustledger.invalid"
     # The server sends due letters every minute; off where another process runs the outbox.
     deliver_notices: bool = True
-    # Concurrent single-record submissions share one transaction (services/write_queue.py); off,
+    # Concurrent single-record submissions share one transaction (services/intake/write_queue.py); off,
     # each commits alone.
     group_commit: bool = True
     # Failed sign-ins are counted in this process unless this names a Redis server

@@ -10,7 +10,7 @@ import pytest
 from tests.factories import body, ric_number
 from tests.integration.conftest import sql, sql_write
 from trustledger.bootstrap import Registry
-from trustledger.services.submissions import Source
+from trustledger.domain.submissions import Source
 from trustledger.store.audit import GENESIS
 
 RAIL = Source("rail_bureau", ("rail.*",))

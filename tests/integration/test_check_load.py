@@ -16,8 +16,8 @@ from trustledger.bootstrap import Registry
 from trustledger.checks import CheckIndex
 from trustledger.domain.evaluation import Restriction, RestrictionStatus
 from trustledger.domain.rulebook import Scope
-from trustledger.services import check_feed
-from trustledger.services.check_feed import CheckFeed
+from trustledger.services.checking import feed as check_feed
+from trustledger.services.checking.feed import CheckFeed
 from trustledger.store import tables as t
 
 SCOPE_SETS = [

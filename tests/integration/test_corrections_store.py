@@ -12,7 +12,7 @@ from trustledger.bootstrap import Registry, open_registry
 from trustledger.checks import CheckIndex
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.rulebook import Scope
-from trustledger.services.check_feed import CheckFeed
+from trustledger.services.checking.feed import CheckFeed
 
 
 def opened(db_url: str, clock: SettableClock) -> Registry:

@@ -30,7 +30,7 @@ from trustledger.delivery.smtp import SmtpMailer
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.rulebook import Rulebook, Scope
 from trustledger.rulebook import load_rulebook
-from trustledger.services.check_feed import CheckFeed
+from trustledger.services.checking.feed import CheckFeed
 from trustledger.store.engine import create_store_engine
 from trustledger.store.schema import head_revision, migrate
 

@@ -25,9 +25,9 @@ from trustledger.cli.app import main
 from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.records import Event, EventKind
+from trustledger.domain.submissions import Source
 from trustledger.rulebook import load_rulebook
-from trustledger.services.export import FLAT_COLUMNS
-from trustledger.services.submissions import Source
+from trustledger.services.reading.export import FLAT_COLUMNS
 
 COURT = Source("court-11", ("*",))
 

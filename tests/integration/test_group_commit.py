@@ -12,10 +12,10 @@ from tests.integration.conftest import sql, sql_write
 from trustledger.bootstrap import Registry
 from trustledger.checks import CheckIndex
 from trustledger.domain.errors import Conflict, InvalidInput
-from trustledger.services.check_feed import CheckFeed
-from trustledger.services.intake import IntakeResult
-from trustledger.services.submissions import Source
-from trustledger.services.write_queue import Submission
+from trustledger.domain.submissions import Source
+from trustledger.services.checking.feed import CheckFeed
+from trustledger.services.intake.records import IntakeResult
+from trustledger.services.intake.write_queue import Submission
 
 RAIL = Source("rail_bureau", ("rail.*",))
 OTHER_RAIL = Source("rail_south", ("rail.*",))

@@ -20,7 +20,7 @@ from tests.integration.conftest import sql, sql_write
 from trustledger.bootstrap import Registry
 from trustledger.cli.app import main
 from trustledger.domain.merkle import CompactRange
-from trustledger.services.submissions import Source
+from trustledger.domain.submissions import Source
 from trustledger.store import tables as t
 from trustledger.store.audit import entry_hash
 from trustledger.store.log_entries import leaf_of as leaf_of_row

@@ -11,7 +11,7 @@ from tests.factories import body, judgment, ric_number, unpaid
 from tests.integration.conftest import sql
 from trustledger.bootstrap import Registry
 from trustledger.domain.errors import Conflict
-from trustledger.services.submissions import Source
+from trustledger.domain.submissions import Source
 
 COURT = Source("court_7", ("court.*", "social_insurance.*"))
 RAIL = Source("rail_bureau", ("rail.*",))

@@ -13,7 +13,7 @@ from tests.factories import SettableClock, body, judgment, ric_number, unpaid
 from tests.integration.conftest import sql
 from trustledger.bootstrap import Registry
 from trustledger.domain.errors import Conflict
-from trustledger.services.submissions import Source
+from trustledger.domain.submissions import Source
 
 EVERYTHING = Source("agency", ("*",))
 KINDS = ("smoking", "judgment", "unpaid_low", "unpaid_high", "again", "conflict")

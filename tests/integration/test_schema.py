@@ -10,7 +10,7 @@ from sqlalchemy.exc import DatabaseError
 from tests.factories import body
 from tests.integration.conftest import sql, sql_write
 from trustledger.bootstrap import Registry
-from trustledger.services.submissions import Source
+from trustledger.domain.submissions import Source
 from trustledger.store.schema import current_revision, head_revision
 from trustledger.store.tables import Base
 

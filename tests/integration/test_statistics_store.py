@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from tests.factories import TODAY, SettableClock, body, judgment, ric_number
 from trustledger.bootstrap import Registry
-from trustledger.services.submissions import Source
+from trustledger.domain.submissions import Source
 from trustledger.store.statistics import SqlStatistics
 
 ALL = Source("all", ("*",))

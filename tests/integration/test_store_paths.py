@@ -14,8 +14,8 @@ from trustledger.bootstrap import Registry, open_registry
 from trustledger.domain.errors import Unavailable
 from trustledger.domain.records import Event, EventKind
 from trustledger.domain.rulebook import Scope
-from trustledger.services.state import Evaluator
-from trustledger.services.submissions import Source, record_id_for
+from trustledger.domain.submissions import Source, record_id_for
+from trustledger.services.due_process.state import Evaluator
 from trustledger.store.engine import create_store_engine, normalize_url
 
 EVERYTHING = Source("agency", ("*",))

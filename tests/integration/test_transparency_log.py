@@ -13,7 +13,7 @@ from trustledger.bootstrap import Registry
 from trustledger.domain.checkpoints import open_note
 from trustledger.domain.errors import Forbidden, InvalidInput
 from trustledger.domain.merkle import leaf_hash, root_of, verify_consistency, verify_inclusion
-from trustledger.services.submissions import Source
+from trustledger.domain.submissions import Source
 from trustledger.store import tables as t
 from trustledger.store.log_entries import AUDIT_TAG, EVENT_TAG, audit_bytes, event_bytes
 

@@ -14,7 +14,7 @@ from tests.factories import body, ric_number, rulebook
 from tests.integration.conftest import PG_URL, _admin, _postgres_problem
 from trustledger.bootstrap import Registry, open_registry
 from trustledger.domain.identity import scheme_named
-from trustledger.services.submissions import Source
+from trustledger.domain.submissions import Source
 
 RAIL = Source("rail-operator", ("rail.*",))
 HOLD = 3.0  # seconds an open write transaction waits for the other writer before it lets go

@@ -12,10 +12,10 @@ from tests.factories import body, judgment, ric_number, rulebook
 from trustledger.domain.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from trustledger.domain.evaluation import AppealOutcome, RestrictionStatus
 from trustledger.domain.identity import scheme_named
+from trustledger.domain.notice_requests import IssuedNotice
 from trustledger.domain.records import EventKind
-from trustledger.services.appeals import Appeals
-from trustledger.services.notices import IssuedNotice
-from trustledger.services.state import Evaluator
+from trustledger.services.due_process.appeals import Appeals
+from trustledger.services.due_process.state import Evaluator
 
 
 def restricted(d: Due, **overrides: object) -> tuple[str, IssuedNotice]:

@@ -22,8 +22,8 @@ from trustledger.domain.errors import TrustLedgerError
 from trustledger.domain.evaluation import evaluate
 from trustledger.domain.records import CORE_ONLY_KINDS, Event, EventKind, known_by
 from trustledger.domain.rulebook import Rulebook
-from trustledger.services.export import flat_table
-from trustledger.services.submissions import Source
+from trustledger.domain.submissions import Source
+from trustledger.services.reading.export import flat_table
 
 
 def parity_rulebook() -> Rulebook:

@@ -16,7 +16,7 @@ from trustledger.domain.errors import InvalidIdentity, InvalidInput
 from trustledger.domain.evaluation import Restriction, RestrictionStatus
 from trustledger.domain.identity import CnRic
 from trustledger.domain.rulebook import Mode, Scope, SeatClass
-from trustledger.services.checking import MAX_BATCH, CheckAnswer, CheckService
+from trustledger.services.checking.check import MAX_BATCH, CheckAnswer, CheckService
 
 DAY = date(2026, 6, 1)
 

@@ -12,7 +12,7 @@ from trustledger.domain.errors import Conflict, Forbidden, InvalidInput, NotFoun
 from trustledger.domain.evaluation import RecordStatus, RestrictionStatus, SubjectState
 from trustledger.domain.records import EventKind
 from trustledger.domain.rulebook import Scope
-from trustledger.services.submissions import Source
+from trustledger.domain.submissions import Source
 
 AIR = frozenset({Scope.AIR})
 RAIL_ONLY = frozenset({Scope.RAIL})

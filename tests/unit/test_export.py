@@ -14,7 +14,7 @@ from tests.factories import SettableClock
 from tests.fakes import FakeExports, FakeStore
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.records import Event, EventKind, Record, recorded
-from trustledger.services.export import FLAT_SCHEMA, Export
+from trustledger.services.reading.export import FLAT_SCHEMA, Export
 
 DAY = date(2026, 3, 2)
 

@@ -9,9 +9,9 @@ import pytest
 from tests.factories import SettableClock, evaluator, judgment
 from tests.fakes import FakeStore
 from trustledger.domain.errors import InvalidInput
-from trustledger.services.files import SubjectFiles
-from trustledger.services.intake import Intake
-from trustledger.services.submissions import Source
+from trustledger.domain.submissions import Source
+from trustledger.services.intake.records import Intake
+from trustledger.services.reading.files import SubjectFiles
 
 SUBJECT = "11010519491231002X"
 

@@ -13,11 +13,11 @@ from tests.unit.test_imports import write_jsonl
 from trustledger.domain.evaluation import RecordStatus
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.records import EventKind
-from trustledger.services.corrections import Corrections
-from trustledger.services.imports import Importer, rejects_path_for
-from trustledger.services.intake import Intake
-from trustledger.services.state import Evaluator
-from trustledger.services.submissions import Source, record_id_for
+from trustledger.domain.submissions import Source, record_id_for
+from trustledger.services.due_process.state import Evaluator
+from trustledger.services.intake.corrections import Corrections
+from trustledger.services.intake.imports import Importer, rejects_path_for
+from trustledger.services.intake.records import Intake
 
 RAIL = Source("rail_bureau", ("rail.*",))
 OTHER = Source("metro", ("rail.*",))

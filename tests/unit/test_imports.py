@@ -12,10 +12,10 @@ import pytest
 from tests.factories import SettableClock, body, evaluator, judgment, unpaid
 from tests.fakes import FakeStore
 from trustledger.domain.errors import InvalidInput
-from trustledger.services.imports import Importer, rejects_path_for
-from trustledger.services.intake import Intake
-from trustledger.services.lines import read_lines
-from trustledger.services.submissions import Source
+from trustledger.domain.submissions import Source
+from trustledger.services.intake.imports import Importer, rejects_path_for
+from trustledger.services.intake.lines import read_lines
+from trustledger.services.intake.records import Intake
 
 SOURCE = Source("agency", ("rail.*", "court.*", "social_insurance.*"))
 

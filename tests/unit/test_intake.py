@@ -10,10 +10,10 @@ from tests.factories import SettableClock, body, evaluator, judgment, unpaid
 from tests.fakes import FakeStore
 from trustledger.domain.errors import Conflict, Forbidden, InvalidInput
 from trustledger.domain.evaluation import RestrictionStatus
+from trustledger.domain.notice_requests import hash_access_code
 from trustledger.domain.records import EventKind
-from trustledger.services.intake import Intake
-from trustledger.services.notices import hash_access_code
-from trustledger.services.submissions import Source
+from trustledger.domain.submissions import Source
+from trustledger.services.intake.records import Intake
 
 COURT = Source("court_7", ("court.*", "social_insurance.*"))
 RAIL = Source("rail_bureau", ("rail.*",))

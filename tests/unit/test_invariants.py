@@ -11,7 +11,7 @@ from domain_factories import event, notice, record, rule, rulebook
 from trustledger.domain.evaluation import SubjectFile, evaluate, evaluate_file
 from trustledger.domain.records import Event, EventKind, recorded
 from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, RestrictionSpec, Scope
-from trustledger.services.transitions import TRANSITION_KINDS
+from trustledger.domain.transitions import TRANSITION_KINDS
 
 CUTOVER = date(2023, 1, 1)
 # Two versions of one code: the later one is harsher and shorter. Non-retroactivity picks by occurred_on.

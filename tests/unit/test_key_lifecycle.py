@@ -9,8 +9,8 @@ import pytest
 from tests.factories import SettableClock
 from tests.fakes import FakeStore
 from trustledger.domain.errors import InvalidInput, NotFound, Unauthorized
-from trustledger.services.key_rules import parse_expiry
-from trustledger.services.keys import Keys
+from trustledger.domain.key_rules import parse_expiry
+from trustledger.services.access.keys import Keys
 
 
 def keys() -> tuple[Keys, FakeStore, SettableClock]:

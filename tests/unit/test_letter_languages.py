@@ -13,7 +13,7 @@ from tests.factories import judgment, ric_number
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.notice_letters import MASK, NoticeLetter
 from trustledger.domain.texts import Language
-from trustledger.services.imports import Importer
+from trustledger.services.intake.imports import Importer
 from trustledger.web.letters import in_language, other_language
 
 

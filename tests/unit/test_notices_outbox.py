@@ -19,11 +19,11 @@ from trustledger.domain.evaluation import RestrictionStatus
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.notice_letters import DeliveryStatus
 from trustledger.domain.texts import Language
-from trustledger.services.imports import Importer, rejects_path_for
-from trustledger.services.intake import Intake
-from trustledger.services.letters import CONTEXT_KEYS, Letter, NoticeLetters
-from trustledger.services.outbox import MASK, NO_ADDRESS, DeliveryReport
-from trustledger.services.state import Evaluator
+from trustledger.services.due_process.letters import CONTEXT_KEYS, Letter, NoticeLetters
+from trustledger.services.due_process.outbox import MASK, NO_ADDRESS, DeliveryReport
+from trustledger.services.due_process.state import Evaluator
+from trustledger.services.intake.imports import Importer, rejects_path_for
+from trustledger.services.intake.records import Intake
 
 
 def test_a_restriction_notice_letter_states_what_why_when_and_how_to_appeal() -> None:

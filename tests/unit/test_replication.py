@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from tests.factories import SettableClock
-from trustledger.services.replication import ReplicaLag, StandbyState
+from trustledger.services.checking.replication import ReplicaLag, StandbyState
 
 
 @dataclass

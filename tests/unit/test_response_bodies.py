@@ -16,7 +16,7 @@ from trustledger.api.file_schemas import FileOut
 from trustledger.api.schemas import StatsOut
 from trustledger.domain.evaluation import evaluate
 from trustledger.domain.explanation import explain
-from trustledger.services.stats import Tally
+from trustledger.services.reading.stats import Tally
 
 
 def as_json(model: type[BaseModel], body: dict[str, Any]) -> Any:

@@ -13,7 +13,7 @@ from trustledger.domain.errors import Conflict, Forbidden, InvalidInput, NotFoun
 from trustledger.domain.evaluation import Restriction, RestrictionStatus, SubjectState
 from trustledger.domain.records import EventKind
 from trustledger.domain.rulebook import Scope
-from trustledger.services.transitions import next_change, transitions_due
+from trustledger.domain.transitions import next_change, transitions_due
 
 
 def test_a_score_below_the_threshold_opens_one_case_and_restricts_nothing() -> None:

@@ -9,12 +9,12 @@ import pytest
 from tests.factories import SettableClock, body, evaluator, judgment
 from tests.fakes import FakeStore
 from trustledger.domain.errors import InvalidInput, Unauthorized
-from trustledger.services.audit import Audit
-from trustledger.services.files import SubjectFiles
-from trustledger.services.intake import Intake
-from trustledger.services.keys import Keys
-from trustledger.services.recompute import Recompute
-from trustledger.services.submissions import Source
+from trustledger.domain.submissions import Source
+from trustledger.services.access.keys import Keys
+from trustledger.services.audit.chain import Audit
+from trustledger.services.intake.records import Intake
+from trustledger.services.reading.files import SubjectFiles
+from trustledger.services.reading.recompute import Recompute
 
 
 def test_a_key_is_returned_once_and_kept_only_as_its_hash() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.factories import TODAY, SettableClock, rulebook
 from trustledger.domain.errors import InvalidInput
-from trustledger.services.stats import (
+from trustledger.services.reading.stats import (
     Statistics,
     Tally,
     province_name,

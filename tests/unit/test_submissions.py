@@ -12,13 +12,13 @@ from tests.factories import TODAY, body, judgment, rulebook, unpaid
 from trustledger.domain.errors import Forbidden, InvalidIdentity, InvalidInput
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.rulebook import Rule, Rulebook
-from trustledger.domain.texts import LocalizedText
-from trustledger.services.submissions import (
+from trustledger.domain.submissions import (
     Source,
     payload_hash,
     record_id_for,
     validate_submission,
 )
+from trustledger.domain.texts import LocalizedText
 
 EVERYTHING = Source("agency", ("*",))
 

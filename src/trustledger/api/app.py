@@ -35,9 +35,9 @@ from trustledger.api.problems import install_problem_handlers
 from trustledger.api.replica import LoggedDenials, ReadOnly
 from trustledger.api.state import AppState, app_state
 from trustledger.bootstrap import Registry, open_registry
-from trustledger.services.check_feed import CheckFeed
-from trustledger.services.checking import CheckService
-from trustledger.services.replication import ReplicaLag
+from trustledger.services.checking.check import CheckService
+from trustledger.services.checking.feed import CheckFeed
+from trustledger.services.checking.replication import ReplicaLag
 from trustledger.web import pages
 
 log = structlog.get_logger()

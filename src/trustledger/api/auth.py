@@ -17,9 +17,9 @@ from fastapi import Depends, Request
 from trustledger.api.state import state_of
 from trustledger.domain.errors import Forbidden, Unauthorized
 from trustledger.domain.texts import N_, Message
-from trustledger.services.keys import Keys, Principal
+from trustledger.services.access.keys import Keys, Principal
+from trustledger.services.access.sign_ins import SignInGuard
 from trustledger.services.ports import Clock
-from trustledger.services.sign_ins import SignInGuard
 
 CACHE_SECONDS = 30.0
 CACHE_LIMIT = 10_000

@@ -13,7 +13,7 @@ from pathlib import Path
 import structlog
 
 from trustledger.domain.errors import InvalidInput
-from trustledger.services.check_feed import CheckFeed
+from trustledger.services.checking.feed import CheckFeed
 from trustledger.store.snapshot_files import read_snapshot, write_snapshot
 
 log = structlog.get_logger()

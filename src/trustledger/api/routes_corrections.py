@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from trustledger.api.auth import SourceKey
 from trustledger.api.state import state_of
-from trustledger.services.corrections import Amendment
+from trustledger.services.intake.corrections import Amendment
 
 router = APIRouter(tags=["records"])
 

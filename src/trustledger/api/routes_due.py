@@ -23,7 +23,7 @@ from trustledger.api.due_schemas import (
 from trustledger.api.schemas import AppealIn, DecisionIn, FulfilmentIn
 from trustledger.api.state import state_of
 from trustledger.domain.errors import InvalidInput
-from trustledger.services.keys import Principal
+from trustledger.services.access.keys import Principal
 
 router = APIRouter(tags=["due process"])
 

@@ -10,7 +10,7 @@ from trustledger.api.auth import SourceKey
 from trustledger.api.schemas import NoticeRef, RecordIn, RecordOut, RecordsOut
 from trustledger.api.state import state_of
 from trustledger.domain.errors import InvalidInput, TooLarge
-from trustledger.services.intake import IntakeResult
+from trustledger.services.intake.records import IntakeResult
 
 router = APIRouter(tags=["records"])
 

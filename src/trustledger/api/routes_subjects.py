@@ -12,7 +12,7 @@ from trustledger.api.file_schemas import EventOut, EventsOut, FileOut
 from trustledger.api.state import state_of
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.explanation import explain
-from trustledger.services.keys import Principal
+from trustledger.services.access.keys import Principal
 
 router = APIRouter(tags=["subjects"])
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from trustledger.services.checking import MAX_BATCH
+from trustledger.services.checking.check import MAX_BATCH
 
 EXAMPLE_ID = "11010519491231002X"
 

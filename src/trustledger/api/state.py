@@ -12,10 +12,10 @@ from trustledger.api.check_log import CheckLog
 from trustledger.api.drain import Drain
 from trustledger.bootstrap import Registry
 from trustledger.domain.identity import IdentityScheme
-from trustledger.services.check_feed import CheckFeed
-from trustledger.services.checking import CheckService
+from trustledger.services.checking.check import CheckService
+from trustledger.services.checking.feed import CheckFeed
+from trustledger.services.checking.replication import ReplicaLag
 from trustledger.services.ports import Clock
-from trustledger.services.replication import ReplicaLag
 from trustledger.web.page_state import PageState
 from trustledger.web.sessions import Sessions
 

@@ -13,7 +13,7 @@ from rich.console import Console
 from trustledger.bootstrap import open_registry
 from trustledger.cli.witness import read_state, witness
 from trustledger.domain.errors import InvalidInput
-from trustledger.services.log_verify import LogVerdict
+from trustledger.services.audit.log_verify import LogVerdict
 
 out = Console(highlight=False, soft_wrap=True)
 audit_app = typer.Typer(help="The audit chain of every write and every read of a subject's file.")

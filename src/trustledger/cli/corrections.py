@@ -10,7 +10,7 @@ from rich.console import Console
 
 from trustledger.bootstrap import open_registry
 from trustledger.domain.errors import InvalidInput
-from trustledger.services.corrections import Amendment, record_id_of
+from trustledger.services.intake.corrections import Amendment, record_id_of
 
 out = Console(highlight=False, soft_wrap=True)
 records_app = typer.Typer(help="Correct or withdraw a record, as the source that submitted it.")

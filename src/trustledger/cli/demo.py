@@ -15,7 +15,7 @@ from trustledger.batch.population import PopulationSpec
 from trustledger.batch.population_files import FileFormat, write_population
 from trustledger.bootstrap import Registry
 from trustledger.domain.rulebook import Mode, scopes_for
-from trustledger.services.submissions import Source
+from trustledger.domain.submissions import Source
 
 
 @dataclass

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemaini
 from trustledger.batch.recompute import recompute
 from trustledger.bootstrap import Registry, open_registry
 from trustledger.cli.progress import progress_bar
-from trustledger.services.export import ExportReport
+from trustledger.services.reading.export import ExportReport
 
 out = Console(highlight=False, soft_wrap=True)
 PURPOSE = "batch recompute and policy simulation"

@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from trustledger.bootstrap import open_registry
+from trustledger.domain.key_rules import parse_expiry
 from trustledger.domain.keys import ApiKey
-from trustledger.services.key_rules import parse_expiry
-from trustledger.services.keys import CreatedKey
+from trustledger.services.access.keys import CreatedKey
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

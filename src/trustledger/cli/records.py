@@ -18,7 +18,7 @@ from rich.progress import (
 
 from trustledger.bootstrap import open_registry
 from trustledger.cli.progress import progress_bar
-from trustledger.services.imports import CHUNK
+from trustledger.services.intake.imports import CHUNK
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

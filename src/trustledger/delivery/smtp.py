@@ -6,7 +6,7 @@ import smtplib
 from email.message import EmailMessage
 
 from trustledger.domain.errors import DeliveryFailed
-from trustledger.services.letters import Letter
+from trustledger.services.due_process.letters import Letter
 
 __all__ = ["DeliveryFailed", "SmtpMailer"]
 

@@ -391,7 +391,7 @@ def payload_of(event: Event) -> Payload:
 def _upgraded(event: Event) -> Mapping[str, Any]:
     """An older stored shape as today's.
 
-    History loads (services/history.py) and rulebook cases wrote `fulfilled` and `overturned`
+    History loads (services/intake/history.py) and rulebook cases wrote `fulfilled` and `overturned`
     with no data: the record is the event's, and the obligation was met the day it was reported.
     """
     data, kind = event.data, event.kind

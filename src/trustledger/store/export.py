@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Select, String, and_, case, func, literal, or
 
 from trustledger.domain.events import AppealOutcome, Corrected, NoticePurpose, Recorded
 from trustledger.domain.records import CORE_ONLY_KINDS, Event, EventKind, Record, history_text
-from trustledger.services.export import FLAT_COLUMNS
+from trustledger.services.reading.export import FLAT_COLUMNS
 from trustledger.store import tables as t
 from trustledger.store.repositories import event_from_row
 

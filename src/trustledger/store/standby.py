@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from trustledger.services.replication import StandbyState
+from trustledger.services.checking.replication import StandbyState
 from trustledger.store.engine import is_postgres
 from trustledger.store.faults import unavailable
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from trustledger.domain.barring import SCOPE_BITS
 from trustledger.domain.rulebook import Scope
-from trustledger.services.stats import Period, Tally
+from trustledger.services.reading.stats import Period, Tally
 from trustledger.store import tables as t
 from trustledger.store.engine import SQLITE_BEGIN, is_postgres
 

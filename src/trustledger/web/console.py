@@ -13,7 +13,7 @@ from trustledger.domain.errors import InvalidInput
 from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.rulebook import Mode, SeatClass
 from trustledger.domain.texts import N_
-from trustledger.services.checking import CheckAnswer
+from trustledger.services.checking.check import CheckAnswer
 from trustledger.web.page_state import page_state
 from trustledger.web.rendering import PAGES_TAG, registry_of, render, sessions_of
 from trustledger.web.requests import client_of, same_origin

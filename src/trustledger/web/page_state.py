@@ -7,8 +7,8 @@ from typing import Protocol
 from fastapi import Request
 
 from trustledger.bootstrap import Registry
-from trustledger.services.checking import CheckService
-from trustledger.services.keys import Principal
+from trustledger.services.access.keys import Principal
+from trustledger.services.checking.check import CheckService
 from trustledger.web.sessions import Sessions
 
 

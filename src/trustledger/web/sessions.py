@@ -15,7 +15,7 @@ from trustledger.domain.errors import Forbidden, Unauthorized
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.texts import N_, Message
 from trustledger.secret_files import beside_database, read_or_create
-from trustledger.services.keys import Principal
+from trustledger.services.access.keys import Principal
 from trustledger.settings import Settings
 from trustledger.web.wording import ROLE_TEXT
 

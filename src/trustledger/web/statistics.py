@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from trustledger.bootstrap import Registry
 from trustledger.i18n.catalogs import Translator
-from trustledger.services.stats import REVIEW_TITLE, SUPPRESS_BELOW, Figure, Stats
+from trustledger.services.reading.stats import REVIEW_TITLE, SUPPRESS_BELOW, Figure, Stats
 from trustledger.web.console import sign_in_page
 from trustledger.web.rendering import PAGES_TAG, registry_of, render, sessions_of, translator_of
 

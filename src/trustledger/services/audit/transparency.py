@@ -9,7 +9,7 @@ from datetime import datetime
 from trustledger.domain.checkpoints import Checkpoint, VerifierKey, open_note, signed_note
 from trustledger.domain.errors import Forbidden, InvalidInput, NotFound
 from trustledger.domain.log_leaves import LeafKind, StoredCheckpoint
-from trustledger.services.log_verify import LogVerdict, verify_log
+from trustledger.services.audit.log_verify import LogVerdict, verify_log
 from trustledger.services.ports import Clock, LogSigner, UnitOfWorkFactory
 
 # The audit actions that are a reading of a subject's file (what the portal shows the subject).

@@ -10,17 +10,17 @@ from typing import Any
 from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import Conflict, InvalidInput
 from trustledger.domain.notice_letters import Contact
+from trustledger.domain.notice_requests import IssuedNotice
 from trustledger.domain.records import Record, StoredRecord, recorded
-from trustledger.services.contacts import save_contacts
-from trustledger.services.notices import IssuedNotice
-from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from trustledger.services.state import Evaluator
-from trustledger.services.submissions import (
+from trustledger.domain.submissions import (
     Source,
     contact_of,
     payload_hash,
     validate_submission,
 )
+from trustledger.services.due_process.state import Evaluator
+from trustledger.services.intake.contacts import save_contacts
+from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)

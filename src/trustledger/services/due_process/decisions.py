@@ -19,9 +19,9 @@ from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.jurisdiction import Jurisdiction
 from trustledger.domain.records import Event
 from trustledger.domain.texts import N_, Message
-from trustledger.services.fences import admit
+from trustledger.services.access.fences import admit
+from trustledger.services.due_process.state import Evaluator, NoticeRequest, Refreshed
 from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from trustledger.services.state import Evaluator, NoticeRequest, Refreshed
 
 MAX_TEXT = 10_000
 # Queues longer than this are paged by the caller.

@@ -3,7 +3,7 @@
 A rerun after a crash imports only what is missing: (source, case_ref) makes every line idempotent
 and each chunk commits whole or not at all. A JSONL line with an `action` (`correct`, `withdraw`)
 corrects or withdraws a record of the source's instead; it is applied after the chunk's new records,
-and a repeat of it writes nothing (services/corrections.py).
+and a repeat of it writes nothing (services/intake/corrections.py).
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import orjson
 
 from trustledger.domain.errors import Conflict, InvalidInput, TrustLedgerError
 from trustledger.domain.records import Record
-from trustledger.services.corrections import Amendment, Corrections, record_id_of
-from trustledger.services.intake import Intake, IntakeResult
-from trustledger.services.lines import Line, read_lines
+from trustledger.domain.submissions import Source, contact_of
+from trustledger.services.intake.corrections import Amendment, Corrections, record_id_of
+from trustledger.services.intake.lines import Line, read_lines
+from trustledger.services.intake.records import Intake, IntakeResult
 from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from trustledger.services.progress import Advance
-from trustledger.services.submissions import Source, contact_of
 
 CHUNK = 5000
 

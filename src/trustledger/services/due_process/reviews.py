@@ -14,9 +14,9 @@ from trustledger.domain.events import NoticePurpose, ReviewDecided, ReviewOutcom
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.rulebook import ReviewPolicy, Rulebook, Scope
 from trustledger.domain.texts import N_, Message
-from trustledger.services.decisions import LIST_LIMIT, deciding, written
+from trustledger.services.due_process.decisions import LIST_LIMIT, deciding, written
+from trustledger.services.due_process.state import Evaluator, NoticeRequest
 from trustledger.services.ports import Clock, UnitOfWorkFactory
-from trustledger.services.state import Evaluator, NoticeRequest
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from typing import Protocol
 from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import TooManyAttempts
 from trustledger.domain.texts import N_, Message
-from trustledger.services.audit import Audit
+from trustledger.services.audit.chain import Audit
 from trustledger.services.ports import Clock
 
 CLIENT, IDENTITY = "client", "identity"

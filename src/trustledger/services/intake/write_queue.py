@@ -22,9 +22,9 @@ from typing import Any
 from trustledger.domain.errors import Conflict
 from trustledger.domain.notice_letters import Contact
 from trustledger.domain.records import Record
-from trustledger.services.intake import Intake, IntakeResult, Outcome
+from trustledger.domain.submissions import Source, contact_of
+from trustledger.services.intake.records import Intake, IntakeResult, Outcome
 from trustledger.services.ports import Clock, UnitOfWorkFactory
-from trustledger.services.submissions import Source, contact_of
 
 # Records in one transaction at most: bounds how long one commit holds the writer.
 MAX_GROUP = 256

@@ -18,7 +18,7 @@ from trustledger.domain.errors import InvalidInput
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.rulebook import Mode, Scope, SeatClass, scopes_for
 from trustledger.domain.texts import N_, Message
-from trustledger.services.audit import Audit
+from trustledger.services.audit.chain import Audit
 from trustledger.services.ports import Clock, UnitOfWorkFactory
 
 MAX_BATCH = 10_000

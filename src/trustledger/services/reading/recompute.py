@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trustledger.domain.audit import AuditEntry
+from trustledger.services.due_process.state import Evaluator
 from trustledger.services.ports import Clock, UnitOfWorkFactory
 from trustledger.services.progress import Advance
-from trustledger.services.state import Evaluator
 
 PAGE = 1000
 

@@ -25,12 +25,12 @@ from trustledger.domain.events import (
 )
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction, reviewer
+from trustledger.domain.notice_requests import code_matches
 from trustledger.domain.records import Event
 from trustledger.domain.texts import N_, Message
-from trustledger.services.decisions import LIST_LIMIT, current, deciding, written
-from trustledger.services.notices import code_matches
+from trustledger.services.due_process.decisions import LIST_LIMIT, current, deciding, written
+from trustledger.services.due_process.state import Evaluator, NoticeRequest
 from trustledger.services.ports import Clock, UnitOfWorkFactory
-from trustledger.services.state import Evaluator, NoticeRequest
 
 # The SPC reviews a correction request within 15 days; an officer decides an appeal as fast.
 DECISION_DAYS = 15

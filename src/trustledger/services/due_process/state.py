@@ -26,12 +26,12 @@ from trustledger.domain.events import (
     payload_of,
 )
 from trustledger.domain.identity import IdentityScheme
+from trustledger.domain.notice_requests import IssuedNotice, notice_event
 from trustledger.domain.records import Event, EventKind, known_by
 from trustledger.domain.rulebook import Rulebook
-from trustledger.services.letters import NoticeLetters
-from trustledger.services.notices import IssuedNotice, notice_event
+from trustledger.domain.transitions import next_change, transitions_due
+from trustledger.services.due_process.letters import NoticeLetters
 from trustledger.services.ports import UnitOfWork
-from trustledger.services.transitions import next_change, transitions_due
 
 TRANSITION_ACTIONS = {
     EventKind.RESTRICTION_STARTED: "restriction.start",

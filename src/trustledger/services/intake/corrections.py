@@ -28,10 +28,10 @@ from trustledger.domain.events import (
     payload_of,
 )
 from trustledger.domain.records import CORRECTABLE_FIELDS, Event, EventKind, Record
-from trustledger.services.decisions import written
+from trustledger.domain.submissions import Source, record_id_for, validate_submission
+from trustledger.services.due_process.decisions import written
+from trustledger.services.due_process.state import Evaluator, NoticeRequest
 from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from trustledger.services.state import Evaluator, NoticeRequest
-from trustledger.services.submissions import Source, record_id_for, validate_submission
 
 REASON_LIMIT = 2000
 # A decision id is the record's plus ".c<version>" in a 40-character column.

@@ -6,9 +6,9 @@ from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.notice_letters import NoticeLetter
+from trustledger.domain.notice_requests import code_matches
 from trustledger.domain.texts import N_
-from trustledger.services.notices import code_matches
-from trustledger.services.outbox import masked
+from trustledger.services.due_process.outbox import masked
 from trustledger.services.ports import Clock, UnitOfWorkFactory
 
 

@@ -11,9 +11,9 @@ from trustledger.domain.corrections import record_of
 from trustledger.domain.evaluation import Assessment, Restriction, ReviewCase, SubjectState
 from trustledger.domain.events import NoticePurpose
 from trustledger.domain.notice_letters import MASK, NoticeLetter
+from trustledger.domain.notice_requests import IssuedNotice
 from trustledger.domain.rulebook import Scope
 from trustledger.domain.texts import Language
-from trustledger.services.notices import IssuedNotice
 
 
 class Letter(Protocol):

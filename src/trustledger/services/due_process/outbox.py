@@ -16,8 +16,8 @@ from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import Conflict, DeliveryFailed, NotFound
 from trustledger.domain.notice_letters import MASK, DeliveryStatus, NoticeLetter
 from trustledger.domain.texts import N_
-from trustledger.services.decisions import LIST_LIMIT, written
-from trustledger.services.letters import Letter
+from trustledger.services.due_process.decisions import LIST_LIMIT, written
+from trustledger.services.due_process.letters import Letter
 from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 MAX_ATTEMPTS = 5

@@ -18,9 +18,9 @@ from trustledger.domain.timeline import (
     score_history,
     timeline,
 )
-from trustledger.services.fences import admit
+from trustledger.services.access.fences import admit
+from trustledger.services.due_process.state import Evaluator
 from trustledger.services.ports import Clock, UnitOfWorkFactory
-from trustledger.services.state import Evaluator
 
 
 @dataclass(frozen=True, slots=True)

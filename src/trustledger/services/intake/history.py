@@ -12,11 +12,11 @@ from typing import Any
 
 from trustledger.domain.audit import AuditEntry
 from trustledger.domain.events import Fulfilled, NoticePurpose, Overturned, Payload
+from trustledger.domain.notice_requests import notice_event
 from trustledger.domain.records import Event, recorded
-from trustledger.services.intake import Intake, stored_record
-from trustledger.services.notices import notice_event
+from trustledger.domain.submissions import Source, payload_hash
+from trustledger.services.intake.records import Intake, stored_record
 from trustledger.services.ports import Clock, UnitOfWorkFactory
-from trustledger.services.submissions import Source, payload_hash
 
 CHUNK = 5000
 BODY_FIELDS = (

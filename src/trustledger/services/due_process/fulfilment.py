@@ -10,9 +10,9 @@ from trustledger.domain.errors import Forbidden, InvalidInput, NotFound
 from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.events import Fulfilled, NoticePurpose, RestrictionLifted
 from trustledger.domain.records import EventKind
-from trustledger.services.decisions import deciding, written
+from trustledger.services.due_process.decisions import deciding, written
+from trustledger.services.due_process.state import Evaluator
 from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from trustledger.services.state import Evaluator
 
 
 @dataclass(frozen=True, slots=True)

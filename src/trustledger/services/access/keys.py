@@ -16,16 +16,16 @@ from datetime import datetime, timedelta
 from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import InvalidInput, NotFound, TrustLedgerError, Unauthorized
 from trustledger.domain.jurisdiction import Jurisdiction
-from trustledger.domain.keys import ApiKey, KeyChange
-from trustledger.services.key_rules import (
+from trustledger.domain.key_rules import (
     ROLES,
     check_grace,
     check_jurisdiction,
     check_key,
     check_reason,
 )
+from trustledger.domain.keys import ApiKey, KeyChange
+from trustledger.domain.submissions import Source
 from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from trustledger.services.submissions import Source
 
 KEY_PREFIX = "tl_"
 # How stale a key's "last used" may be: at most one write per key and process this often.

@@ -13,8 +13,8 @@ from datetime import date
 from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.records import EventKind
+from trustledger.services.due_process.state import Evaluator
 from trustledger.services.ports import Clock, UnitOfWorkFactory
-from trustledger.services.state import Evaluator
 
 PAGE = 500
 

@@ -1,0 +1,1 @@
+"""Access: API keys and their lifecycle, sign-in limits, officers' jurisdictions."""

@@ -1,0 +1,1 @@
+"""Audit: the audit chain and the transparency log, verified."""

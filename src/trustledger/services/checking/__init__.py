@@ -1,0 +1,1 @@
+"""Checking: the check use case, the index's feed from the event log, replica lag."""

@@ -1,0 +1,1 @@
+"""Due process: notices and letters, appeals, review cases, fulfilment, the daily sweep."""

@@ -1,0 +1,1 @@
+"""Intake: what sources submit, correct and withdraw, one record or a file at a time."""

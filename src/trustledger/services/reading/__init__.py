@@ -1,0 +1,1 @@
+"""Reading: a subject's file, the portal, statistics, exports and recomputes (every read audited)."""
