@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from hypothesis import given
 from hypothesis import strategies as st
 
+from batch_factories import batch_rulebook, events_of
+from tests.unit.test_history_terms import HISTORY_RULES
 from trustledger.domain.corrections import Decision, Terms, announced, meet, more_adverse
+from trustledger.domain.evaluation import evaluate
+from trustledger.domain.events import Corrected
+from trustledger.domain.records import Event
 from trustledger.domain.rulebook import Scope
 
 RAIL = Terms(frozenset({Scope.RAIL}), 180, 10)
@@ -68,3 +75,28 @@ def test_no_decision_bars_more_than_the_version_announcing_it_or_any_later_one(
     if latest is not None:
         # What the record bars now is announced: every scope of the latest version is covered.
         assert frozenset().union(*(d.terms.scopes for d in open_)) == latest.scopes
+
+
+def _demerit_file(*, corrected: bool) -> list[Event]:
+    rows = [
+        {"record_id": f"p{i}", "subject": "s", "type": code, "occurred_on": day,
+         "decided_on": day, "recorded_on": day, "noticed_on": day}
+        for i, (code, day) in enumerate(
+            [("rail.smoking", date(2019, 1, 1)), ("rail.disorder", date(2020, 6, 1)),
+             ("rail.disorder", date(2021, 12, 1))], start=1)
+    ]  # fmt: skip
+    events = [e for row in rows for e in events_of(row)]
+    if corrected:  # a mere evidence reference corrected on the first disorder
+        fix = Corrected({"evidence_ref": "ev-2"}, "cor-1", "typo", {"evidence_ref": None}, False)
+        events.append(fix.as_event("s", date(2021, 12, 5), record_id="p2"))
+    return events
+
+
+def test_a_corrected_record_is_still_gated_by_its_rules_history_term() -> None:
+    """The demerit scheme restricts only the disorder that reaches 12 points; correcting an
+    earlier one (it reached 10) must not make it restrict."""
+    book = batch_rulebook(*HISTORY_RULES)
+    on = date(2021, 12, 20)
+    for corrected in (False, True):
+        state = evaluate(_demerit_file(corrected=corrected), book, on, subject="s")
+        assert [r.restriction_id.split(":")[0] for r in state.restrictions] == ["p3"], corrected

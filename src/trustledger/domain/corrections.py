@@ -43,15 +43,21 @@ class Terms:
     notice_days: int
 
 
-def version_terms(record: Record, recorded_on: date, rulebook: Rulebook) -> Terms | None:
-    """What one version of a record restricts, whatever the date: None if it never does."""
+def version_terms(
+    record: Record, recorded_on: date, rulebook: Rulebook, *, term_holds: bool = False
+) -> Terms | None:
+    """What one version of a record restricts, whatever the date: None if it never does.
+
+    `term_holds`: whether the rule's history term holds for the record (a repeat, a points
+    window), which picks or gates its restriction as it does for an uncorrected record."""
     rule = rulebook.rule_for(record.type, record.occurred_on)
-    if rule is None or rule.restriction is None:
+    spec = rule.restriction_for(term_holds=term_holds) if rule is not None else None
+    if rule is None or spec is None:
         return None
     until = record.decided_on + timedelta(days=rule.counts_for_days)
     if recorded_on >= until or not condition_holds(rule.condition, record.attributes):
         return None
-    return Terms(rule.restriction.scopes, rule.restriction.days, rule.notice_days)
+    return Terms(spec.scopes, spec.days, rule.notice_days)
 
 
 def more_adverse(new: Terms | None, old: Terms | None) -> bool:

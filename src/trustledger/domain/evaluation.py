@@ -150,6 +150,12 @@ def evaluate_file(
     )
 
 
+def term_holds(events: Iterable[Event], record_id: str, rulebook: Rulebook, on: date) -> bool:
+    """Whether the record's rule's history term (a repeat, a points window) holds for it on `on`."""
+    state = evaluate(events, rulebook, on)
+    return any(a.term_holds for a in state.assessments if a.record.record_id == record_id)
+
+
 def assess(f: SubjectFile, record_id: str, rulebook: Rulebook, on: date) -> Assessment:
     record = f.records[record_id]
     recorded_on = f.recorded_on[record_id]
@@ -239,7 +245,9 @@ def _record_restrictions(
             return []
         decisions = [Decision(0, Terms(spec.scopes, spec.days, rule.notice_days))]
     else:
-        decisions = announced([version_terms(v, a.recorded_on, rulebook) for v in versions])
+        holds = a.term_holds
+        terms = [version_terms(v, a.recorded_on, rulebook, term_holds=holds) for v in versions]
+        decisions = announced(terms)
     found: list[Restriction] = []
     for d in decisions:
         # The rule that last justified it: the record's type as corrected, up to the end.

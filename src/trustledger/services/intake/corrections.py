@@ -16,9 +16,9 @@ from typing import Any
 import orjson
 
 from trustledger.domain.audit import AuditEntry
-from trustledger.domain.corrections import change_items, more_adverse, version_terms
+from trustledger.domain.corrections import Terms, change_items, more_adverse, version_terms
 from trustledger.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from trustledger.domain.evaluation import SubjectState
+from trustledger.domain.evaluation import SubjectState, term_holds
 from trustledger.domain.events import (
     Corrected,
     NoticeIssued,
@@ -98,14 +98,32 @@ class Corrections:
             raise InvalidInput("changes", "change nothing: the record already says so")
         if sum(e.kind is EventKind.CORRECTED for e in mine) >= MAX_CORRECTIONS:
             raise Conflict(f"record_id: record {record_id} has been corrected too often")
-        before = version_terms(current, _recorded_on(mine), self._rulebook)
-        after = version_terms(current.corrected(data), _recorded_on(mine), self._rulebook)
-        adverse = more_adverse(after, before)
         previous = {k: current.payload()[k] for k in data}
+        before, after = self._terms(current, data, events, Corrected(data, "", "", previous, False))
+        adverse = more_adverse(after, before)
         payload = Corrected(data, correction_id, text, previous, adverse)
         event = self._event(payload, current, source)
         extra = {"reasons": text, "changes": change_items(payload), "adverse": adverse}
         return self._append(uow, "correct", event, extra)
+
+    def _terms(
+        self, current: Record, data: Mapping[str, Any], events: Sequence[Event], draft: Corrected
+    ) -> tuple[Terms | None, Terms | None]:
+        """What the record restricts before and after the correction, its rule's history term
+        (a repeat, a points window) judged on the subject's file each time."""
+        rid, today = current.record_id, self._clock.today()
+        recorded_on = _recorded_on(_of_record(events, rid))
+        corrected = [*events, draft.as_event(current.subject, today, record_id=rid)]
+        holds = (
+            term_holds(events, rid, self._rulebook, today),
+            term_holds(corrected, rid, self._rulebook, today),
+        )
+        return (
+            version_terms(current, recorded_on, self._rulebook, term_holds=holds[0]),
+            version_terms(
+                current.corrected(data), recorded_on, self._rulebook, term_holds=holds[1]
+            ),
+        )
 
     def write_withdrawal(
         self, uow: UnitOfWork, record_id: str, *, source: Source, reason: Any
