@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
 
+from tests.factories import ric_number
 from tests.seeded_site import Site, start_site, stop_site
 
 
@@ -61,3 +64,36 @@ def sql(site: Site, statement: str, **params: Any) -> list[Any]:
         rows = list(conn.execute(text(statement), params))
         conn.rollback()
     return rows
+
+
+@dataclass(frozen=True)
+class Amended:
+    subject: str
+    record_id: str
+    access_code: str
+    submitted_on: date  # the record's decided_on as submitted
+    corrected_to: date  # its decided_on as corrected
+
+
+def corrected_then_withdrawn(
+    site: Site, *, n: int, case_ref: str, correction: str, withdrawal: str
+) -> Amended:
+    """A rail.smoking record submitted, its decision date corrected, then withdrawn."""
+    reg = site.registry
+    subject = ric_number(n, region="510104", born="19950505")  # a province the stats leave alone
+    day = reg.clock.today()
+    source = reg.keys.source("rail-1")
+    submitted_on, corrected_to = day - timedelta(days=2), day - timedelta(days=1)
+    body = {
+        "subject": subject,
+        "type": "rail.smoking",
+        "occurred_on": (day - timedelta(days=9)).isoformat(),
+        "decided_on": submitted_on.isoformat(),
+        "case_ref": case_ref,
+    }
+    submitted = reg.intake.submit(body, source=source)
+    rid, code = submitted.record.record_id, submitted.notices[0].access_code
+    changes = {"decided_on": corrected_to.isoformat()}
+    reg.corrections.correct(rid, source=source, changes=changes, reason=correction)
+    reg.corrections.withdraw(rid, source=source, reason=withdrawal)
+    return Amended(subject, rid, code, submitted_on, corrected_to)

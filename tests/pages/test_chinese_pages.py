@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
 
 import httpx
 import pytest
 
-from tests.factories import ric_number
 from tests.language_scan import english_on_page, english_words
-from tests.pages.conftest import Browsers
+from tests.pages.conftest import Browsers, corrected_then_withdrawn
 from tests.seeded_site import Site, start_site, stop_site
 
 
@@ -184,28 +182,13 @@ def test_a_letter_of_someone_else_is_not_found(site_zh: Site, clients: Browsers)
 def test_a_records_corrections_read_in_chinese_on_the_console_and_portal(
     site_zh: Site, clients: Browsers
 ) -> None:
-    reg = site_zh.registry
-    subject = ric_number(8, region="510104", born="19950505")
-    day = reg.clock.today()
-    source = reg.keys.source("rail-1")
-    body = {
-        "subject": subject,
-        "type": "rail.smoking",
-        "occurred_on": (day - timedelta(days=9)).isoformat(),
-        "decided_on": (day - timedelta(days=2)).isoformat(),
-        "case_ref": "HIST-ZH-1",
-    }
-    submitted = reg.intake.submit(body, source=source)
-    rid, code = submitted.record.record_id, submitted.notices[0].access_code
-    later = (day - timedelta(days=1)).isoformat()
-    reg.corrections.correct(
-        rid, source=source, changes={"decided_on": later}, reason="日期录入有误"
+    amended = corrected_then_withdrawn(
+        site_zh, n=8, case_ref="HIST-ZH-1", correction="日期录入有误", withdrawal="再审撤销"
     )
-    reg.corrections.withdraw(rid, source=source, reason="再审撤销")
+    subject, code = amended.subject, amended.access_code
+    before, later = amended.submitted_on.isoformat(), amended.corrected_to.isoformat()
     page = clients.staff("officer").get(f"/subjects/{subject}", params={"purpose": "申诉审查"}).text
-    assert (
-        f"由提交单位更正：决定作出日期：{(day - timedelta(days=2)).isoformat()} → {later}" in page
-    )
+    assert f"由提交单位更正：决定作出日期：{before} → {later}" in page
     assert "由提交单位撤回，不再计入：再审撤销" in page
     assert english_on_page(page) == []
     portal = clients.anonymous()

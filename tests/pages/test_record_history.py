@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from tests.factories import ric_number
-from tests.pages.conftest import Browsers
+from tests.pages.conftest import Browsers, corrected_then_withdrawn
 from tests.seeded_site import Site
 
 
 def test_the_console_and_portal_show_a_records_corrections_and_withdrawal(
     site: Site, browsers: Browsers
 ) -> None:
-    reg = site.registry
-    subject = ric_number(7, region="510104", born="19950505")  # a province the stats leave alone
-    day = reg.clock.today()
-    source = reg.keys.source("rail-1")
-    body = {
-        "subject": subject,
-        "type": "rail.smoking",
-        "occurred_on": (day - timedelta(days=9)).isoformat(),
-        "decided_on": (day - timedelta(days=2)).isoformat(),
-        "case_ref": "HIST-1",
-    }
-    submitted = reg.intake.submit(body, source=source)
-    rid, code = submitted.record.record_id, submitted.notices[0].access_code
-    reg.corrections.correct(
-        rid,
-        source=source,
-        changes={"decided_on": (day - timedelta(days=1)).isoformat()},
-        reason="The judgment's date was keyed wrongly.",
+    amended = corrected_then_withdrawn(
+        site,
+        n=7,
+        case_ref="HIST-1",
+        correction="The judgment's date was keyed wrongly.",
+        withdrawal="Quashed on retrial.",
     )
-    reg.corrections.withdraw(rid, source=source, reason="Quashed on retrial.")
+    subject, code = amended.subject, amended.access_code
     officer = browsers.staff("officer")
     page = officer.get(f"/subjects/{subject}", params={"purpose": "history test"}).text
     assert "withdrawn by its source: does not count" in page
