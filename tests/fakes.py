@@ -15,6 +15,7 @@ from trustledger.domain.audit import AuditEntry, AuditVerdict
 from trustledger.domain.derived import Derived
 from trustledger.domain.dockets import AppealSummary, ReviewSummary
 from trustledger.domain.evaluation import SubjectFile, restriction_notice
+from trustledger.domain.jurisdiction import OPEN, Jurisdiction, record_sources
 from trustledger.domain.keys import ApiKey, KeyChange
 from trustledger.domain.notice_letters import Contact, DeliveryStatus, NoticeLetter
 from trustledger.domain.records import CORE_ONLY_KINDS, Event, EventKind, StoredRecord, history_text
@@ -173,8 +174,12 @@ class FakeNotices:
         ]
         return sorted(due, key=lambda n: (n.next_attempt_at or now, n.notice_id))[:limit]
 
-    def undelivered(self, *, limit: int) -> list[NoticeLetter]:
-        found = [n for n in self.m.notices.values() if n.status is DeliveryStatus.UNDELIVERED]
+    def undelivered(self, *, limit: int, fence: Jurisdiction = OPEN) -> list[NoticeLetter]:
+        found = [
+            n
+            for n in self.m.notices.values()
+            if n.status is DeliveryStatus.UNDELIVERED and admitted(self.m, fence, n.subject)
+        ]
         return found[:limit]
 
 
@@ -195,6 +200,12 @@ class FakeContacts:
 
     def get_many(self, subjects: Iterable[str]) -> dict[str, str]:
         return {s: self.m.contacts[s] for s in subjects if s in self.m.contacts}
+
+
+def admitted(m: Memory, fence: Jurisdiction, subject: str) -> bool:
+    """The fence as the file reads judge it, from the subject's events."""
+    events = [e for e in m.events if e.subject == subject]
+    return fence.refusal(subject, record_sources(events)) is None
 
 
 class FakeDockets:
@@ -225,21 +236,24 @@ class FakeDockets:
             None,
         )
 
-    def pending_appeals(self, *, deadline_before: date | None, limit: int) -> list[AppealSummary]:
+    def pending_appeals(
+        self, *, deadline_before: date | None, limit: int, fence: Jurisdiction = OPEN
+    ) -> list[AppealSummary]:
         found = [
             AppealSummary(a.appeal_id, s, a.target, a.filed_on, a.deadline)
             for s, d in self.m.derived.items()
             for a in d.state.appeals
             if a.decided_on is None and (deadline_before is None or a.deadline < deadline_before)
+            if admitted(self.m, fence, s)
         ]
         return sorted(found, key=lambda a: (a.deadline, a.appeal_id))[:limit]
 
-    def open_reviews(self, *, limit: int) -> list[ReviewSummary]:
+    def open_reviews(self, *, limit: int, fence: Jurisdiction = OPEN) -> list[ReviewSummary]:
         found = [
             ReviewSummary(c.case_id, s, c.opened_on, c.score, c.below)
             for s, d in self.m.derived.items()
             for c in d.state.review_cases
-            if c.decided_on is None
+            if c.decided_on is None and admitted(self.m, fence, s)
         ]
         return sorted(found, key=lambda c: (c.opened_on, c.case_id))[:limit]
 

@@ -40,3 +40,32 @@ def test_an_officer_opens_a_file_inside_their_regions(site: Site, browsers: Brow
     page = c.get(f"/subjects/{site.subject}", params={"purpose": "appeal review"})
     assert page.status_code == 200
     assert site.subject in page.text
+
+
+def test_the_queue_lists_only_what_lies_inside_the_officers_regions(
+    site: Site, browsers: Browsers
+) -> None:
+    # The seeded appeal, review case and undelivered notice are all about people in Beijing (11).
+    shanghai = signed_in(browsers, site, regions=["31"]).get("/")
+    assert shanghai.status_code == 200
+    assert site.appeal_id not in shanghai.text
+    assert "No appeal is waiting." in shanghai.text
+    assert "No review case is open." in shanghai.text
+    assert "Every notice has been delivered or is on its way." in shanghai.text
+    assert "/subjects/110105" not in shanghai.text  # no link to a file outside
+    beijing = signed_in(browsers, site, regions=["11"]).get("/")
+    assert site.appeal_id in beijing.text
+    assert f"/subjects/{site.reviewed}" in beijing.text
+    assert "no contact address" in beijing.text
+
+
+def test_a_source_fence_lists_the_queue_of_files_holding_its_records(
+    site: Site, browsers: Browsers
+) -> None:
+    # The appellant's one record is rail-1's; the reviewed subject's are court-7's and airline-1's.
+    rail = signed_in(browsers, site, sources=["rail-1"]).get("/")
+    assert site.appeal_id in rail.text
+    assert f"/subjects/{site.reviewed}" not in rail.text
+    court = signed_in(browsers, site, sources=["court-7"]).get("/")
+    assert site.appeal_id not in court.text
+    assert f"/subjects/{site.reviewed}" in court.text

@@ -135,12 +135,13 @@ def list_appeals(
     status: Annotated[Literal["pending", "overdue"], Query()] = "pending",
     limit: Limit = 100,
 ) -> AppealsOut:
-    """The officers' queue of undecided appeals; `overdue` ones have passed their deadline."""
+    """The officers' queue of undecided appeals; `overdue` ones have passed their deadline.
+    A fenced officer sees only subjects inside their jurisdiction."""
     appeals = state_of(request).registry.appeals
     found = (
-        appeals.list_overdue(limit=limit)
+        appeals.list_overdue(limit=limit, fence=principal.fence)
         if status == "overdue"
-        else appeals.list_pending(limit=limit)
+        else appeals.list_pending(limit=limit, fence=principal.fence)
     )
     items = [
         AppealOut(
@@ -157,8 +158,10 @@ def list_appeals(
 
 @router.get("/v1/reviews")
 def list_reviews(request: Request, principal: Officer, limit: Limit = 100) -> ReviewsOut:
-    """Review cases waiting for an officer (a score fell below the rulebook's threshold)."""
-    found = state_of(request).registry.reviews.list_open_reviews(limit=limit)
+    """Review cases waiting for an officer (a score fell below the rulebook's threshold), inside
+    the officer's jurisdiction."""
+    reviews = state_of(request).registry.reviews
+    found = reviews.list_open_reviews(limit=limit, fence=principal.fence)
     items = [
         ReviewOut(
             case_id=c.case_id,
@@ -203,8 +206,10 @@ def decide_review(
 
 @router.get("/v1/notices/undelivered")
 def undelivered_notices(request: Request, principal: Officer, limit: Limit = 100) -> UndeliveredOut:
-    """Notices with no address or out of delivery attempts: they need an officer (post them)."""
-    found = state_of(request).registry.outbox.list_undelivered(limit=limit)
+    """Notices with no address or out of delivery attempts: they need an officer (post them).
+    Only subjects inside the officer's jurisdiction."""
+    outbox = state_of(request).registry.outbox
+    found = outbox.list_undelivered(limit=limit, fence=principal.fence)
     items = [
         UndeliveredNoticeOut(
             notice_id=n.notice_id,

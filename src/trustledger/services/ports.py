@@ -17,6 +17,7 @@ from trustledger.domain.checkpoints import VerifierKey
 from trustledger.domain.derived import Derived
 from trustledger.domain.dockets import AppealSummary, ReviewSummary
 from trustledger.domain.evaluation import Restriction
+from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.keys import ApiKey, KeyChange
 from trustledger.domain.log_leaves import Leaf, LoggedEntry, StoredCheckpoint
 from trustledger.domain.notice_letters import Contact, NoticeLetter
@@ -102,8 +103,8 @@ class NoticeStore(Protocol):
         """Pending letters whose next attempt is due, the longest waiting first."""
         ...
 
-    def undelivered(self, *, limit: int) -> list[NoticeLetter]:
-        """The officers' queue, oldest first."""
+    def undelivered(self, *, limit: int, fence: Jurisdiction = OPEN) -> list[NoticeLetter]:
+        """The officers' queue, oldest first; only subjects inside `fence`."""
         ...
 
 
@@ -128,11 +129,14 @@ class Dockets(Protocol):
 
     def case_subject(self, case_id: str) -> str | None: ...
 
-    def pending_appeals(self, *, deadline_before: date | None, limit: int) -> list[AppealSummary]:
-        """Undecided appeals by deadline; only those past due when `deadline_before` is given."""
+    def pending_appeals(
+        self, *, deadline_before: date | None, limit: int, fence: Jurisdiction = OPEN
+    ) -> list[AppealSummary]:
+        """Undecided appeals by deadline; only those past due when `deadline_before` is given.
+        Every queue holds only subjects inside `fence`, and `limit` counts those."""
         ...
 
-    def open_reviews(self, *, limit: int) -> list[ReviewSummary]: ...
+    def open_reviews(self, *, limit: int, fence: Jurisdiction = OPEN) -> list[ReviewSummary]: ...
 
     def subjects_changing(self, on: date, *, after: str, limit: int) -> list[str]:
         """Subjects after `after`, in order, whose next_change_on is on or before `on`."""

@@ -10,10 +10,12 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 
 from trustledger.domain.dockets import AppealSummary, ReviewSummary
 from trustledger.domain.events import NoticePurpose
+from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.notice_letters import Contact, DeliveryStatus, NoticeLetter
 from trustledger.domain.texts import Language
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
+from trustledger.store.jurisdiction import within
 from trustledger.store.repositories import _batches
 
 # The fields delivery changes; everything else about a letter is fixed when it is issued.
@@ -75,11 +77,11 @@ class SqlNoticeStore:
         )
         return [_notice(row) for row in self._conn.execute(query)]
 
-    def undelivered(self, *, limit: int) -> list[NoticeLetter]:
+    def undelivered(self, *, limit: int, fence: Jurisdiction = OPEN) -> list[NoticeLetter]:
         c = t.notices.c
         query = (
             select(t.notices)
-            .where(c.status == DeliveryStatus.UNDELIVERED.value)
+            .where(c.status == DeliveryStatus.UNDELIVERED.value, within(fence, c.subject))
             .order_by(c.created_at, c.notice_id)
             .limit(limit)
         )
@@ -183,9 +185,11 @@ class SqlDockets:
         query = select(t.review_cases.c.subject).where(t.review_cases.c.case_id == case_id)
         return self._conn.execute(query).scalar_one_or_none()
 
-    def pending_appeals(self, *, deadline_before: date | None, limit: int) -> list[AppealSummary]:
+    def pending_appeals(
+        self, *, deadline_before: date | None, limit: int, fence: Jurisdiction = OPEN
+    ) -> list[AppealSummary]:
         c = t.appeals.c
-        query = select(t.appeals).where(c.decided_on.is_(None))
+        query = select(t.appeals).where(c.decided_on.is_(None), within(fence, c.subject))
         if deadline_before is not None:
             query = query.where(c.deadline < deadline_before)
         query = query.order_by(c.deadline, c.appeal_id).limit(limit)
@@ -194,11 +198,11 @@ class SqlDockets:
             for row in self._conn.execute(query)
         ]
 
-    def open_reviews(self, *, limit: int) -> list[ReviewSummary]:
+    def open_reviews(self, *, limit: int, fence: Jurisdiction = OPEN) -> list[ReviewSummary]:
         c = t.review_cases.c
         query = (
             select(t.review_cases)
-            .where(c.decided_on.is_(None))
+            .where(c.decided_on.is_(None), within(fence, c.subject))
             .order_by(c.opened_on, c.case_id)
             .limit(limit)
         )

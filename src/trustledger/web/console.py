@@ -51,7 +51,7 @@ def console_home(request: Request) -> Response:
         return sign_in_page(request, "/")
     if staff.role != "officer":
         return RedirectResponse("/stats", status_code=303)
-    context = {"purposes": PURPOSES, **queue(request)}
+    context = {"purposes": PURPOSES, **queue(request, staff)}
     return render(request, "console.html", context)
 
 
@@ -145,9 +145,10 @@ def checks(request: Request, number: str) -> list[tuple[str, CheckAnswer]]:
     return [(label, service.check(number, m, c, on=today)) for label, m, c in JOURNEYS]
 
 
-def queue(request: Request) -> dict[str, Any]:
-    """What waits for an officer: appeals by deadline, open review cases, undelivered notices."""
-    registry = registry_of(request)
+def queue(request: Request, staff: StaffSession) -> dict[str, Any]:
+    """What waits for an officer inside their jurisdiction: appeals by deadline, open review
+    cases, undelivered notices."""
+    registry, fence = registry_of(request), staff.fence
     today = registry.clock.today()
     appeals = [
         {
@@ -155,15 +156,15 @@ def queue(request: Request) -> dict[str, Any]:
             "overdue": a.deadline < today,
             "url": file_url(a.subject, f"deciding appeal {a.appeal_id}"),
         }
-        for a in registry.appeals.list_pending(limit=QUEUE_LIMIT)
+        for a in registry.appeals.list_pending(limit=QUEUE_LIMIT, fence=fence)
     ]
     reviews = [
         {"case": c, "url": file_url(c.subject, f"deciding review case {c.case_id}")}
-        for c in registry.reviews.list_open_reviews(limit=QUEUE_LIMIT)
+        for c in registry.reviews.list_open_reviews(limit=QUEUE_LIMIT, fence=fence)
     ]
     undelivered = [
         {"letter": n, "url": file_url(n.subject, f"undelivered notice {n.notice_id}")}
-        for n in registry.outbox.list_undelivered(limit=QUEUE_LIMIT)
+        for n in registry.outbox.list_undelivered(limit=QUEUE_LIMIT, fence=fence)
     ]
     return {"appeals": appeals, "reviews": reviews, "undelivered": undelivered}
 

@@ -180,18 +180,20 @@ class Appeals:
             refreshed.state(subject),
         )
 
-    def list_pending(self, *, limit: int = LIST_LIMIT) -> list[AppealSummary]:
-        """Undecided appeals, the nearest deadline first."""
+    def list_pending(
+        self, *, limit: int = LIST_LIMIT, fence: Jurisdiction = OPEN
+    ) -> list[AppealSummary]:
+        """Undecided appeals inside the officer's `fence`, the nearest deadline first."""
         with self._uow(readonly=True) as uow:
-            return uow.dockets.pending_appeals(deadline_before=None, limit=limit)
+            return uow.dockets.pending_appeals(deadline_before=None, limit=limit, fence=fence)
 
     def list_overdue(
-        self, today: date | None = None, *, limit: int = LIST_LIMIT
+        self, today: date | None = None, *, limit: int = LIST_LIMIT, fence: Jurisdiction = OPEN
     ) -> list[AppealSummary]:
-        """Undecided appeals whose deadline has passed."""
+        """Undecided appeals inside the officer's `fence` whose deadline has passed."""
         day = today or self._clock.today()
         with self._uow(readonly=True) as uow:
-            return uow.dockets.pending_appeals(deadline_before=day, limit=limit)
+            return uow.dockets.pending_appeals(deadline_before=day, limit=limit, fence=fence)
 
 
 def _target(state: SubjectState, target: str | None) -> Restriction:

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import Conflict, DeliveryFailed, NotFound
+from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.notice_letters import MASK, DeliveryStatus, NoticeLetter
 from trustledger.domain.texts import N_
 from trustledger.services.due_process.decisions import LIST_LIMIT, written
@@ -147,10 +148,14 @@ class Outbox:
         wait = self.first_retry * 2 ** (attempts - 1)
         return replace(letter, attempts=attempts, last_error=error, next_attempt_at=at + wait)
 
-    def list_undelivered(self, *, limit: int = LIST_LIMIT) -> list[NoticeLetter]:
-        """The officers' queue: letters with no address or out of attempts (codes masked)."""
+    def list_undelivered(
+        self, *, limit: int = LIST_LIMIT, fence: Jurisdiction = OPEN
+    ) -> list[NoticeLetter]:
+        """The officers' queue: letters with no address or out of attempts (codes masked), of
+        subjects inside the officer's `fence` only."""
         with self._uow(readonly=True) as uow:
-            return [masked(letter) for letter in uow.notices.undelivered(limit=limit)]
+            found = uow.notices.undelivered(limit=limit, fence=fence)
+            return [masked(letter) for letter in found]
 
     def letter_for_post(self, notice_id: str, *, actor: str) -> NoticeLetter:
         """An undelivered letter with its access code, to print and post; the read is audited."""

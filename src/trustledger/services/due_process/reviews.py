@@ -99,10 +99,12 @@ class Reviews:
             case_id, subject, decided, today, restriction, notice.notice_id, after
         )
 
-    def list_open_reviews(self, *, limit: int = LIST_LIMIT) -> list[ReviewSummary]:
-        """Cases waiting for an officer, the oldest first."""
+    def list_open_reviews(
+        self, *, limit: int = LIST_LIMIT, fence: Jurisdiction = OPEN
+    ) -> list[ReviewSummary]:
+        """Cases inside the officer's `fence` waiting for a decision, the oldest first."""
         with self._uow(readonly=True) as uow:
-            return uow.dockets.open_reviews(limit=limit)
+            return uow.dockets.open_reviews(limit=limit, fence=fence)
 
 
 def _outcome(outcome: str) -> ReviewOutcome:
