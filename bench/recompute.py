@@ -15,6 +15,7 @@ The last line printed is JSON: records, seconds, peak_rss_mb, recompute_ratio an
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -34,7 +35,8 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from trustledger.batch.population import (
-    KIND_CODES,
+    KINDS,
+    TYPE_CODES,
     PopulationSpec,
     people_for_records,
     record_tables,
@@ -52,15 +54,17 @@ RULEBOOK = load_rulebook()
 def _with_points(tables: Iterator[tuple[int, pa.Table]]) -> Iterator[tuple[int, pa.Table]]:
     """Add the current points of each record's type: the column the baseline sums."""
     latest = {r.code: r.points for r in RULEBOOK.rules if r.effective_to is None}
-    points = pa.array([latest.get(code, 0) for code in KIND_CODES], type=pa.int16())
+    points = pa.array([latest.get(code, 0) for code in TYPE_CODES], type=pa.int16())
     for people, table in tables:
-        index = pc.index_in(table.column("type"), value_set=pa.array(KIND_CODES))
+        index = pc.index_in(table.column("type"), value_set=pa.array(TYPE_CODES))
         yield people, table.append_column("points", points.take(index))
 
 
 def records_file(records: int, cache: Path) -> Path:
-    # The points column is the default rulebook's: name the file after that rulebook's version.
-    path = cache / f"records-{records}-seed{SEED}-rulebook{RULEBOOK.version}.parquet"
+    # The points column is the default rulebook's: name the file after that rulebook's version,
+    # and after the generator's record kinds, so a file of an older generator is not reused.
+    kinds = hashlib.sha256(repr(KINDS).encode()).hexdigest()[:8]
+    path = cache / f"records-{records}-seed{SEED}-rulebook{RULEBOOK.version}-kinds{kinds}.parquet"
     if path.exists():
         return path
     cache.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,13 +16,16 @@ import pytest
 from trustledger.batch.population import (
     KINDS,
     SCHEMA,
+    TYPE_CODES,
     PopulationSpec,
     people_for_records,
     record_tables,
 )
 from trustledger.batch.population_files import FileFormat, write_population
+from trustledger.batch.record_kinds import versions_of
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.identity import CnRic
+from trustledger.rulebook.loader import load_rulebook
 
 BODY_KEYS = [
     "subject",
@@ -183,3 +187,60 @@ def test_the_same_seed_writes_the_same_bytes(tmp_path: Path, suffix: str) -> Non
     write_population(spec, first)
     write_population(spec, second)
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_every_record_type_of_the_default_rulebook_is_generated_with_its_versions_attributes() -> (
+    None
+):
+    rulebook = load_rulebook()
+    table = generate(PopulationSpec(400_000, seed=11, as_of=date(2028, 6, 1)))
+    assert set(table.column("type").to_pylist()) == rulebook.codes() == set(TYPE_CODES)
+    for r in table.to_pylist():
+        rule = rulebook.rule_for(r["type"], r["occurred_on"])
+        assert rule is not None, r
+        present = {name for name, value in r["attributes"].items() if value is not None}
+        assert present == {name for name, _type in rule.attributes}, r
+        assert rule.lift_on_fulfilment or r["fulfilled_on"] is None, r
+
+
+def test_the_replaced_tax_rule_gives_way_to_its_successor_on_its_first_day() -> None:
+    table = generate(
+        PopulationSpec(300_000, seed=12, as_of=date(2028, 6, 1), rates={"tax.major_violation": 20})
+    )
+    tax = [r for r in table.to_pylist() if r["type"].startswith("tax.")]
+    assert {r["type"] for r in tax if r["occurred_on"] < date(2027, 1, 1)} == {
+        "tax.serious_evasion"
+    }
+    assert {r["type"] for r in tax if r["occurred_on"] >= date(2027, 1, 1)} == {
+        "tax.major_violation"
+    }
+    assert 5_000 < len(tax) < 7_000  # the successor's rate is the kind's
+    with pytest.raises(InvalidInput, match="share one rate"):
+        PopulationSpec(10, rates={"tax.major_violation": 1.0, "tax.serious_evasion": 1.0})
+
+
+def test_conduct_before_any_version_of_its_rule_is_no_record() -> None:
+    table = generate(PopulationSpec(200_000, seed=13, as_of=date(2019, 6, 1)))
+    assert table.num_rows > 0
+    assert pc.min(table.column("occurred_on")).as_py() >= date(2018, 5, 1)
+
+
+def test_the_generator_refuses_a_rulebook_out_of_step_with_it() -> None:
+    rulebook = load_rulebook()
+    fewer = replace(rulebook, rules=tuple(r for r in rulebook.rules if r.code != "rail.smoking"))
+    with pytest.raises(ValueError, match=r"rail\.smoking"):
+        versions_of(fewer)
+    odd = replace(rulebook.rules[0], attributes=(("speed_kmh", "int"),))
+    with pytest.raises(ValueError, match=r"speed_kmh"):
+        versions_of(replace(rulebook, rules=(odd, *rulebook.rules[1:])))
+
+
+def test_a_file_for_import_has_no_source_member(tmp_path: Path) -> None:
+    spec = PopulationSpec(20_000, seed=5)
+    write_population(spec, tmp_path / "p.jsonl", for_import=True)
+    lines = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text().splitlines()]
+    assert lines
+    assert all(list(body) == BODY_KEYS[:-1] for body in lines)
+    write_population(spec, tmp_path / "p.csv", for_import=True)
+    with (tmp_path / "p.csv").open(newline="") as f:
+        assert next(csv.reader(f)) == BODY_KEYS[:-1]

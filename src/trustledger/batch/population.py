@@ -10,51 +10,34 @@ import numpy as np
 import pyarrow as pa
 
 from trustledger.batch.identities import MAX_PEOPLE, IdentityMint, ascii_strings, digit_matrix
+from trustledger.batch.record_kinds import (
+    ATTRIBUTES,
+    KIND_CODES,
+    KINDS,
+    TYPE_CODES,
+    YES_SHARES,
+    RecordKind,
+    default_versions,
+)
 from trustledger.domain.errors import InvalidInput
 
 # Fixed so that a seed always yields the same file, whatever the caller's memory or progress needs.
 PEOPLE_PER_CHUNK = 1 << 20
 DEFAULT_AS_OF = date(2026, 11, 1)
+__all__ = [
+    "ATTRIBUTES",
+    "DEFAULT_AS_OF",
+    "KINDS",
+    "KIND_CODES",
+    "SCHEMA",
+    "TYPE_CODES",
+    "PopulationSpec",
+    "RecordKind",
+    "people_for_records",
+    "record_tables",
+]
 
 
-@dataclass(frozen=True, slots=True)
-class RecordKind:
-    """How often a record type occurs and what its records look like."""
-
-    code: str
-    per_1000: float  # expected records per 1,000 people
-    source: str  # "court" becomes court-<province of the subject>
-    case_prefix: str  # three letters starting the source's case numbers
-    decision_lag: tuple[int, int]  # days from the conduct to the decision, low and high
-    fulfillable: bool = False  # a debt or fare that can be paid
-    amount: tuple[float, float] | None = None  # median and log-sigma of amount_cny
-    months_unpaid: bool = False
-
-
-KINDS: tuple[RecordKind, ...] = (
-    RecordKind("court.judgment_default", 25.0, "court", "CRT", (60, 540), True, (30_000, 1.3)),
-    RecordKind("rail.fare_evasion", 18.0, "rail-operator", "RLY", (0, 20), True),
-    RecordKind(
-        "social_insurance.unpaid",
-        8.0,
-        "social-insurance",
-        "SIA",
-        (30, 240),
-        True,
-        (15_000, 1.0),
-        months_unpaid=True,
-    ),
-    RecordKind("rail.smoking", 4.0, "rail-operator", "RLY", (0, 30)),
-    RecordKind("rail.disorder", 3.0, "rail-operator", "RLY", (1, 45)),
-    RecordKind("rail.ticket_resale", 2.0, "rail-operator", "RLY", (7, 120)),
-    RecordKind("air.disorder", 1.5, "airline", "AIR", (1, 45)),
-    RecordKind("tax.serious_evasion", 1.0, "tax", "TAX", (90, 720), True, (400_000, 1.1)),
-    RecordKind("rail.forged_ticket", 0.8, "rail-operator", "RLY", (3, 90)),
-    RecordKind("air.forged_identity", 0.5, "airline", "AIR", (3, 90)),
-    RecordKind("air.false_threat", 0.2, "airline", "AIR", (7, 120)),
-)
-KIND_CODES = tuple(k.code for k in KINDS)
-ATTRIBUTES = pa.struct([("amount_cny", pa.int64()), ("months_unpaid", pa.int64())])
 SCHEMA = pa.schema(
     [
         ("record_id", pa.string()),
@@ -92,14 +75,23 @@ class PopulationSpec:
     def __post_init__(self) -> None:
         if not 0 < self.people <= MAX_PEOPLE:
             raise InvalidInput("people", f"must lie in 1..{MAX_PEOPLE}")
-        unknown = sorted(set(self.rates) - set(KIND_CODES))
+        unknown = sorted(set(self.rates) - set(TYPE_CODES))
         if unknown:
             raise InvalidInput("rates", f"unknown record types {', '.join(unknown)}")
+        both = [k.code for k in KINDS if k.renamed and {k.code, k.renamed[1]} <= set(self.rates)]
+        if both:
+            raise InvalidInput("rates", f"{both[0]} and the rule replacing it share one rate")
         if any(r < 0 for r in self.rates.values()):
             raise InvalidInput("rates", "must not be negative")
 
     def per_1000(self) -> np.ndarray:
-        return np.array([self.rates.get(k.code, k.per_1000) for k in KINDS], dtype=np.float64)
+        """Per kind; a rate given for the code that replaced a kind's rule is the kind's."""
+        return np.array([self._rate(k) for k in KINDS], dtype=np.float64)
+
+    def _rate(self, kind: RecordKind) -> float:
+        if kind.renamed and kind.renamed[1] in self.rates:
+            return self.rates[kind.renamed[1]]
+        return self.rates.get(kind.code, kind.per_1000)
 
     def expected_records(self) -> float:
         return float(self.per_1000().sum()) * self.people / 1000
@@ -127,27 +119,42 @@ def _chunk(
 ) -> pa.Table:
     rng = np.random.default_rng([spec.seed, index])
     kind = np.repeat(np.arange(len(KINDS)), rng.poisson(spec.per_1000() * people / 1000))
-    n = kind.size
-    person = first_person + rng.integers(0, people, n)
-    repeat = np.flatnonzero(rng.random(n) < spec.repeat_share)
-    person[repeat] = person[rng.integers(0, max(n, 1), repeat.size)]
+    person = first_person + rng.integers(0, people, kind.size)
+    repeat = np.flatnonzero(rng.random(kind.size) < spec.repeat_share)
+    person[repeat] = person[rng.integers(0, max(kind.size, 1), repeat.size)]
     dates = _dates(spec, rng, kind)
-    order = np.argsort(dates["recorded_on"], kind="stable")
-    kind, person = kind[order], person[order]
+    code, version = _rule_versions(kind, dates["occurred_on"])
+    # Conduct on a day no version of its rule was in force is no record: intake refuses it.
+    order = np.flatnonzero(version >= 0)
+    order = order[np.argsort(dates["recorded_on"][order], kind="stable")]
+    kind, person, code, version = kind[order], person[order], code[order], version[order]
     dates = {name: column[order] for name, column in dates.items()}
+    # Only a record its rule lets the subject pay off (lift on fulfilment) is paid.
+    dates["fulfilled_on"][~default_versions().lifts[version]] = np.datetime64("NaT")
+    n = kind.size
     numbers = np.int64(spec.seed % 10_000) * 10**10 + first + np.arange(n, dtype=np.int64)
     province = mint.significant(person) // 10**15
     columns: dict[str, pa.Array] = {
         "record_id": _numbered(b"r", numbers),
         "subject": mint.numbers(person),
-        "type": _labels(KIND_CODES, kind),
+        "type": _labels(TYPE_CODES, code),
         "source": _sources(kind, province),
         "case_ref": _case_refs(kind, dates["decided_on"], numbers),
         "evidence_ref": _numbered(b"EV", numbers),
-        "attributes": _attributes(rng, kind),
+        "attributes": _attributes(rng, kind, version),
     }
     columns.update({name: _date_array(column) for name, column in dates.items()})
     return pa.Table.from_pydict({name: columns[name] for name in SCHEMA.names}, schema=SCHEMA)
+
+
+def _rule_versions(kind: np.ndarray, occurred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each record's type (an index into TYPE_CODES) and its rule version in force on occurred_on."""
+    code = np.arange(len(KINDS))[kind]
+    for k, spec in enumerate(KINDS):
+        if spec.renamed is not None:
+            later = (kind == k) & (occurred >= np.datetime64(spec.renamed[0], "D"))
+            code[later] = TYPE_CODES.index(spec.renamed[1])
+    return code, default_versions().of(code, occurred)
 
 
 def _dates(
@@ -164,9 +171,8 @@ def _dates(
     occurred = decided - (low + (rng.random(n) * (high - low + 1)).astype(np.int64))
     noticed = recorded + rng.integers(0, 3, n)
     noticed[rng.random(n) < spec.unnoticed_share] = np.datetime64("NaT")
-    fulfillable = np.array([k.fulfillable for k in KINDS])[kind]
     paid = np.maximum(recorded, decided + rng.integers(10, 400, n))
-    paid[~fulfillable | (rng.random(n) >= spec.fulfil_share)] = np.datetime64("NaT")
+    paid[rng.random(n) >= spec.fulfil_share] = np.datetime64("NaT")  # and where the rule lifts
     overturned = recorded + rng.integers(5, 120, n)
     overturned[rng.random(n) >= spec.overturn_share] = np.datetime64("NaT")
     later = {"noticed_on": noticed, "fulfilled_on": paid, "overturned_on": overturned}
@@ -212,18 +218,19 @@ def _case_refs(kind: np.ndarray, decided: np.ndarray, numbers: np.ndarray) -> pa
     return ascii_strings(chars)
 
 
-def _attributes(rng: np.random.Generator, kind: np.ndarray) -> pa.StructArray:
+def _attributes(rng: np.random.Generator, kind: np.ndarray, version: np.ndarray) -> pa.StructArray:
+    """The attributes each record's rule version declares, and no other (intake refuses those)."""
     n = kind.size
-    median = np.array([k.amount[0] if k.amount else 1.0 for k in KINDS])[kind]
-    sigma = np.array([k.amount[1] if k.amount else 0.0 for k in KINDS])[kind]
-    amount = np.maximum(np.round(median * np.exp(sigma * rng.standard_normal(n))), 100)
-    has_amount = np.array([k.amount is not None for k in KINDS])[kind]
-    months = rng.integers(1, 25, n)
-    has_months = np.array([k.months_unpaid for k in KINDS])[kind]
-    return pa.StructArray.from_arrays(
-        [
-            pa.array(amount.astype(np.int64), type=pa.int64(), mask=~has_amount),
-            pa.array(months, type=pa.int64(), mask=~has_months),
-        ],
-        fields=list(ATTRIBUTES),
-    )
+    declares = default_versions().declares[version]
+    median = np.array([k.amount[0] if k.amount else 10_000.0 for k in KINDS])[kind]
+    sigma = np.array([k.amount[1] if k.amount else 1.0 for k in KINDS])[kind]
+    values: dict[str, np.ndarray] = {
+        "amount_cny": np.maximum(np.round(median * np.exp(sigma * rng.standard_normal(n))), 100),
+        "months_unpaid": rng.integers(1, 25, n),
+    }
+    values |= {name: rng.random(n) < share for name, share in YES_SHARES.items()}
+    arrays = [
+        pa.array(values[f.name].astype(f.type.to_pandas_dtype()), type=f.type, mask=~declares[:, i])
+        for i, f in enumerate(ATTRIBUTES)
+    ]
+    return pa.StructArray.from_arrays(arrays, fields=list(ATTRIBUTES))

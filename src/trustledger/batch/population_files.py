@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from trustledger.batch.population import KINDS, SCHEMA, PopulationSpec, record_tables
+from trustledger.batch.population import SCHEMA, PopulationSpec, record_tables
 from trustledger.domain.errors import InvalidInput
 
 # Parquet row groups are DuckDB's unit of parallel work: big enough to amortize, enough to share.
@@ -34,24 +34,20 @@ class FileFormat(StrEnum):
             raise InvalidInput("out", f"cannot tell the format of {path.name}; name it") from exc
 
 
-def _attributes_json() -> str:
-    """SQL for the attributes as a JSON object holding only the attributes the type has."""
-    branches = []
-    for kind in KINDS:
-        names = (["amount_cny"] if kind.amount else []) + (
-            ["months_unpaid"] if kind.months_unpaid else []
-        )
-        if names:
-            pairs = ", ".join(f"'{n}', attributes.{n}" for n in names)
-            branches.append(f"WHEN '{kind.code}' THEN json_object({pairs})")
-    return f"CASE type {' '.join(branches)} ELSE '{{}}'::JSON END"
+# The attributes as a JSON object of those the record's rule version declares: the generator
+# leaves every other attribute null, and a JSON merge patch (RFC 7396) drops null members.
+_ATTRIBUTES_JSON = "json_merge_patch('{}', to_json(attributes))"
 
 
-# A record body as POST /v1/records and `trustledger import` take it; dates as ISO text.
-_BODY = f"""
+# A record body as POST /v1/records and `trustledger import` take it; dates as ISO text. The
+# source that would submit it is named beside it, unless the file is for import (`for_import`):
+# intake takes the source from the submitting key and refuses a `source` member.
+def _body(*, for_import: bool) -> str:
+    source = "" if for_import else ", source"
+    return f"""
 SELECT subject, type, strftime(occurred_on, '%Y-%m-%d') AS occurred_on,
        strftime(decided_on, '%Y-%m-%d') AS decided_on, case_ref, evidence_ref,
-       {_attributes_json()} AS attributes, source
+       {_ATTRIBUTES_JSON} AS attributes{source}
 FROM chunk
 """
 
@@ -59,9 +55,10 @@ FROM chunk
 class PopulationWriter:
     """Appends record tables to one file, streaming: memory stays at one chunk."""
 
-    def __init__(self, path: Path, file_format: FileFormat) -> None:
+    def __init__(self, path: Path, file_format: FileFormat, *, for_import: bool = False) -> None:
         self.path = path
         self.format = file_format
+        self._body = _body(for_import=for_import)
         self._con = duckdb.connect()
         self._parquet: pq.ParquetWriter | None = None
         self._csv: pacsv.CSVWriter | None = None
@@ -82,9 +79,9 @@ class PopulationWriter:
             return
         self._con.register("chunk", table)
         query = self._con.sql(
-            _BODY
+            self._body
             if self.format is FileFormat.CSV
-            else f"SELECT to_json(b) || chr(10) FROM ({_BODY}) b"
+            else f"SELECT to_json(b) || chr(10) FROM ({self._body}) b"
         )
         bodies = query.to_arrow_table()
         self._con.unregister("chunk")
@@ -139,9 +136,15 @@ def write_population(
     *,
     progress: Callable[[int], None] | None = None,
     tables: Iterable[tuple[int, pa.Table]] | None = None,
+    for_import: bool = False,
 ) -> int:
-    """Generate `spec` into `path`; `progress` hears of people done. Returns the records."""
-    with PopulationWriter(path, file_format or FileFormat.for_path(path)) as writer:
+    """Generate `spec` into `path`; `progress` hears of people done. Returns the records.
+
+    `for_import`: JSONL or CSV bodies without the `source` member, as `trustledger import` takes
+    them from one source key (of types `*`).
+    """
+    chosen = file_format or FileFormat.for_path(path)
+    with PopulationWriter(path, chosen, for_import=for_import) as writer:
         for people, table in tables if tables is not None else record_tables(spec):
             writer.write(table)
             if progress is not None:

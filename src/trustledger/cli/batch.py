@@ -52,6 +52,14 @@ def generate(
         list[str] | None,
         typer.Option("--rate", help="TYPE=RECORDS_PER_1000 to change a type's rate; repeatable."),
     ] = None,
+    for_import: Annotated[
+        bool,
+        typer.Option(
+            "--for-import",
+            help="jsonl or csv bodies without their `source`, for `trustledger import FILE "
+            "--source NAME` under a key of types '*' (intake takes the source from the key).",
+        ),
+    ] = False,
 ) -> None:
     """Generate a synthetic population's adjudicated records."""
     spec = PopulationSpec(people, seed=seed, as_of=_as_of(as_of), rates=_rates(rate or []))
@@ -60,7 +68,13 @@ def generate(
     columns = (TextColumn("people"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("generate", total=people)
-        records = write_population(spec, out, chosen, progress=lambda n: progress.advance(task, n))
+        records = write_population(
+            spec,
+            out,
+            chosen,
+            progress=lambda n: progress.advance(task, n),
+            for_import=for_import,
+        )
     typer.echo(f"wrote {records} records of {people} people to {out} ({chosen.value})")
 
 
