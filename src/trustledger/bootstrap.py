@@ -200,8 +200,9 @@ class Registry:
 
     @cached_property
     def log(self) -> TransparencyLog:
-        """The transparency log; its signing key is read (or made) on first use."""
-        signer = load_signer(self.settings, self.db_url)
+        """The transparency log; its signing key is read (or made, except on a replica) on first
+        use."""
+        signer = load_signer(self.settings, self.db_url, create=not self.settings.replica)
         return TransparencyLog(self.uow, signer=signer, clock=self.clock)
 
     @cached_property

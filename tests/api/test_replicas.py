@@ -1,19 +1,23 @@
-"""Check servers are replicas: a change written through one is answered by another within a second."""
+"""Check servers are replicas: a change written through one is answered by another within a second;
+a `serve --replica` answers its reads from what is stored and writes nothing."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
-from tests.api.conftest import make_keys, start_server
+from tests.api.conftest import make_keys, problem, start_server
 from tests.api.test_flow import court_record
 from tests.factories import SettableClock, ric_number
-from trustledger.bootstrap import open_registry
+from trustledger.bootstrap import Registry, open_registry
 
 
 @pytest.fixture
@@ -84,3 +88,119 @@ def test_a_withdrawal_through_one_replica_lifts_an_active_restriction_on_the_oth
     while not httpx.get(f"{url_b}/v1/check", params=params, headers=checker).json()["allowed"]:
         assert time.monotonic() - written < 1.0, "the other replica did not follow within 1 s"
         time.sleep(0.02)
+
+
+TABLES = (
+    "events",
+    "records",
+    "appeals",
+    "notices",
+    "api_keys",
+    "key_changes",
+    "audit_log",
+    "log_leaves",
+    "log_nodes",
+    "log_checkpoints",
+)
+
+
+@dataclass
+class Replica:
+    url: str
+    registry: Registry
+    keys: dict[str, str]
+    subject: str
+
+    def rows(self) -> dict[str, int]:
+        with self.registry.engine.connect() as conn:
+            found = {
+                table: int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+                for table in TABLES
+            }
+            conn.rollback()
+        return found
+
+    def get(self, path: str, role: str, **params: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.keys[role]}"}
+        return httpx.get(f"{self.url}{path}", params=params, headers=headers, timeout=10)
+
+
+@pytest.fixture
+def replica(tmp_path: Path) -> Iterator[Replica]:
+    """`serve --replica` (TRUSTLEDGER_REPLICA) over a SQLite file a primary registry writes: the
+    database would take writes, so the tests see any the replica tries as new rows."""
+    db_url = f"sqlite:///{tmp_path / 'primary.db'}"
+    registry = open_registry(db_url)
+    registry.migrate()
+    keys = make_keys(registry)
+    subject = ric_number()
+    registry.intake.submit(court_record(subject), source=registry.keys.source("court-test"))
+    proc, url = start_server(db_url, tmp_path / "replica.log", TRUSTLEDGER_REPLICA="true")
+    try:
+        yield Replica(url, registry, keys, subject)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        registry.close()
+
+
+def test_a_replica_answers_the_checkpoint_the_primary_stored_and_signs_none_itself(
+    replica: Replica,
+) -> None:
+    before = replica.rows()
+    # Before the primary's first checkpoint (and its key file) there is nothing to answer.
+    none_yet = replica.get("/v1/audit/checkpoint", "auditor")
+    assert "the primary" in problem(none_yet, 503)["detail"]
+    assert none_yet.headers["retry-after"]
+    assert replica.rows() == before
+    signed = replica.registry.log.checkpoint()  # the primary's, every minute
+    assert replica.rows() != before
+    before = replica.rows()
+    answered = replica.get("/v1/audit/checkpoint", "auditor")
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["size"] == signed.size
+    assert answered.json()["note"] == signed.note
+    assert replica.rows() == before
+    # New entries on the primary: the replica still answers what is stored, logging nothing.
+    replica.registry.intake.submit(
+        court_record(ric_number()), source=replica.registry.keys.source("court-test")
+    )
+    after = replica.rows()
+    again = replica.get("/v1/audit/checkpoint", "auditor")
+    assert again.json()["note"] == signed.note
+    assert replica.rows() == after
+
+
+def test_every_read_a_replica_serves_writes_nothing_and_the_rest_is_a_503_naming_the_primary(
+    replica: Replica,
+) -> None:
+    replica.registry.log.checkpoint()
+    before = replica.rows()
+    served = [
+        ("/healthz", "checker", {}),
+        ("/v1/check", "checker", {"subject": replica.subject, "mode": "rail"}),
+        ("/v1/stats", "auditor", {}),
+        ("/v1/audit/verify", "auditor", {}),
+        ("/v1/audit/checkpoint", "auditor", {}),
+        ("/v1/audit/inclusion", "auditor", {"leaf": 0}),
+        ("/v1/audit/consistency", "auditor", {"from": 1, "to": 2}),
+        ("/v1/appeals", "officer", {}),
+        ("/v1/reviews", "officer", {}),
+        ("/v1/notices/undelivered", "officer", {}),
+        ("/openapi.json", "checker", {}),
+    ]
+    for path, role, params in served:
+        r = replica.get(path, role, **params)
+        assert r.status_code == 200, (path, r.text)
+    # A file read or a portal page is audited (a write): the replica sends it to the primary.
+    for path, role in (
+        (f"/v1/subjects/{replica.subject}", "officer"),
+        (f"/v1/subjects/{replica.subject}/explain", "officer"),
+        (f"/v1/subjects/{replica.subject}/events", "officer"),
+        (f"/subjects/{replica.subject}", "officer"),
+        ("/portal", "officer"),
+        ("/portal/data.json", "officer"),
+    ):
+        refused = replica.get(path, role, purpose="appeal review")
+        assert "send writes to the primary" in problem(refused, 503)["detail"], path
+    assert replica.rows() == before

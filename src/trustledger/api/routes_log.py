@@ -19,9 +19,13 @@ router = APIRouter(tags=["audit"])
 
 @router.get("/v1/audit/checkpoint")
 def checkpoint(request: Request, principal: LogReader) -> CheckpointOut:
-    """The log's latest signed checkpoint, after logging every entry written until now."""
-    log = state_of(request).registry.log
-    cp = log.checkpoint()
+    """The log's latest signed checkpoint, after logging every entry written until now.
+
+    A read-only replica answers the latest checkpoint the primary stored (at most a minute old),
+    or 503 before there is one: logging and signing are writes."""
+    state = state_of(request)
+    log = state.registry.log
+    cp = log.latest() if state.registry.settings.replica else log.checkpoint()
     return CheckpointOut(
         origin=log.key.name,
         size=cp.size,

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from trustledger.domain.checkpoints import ED25519, VerifierKey, key_id
-from trustledger.domain.errors import InvalidInput
+from trustledger.domain.errors import InvalidInput, Unavailable
 from trustledger.secret_files import beside_database, read_or_create
 from trustledger.settings import Settings
 
@@ -58,10 +58,15 @@ def parse_signer(text: str, *, field: str = "TRUSTLEDGER_LOG_KEY") -> Ed25519Sig
     return signer
 
 
-def load_signer(settings: Settings, db_url: str) -> Ed25519Signer:
-    """The configured key, or the key file's (made now if there is none)."""
+def load_signer(settings: Settings, db_url: str, *, create: bool = True) -> Ed25519Signer:
+    """The configured key, or the key file's (made now if there is none and `create`; a
+    read-only replica makes none: a key of its own would sign nothing the primary logged)."""
     if settings.log_key:
         return parse_signer(settings.log_key)
     path = settings.log_key_file or beside_database(db_url, ".logkey", "trustledger-log.key")
+    if not create and not path.exists():
+        raise Unavailable(
+            f"the log's key is not on this read-only replica ({path}): ask the primary"
+        )
     text = read_or_create(path, lambda: new_signer_text(settings.log_origin))
     return parse_signer(text, field=str(path))

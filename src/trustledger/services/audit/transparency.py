@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from trustledger.domain.checkpoints import Checkpoint, VerifierKey, open_note, signed_note
-from trustledger.domain.errors import Forbidden, InvalidInput, NotFound
+from trustledger.domain.errors import Forbidden, InvalidInput, NotFound, Unavailable
 from trustledger.domain.log_leaves import LeafKind, StoredCheckpoint
 from trustledger.services.audit.log_verify import LogVerdict, verify_log
 from trustledger.services.ports import Clock, LogSigner, UnitOfWorkFactory
@@ -66,6 +66,19 @@ class TransparencyLog:
             uow.log.add_checkpoint(stored)
             uow.commit()
         return stored
+
+    def latest(self) -> StoredCheckpoint:
+        """The latest stored checkpoint signed with this key, reading only: what a read-only
+        replica answers, since logging new entries and signing are writes (Unavailable when
+        the primary has signed none yet)."""
+        with self._uow(readonly=True) as uow:
+            last = uow.log.latest_checkpoint()
+        if last is None or not self._ours(last):
+            raise Unavailable(
+                "this server is a read-only check replica and holds no checkpoint signed with "
+                "the log's key yet: send writes to the primary"
+            )
+        return last
 
     def _ours(self, stored: StoredCheckpoint) -> bool:
         try:
