@@ -6,7 +6,7 @@ import gettext
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -57,7 +57,7 @@ class Translator:
 
     @property
     def locale(self) -> Locale:
-        return Locale.parse(LOCALES[self.language])
+        return _locale(self.language)
 
     def gettext(self, message: str) -> str:
         return translations(self.language).gettext(message)
@@ -71,17 +71,29 @@ class Translator:
             return empty
         if isinstance(value, str):
             value = date.fromisoformat(value)
-        return format_date(value, DAY_FORMATS[self.language], locale=LOCALES[self.language])
+        return _day(value, self.language)
 
     def number(self, value: int | float) -> str:
-        return format_decimal(value, locale=LOCALES[self.language])
+        return format_decimal(value, locale=_locale(self.language))
 
     def listing(self, items: Sequence[str], *, style: ListStyle = "standard") -> str:
         """Items as the language lists them: "a and b", "a、b和c"; style "or": "a or b"."""
-        return format_list(list(items), style=style, locale=LOCALES[self.language]) if items else ""
+        return format_list(list(items), style=style, locale=_locale(self.language)) if items else ""
 
     def text(self, value: LocalizedText) -> str:
         return value.in_language(self.language)
+
+
+@cache
+def _locale(language: Language) -> Locale:
+    return Locale.parse(LOCALES[language])
+
+
+# Letters and pages write the same few days over and over (a notice's dates, today): Babel parses
+# its pattern and locale data on every call, which was a fifth of rendering a notice.
+@lru_cache(maxsize=4096)
+def _day(value: date, language: Language) -> str:
+    return format_date(value, DAY_FORMATS[language], locale=_locale(language))
 
 
 @cache
