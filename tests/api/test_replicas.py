@@ -203,4 +203,6 @@ def test_every_read_a_replica_serves_writes_nothing_and_the_rest_is_a_503_naming
     ):
         refused = replica.get(path, role, purpose="appeal review")
         assert "send writes to the primary" in problem(refused, 503)["detail"], path
+        assert refused.headers["x-content-type-options"] == "nosniff"
+        assert refused.headers["cache-control"] == "no-store"
     assert replica.rows() == before

@@ -20,6 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 from trustledger.api.auth import admit
 from trustledger.api.check_batch import Batch, answer_batch, plain_batch
+from trustledger.api.headers import RAW
 from trustledger.api.limits import MAX_BODY_BYTES, limited_body, replaying
 from trustledger.api.problems import problem_for
 from trustledger.api.schemas import CheckQuery
@@ -27,6 +28,8 @@ from trustledger.api.state import AppState, app_state
 from trustledger.domain.errors import InvalidInput, TrustLedgerError
 
 ALLOWED = b'{"allowed":true}'
+# The content type and the security headers every answer carries (api.headers), as bytes.
+ANSWER_HEADERS = ((b"content-type", b"application/json"), *RAW)
 JSON = "application/json"
 
 
@@ -105,7 +108,7 @@ class CheckFastPath:
         except TrustLedgerError as exc:
             await problem_for(exc)(scope, receive, send)
             return
-        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        headers = [*ANSWER_HEADERS, (b"content-length", b"%d" % len(body))]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

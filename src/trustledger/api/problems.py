@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from trustledger.api.headers import PROTECTION
 from trustledger.domain.errors import (
     Conflict,
     Forbidden,
@@ -62,9 +63,8 @@ def slug(exc: TrustLedgerError) -> str:
 def problem(status: int, title: str, detail: str, *, type_: str, **extra: Any) -> JSONResponse:
     body = {"type": f"/problems/{type_}", "title": title, "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
-    return JSONResponse(
-        body, status_code=status, media_type=PROBLEM_JSON, headers=status_headers(status)
-    )
+    headers = PROTECTION | (status_headers(status) or {})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def status_headers(status: int) -> dict[str, str] | None:
