@@ -23,6 +23,7 @@ from batch_factories import (
 )
 from domain_factories import rule
 from simulation_oracle import assert_simulation_matches, expected
+from trustledger.batch.history_sql import history_sql
 from trustledger.batch.recompute import recompute
 from trustledger.batch.simulation import simulate
 from trustledger.domain.evaluation import evaluate
@@ -229,3 +230,67 @@ def test_demerit_points_within_three_years_gate_a_restriction() -> None:
     assert [r.restriction_id for r in state.restrictions] == ["p3"]
     assert state.assessments[2].tally is not None
     assert state.assessments[2].tally.total == 16
+
+
+CURRENT = frozenset({"awaiting_notice", "pending", "active"})
+# The terms start inside the drawn histories: before their first day the batch skips the tally
+# (no term can judge a record yet), from it on it tallies only the codes the terms count.
+TERM_START = date(2020, 7, 1)
+LATE_TERMS = (
+    replace(HISTORY_RULES[0], effective_from=TERM_START),
+    HISTORY_RULES[1],
+    rule(FARE, points=-10, restriction=restriction(RAIL, 365), lift_on_fulfilment=True,
+         effective_to=TERM_START - timedelta(days=1)),
+    HISTORY_RULES[2],
+    replace(HISTORY_RULES[3], effective_to=TERM_START - timedelta(days=1), history=None),
+    replace(HISTORY_RULES[3], effective_from=TERM_START, history=HistoryTerm(
+        Measure.POINTS, frozenset({"rail.smoking", "rail.disorder"}), 400, 10)),
+)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=histories(), days=st.integers(0, 1400))
+def test_terms_starting_late_judge_the_same_in_batch_before_and_after_they_start(
+    rows: list[dict[str, Any]], days: int
+) -> None:
+    on = START + timedelta(days=days)
+    rulebook = batch_rulebook(*LATE_TERMS)
+    table = pa.Table.from_pylist(rows, schema=_SCHEMA)
+    result = recompute(duckdb.connect(), table, rulebook, on)
+    scores = {r["subject"]: r["score"] for r in result.scores.to_arrow_table().to_pylist()}
+    batch = batch_restrictions(result.restrictions.to_arrow_table().to_pylist())
+    current = batch_restrictions(result.current_restrictions.to_arrow_table().to_pylist())
+    for subject, events in _events(rows).items():
+        state = evaluate(known_by(events, on), rulebook, on, subject=subject)
+        assert scores.get(subject, rulebook.base_score) == state.score
+        assert batch.get(subject, set()) == domain_restrictions(state), subject
+        unended = {r for r in batch[subject] if r[7] in CURRENT} if subject in batch else set()
+        assert current.get(subject, set()) == unended, subject
+
+
+def test_the_batch_leaves_out_the_tally_until_a_term_is_in_force() -> None:
+    rulebook = batch_rulebook(*LATE_TERMS)
+    before = history_sql(rulebook, TERM_START - timedelta(days=1))
+    assert before == "termed AS (SELECT * FROM judged)"
+    after = history_sql(rulebook, TERM_START)
+    assert "JOIN counted" in after
+    assert "type IN ('rail.disorder', 'rail.fare_evasion', 'rail.smoking')" in after
+    # The widest window of the terms in force: 400 days before the points term's first day.
+    assert "occurred_on >= DATE '2019-05-28'" in after
+
+
+def test_a_term_holds_in_batch_from_its_first_day_as_in_the_domain_core() -> None:
+    def row(record_id: str, code: str, occurred: date) -> dict[str, Any]:
+        recorded = occurred + timedelta(days=2)
+        return {"record_id": record_id, "subject": "s", "type": code, "occurred_on": occurred,
+                "decided_on": occurred + timedelta(days=1), "recorded_on": recorded,
+                "noticed_on": recorded, "fulfilled_on": None, "overturned_on": None}  # fmt: skip
+
+    rows = [row("b", "rail.smoking", date(2020, 6, 20)), row("a", "rail.disorder", TERM_START)]
+    rulebook = batch_rulebook(*LATE_TERMS)
+    table = pa.Table.from_pylist(rows, schema=_SCHEMA)
+    for on in (TERM_START + timedelta(days=10), TERM_START + timedelta(days=40)):
+        result = recompute(duckdb.connect(), table, rulebook, on)
+        batch = batch_restrictions(result.restrictions.to_arrow_table().to_pylist())
+        state = evaluate(known_by(_events(rows)["s"], on), rulebook, on, subject="s")
+        assert batch["s"] == domain_restrictions(state) != set()

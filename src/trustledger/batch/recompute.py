@@ -17,7 +17,13 @@ import duckdb
 import pyarrow as pa
 
 from trustledger.batch.core_files import CoreAnswers, core_answers
-from trustledger.batch.history_sql import ENDS_SQL, history_sql
+from trustledger.batch.history_sql import (
+    ENDS_SQL,
+    counted_codes,
+    counted_since,
+    history_sql,
+    terms_on,
+)
 from trustledger.batch.rules_sql import conditions_sql, date_sql, quote, rules_sql, scopes_text
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, Rulebook, Scope
@@ -167,7 +173,7 @@ judged AS (
     AS in_force
   FROM ruled
 ),
-{history_sql(day)}
+{history_sql(rulebook, on)}
 """
 
 
@@ -252,18 +258,17 @@ def _possibly_unended(columns: dict[str, Any], rulebook: Rulebook, on: date) -> 
     if "noticed_on" not in columns or not spans:
         return "TRUE"
     oldest = on - timedelta(days=max(spans) - 1)  # ends_on = noticed_on + span - 1 >= on
-    return f"(noticed_on IS NULL OR noticed_on >= {date_sql(oldest)}{_counted(rulebook)})"
+    return f"(noticed_on IS NULL OR noticed_on >= {date_sql(oldest)}{_counted(rulebook, on)})"
 
 
-def _counted(rulebook: Rulebook) -> str:
-    """Also every record a history term may count, however old its notice: those of its codes
-    that occurred no earlier than the window before the term's first day in force."""
-    terms = [(r.effective_from, r.history) for r in rulebook.rules if r.history is not None]
+def _counted(rulebook: Rulebook, on: date) -> str:
+    """Also every record a history term in force by `on` may count, however old its notice:
+    those of its codes that occurred no earlier than the window before the term's first day."""
+    terms = terms_on(rulebook, on)
     if not terms:
         return ""
-    codes = ", ".join(quote(c) for c in sorted({c for _, t in terms for c in t.codes}))
-    since = min(start - timedelta(days=t.within_days) for start, t in terms)
-    return f" OR (type IN ({codes}) AND occurred_on >= {date_sql(since)})"
+    codes, since = counted_codes(terms), date_sql(counted_since(terms))
+    return f" OR (type IN ({codes}) AND occurred_on >= {since})"
 
 
 def _restrictions_sql(rulebook: Rulebook, on: date, *, current: bool = False) -> str:
