@@ -169,7 +169,7 @@ class Registry:
 
     @cached_property
     def keys(self) -> Keys:
-        return Keys(self.uow, clock=self.clock)
+        return Keys(self.uow, clock=self.clock, touch=not self.settings.replica)
 
     @cached_property
     def sign_ins(self) -> SignInGuard:

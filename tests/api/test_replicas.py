@@ -110,6 +110,7 @@ class Replica:
     registry: Registry
     keys: dict[str, str]
     subject: str
+    log: Path
 
     def rows(self) -> dict[str, int]:
         with self.registry.engine.connect() as conn:
@@ -117,6 +118,8 @@ class Replica:
                 table: int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
                 for table in TABLES
             }
+            used = conn.execute(text("SELECT key_id, last_used_at FROM api_keys ORDER BY key_id"))
+            found["keys last used"] = hash(tuple(map(tuple, used)))
             conn.rollback()
         return found
 
@@ -137,7 +140,7 @@ def replica(tmp_path: Path) -> Iterator[Replica]:
     registry.intake.submit(court_record(subject), source=registry.keys.source("court-test"))
     proc, url = start_server(db_url, tmp_path / "replica.log", TRUSTLEDGER_REPLICA="true")
     try:
-        yield Replica(url, registry, keys, subject)
+        yield Replica(url, registry, keys, subject, tmp_path / "replica.log")
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -206,3 +209,19 @@ def test_every_read_a_replica_serves_writes_nothing_and_the_rest_is_a_503_naming
         assert refused.headers["x-content-type-options"] == "nosniff"
         assert refused.headers["cache-control"] == "no-store"
     assert replica.rows() == before
+
+
+def test_a_replica_stops_key_guessers_and_audits_the_refusal_without_writing(
+    replica: Replica,
+) -> None:
+    before = replica.rows()
+    params = {"subject": replica.subject, "mode": "air"}
+    wrong = {"Authorization": "Bearer tl_not-a-key"}
+    answers = [
+        httpx.get(f"{replica.url}/v1/check", params=params, headers=wrong, timeout=10).status_code
+        for _ in range(31)
+    ]
+    assert answers[:30] == [401] * 30
+    assert answers[30] == 429
+    assert replica.rows() == before
+    assert "sign_in.limited" in replica.log.read_text()  # its audit: a line in its log

@@ -148,9 +148,12 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
     )
     replica = registry.settings.replica
     lag = ReplicaLag(registry.standby, registry.clock) if replica else None
-    check_log = CheckLog(_denials_audit(registry), registry.clock)
+    denials = _denials_audit(registry)
+    check_log = CheckLog(denials, registry.clock)
     drain = Drain()
-    auth = Authenticator(registry.keys, clock=registry.clock, limits=registry.sign_ins)
+    # A replica writes nothing: its sign-in refusals are audited where its denials are.
+    limits = registry.sign_ins.auditing_to(denials) if replica else registry.sign_ins
+    auth = Authenticator(registry.keys, clock=registry.clock, limits=limits)
     state = AppState(
         registry=registry,
         feed=feed,

@@ -6,7 +6,8 @@ write: a file read or a portal page is audited (invariant 7), so a replica serve
 in SERVED and refuses the rest the same way. The log's checkpoint is answered from what the
 primary stored (routes_log.py). Its check denials are audited on the primary when the replica is
 told its URL (TRUSTLEDGER_PRIMARY), and queued there while it is away; without one they go to
-the structured log as `check.deny` lines.
+the structured log as `check.deny` lines. Its sign-in refusals go the same way, and it leaves
+a key's "last used" to the primary.
 """
 
 from __future__ import annotations
@@ -73,8 +74,9 @@ def _writes(method: str, path: str) -> bool:
 
 
 class LoggedDenials:
-    """Where a replica without a primary URL puts its denials' audit entries: its log."""
+    """Where a replica without a primary URL puts its audit entries (check denials, sign-in
+    refusals): its log, one line named by the entry's action."""
 
     def record(self, entries: Sequence[AuditEntry]) -> None:
         for e in entries:
-            log.info("check.deny", actor=e.actor, subject=e.subject, detail=e.detail, at=str(e.at))
+            log.info(e.action, actor=e.actor, subject=e.subject, detail=e.detail, at=str(e.at))

@@ -74,9 +74,10 @@ def principal_of(key: ApiKey) -> Principal:
 
 
 class Keys:
-    def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock, touch: bool = True) -> None:
         self._uow = uow
         self._clock = clock
+        self._touches = touch  # False on a read-only replica: "last used" is the primary's
 
     def create(
         self,
@@ -113,7 +114,10 @@ class Keys:
         refusal = key.refusal(now)
         if refusal is not None:
             raise Unauthorized(refusal)
-        if key.last_used_at is None or now - key.last_used_at > timedelta(seconds=TOUCH_SECONDS):
+        stale = key.last_used_at is None or now - key.last_used_at > timedelta(
+            seconds=TOUCH_SECONDS
+        )
+        if self._touches and stale:
             self._touch(key.key_id, now)
         return principal_of(key)
 

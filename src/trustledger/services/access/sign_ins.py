@@ -8,12 +8,12 @@ reach them only as a hash: the counters are no register of people.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Protocol
 
 from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import TooManyAttempts
 from trustledger.domain.texts import N_, Message
-from trustledger.services.audit.chain import Audit
 from trustledger.services.ports import Clock
 
 CLIENT, IDENTITY = "client", "identity"
@@ -29,15 +29,25 @@ class AttemptCounter(Protocol):
         ...
 
 
+class Recorder(Protocol):
+    """Where a refusal is audited: services.audit.chain.Audit, or a replica's primary or log."""
+
+    def record(self, entries: Sequence[AuditEntry]) -> None: ...
+
+
 CLIENT_WORDS = N_("too many failed sign-ins from this client; try again in %(seconds)s s")
 NUMBER_WORDS = N_("too many failed sign-ins for this identity number; try again in %(seconds)s s")
 
 
 class SignInGuard:
-    def __init__(self, counter: AttemptCounter, *, audit: Audit, clock: Clock) -> None:
+    def __init__(self, counter: AttemptCounter, *, audit: Recorder, clock: Clock) -> None:
         self._counter = counter
         self._audit = audit
         self._clock = clock
+
+    def auditing_to(self, audit: Recorder) -> SignInGuard:
+        """The same counters with refusals audited elsewhere: a read-only replica writes none."""
+        return SignInGuard(self._counter, audit=audit, clock=self._clock)
 
     def check(self, client: str, identity: str | None = None) -> None:
         """TooManyAttempts when this client, or this identity number, failed too often."""
