@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stdnum.cn import ric
 
@@ -13,6 +13,10 @@ from trustledger.domain.identity import scheme_named
 from trustledger.domain.rulebook import Band, RestrictionSpec, ReviewPolicy, Rule, Rulebook, Scope
 from trustledger.domain.texts import LocalizedText
 from trustledger.services.due_process.state import Evaluator
+
+if TYPE_CHECKING:
+    from trustledger.bootstrap import Registry
+    from trustledger.domain.notice_letters import NoticeLetter
 
 EFFECTIVE = date(2018, 5, 1)
 TODAY = date(2026, 11, 25)
@@ -124,3 +128,12 @@ def judgment(**overrides: Any) -> dict[str, Any]:
 def unpaid(amount: int = 6000, months: int = 1, **overrides: Any) -> dict[str, Any]:
     attributes = {"amount_cny": amount, "months_unpaid": months}
     return body(type="social_insurance.unpaid", attributes=attributes) | overrides
+
+
+def kept_letter(registry: Registry, notice_id: str) -> NoticeLetter:
+    """A notice's letter as the store gives it back: the notices table keeps a letter's facts,
+    its templates' version and its hash, and the letter is written again from them when read."""
+    with registry.uow(readonly=True) as uow:
+        found = uow.notices.get(notice_id)
+    assert found is not None
+    return found

@@ -76,7 +76,7 @@ class Registry:
         self.settings = Settings()
         self.db_url = db_url or self.settings.db
         self.engine = create_store_engine(self.db_url)
-        self.uow = SqlUnitOfWorkFactory(self.engine)
+        self.uow = SqlUnitOfWorkFactory(self.engine, letters=JinjaLetters())
         self.clock: Clock = clock or SystemClock()
         # Dated by the registry's clock, so a birth date after today is refused on every path.
         self.scheme = (scheme or scheme_named(self.settings.identity_scheme)).dated(
@@ -96,7 +96,10 @@ class Registry:
     @cached_property
     def letters(self) -> NoticeLetters:
         return NoticeLetters(
-            JinjaLetters(), appeal_url=self.settings.appeal_url, language=self.language
+            JinjaLetters(),
+            appeal_url=self.settings.appeal_url,
+            language=self.language,
+            template_version=JinjaLetters.version,
         )
 
     @cached_property

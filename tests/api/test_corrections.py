@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import text
-
 from tests.api.conftest import Server, problem
-from tests.factories import ric_number
+from tests.factories import kept_letter, ric_number
 
 TODAY = date.today()
 
@@ -37,12 +35,7 @@ def allowed(server: Server, subject: str, mode: str, day: date) -> bool:
 
 
 def letter(server: Server, notice_id: str) -> str:
-    with server.registry.engine.connect() as conn:
-        found = conn.execute(
-            text("SELECT text FROM notices WHERE notice_id = :n"), {"n": notice_id}
-        ).scalar_one()
-        conn.rollback()
-    return str(found)
+    return kept_letter(server.registry, notice_id).text
 
 
 def test_a_correction_to_a_more_adverse_type_bars_flights_only_after_its_own_notice(

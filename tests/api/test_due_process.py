@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from tests.api.conftest import Server, problem
 from tests.api.test_flow import court_record
-from tests.factories import SettableClock, ric_number
+from tests.factories import SettableClock, kept_letter, ric_number
 from trustledger.bootstrap import open_registry
 
 TODAY = date.today()
@@ -46,9 +46,10 @@ def test_a_court_record_is_noticed_appealed_with_the_portal_code_and_overturned(
 ) -> None:
     subject = ric_number()
     record = submit(server, court_record(subject))
-    (notice,) = sql(
-        server, "SELECT purpose, access_code, text FROM notices WHERE subject = :s", s=subject
+    (row,) = sql(
+        server, "SELECT purpose, access_code, notice_id FROM notices WHERE subject = :s", s=subject
     )
+    notice = kept_letter(server.registry, row.notice_id)
     assert notice.purpose == "restriction"
     assert "Supreme People's Court" in notice.text
     assert "How to appeal" in notice.text

@@ -6,7 +6,7 @@ import time
 from datetime import date, timedelta
 
 from tests.due_factories import RAIL, threat_rulebook
-from tests.factories import SettableClock, body, ric_number
+from tests.factories import SettableClock, body, kept_letter, ric_number
 from tests.integration.conftest import sql
 from trustledger.bootstrap import Registry, open_registry
 from trustledger.checks import CheckIndex
@@ -62,9 +62,10 @@ def test_a_withdrawal_lifts_an_active_restriction_and_the_log_stays_intact(
         assert (status, lifted) == ("lifted", today)
         kinds = [k for (k,) in sql(reg, "SELECT kind FROM events WHERE subject = :s", s=subject)]
         assert kinds[-3:] == ["withdrawn", "restriction_lifted", "notice_issued"]
-        (purpose, text) = sql(
-            reg, "SELECT purpose, text FROM notices WHERE notice_id = :n", n=done.notice_ids[0]
-        )[0]
+        ((purpose,),) = sql(
+            reg, "SELECT purpose FROM notices WHERE notice_id = :n", n=done.notice_ids[0]
+        )
+        text = kept_letter(reg, done.notice_ids[0]).text
         assert purpose == "withdrawal"
         assert "Why: Wrong passenger." in text
         assert sql(reg, "SELECT score FROM subject_state WHERE subject = :s", s=subject) == [

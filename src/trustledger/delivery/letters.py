@@ -1,10 +1,17 @@
-"""Render a notice as plain text and HTML from Jinja templates, in the subject's language."""
+"""Render a notice as plain text and HTML from Jinja templates, in the subject's language.
+
+The templates are versioned package data (templates/v1/, ...): a letter's row names the version
+it was written with and keeps only its facts, so a version, once a letter was issued with it, is
+never edited. A change to a letter's words (its templates, or the catalog messages they use) is
+a new version directory beside the old one (tests/unit/test_letter_versions.py pins each
+version's letters byte for byte).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
@@ -12,6 +19,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select
 from trustledger.domain.corrections import NONE_SHOWN
 from trustledger.domain.texts import N_, Language
 from trustledger.i18n.catalogs import Translator, translator
+
+# The version new letters are written with; every version a kept letter may name.
+TEMPLATE_VERSION = "1"
+TEMPLATE_VERSIONS = ("1",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +59,19 @@ OUTCOME_TEXT = {
 class JinjaLetters:
     """The LetterRenderer used in production; `context` is the notice's facts (see services.letters)."""
 
-    def render(self, purpose: str, context: dict[str, Any], *, language: Language) -> Letter:
-        text, html, names = _templates(language)
+    version = TEMPLATE_VERSION
+
+    def render(
+        self,
+        purpose: str,
+        context: dict[str, Any],
+        *,
+        language: Language,
+        version: str = TEMPLATE_VERSION,
+    ) -> Letter:
+        if version not in TEMPLATE_VERSIONS:
+            raise ValueError(f"no letter templates of version {version!r}")
+        text, html, names = _templates(language, version)
         ctx = {**names, "purpose": purpose, **context}
         tr = translator(language)
         if ctx.get("legal_basis"):
@@ -82,11 +104,11 @@ def scopes_text(scopes: Iterable[str], tr: Translator) -> str:
 
 
 @cache
-def _templates(language: Language) -> tuple[Template, Template, dict[str, Any]]:
-    """The two templates in `language`, and the names they read besides the facts."""
+def _templates(language: Language, version: str) -> tuple[Template, Template, dict[str, Any]]:
+    """The two templates of `version` in `language`, and the names they read besides the facts."""
     tr = translator(language)
     env = Environment(
-        loader=PackageLoader("trustledger.delivery", "templates"),
+        loader=PackageLoader("trustledger.delivery", f"templates/v{version}"),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -96,7 +118,8 @@ def _templates(language: Language) -> tuple[Template, Template, dict[str, Any]]:
         auto_reload=False,
     )
     env.install_gettext_callables(tr.gettext, tr.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["day"] = tr.day
+    # A bulk import writes the same few hundred days into every letter: formatted once each.
+    env.filters["day"] = lru_cache(maxsize=4096)(tr.day)
     env.filters["scopes_text"] = lambda scopes: scopes_text(scopes, tr)
     env.filters["outcome"] = lambda value: tr.gettext(OUTCOME_TEXT.get(str(value), str(value)))
     env.filters["tr"] = tr.gettext

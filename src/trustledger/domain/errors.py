@@ -114,3 +114,19 @@ class DeliveryFailed(TrustLedgerError):
     """A mailer could not hand a letter over; the outbox tries again later."""
 
     title = N_("Delivery failed")
+
+
+class LetterAltered(TrustLedgerError):
+    """A kept letter that, written again, does not match the hash of what was sent: never shown
+    or sent as a different letter."""
+
+    title = N_("Letter altered")
+
+    def __init__(self, notice_id: str) -> None:
+        super().__init__(
+            Message.of(
+                N_("notice %(notice)s does not match the hash of the letter sent"),
+                notice=notice_id,
+            )
+        )
+        self.notice_id = notice_id

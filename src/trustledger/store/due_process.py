@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -13,15 +15,16 @@ from trustledger.domain.events import NoticePurpose
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.notice_letters import Contact, DeliveryStatus, NoticeLetter
 from trustledger.domain.texts import Language
+from trustledger.services.due_process.letters import LetterWriter, Words, WrittenLater, kept_words
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
 from trustledger.store.jurisdiction import within
 from trustledger.store.repositories import _batches
 
-# The fields delivery changes; everything else about a letter is fixed when it is issued.
+# The fields delivery changes; everything else about a letter is fixed when it is issued (a
+# letter kept as its words has them masked once delivered).
 MUTABLE = (
-    "text",
-    "html",
+    "kept",
     "access_code",
     "status",
     "attempts",
@@ -33,8 +36,11 @@ MUTABLE = (
 
 
 class SqlNoticeStore:
-    def __init__(self, conn: Connection) -> None:
+    """Notices and their letters; `letters` writes a letter kept as its facts again when read."""
+
+    def __init__(self, conn: Connection, letters: LetterWriter | None = None) -> None:
         self._conn = conn
+        self._letters = letters
 
     def add(self, letters: Sequence[NoticeLetter]) -> None:
         insert_rows(self._conn, t.notices, [_notice_row(n) for n in letters])
@@ -57,7 +63,7 @@ class SqlNoticeStore:
         row = self._conn.execute(
             select(t.notices).where(t.notices.c.notice_id == notice_id)
         ).first()
-        return _notice(row) if row is not None else None
+        return self._notice(row) if row is not None else None
 
     def for_subject(self, subject: str) -> list[NoticeLetter]:
         query = (
@@ -65,7 +71,7 @@ class SqlNoticeStore:
             .where(t.notices.c.subject == subject)
             .order_by(t.notices.c.created_at, t.notices.c.notice_id)
         )
-        return [_notice(row) for row in self._conn.execute(query)]
+        return [self._notice(row) for row in self._conn.execute(query)]
 
     def due(self, now: datetime, *, limit: int) -> list[NoticeLetter]:
         c = t.notices.c
@@ -75,7 +81,7 @@ class SqlNoticeStore:
             .order_by(c.next_attempt_at, c.notice_id)
             .limit(limit)
         )
-        return [_notice(row) for row in self._conn.execute(query)]
+        return [self._notice(row) for row in self._conn.execute(query)]
 
     def undelivered(self, *, limit: int, fence: Jurisdiction = OPEN) -> list[NoticeLetter]:
         c = t.notices.c
@@ -85,7 +91,41 @@ class SqlNoticeStore:
             .order_by(c.created_at, c.notice_id)
             .limit(limit)
         )
-        return [_notice(row) for row in self._conn.execute(query)]
+        return [self._notice(row) for row in self._conn.execute(query)]
+
+    def _notice(self, row: Any) -> NoticeLetter:
+        letter = NoticeLetter(
+            notice_id=row.notice_id,
+            subject=row.subject,
+            purpose=NoticePurpose(row.purpose),
+            target=row.target,
+            issued_on=row.issued_on,
+            subject_line=row.subject_line,
+            body=Words("", ""),
+            created_at=row.created_at,
+            access_code=row.access_code,
+            status=DeliveryStatus(row.status),
+            attempts=row.attempts,
+            last_error=row.last_error,
+            next_attempt_at=row.next_attempt_at,
+            delivered_at=row.delivered_at,
+            channel=row.channel,
+            language=Language(row.language) if row.language else None,
+            facts=row.facts,
+            template_version=row.template_version,
+            sha256=row.sha256,
+        )
+        if row.kept is not None:
+            text, html = zlib.decompress(row.kept).decode().split("\0")
+            return replace(letter, body=kept_words(letter, text, html))
+        if self._letters is None:
+            raise RuntimeError("this unit of work has no letter writer to read letters with")
+        return replace(letter, body=WrittenLater(self._letters, letter))
+
+
+def kept_bytes(text: str, html: str) -> bytes:
+    """A letter's words as the `kept` column holds them."""
+    return zlib.compress(f"{text}\0{html}".encode(), 9)
 
 
 def _notice_row(n: NoticeLetter) -> dict[str, Any]:
@@ -96,8 +136,6 @@ def _notice_row(n: NoticeLetter) -> dict[str, Any]:
         "target": n.target,
         "issued_on": n.issued_on,
         "subject_line": n.subject_line,
-        "text": n.text,
-        "html": n.html,
         "access_code": n.access_code,
         "status": n.status.value,
         "attempts": n.attempts,
@@ -108,30 +146,11 @@ def _notice_row(n: NoticeLetter) -> dict[str, Any]:
         "created_at": n.created_at,
         "language": n.language.value if n.language else None,
         "facts": dict(n.facts) if n.facts is not None else None,
+        "template_version": n.template_version,
+        "sha256": n.sha256,
+        # Written from its facts when read; a letter from before facts were kept, as its words.
+        "kept": kept_bytes(n.text, n.html) if n.template_version is None else None,
     }
-
-
-def _notice(row: Any) -> NoticeLetter:
-    return NoticeLetter(
-        notice_id=row.notice_id,
-        subject=row.subject,
-        purpose=NoticePurpose(row.purpose),
-        target=row.target,
-        issued_on=row.issued_on,
-        subject_line=row.subject_line,
-        text=row.text,
-        html=row.html,
-        created_at=row.created_at,
-        access_code=row.access_code,
-        status=DeliveryStatus(row.status),
-        attempts=row.attempts,
-        last_error=row.last_error,
-        next_attempt_at=row.next_attempt_at,
-        delivered_at=row.delivered_at,
-        channel=row.channel,
-        language=Language(row.language) if row.language else None,
-        facts=row.facts,
-    )
 
 
 class SqlContactBook:

@@ -20,9 +20,12 @@ def _config() -> Config:
 def migrate(engine: Engine, revision: str = "head") -> str:
     """Upgrade to `revision` (all migrations by default) and return the revision now current."""
     config = _config()
-    with engine.begin() as conn:
+    # Alembic begins the transaction itself (env.py), so that a migration may commit part way
+    # (0008 converts letters in batches, each committed, and resumes where a stopped run left).
+    with engine.connect() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+        conn.commit()
     return current_revision(engine) or "base"
 
 

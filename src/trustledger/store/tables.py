@@ -153,8 +153,6 @@ class NoticeRow(Base):
     target: Mapped[str] = mapped_column(String(40))
     issued_on: Mapped[date] = mapped_column(Date)
     subject_line: Mapped[str] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
-    html: Mapped[str] = mapped_column(Text)
     # Plaintext only until delivered (the outbox must be able to resend it), then NULL.
     access_code: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
@@ -168,6 +166,13 @@ class NoticeRow(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     # What it stated (the letter's facts, no access code), to write it in another language.
     facts: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    # A letter is kept as its facts and the version of the templates it was written with, and
+    # written again when read (docs/store.md); one from before facts were kept, as its words
+    # (text, NUL, HTML in UTF-8), zlib-compressed, in `kept`. Either way `sha256` is the hash of
+    # the letter as issued, its access code masked (services.due_process.letters.letter_sha256).
+    template_version: Mapped[str | None] = mapped_column(String(8))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    kept: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class ContactRow(Base):

@@ -13,6 +13,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from trustledger.services.due_process.letters import LetterWriter
 from trustledger.store.audit import SqlAuditTrail
 from trustledger.store.due_process import SqlContactBook, SqlDockets, SqlNoticeStore
 from trustledger.store.engine import SQLITE_BEGIN, is_postgres
@@ -44,9 +45,12 @@ class SqlUnitOfWork:
     exports: SqlRecordExport
     log: SqlTransparencyLog
 
-    def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
+    def __init__(
+        self, engine: Engine, *, readonly: bool = False, letters: LetterWriter | None = None
+    ) -> None:
         self._engine = engine
         self._readonly = readonly
+        self._letters = letters
         self._conn: Connection | None = None
         self._committed = False
 
@@ -61,7 +65,7 @@ class SqlUnitOfWork:
         self.derived = SqlDerivedStore(conn)
         self.audit = SqlAuditTrail(conn)
         self.keys = SqlKeyStore(conn)
-        self.notices = SqlNoticeStore(conn)
+        self.notices = SqlNoticeStore(conn, self._letters)
         self.contacts = SqlContactBook(conn)
         self.dockets = SqlDockets(conn)
         self.exports = SqlRecordExport(conn)
@@ -115,8 +119,12 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    def __init__(self, engine: Engine) -> None:
+    """Units of work on `engine`; `letters` writes a kept letter again when it is read (the
+    notices table keeps letters' facts, not their words)."""
+
+    def __init__(self, engine: Engine, *, letters: LetterWriter | None = None) -> None:
         self.engine = engine
+        self.letters = letters
 
     def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, readonly=readonly)
+        return SqlUnitOfWork(self.engine, readonly=readonly, letters=self.letters)

@@ -1,16 +1,24 @@
-"""Notice letters: the facts each one states, rendered through the LetterRenderer port."""
+"""Notice letters: the facts each one states, rendered through the LetterRenderer port.
+
+A letter is written once, when issued, and its SHA-256 taken then (of the letter as kept: the
+access code masked, see letter_sha256); the store keeps its facts, its templates' version and
+that hash, not its words. Read back, it is written again from them (WrittenLater) and checked:
+a letter whose words no longer match is a LetterAltered error naming it (docs/store.md).
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from trustledger.domain.corrections import record_of
+from trustledger.domain.errors import LetterAltered
 from trustledger.domain.evaluation import Assessment, Restriction, ReviewCase, SubjectState
 from trustledger.domain.events import NoticePurpose
-from trustledger.domain.notice_letters import MASK, NoticeLetter
+from trustledger.domain.notice_letters import MASK, LetterBody, NoticeLetter
 from trustledger.domain.notice_requests import IssuedNotice
 from trustledger.domain.rulebook import Scope
 from trustledger.domain.texts import Language
@@ -34,6 +42,14 @@ class LetterRenderer(Protocol):
 
     def render(
         self, purpose: NoticePurpose, context: dict[str, Any], *, language: Language
+    ) -> Letter: ...
+
+
+class LetterWriter(Protocol):
+    """Writes a kept letter again with the templates of its version (JinjaLetters)."""
+
+    def render(
+        self, purpose: NoticePurpose, context: dict[str, Any], *, language: Language, version: str
     ) -> Letter: ...
 
 
@@ -159,6 +175,8 @@ class NoticeLetters:
     # The deployment's language (TRUSTLEDGER_LANGUAGE): letters to a subject whose contact asked
     # for none are written in it.
     language: Language
+    # The version of the renderer's templates (JinjaLetters.version), kept with each letter.
+    template_version: str = "1"
 
     def compose(
         self,
@@ -175,6 +193,7 @@ class NoticeLetters:
             notice, state, appeal_url=self.appeal_url, extra=extra or {}, language=language
         )
         letter = self.renderer.render(notice.purpose, context, language=language)
+        words = Words(letter.text, letter.html, notice.access_code)
         return NoticeLetter(
             notice_id=notice.notice_id,
             subject=notice.subject,
@@ -182,13 +201,14 @@ class NoticeLetters:
             target=notice.target,
             issued_on=notice.issued_on,
             subject_line=letter.subject_line,
-            text=letter.text,
-            html=letter.html,
+            body=words,
             created_at=at,
             access_code=notice.access_code,
             next_attempt_at=at,
             language=language,
             facts=kept_facts(context) | {"titles": rule_titles(notice, state)},
+            template_version=self.template_version,
+            sha256=letter_sha256(letter.subject_line, words),
         )
 
 
@@ -201,8 +221,111 @@ def rule_titles(notice: IssuedNotice, state: SubjectState) -> dict[str, str] | N
 
 def kept_facts(context: Mapping[str, Any]) -> dict[str, Any]:
     """A letter's facts as JSON values, the access code shown masked (the portal, where they are
-    read again, is opened with one)."""
-    return {key: _json_value(value) for key, value in context.items()} | {"access_code": MASK}
+    read again, is opened with one). A fact at its blank value is left out (facts_context puts
+    it back): most are blank in any one letter, and every issued letter keeps its facts."""
+    kept = {
+        key: _json_value(value)
+        for key, value in context.items()
+        if key not in _BLANK or _json_value(value) != _KEPT_BLANK[key]
+    }
+    if context.get("access_code"):
+        kept["access_code"] = MASK
+    return kept
+
+
+def facts_context(facts: Mapping[str, Any], *, access_code: str | None = None) -> dict[str, Any]:
+    """The context a letter was written from, again from its kept facts; with `access_code`
+    (while it is kept, until delivery) in place of its mask."""
+    context = _BLANK | {key: value for key, value in facts.items() if key != "titles"}
+    if access_code is not None and context.get("access_code") == MASK:
+        context["access_code"] = access_code
+    return context
+
+
+def letter_sha256(subject_line: str, body: LetterBody) -> str:
+    """SHA-256 (hex) of a letter as kept: subject line, text and HTML with its access code
+    masked, each in UTF-8 and ended by a NUL. The letter sent is these bytes with the mask
+    replaced by the code, whose own hash is in the NOTICE_ISSUED event; so the hash can be
+    checked for as long as the letter is kept, also once the code is dropped."""
+    kept = body.masked()
+    digest = hashlib.sha256()
+    for part in (subject_line, kept.text, kept.html):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """A letter's words as written (a LetterBody); `access_code` is the code they contain, if
+    any, until it is masked."""
+
+    text: str
+    html: str
+    access_code: str | None = None
+
+    def masked(self) -> Words:
+        code = self.access_code
+        if code is None:
+            return self
+        return Words(self.text.replace(code, MASK), self.html.replace(code, MASK))
+
+
+def kept_words(letter: NoticeLetter, text: str, html: str) -> Words:
+    """The words of a letter kept as sent (before facts were kept), checked against its hash."""
+    words = Words(text, html, letter.access_code)
+    if letter.sha256 is not None and letter_sha256(letter.subject_line, words) != letter.sha256:
+        raise LetterAltered(letter.notice_id)
+    return words
+
+
+class WrittenLater:
+    """The body of a letter read back from the store: written again from its facts with its
+    templates' version when first read (a listing of letters writes none), then checked
+    against the hash taken when it was issued."""
+
+    __slots__ = ("_letter", "_words", "_writer")
+
+    def __init__(self, writer: LetterWriter, letter: NoticeLetter) -> None:
+        self._writer = writer
+        self._letter = letter  # its facts, version, language, code and hash (not its body)
+        self._words: Words | None = None
+
+    @property
+    def text(self) -> str:
+        return self._written().text
+
+    @property
+    def html(self) -> str:
+        return self._written().html
+
+    def masked(self) -> LetterBody:
+        if self._words is not None:
+            return self._words.masked()
+        return WrittenLater(self._writer, _without_code(self._letter))
+
+    def _written(self) -> Words:
+        if self._words is None:
+            self._words = _write_again(self._writer, self._letter)
+        return self._words
+
+
+def _without_code(letter: NoticeLetter) -> NoticeLetter:
+    return replace(letter, access_code=None)
+
+
+def _write_again(writer: LetterWriter, letter: NoticeLetter) -> Words:
+    if letter.facts is None or letter.template_version is None or letter.sha256 is None:
+        raise LetterAltered(letter.notice_id)
+    context = facts_context(letter.facts, access_code=letter.access_code)
+    language = letter.language or Language.ZH_HANS
+    written = writer.render(
+        letter.purpose, context, language=language, version=letter.template_version
+    )
+    words = Words(written.text, written.html, letter.access_code)
+    if letter_sha256(written.subject_line, words) != letter.sha256:
+        raise LetterAltered(letter.notice_id)
+    return words
 
 
 def _json_value(value: Any) -> Any:
@@ -211,3 +334,6 @@ def _json_value(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+_KEPT_BLANK = {key: _json_value(value) for key, value in _BLANK.items()}

@@ -21,6 +21,8 @@ from trustledger.services.due_process.decisions import LIST_LIMIT, written
 from trustledger.services.due_process.letters import Letter
 from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
+__all__ = ["MASK", "DeliveryReport", "Mailer", "Outbox", "masked"]
+
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(minutes=1)  # then 2, 4, 8 minutes...
 CLAIM = timedelta(minutes=10)  # a letter being sent is not due again for this long
@@ -46,12 +48,7 @@ def masked(letter: NoticeLetter) -> NoticeLetter:
     code = letter.access_code
     if code is None:
         return letter
-    return replace(
-        letter,
-        text=letter.text.replace(code, MASK),
-        html=letter.html.replace(code, MASK),
-        access_code=None,
-    )
+    return replace(letter, body=letter.body.masked(), access_code=None)
 
 
 class Outbox:
