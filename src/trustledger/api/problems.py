@@ -20,6 +20,7 @@ from trustledger.domain.errors import (
     Forbidden,
     InvalidIdentity,
     InvalidInput,
+    LetterAltered,
     NotFound,
     RulebookInvalid,
     TooLarge,
@@ -48,6 +49,8 @@ STATUS_BY_ERROR: tuple[tuple[type[TrustLedgerError], int], ...] = (
     (Forbidden, 403),
     (TooManyAttempts, 429),
     (Unavailable, 503),
+    # A kept letter that no longer matches what was sent: the registry's fault, not the reader's.
+    (LetterAltered, 500),
 )
 
 

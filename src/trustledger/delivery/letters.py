@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
+from markupsafe import Markup
 
 from trustledger.domain.corrections import NONE_SHOWN
 from trustledger.domain.texts import N_, Language
@@ -71,8 +72,8 @@ class JinjaLetters:
     ) -> Letter:
         if version not in TEMPLATE_VERSIONS:
             raise ValueError(f"no letter templates of version {version!r}")
-        text, html, names = _templates(language, version)
-        ctx = {**names, "purpose": purpose, **context}
+        text, html, text_names, html_names = _templates(language, version)
+        ctx = {"purpose": purpose, **context}
         tr = translator(language)
         if ctx.get("legal_basis"):
             # Quoted as the document names itself in the letter's language (the catalog has the
@@ -80,8 +81,8 @@ class JinjaLetters:
             ctx["legal_basis"] = tr.gettext(str(ctx["legal_basis"]))
         return Letter(
             subject_line=tr.gettext(SUBJECT_LINES.get(purpose, OTHER_SUBJECT_LINE)),
-            text=_render(text, ctx),
-            html=_render(html, ctx),
+            text=_render(text, text_names | ctx),
+            html=_render(html, html_names | ctx),
         )
 
 
@@ -104,8 +105,10 @@ def scopes_text(scopes: Iterable[str], tr: Translator) -> str:
 
 
 @cache
-def _templates(language: Language, version: str) -> tuple[Template, Template, dict[str, Any]]:
-    """The two templates of `version` in `language`, and the names they read besides the facts."""
+def _templates(
+    language: Language, version: str
+) -> tuple[Template, Template, dict[str, Any], dict[str, Any]]:
+    """The two templates of `version` in `language`, and the names each reads besides the facts."""
     tr = translator(language)
     env = Environment(
         loader=PackageLoader("trustledger.delivery", f"templates/v{version}"),
@@ -126,4 +129,22 @@ def _templates(language: Language, version: str) -> tuple[Template, Template, di
     # A corrected field's value as written, but "(none)" in the letter's language.
     env.filters["shown"] = lambda value: tr.gettext(NONE_SHOWN) if value == NONE_SHOWN else value
     names = {k: env.globals[k] for k in ("_", "gettext", "ngettext")} | {"lang": language.value}
-    return env.get_template("notice.txt"), env.get_template("notice.html"), names
+    text, html = env.get_template("notice.txt"), env.get_template("notice.html")
+    return text, html, names | _gettext(tr, markup=False), names | _gettext(tr, markup=True)
+
+
+def _gettext(tr: Translator, *, markup: bool) -> dict[str, Any]:
+    """`_` and `gettext` as Jinja's newstyle gettext computes them (the message translated,
+    made Markup where the template autoescapes, then always %-formatted with its variables),
+    without the three context calls it makes for each message: half of a letter's rendering."""
+    if markup:
+
+        def gettext(message: str, /, **variables: Any) -> str:
+            return Markup(tr.gettext(message)) % variables
+
+    else:
+
+        def gettext(message: str, /, **variables: Any) -> str:
+            return tr.gettext(message) % variables
+
+    return {"_": gettext, "gettext": gettext}

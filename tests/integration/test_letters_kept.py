@@ -1,0 +1,207 @@
+"""Letters are kept once, as their facts, templates' version and hash, and read back byte for byte."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from tests.due_factories import COURT
+from tests.factories import SettableClock, judgment, kept_letter, ric_number
+from tests.integration.conftest import sql
+from trustledger.bootstrap import Registry, open_registry
+from trustledger.delivery.letters import JinjaLetters, Letter
+from trustledger.domain.errors import LetterAltered
+from trustledger.domain.identity import scheme_named
+from trustledger.domain.notice_letters import MASK
+from trustledger.domain.texts import Language
+from trustledger.rulebook import load_rulebook
+from trustledger.store.engine import create_store_engine
+from trustledger.store.schema import migrate
+
+
+@pytest.fixture
+def reg(db_url: str, clock: SettableClock) -> Iterator[Registry]:
+    registry = open_registry(
+        db_url, rulebook=load_rulebook(), scheme=scheme_named("cn-ric"), clock=clock
+    )
+    registry.migrate()
+    yield registry
+    registry.close()
+
+
+@pytest.fixture
+def issued(monkeypatch: pytest.MonkeyPatch) -> dict[str, Letter]:
+    """Each letter as it was written when issued (the first rendering of each notice)."""
+    written: dict[str, Letter] = {}
+    render = JinjaLetters.render
+
+    def recording(self: JinjaLetters, purpose: str, context: dict[str, Any], **kw: Any) -> Letter:
+        letter = render(self, purpose, context, **kw)
+        written.setdefault(str(context["notice_id"]), letter)
+        return letter
+
+    monkeypatch.setattr(JinjaLetters, "render", recording)
+    return written
+
+
+def test_a_kept_letter_reads_back_byte_for_byte_as_issued_and_matches_its_hash(
+    reg: Registry, issued: dict[str, Letter], clock: SettableClock
+) -> None:
+    subject = ric_number()
+    body = judgment(subject=subject, contact="wei@example.org", contact_language="zh-Hans")
+    (notice,) = reg.intake.submit(body, source=COURT).notices
+    filed = reg.appeals.file_appeal(
+        subject, grounds="已全额履行", actor="subject", access_code=notice.access_code
+    )
+    reg.appeals.decide_appeal(
+        filed.appeal_id, outcome="overturned", reasons="已核实", actor="officer_li"
+    )
+    found = sql(
+        reg,
+        "SELECT notice_id, template_version, sha256, kept, facts FROM notices"
+        " WHERE subject = :s ORDER BY created_at",
+        s=subject,
+    )
+    assert len(found) == 2
+    for notice_id, version, digest, kept, facts in found:
+        assert (version, kept) == ("1", None)  # facts, not words
+        assert facts is not None
+        letter = kept_letter(reg, notice_id)
+        sent = issued[notice_id]
+        assert (letter.subject_line, letter.text, letter.html) == (
+            sent.subject_line,
+            sent.text,
+            sent.html,
+        )
+        code = letter.access_code
+        kept_text = sent.text.replace(code, MASK) if code else sent.text
+        kept_html = sent.html.replace(code, MASK) if code else sent.html
+        expected = hashlib.sha256(
+            f"{sent.subject_line}\0{kept_text}\0{kept_html}\0".encode()
+        ).hexdigest()
+        assert digest == expected
+
+
+def test_a_letter_whose_facts_were_changed_is_an_error_naming_the_notice(
+    reg: Registry,
+) -> None:
+    subject = ric_number()
+    (notice,) = reg.intake.submit(judgment(subject=subject), source=COURT).notices
+    changed = (
+        "replace(facts::text, '2027', '2028')::jsonb"
+        if reg.engine.dialect.name == "postgresql"
+        else "replace(facts, '2027', '2028')"
+    )
+    with reg.engine.begin() as conn:
+        conn.execute(
+            text(f"UPDATE notices SET facts = {changed} WHERE notice_id = :n"),
+            {"n": notice.notice_id},
+        )
+    letter = kept_letter(reg, notice.notice_id)
+    with pytest.raises(LetterAltered) as raised:
+        _ = letter.text
+    assert raised.value.notice_id == notice.notice_id
+    assert notice.notice_id in raised.value.detail
+    with pytest.raises(LetterAltered):
+        [n.html for n in reg.portal.notices(subject, actor="test", purpose="tamper test")]
+
+
+LEGACY = (
+    # notice_id, text, html, access code (None: delivered, masked already)
+    ("ntc_old_pending", "Notice\nAccess code: ABCD-EFGH-JKLM-NPQR\n", "<p>ABCD-EFGH-JKLM-NPQR</p>"),
+    ("ntc_old_sent", f"Notice\nAccess code: {MASK}\n", f"<p>{MASK}</p>"),
+    ("ntc_old_third", "第三封信\n", "<p>第三封信</p>"),
+)
+
+
+def _engine_at_0007(db_url: str) -> Engine:
+    engine = create_store_engine(db_url)
+    migrate(engine, "0007")
+    with engine.begin() as conn:
+        for notice_id, body_text, body_html in LEGACY:
+            code = "ABCD-EFGH-JKLM-NPQR" if notice_id == "ntc_old_pending" else None
+            conn.execute(
+                text(
+                    "INSERT INTO notices (notice_id, subject, purpose, target, issued_on,"
+                    " subject_line, text, html, access_code, status, attempts, created_at,"
+                    " language) VALUES (:n, :s, 'restriction', 'rst_x', '2026-11-01', 'Notice',"
+                    " :t, :h, :c, :st, 0, '2026-11-01 00:00:00', 'en')"
+                ),
+                {
+                    "n": notice_id,
+                    "s": f"old-{db_url[-12:]}",
+                    "t": body_text,
+                    "h": body_html,
+                    "c": code,
+                    "st": "pending" if code else "delivered",
+                },
+            )
+    return engine
+
+
+def test_migration_0008_keeps_older_letters_compressed_with_their_hash(
+    db_url: str, clock: SettableClock
+) -> None:
+    engine = _engine_at_0007(db_url)
+    try:
+        assert migrate(engine) == "0008"
+        with engine.connect() as conn:
+            got = conn.execute(
+                text("SELECT notice_id, template_version, sha256, kept FROM notices ORDER BY 1")
+            ).all()
+            columns = conn.execute(text("SELECT * FROM notices")).keys()
+        assert "text" not in columns
+        assert "html" not in columns
+        words = {n: (t, h) for n, t, h in LEGACY}
+        for notice_id, version, digest, kept in got:
+            assert version is None
+            body_text, body_html = words[notice_id]
+            assert zlib.decompress(kept).decode() == f"{body_text}\0{body_html}"
+            masked = f"Notice\0{body_text}\0{body_html}\0".replace("ABCD-EFGH-JKLM-NPQR", MASK)
+            assert digest == hashlib.sha256(masked.encode()).hexdigest()
+    finally:
+        engine.dispose()
+    registry = open_registry(db_url, rulebook=load_rulebook(), clock=clock)
+    try:
+        for notice_id, body_text, body_html in LEGACY:
+            letter = kept_letter(registry, notice_id)
+            assert (letter.text, letter.html) == (body_text, body_html)
+            assert letter.language is Language.EN
+    finally:
+        registry.close()
+
+
+def test_migration_0008_resumes_a_stopped_run_without_converting_a_letter_twice(
+    db_url: str,
+) -> None:
+    engine = _engine_at_0007(db_url)
+    try:
+        # What a run stopped after its first batch leaves: the columns added and committed,
+        # one letter converted, the revision still 0007.
+        done = b"converted by the stopped run"
+        with engine.begin() as conn:
+            for ddl in (
+                "ALTER TABLE notices ADD COLUMN template_version VARCHAR(8)",
+                "ALTER TABLE notices ADD COLUMN sha256 VARCHAR(64)",
+                "ALTER TABLE notices ADD COLUMN kept {}".format(
+                    "BYTEA" if engine.dialect.name == "postgresql" else "BLOB"
+                ),
+            ):
+                conn.execute(text(ddl))
+            conn.execute(
+                text("UPDATE notices SET kept = :k, sha256 = 'x' WHERE notice_id = 'ntc_old_sent'"),
+                {"k": done},
+            )
+        assert migrate(engine) == "0008"
+        with engine.connect() as conn:
+            got = dict(conn.execute(text("SELECT notice_id, kept FROM notices")).all())
+        assert bytes(got["ntc_old_sent"]) == done
+        assert zlib.decompress(got["ntc_old_third"]).decode() == "第三封信\n\0<p>第三封信</p>"
+        assert got["ntc_old_pending"] is not None
+    finally:
+        engine.dispose()
