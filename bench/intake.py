@@ -16,6 +16,9 @@ entries, notices with their letters, derived state), read back and inserted agai
 database of the same schema the same raw way (executemany in the same chunks; COPY), with no
 validation, evaluation or hashing at all. `*_floor_ratio` is the raw load's time over that: the
 highest ratio any import could reach while writing what the registry's invariants call for.
+`*_of_floor` is the import's speed as a share of that floor (the floor's seconds over the
+import's; goal >= 0.5), and `*_bytes_per_record` what the imported database holds per record
+(SQLite: the file; PostgreSQL: its tables with their indexes and TOAST; goal <= 1,500).
 """
 
 from __future__ import annotations
@@ -280,7 +283,7 @@ def timed_import(db_url: str, path: Path, chunk: int) -> tuple[float, int]:
 
 
 def figures(
-    name: str, records: int, imported: float, raw: float, floor: float
+    name: str, records: int, imported: float, raw: float, floor: float, stored: int
 ) -> dict[str, float | None]:
     ours, bare = records / imported, records / raw
     ratio = ours / bare
@@ -289,12 +292,35 @@ def figures(
         f"{name}: write floor (the import's rows inserted again, raw) {floor:.2f} s against the"
         f" raw load's {raw:.2f} s: no import can pass a ratio of {raw / floor:.3f}"
     )
+    print(
+        f"{name}: import at {floor / imported:.3f} of its write floor;"
+        f" {stored / records:,.0f} bytes stored a record"
+    )
     return {
         f"{name}_records_per_s": round(ours),
         f"{name}_raw_rows_per_s": round(bare),
         f"{name}_ratio": round(ratio, 4),
         f"{name}_floor_ratio": round(raw / floor, 4),
+        f"{name}_of_floor": round(floor / imported, 4),
+        f"{name}_bytes_per_record": round(stored / records),
     }
+
+
+def sqlite_bytes(db: Path) -> int:
+    """The database file with its write-ahead log, if one is left."""
+    return sum(p.stat().st_size for p in (db, db.with_name(db.name + "-wal")) if p.exists())
+
+
+def postgres_bytes(url: str, schema: str) -> int:
+    """The schema's tables with their indexes and TOAST (pg_total_relation_size)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND c.relkind = 'r' AND c.relname <> 'bench_raw'",
+            (schema,),
+        ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def postgres_url() -> str | None:
@@ -322,11 +348,12 @@ def run_postgres(path: Path, records: int, chunk: int) -> dict[str, float | None
         fresh_url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={fresh}"})
         migrated(fresh_url.render_as_string(hide_password=False))
         floor = floor_postgres(plain, schema, fresh)
+        stored = postgres_bytes(plain, schema)
     finally:
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
             conn.execute(f"DROP SCHEMA {fresh} CASCADE")
-    return figures("postgres", records, imported, raw, floor)
+    return figures("postgres", records, imported, raw, floor, stored)
 
 
 def main() -> None:
@@ -341,11 +368,12 @@ def main() -> None:
         generate(path, args.records, date.today())
         print(f"{args.records:,} generated records, chunks of {args.chunk:,}")
         imported, _ = timed_import(f"sqlite:///{Path(tmp) / 'import.db'}", path, args.chunk)
+        stored = sqlite_bytes(Path(tmp) / "import.db")
         raw = raw_sqlite(path, Path(tmp) / "raw.db", args.chunk)
         floor, rows = floor_sqlite(Path(tmp) / "import.db", Path(tmp) / "floor.db", args.chunk)
         print("rows the import wrote: " + ", ".join(f"{n} {c:,}" for n, c in rows.items()))
         result: dict[str, object] = {"records": args.records}
-        result |= figures("sqlite", args.records, imported, raw, floor)
+        result |= figures("sqlite", args.records, imported, raw, floor, stored)
         if args.skip_postgres:
             result["postgres_ratio"] = None
         else:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import Engine, text
 
-from tests.due_factories import COURT
+from tests.due_factories import COURT, RecordingMailer
 from tests.factories import SettableClock, judgment, kept_letter, ric_number
 from tests.integration.conftest import sql
 from trustledger.bootstrap import Registry, open_registry
@@ -205,3 +207,30 @@ def test_migration_0008_resumes_a_stopped_run_without_converting_a_letter_twice(
         assert got["ntc_old_pending"] is not None
     finally:
         engine.dispose()
+
+
+def test_an_imported_letter_is_kept_unwritten_then_hashed_as_the_outbox_sent_it(
+    reg: Registry, tmp_path: Path
+) -> None:
+    subject = ric_number()
+    path = tmp_path / "records.jsonl"
+    line = judgment(subject=subject, contact="wei@example.org") | {"case_ref": "J-import"}
+    path.write_bytes(orjson.dumps(line) + b"\n")
+    report = reg.imports.run(path, source=reg.keys.create(role="source", name="court_7",
+                             types=["*"]).principal.as_source())  # fmt: skip
+    assert (report.imported, report.rejected) == (1, 0)
+    ((notice_id, code, version, digest),) = sql(
+        reg,
+        "SELECT notice_id, access_code, template_version, sha256 FROM notices WHERE subject = :s",
+        s=subject,
+    )
+    assert (version, digest) == ("1", None)
+    mailer = RecordingMailer()
+    assert reg.outbox.deliver_pending(mailer).sent == 1
+    ((_, subject_line, sent_text),) = mailer.sent
+    ((digest,),) = sql(reg, "SELECT sha256 FROM notices WHERE notice_id = :n", n=notice_id)
+    letter = kept_letter(reg, notice_id)
+    assert code in sent_text
+    assert letter.text == sent_text.replace(code, MASK)
+    expected = hashlib.sha256(f"{subject_line}\0{letter.text}\0{letter.html}\0".encode())
+    assert digest == expected.hexdigest()

@@ -80,10 +80,14 @@ class JinjaLetters:
             # default rulebook's; another's is quoted as written).
             ctx["legal_basis"] = tr.gettext(str(ctx["legal_basis"]))
         return Letter(
-            subject_line=tr.gettext(SUBJECT_LINES.get(purpose, OTHER_SUBJECT_LINE)),
+            subject_line=self.subject_line(purpose, language=language),
             text=_render(text, text_names | ctx),
             html=_render(html, html_names | ctx),
         )
+
+    def subject_line(self, purpose: str, *, language: Language) -> str:
+        """The letter's subject line: a letter kept to be written later keeps it written."""
+        return translator(language).gettext(SUBJECT_LINES.get(purpose, OTHER_SUBJECT_LINE))
 
 
 def _render(template: Template, ctx: dict[str, Any]) -> str:

@@ -25,6 +25,7 @@ from trustledger.store.repositories import _batches
 # letter kept as its words has them masked once delivered).
 MUTABLE = (
     "kept",
+    "sha256",  # taken when sent, for a letter of a bulk import
     "access_code",
     "status",
     "attempts",

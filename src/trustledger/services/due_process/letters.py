@@ -44,6 +44,10 @@ class LetterRenderer(Protocol):
         self, purpose: NoticePurpose, context: dict[str, Any], *, language: Language
     ) -> Letter: ...
 
+    def subject_line(self, purpose: NoticePurpose, *, language: Language) -> str:
+        """The subject line alone (a letter kept to be written when first read keeps it)."""
+        ...
+
 
 class LetterWriter(Protocol):
     """Writes a kept letter again with the templates of its version (JinjaLetters)."""
@@ -186,12 +190,36 @@ class NoticeLetters:
         at: datetime,
         extra: Mapping[str, Any] | None = None,
         language: Language | None = None,
+        written: bool = True,
     ) -> NoticeLetter:
-        """The letter in `language` (the subject's contact's), else in the deployment's."""
+        """The letter in `language` (the subject's contact's), else in the deployment's.
+
+        Written now and hashed; or, `written=False` (a bulk import, where writing its letters
+        was half its time), kept as its facts only, written when first read and hashed when the
+        outbox sends it or an officer posts it: its facts and templates' version fix its bytes.
+        """
         language = language or self.language
         context = letter_context(
             notice, state, appeal_url=self.appeal_url, extra=extra or {}, language=language
         )
+        facts = kept_facts(context) | {"titles": rule_titles(notice, state)}
+        if not written:
+            later = NoticeLetter(
+                notice_id=notice.notice_id,
+                subject=notice.subject,
+                purpose=notice.purpose,
+                target=notice.target,
+                issued_on=notice.issued_on,
+                subject_line=self.renderer.subject_line(notice.purpose, language=language),
+                body=Words("", ""),
+                created_at=at,
+                access_code=notice.access_code,
+                next_attempt_at=at,
+                language=language,
+                facts=facts,
+                template_version=self.template_version,
+            )
+            return replace(later, body=WrittenLater(_CurrentTemplates(self.renderer), later))
         letter = self.renderer.render(notice.purpose, context, language=language)
         words = Words(letter.text, letter.html, notice.access_code)
         return NoticeLetter(
@@ -206,7 +234,7 @@ class NoticeLetters:
             access_code=notice.access_code,
             next_attempt_at=at,
             language=language,
-            facts=kept_facts(context) | {"titles": rule_titles(notice, state)},
+            facts=facts,
             template_version=self.template_version,
             sha256=letter_sha256(letter.subject_line, words),
         )
@@ -314,8 +342,22 @@ def _without_code(letter: NoticeLetter) -> NoticeLetter:
     return replace(letter, access_code=None)
 
 
+@dataclass(frozen=True, slots=True)
+class _CurrentTemplates:
+    """The renderer as a LetterWriter, for letters issued with its own templates' version."""
+
+    renderer: LetterRenderer
+
+    def render(
+        self, purpose: NoticePurpose, context: dict[str, Any], *, language: Language, version: str
+    ) -> Letter:
+        return self.renderer.render(purpose, context, language=language)
+
+
 def _write_again(writer: LetterWriter, letter: NoticeLetter) -> Words:
-    if letter.facts is None or letter.template_version is None or letter.sha256 is None:
+    """The letter written from its facts; checked against its hash once it has one (a letter
+    of a bulk import has none until it is sent)."""
+    if letter.facts is None or letter.template_version is None:
         raise LetterAltered(letter.notice_id)
     context = facts_context(letter.facts, access_code=letter.access_code)
     language = letter.language or Language.ZH_HANS
@@ -323,7 +365,7 @@ def _write_again(writer: LetterWriter, letter: NoticeLetter) -> Words:
         letter.purpose, context, language=language, version=letter.template_version
     )
     words = Words(written.text, written.html, letter.access_code)
-    if letter_sha256(written.subject_line, words) != letter.sha256:
+    if letter.sha256 is not None and letter_sha256(written.subject_line, words) != letter.sha256:
         raise LetterAltered(letter.notice_id)
     return words
 

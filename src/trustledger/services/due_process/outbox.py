@@ -18,10 +18,10 @@ from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.notice_letters import MASK, DeliveryStatus, NoticeLetter
 from trustledger.domain.texts import N_
 from trustledger.services.due_process.decisions import LIST_LIMIT, written
-from trustledger.services.due_process.letters import Letter
+from trustledger.services.due_process.letters import Letter, letter_sha256
 from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
-__all__ = ["MASK", "DeliveryReport", "Mailer", "Outbox", "masked"]
+__all__ = ["MASK", "DeliveryReport", "Mailer", "Outbox", "masked", "sent"]
 
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(minutes=1)  # then 2, 4, 8 minutes...
@@ -49,6 +49,14 @@ def masked(letter: NoticeLetter) -> NoticeLetter:
     if code is None:
         return letter
     return replace(letter, body=letter.body.masked(), access_code=None)
+
+
+def sent(letter: NoticeLetter) -> NoticeLetter:
+    """The letter as it reached the subject: hashed now if it was kept to be written when first
+    read (a bulk import's), so that it reads the same for as long as it is kept; masked."""
+    if letter.sha256 is None:
+        letter = replace(letter, sha256=letter_sha256(letter.subject_line, letter.body))
+    return masked(letter)
 
 
 class Outbox:
@@ -133,7 +141,7 @@ class Outbox:
                 delivered_at=at,
                 channel="email",
             )
-            return masked(delivered)
+            return sent(delivered)
         if attempts >= self.max_attempts:
             return replace(
                 letter,
@@ -177,7 +185,7 @@ class Outbox:
         now = self._clock.now()
         with self._uow() as uow:
             letter = _undelivered(uow, notice_id)
-            posted = masked(
+            posted = sent(
                 replace(letter, status=DeliveryStatus.DELIVERED, delivered_at=now, channel="post")
             )
             uow.notices.update([posted])

@@ -127,12 +127,15 @@ class Evaluator:
         requests: Sequence[NoticeRequest] = (),
         lift_notices: bool = True,
         appending: Sequence[Event] = (),
+        write_letters: bool = True,
     ) -> Refreshed:
         """The incremental path: re-derive the subjects a write touched and act on their state.
 
         `lift_notices=False` when the write tells the subject itself (an appeal decision).
         `appending` are the write's own events, not stored yet: the refresh appends them ahead of
         its own (so they get the seqs they would have had), and does not read them back.
+        `write_letters=False` (a bulk import) keeps each notice's letter as its facts, written
+        when first read and hashed when sent (NoticeLetters.compose).
         """
         subjects = sorted(set(subjects) | {r.subject for r in requests})
         history = uow.events.for_subjects(subjects)
@@ -144,7 +147,7 @@ class Evaluator:
             asked = [r for r in requests if r.subject == subject]
             derived = self._act(work, history.get(subject, []), asked, lift_notices=lift_notices)
             done.append((work, derived))
-        self._store(uow, appending, done, now)
+        self._store(uow, appending, done, now, write_letters=write_letters)
         return Refreshed(
             notices=tuple(n for work, _ in done for n, _ in work.issued),
             derived=tuple(d for _, d in done),
@@ -193,6 +196,8 @@ class Evaluator:
         appending: Sequence[Event],
         done: Sequence[tuple[_Subject, Derived]],
         now: datetime,
+        *,
+        write_letters: bool,
     ) -> None:
         uow.events.append([*appending, *(e for work, _ in done for e in work.events)], at=now)
         uow.derived.replace([d for _, d in done])
@@ -209,6 +214,7 @@ class Evaluator:
                         at=now,
                         extra=extra,
                         language=languages.get(notice.subject),
+                        written=write_letters,
                     )
                     for work, derived in done
                     for notice, extra in work.issued

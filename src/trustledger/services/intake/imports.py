@@ -101,8 +101,9 @@ class Importer:
             valid.append((line, record))
         with self._uow() as uow:
             contacts = [contact_of(line.body or {}) for line, _ in valid]
+            # The letters of a bulk import are written when first read (docs/store.md).
             outcomes = self._intake.write(
-                uow, [r for _, r in valid], source=source, contacts=contacts
+                uow, [r for _, r in valid], source=source, contacts=contacts, write_letters=False
             )
             amended = [self._amend(uow, line, source) for line in amending]
             uow.commit()

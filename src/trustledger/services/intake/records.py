@@ -105,11 +105,13 @@ class Intake:
         *,
         source: Source,
         contacts: Sequence[Contact | None] = (),
+        write_letters: bool = True,
     ) -> list[Outcome]:
         """Store validated records of one source in the caller's unit of work; one outcome each.
 
         `contacts`, if given, holds the email address each record's body supplied (or None; see
         `contact_of`); those of records in conflict are not saved, and a later one wins.
+        `write_letters=False` leaves the notices' letters to be written when first read.
         """
         today = self._clock.today()
         # A record's id derives from (source, case_ref): the same id is the same case.
@@ -136,7 +138,7 @@ class Intake:
         if accepted:
             save_contacts(uow, accepted, actor=source.name, now=self._clock.now())
         fresh = [r for r, o in zip(records, outcomes, strict=True) if o is None]
-        notices = self._store(uow, fresh, new, today=today)
+        notices = self._store(uow, fresh, new, today=today, write_letters=write_letters)
         return [
             o if o is not None else IntakeResult(r, True, notices.get(r.record_id, ()))
             for r, o in zip(records, outcomes, strict=True)
@@ -149,6 +151,7 @@ class Intake:
         stored: Sequence[StoredRecord],
         *,
         today: date,
+        write_letters: bool,
     ) -> dict[str, tuple[IssuedNotice, ...]]:
         if not records:
             return {}
@@ -166,6 +169,7 @@ class Intake:
             today=today,
             now=now,
             appending=[recorded(r, on=today, actor=r.source) for r in records],
+            write_letters=write_letters,
         )
         issued = refreshed.notices
         by_target: dict[str, tuple[IssuedNotice, ...]] = {}
