@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
@@ -125,8 +125,7 @@ def _templates(
         auto_reload=False,
     )
     env.install_gettext_callables(tr.gettext, tr.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    # A bulk import writes the same few hundred days into every letter: formatted once each.
-    env.filters["day"] = lru_cache(maxsize=4096)(tr.day)
+    env.filters["day"] = tr.day
     env.filters["scopes_text"] = lambda scopes: scopes_text(scopes, tr)
     env.filters["outcome"] = lambda value: tr.gettext(OUTCOME_TEXT.get(str(value), str(value)))
     env.filters["tr"] = tr.gettext
