@@ -42,6 +42,12 @@ def test_an_officer_opens_a_file_inside_their_regions(site: Site, browsers: Brow
     assert site.subject in page.text
 
 
+def open_cases(site: Site) -> set[str]:
+    """The subjects of undecided review cases, by plain SQL."""
+    found = sql(site, "SELECT subject FROM review_cases WHERE decided_on IS NULL")
+    return {row.subject for row in found}
+
+
 def test_the_queue_lists_only_what_lies_inside_the_officers_regions(
     site: Site, browsers: Browsers
 ) -> None:
@@ -55,8 +61,9 @@ def test_the_queue_lists_only_what_lies_inside_the_officers_regions(
     assert "/subjects/110105" not in shanghai.text  # no link to a file outside
     beijing = signed_in(browsers, site, regions=["11"]).get("/")
     assert site.appeal_id in beijing.text
-    assert f"/subjects/{site.reviewed}" in beijing.text
     assert "no contact address" in beijing.text
+    for subject in open_cases(site):  # another test may have decided the seeded one
+        assert (f"/subjects/{subject}" in beijing.text) is subject.startswith("11")
 
 
 def test_a_source_fence_lists_the_queue_of_files_holding_its_records(
@@ -68,4 +75,5 @@ def test_a_source_fence_lists_the_queue_of_files_holding_its_records(
     assert f"/subjects/{site.reviewed}" not in rail.text
     court = signed_in(browsers, site, sources=["court-7"]).get("/")
     assert site.appeal_id not in court.text
-    assert f"/subjects/{site.reviewed}" in court.text
+    reviewed = f"/subjects/{site.reviewed}"
+    assert (reviewed in court.text) is (site.reviewed in open_cases(site))
