@@ -23,7 +23,7 @@ def in_language(letter: NoticeLetter, language: Language) -> Letter | None:
     """The letter in `language` from its facts; None for a letter issued before facts were kept."""
     if letter.facts is None:
         return None
-    facts = facts_context(letter.facts)
+    facts = facts_context(letter.facts, letter=letter)
     titles = letter.facts.get("titles")
     if isinstance(titles, dict) and language.value in titles:
         facts["title"] = titles[language.value]  # the rule's title, kept in every language

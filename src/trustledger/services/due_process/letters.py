@@ -247,24 +247,47 @@ def rule_titles(notice: IssuedNotice, state: SubjectState) -> dict[str, str] | N
     return found.rule.title.as_dict() if found is not None and found.rule else None
 
 
+# Facts the notice's row holds in columns of its own: not kept twice.
+ROW_FACTS = ("subject", "notice_id", "purpose", "issued_on")
+_MISSING = object()
+
+
 def kept_facts(context: Mapping[str, Any]) -> dict[str, Any]:
     """A letter's facts as JSON values, the access code shown masked (the portal, where they are
-    read again, is opened with one). A fact at its blank value is left out (facts_context puts
-    it back): most are blank in any one letter, and every issued letter keeps its facts."""
-    kept = {
-        key: _json_value(value)
-        for key, value in context.items()
-        if key not in _BLANK or _json_value(value) != _KEPT_BLANK[key]
-    }
+    read again, is opened with one). A fact at its blank value, or held in the notice's row, is
+    left out (facts_context puts it back): most are blank in any one letter, and every issued
+    letter keeps its facts."""
+    kept = {}
+    for key, value in context.items():
+        if key in ROW_FACTS:
+            continue
+        json = _json_value(value)
+        if json != _KEPT_BLANK.get(key, _MISSING):
+            kept[key] = json
     if context.get("access_code"):
         kept["access_code"] = MASK
     return kept
 
 
-def facts_context(facts: Mapping[str, Any], *, access_code: str | None = None) -> dict[str, Any]:
-    """The context a letter was written from, again from its kept facts; with `access_code`
-    (while it is kept, until delivery) in place of its mask."""
+def facts_context(
+    facts: Mapping[str, Any],
+    *,
+    letter: NoticeLetter | None = None,
+    access_code: str | None = None,
+) -> dict[str, Any]:
+    """The context a letter was written from, again from its kept facts and `letter`'s row;
+    with `access_code` (while it is kept, until delivery) in place of its mask."""
     context = _BLANK | {key: value for key, value in facts.items() if key != "titles"}
+    if letter is not None:
+        row = {
+            "subject": letter.subject,
+            "notice_id": letter.notice_id,
+            "purpose": letter.purpose.value,
+            "issued_on": letter.issued_on.isoformat(),
+        }
+        for key, value in row.items():
+            if context.get(key) is None:
+                context[key] = value
     if access_code is not None and context.get("access_code") == MASK:
         context["access_code"] = access_code
     return context
@@ -359,7 +382,7 @@ def _write_again(writer: LetterWriter, letter: NoticeLetter) -> Words:
     of a bulk import has none until it is sent)."""
     if letter.facts is None or letter.template_version is None:
         raise LetterAltered(letter.notice_id)
-    context = facts_context(letter.facts, access_code=letter.access_code)
+    context = facts_context(letter.facts, letter=letter, access_code=letter.access_code)
     language = letter.language or Language.ZH_HANS
     written = writer.render(
         letter.purpose, context, language=language, version=letter.template_version
