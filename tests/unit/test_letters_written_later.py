@@ -14,7 +14,7 @@ from tests.factories import ric_number
 from trustledger.delivery.letters import JinjaLetters
 from trustledger.domain.errors import LetterAltered
 from trustledger.domain.notice_letters import MASK, DeliveryStatus
-from trustledger.services.due_process.letters import WrittenLater
+from trustledger.services.due_process.letters import ROW_FACTS, WrittenLater
 from trustledger.services.intake.imports import Importer
 
 
@@ -76,3 +76,12 @@ def test_a_sent_letter_whose_facts_changed_since_is_an_error(tmp_path: Path) -> 
     altered = replace(altered, body=WrittenLater(JinjaLetters(), altered))
     with pytest.raises(LetterAltered, match=letter.notice_id):
         _ = altered.text
+
+
+def test_a_letters_facts_leave_out_blanks_and_what_its_row_holds(tmp_path: Path) -> None:
+    d = imported(tmp_path, ric_number())
+    (letter,) = d.store.memory.notices.values()
+    assert letter.facts is not None
+    assert not set(ROW_FACTS) & set(letter.facts)
+    assert None not in letter.facts.values()
+    assert letter.facts["access_code"] == MASK
