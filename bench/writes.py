@@ -52,6 +52,8 @@ def serve(db_url: str, log: Path, *, group_commit: bool) -> tuple[subprocess.Pop
         "TRUSTLEDGER_IDENTITY_SCHEME": "cn-ric",
         "TRUSTLEDGER_GROUP_COMMIT": "true" if group_commit else "false",
         "TRUSTLEDGER_DELIVER_NOTICES": "false",
+        # Beside the run's log: a PostgreSQL URL has no directory to put it in, and ./ is the repo.
+        "TRUSTLEDGER_LOG_KEY_FILE": str(log.with_name("trustledger-log.key")),
     }
     return check.serve(["trustledger.api.app:app_from_environment", "--factory"], env, log)
 

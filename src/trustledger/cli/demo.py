@@ -66,13 +66,15 @@ def build_demo(
 
 def _fresh_notice(registry: Registry, subject: str, sources: dict[str, Source]) -> str | None:
     """A record submitted today through intake, so its notice letter (and access code) is real."""
-    rail = next((s for s in sources.values() if s.may_submit("rail.disorder")), None)
+    rail = next((s for s in sources.values() if s.may_submit("rail.smoking")), None)
     if rail is None:
         return None
     today = registry.clock.today()
+    # Smoking on a train: a rule with no attributes in any version (rail.disorder needs two from
+    # 2027), so the demo's fresh notice is accepted whatever the date.
     body = {
         "subject": subject,
-        "type": "rail.disorder",
+        "type": "rail.smoking",
         "occurred_on": (today - timedelta(days=20)).isoformat(),
         "decided_on": (today - timedelta(days=2)).isoformat(),
         "case_ref": f"DEMO-{subject}",
