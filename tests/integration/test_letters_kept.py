@@ -51,6 +51,19 @@ def issued(monkeypatch: pytest.MonkeyPatch) -> dict[str, Letter]:
     return written
 
 
+def alter_facts(reg: Registry, notice_id: str) -> None:
+    """Change a kept letter's facts behind the registry's back (one year of its dates)."""
+    changed = (
+        "replace(facts::text, '2027', '2028')::jsonb"
+        if reg.engine.dialect.name == "postgresql"
+        else "replace(facts, '2027', '2028')"
+    )
+    with reg.engine.begin() as conn:
+        conn.execute(
+            text(f"UPDATE notices SET facts = {changed} WHERE notice_id = :n"), {"n": notice_id}
+        )
+
+
 def test_a_kept_letter_reads_back_byte_for_byte_as_issued_and_matches_its_hash(
     reg: Registry, issued: dict[str, Letter], clock: SettableClock
 ) -> None:
@@ -94,16 +107,7 @@ def test_a_letter_whose_facts_were_changed_is_an_error_naming_the_notice(
 ) -> None:
     subject = ric_number()
     (notice,) = reg.intake.submit(judgment(subject=subject), source=COURT).notices
-    changed = (
-        "replace(facts::text, '2027', '2028')::jsonb"
-        if reg.engine.dialect.name == "postgresql"
-        else "replace(facts, '2027', '2028')"
-    )
-    with reg.engine.begin() as conn:
-        conn.execute(
-            text(f"UPDATE notices SET facts = {changed} WHERE notice_id = :n"),
-            {"n": notice.notice_id},
-        )
+    alter_facts(reg, notice.notice_id)
     letter = kept_letter(reg, notice.notice_id)
     with pytest.raises(LetterAltered) as raised:
         _ = letter.text
@@ -234,3 +238,20 @@ def test_an_imported_letter_is_kept_unwritten_then_hashed_as_the_outbox_sent_it(
     assert letter.text == sent_text.replace(code, MASK)
     expected = hashlib.sha256(f"{subject_line}\0{letter.text}\0{letter.html}\0".encode())
     assert digest == expected.hexdigest()
+
+
+def test_the_outbox_sends_no_altered_letter_and_queues_it_for_officers_by_name(
+    reg: Registry,
+) -> None:
+    subject = ric_number()
+    body = judgment(subject=subject, contact="wei@example.org")
+    (notice,) = reg.intake.submit(body, source=COURT).notices
+    alter_facts(reg, notice.notice_id)
+    mailer = RecordingMailer()
+    report = reg.outbox.deliver_pending(mailer)
+    assert (report.sent, report.undelivered, mailer.sent) == (0, 1, [])
+    ((status, error),) = sql(
+        reg, "SELECT status, last_error FROM notices WHERE notice_id = :n", n=notice.notice_id
+    )
+    assert status == "undelivered"
+    assert notice.notice_id in str(error)

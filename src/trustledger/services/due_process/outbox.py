@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from trustledger.domain.audit import AuditEntry
-from trustledger.domain.errors import Conflict, DeliveryFailed, NotFound
+from trustledger.domain.errors import Conflict, DeliveryFailed, LetterAltered, NotFound
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.notice_letters import MASK, DeliveryStatus, NoticeLetter
 from trustledger.domain.texts import N_
@@ -80,6 +80,7 @@ class Outbox:
         at = now or self._clock.now()
         claimed, addresses, undelivered = self._claim(at, limit)
         results: list[tuple[NoticeLetter, str | None]] = []
+        altered: set[str] = set()  # notices whose letter no longer matches its hash
         failures = 0
         for letter in claimed:
             # A mail server that keeps failing is down: the rest wait for the next run, their
@@ -91,10 +92,17 @@ class Outbox:
             except DeliveryFailed as exc:
                 results.append((letter, exc.detail))
                 failures += 1
+            except LetterAltered as exc:
+                # Never sent as a different letter: to the officers' queue, the notice named.
+                altered.add(letter.notice_id)
+                results.append((letter, exc.detail))
             else:
                 results.append((letter, None))
                 failures = 0
-        done = [self._outcome(letter, error, at) for letter, error in results]
+        done = [
+            self._outcome(letter, error, at, altered=letter.notice_id in altered)
+            for letter, error in results
+        ]
         untried = [replace(letter, next_attempt_at=at) for letter in claimed[len(results) :]]
         if done or untried:
             with self._uow() as uow:
@@ -129,7 +137,9 @@ class Outbox:
             uow.commit()
         return claimed, addresses, len(nowhere)
 
-    def _outcome(self, letter: NoticeLetter, error: str | None, at: datetime) -> NoticeLetter:
+    def _outcome(
+        self, letter: NoticeLetter, error: str | None, at: datetime, *, altered: bool = False
+    ) -> NoticeLetter:
         attempts = letter.attempts + 1
         if error is None:
             delivered = replace(
@@ -142,7 +152,7 @@ class Outbox:
                 channel="email",
             )
             return sent(delivered)
-        if attempts >= self.max_attempts:
+        if attempts >= self.max_attempts or altered:
             return replace(
                 letter,
                 status=DeliveryStatus.UNDELIVERED,
