@@ -29,7 +29,7 @@ from trustledger.batch.simulation import simulate
 from trustledger.domain.evaluation import evaluate
 from trustledger.domain.explanation import explain
 from trustledger.domain.records import Event, known_by
-from trustledger.domain.rulebook import HistoryTerm, Measure, RestrictionSpec, Rule
+from trustledger.domain.rulebook import HistoryTerm, Measure, RestrictionSpec, Rule, Rulebook
 
 # Two versions of the repeat fare-evasion term, a points scheme over two codes, and a rule the
 # points scheme counts without having a term itself.
@@ -50,6 +50,9 @@ HISTORY_RULES = (
 )  # fmt: skip
 CODES = (FARE, FARE, FARE, "rail.smoking", "rail.disorder")
 START = date(2019, 1, 1)
+
+
+UNENDED = frozenset({"awaiting_notice", "pending", "active"})
 
 
 def _maybe(draw: Any, base: date, most: int, share: float) -> date | None:
@@ -90,13 +93,10 @@ def _events(rows: list[dict[str, Any]]) -> dict[str, list[Event]]:
     return events
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=histories(), days=st.integers(0, 1400))
-def test_batch_recompute_equals_the_domain_core_over_random_histories(
-    rows: list[dict[str, Any]], days: int
+def assert_batch_judges_as_the_core(
+    rows: list[dict[str, Any]], rulebook: Rulebook, on: date
 ) -> None:
-    on = START + timedelta(days=days)
-    rulebook = batch_rulebook(*HISTORY_RULES)
+    """Scores, restrictions and unended restrictions of every subject: batch = domain core."""
     table = pa.Table.from_pylist(rows, schema=_SCHEMA)
     result = recompute(duckdb.connect(), table, rulebook, on)
     scores = {r["subject"]: r["score"] for r in result.scores.to_arrow_table().to_pylist()}
@@ -106,10 +106,18 @@ def test_batch_recompute_equals_the_domain_core_over_random_histories(
         state = evaluate(known_by(events, on), rulebook, on, subject=subject)
         assert scores.get(subject, rulebook.base_score) == state.score
         assert batch.get(subject, set()) == domain_restrictions(state), subject
-        unended = {
-            r for r in batch.get(subject, set()) if r[7] in {"awaiting_notice", "pending", "active"}
-        }
+        unended = {r for r in batch.get(subject, set()) if r[7] in UNENDED}
         assert current.get(subject, set()) == unended, subject
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=histories(), days=st.integers(0, 1400))
+def test_batch_recompute_equals_the_domain_core_over_random_histories(
+    rows: list[dict[str, Any]], days: int
+) -> None:
+    assert_batch_judges_as_the_core(
+        rows, batch_rulebook(*HISTORY_RULES), START + timedelta(days=days)
+    )
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -232,7 +240,6 @@ def test_demerit_points_within_three_years_gate_a_restriction() -> None:
     assert state.assessments[2].tally.total == 16
 
 
-CURRENT = frozenset({"awaiting_notice", "pending", "active"})
 # The terms start inside the drawn histories: before their first day the batch skips the tally
 # (no term can judge a record yet), from it on it tallies only the codes the terms count.
 TERM_START = date(2020, 7, 1)
@@ -253,19 +260,7 @@ LATE_TERMS = (
 def test_terms_starting_late_judge_the_same_in_batch_before_and_after_they_start(
     rows: list[dict[str, Any]], days: int
 ) -> None:
-    on = START + timedelta(days=days)
-    rulebook = batch_rulebook(*LATE_TERMS)
-    table = pa.Table.from_pylist(rows, schema=_SCHEMA)
-    result = recompute(duckdb.connect(), table, rulebook, on)
-    scores = {r["subject"]: r["score"] for r in result.scores.to_arrow_table().to_pylist()}
-    batch = batch_restrictions(result.restrictions.to_arrow_table().to_pylist())
-    current = batch_restrictions(result.current_restrictions.to_arrow_table().to_pylist())
-    for subject, events in _events(rows).items():
-        state = evaluate(known_by(events, on), rulebook, on, subject=subject)
-        assert scores.get(subject, rulebook.base_score) == state.score
-        assert batch.get(subject, set()) == domain_restrictions(state), subject
-        unended = {r for r in batch[subject] if r[7] in CURRENT} if subject in batch else set()
-        assert current.get(subject, set()) == unended, subject
+    assert_batch_judges_as_the_core(rows, batch_rulebook(*LATE_TERMS), START + timedelta(days=days))
 
 
 def test_the_batch_leaves_out_the_tally_until_a_term_is_in_force() -> None:
