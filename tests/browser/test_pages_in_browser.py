@@ -3,6 +3,7 @@ draw their charts. Each step saves a screenshot."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -13,10 +14,19 @@ from tests.seeded_site import Site
 pytestmark = pytest.mark.browser
 
 
+DRAWN = "cs => cs.map(c => !!(window.Chart && Chart.getChart(c)))"
+
+
 def _charts_drawn(page: Any) -> list[bool]:
-    return page.eval_on_selector_all(
-        "canvas[data-chart]", "cs => cs.map(c => !!(window.Chart && Chart.getChart(c)))"
-    )
+    """Whether each chart is drawn, once the page's deferred scripts have had their chance (a
+    loaded machine runs them after the DOM is ready, so the first look may come too early)."""
+    # A timeout is not the failure: the caller's assertion says which chart is missing.
+    with contextlib.suppress(Exception):
+        page.wait_for_function(
+            f"() => ({DRAWN})([...document.querySelectorAll('canvas[data-chart]')]).every(Boolean)",
+            timeout=5000,
+        )
+    return page.eval_on_selector_all("canvas[data-chart]", DRAWN)
 
 
 def test_an_officer_finds_a_subject_overturns_the_appeal_and_the_check_allows(
