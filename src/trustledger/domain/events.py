@@ -8,6 +8,7 @@ here and nowhere else (`_upgraded`).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -64,17 +65,19 @@ def _date(value: Any) -> date | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Payload:
+class Payload(ABC):
     """What every payload class has: its kind, its stored dict, and how it becomes an event."""
 
     kind: ClassVar[EventKind]
 
+    @abstractmethod
     def to_data(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The JSON-able dict an event of this kind stores."""
 
     @classmethod
+    @abstractmethod
     def from_data(cls, data: Mapping[str, Any]) -> Self:
-        raise NotImplementedError
+        """The payload read back from a stored dict (older shapes included)."""
 
     @classmethod
     def of(cls, event: Event) -> Self:
