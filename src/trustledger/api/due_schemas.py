@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field
 from trustledger.domain.evaluation import AppealOutcome
 
 TRUNCATED = "True when the list stopped at `limit`: there may be more"
+# The routes build these from the services' answers with `model_validate(answer,
+# from_attributes=True)`: a model names the fields it publishes, read off the answer by name.
 
 
 class AppealOut(BaseModel):

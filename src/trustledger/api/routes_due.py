@@ -74,13 +74,7 @@ def file_appeal(request: Request, principal: Appellant, subject: str, body: Appe
         access_code=body.access_code if principal.role == "subject" else None,
     )
     _follow(request)
-    return AppealOut(
-        appeal_id=filed.appeal_id,
-        subject=filed.subject,
-        target=filed.target,
-        filed_on=filed.filed_on,
-        deadline=filed.deadline,
-    )
+    return AppealOut.model_validate(filed, from_attributes=True)
 
 
 @router.post("/v1/appeals/{appeal_id}/decision")
@@ -97,14 +91,7 @@ def decide_appeal(
         fence=principal.fence,
     )
     _follow(request)
-    return AppealDecisionOut(
-        appeal_id=decided.appeal_id,
-        subject=decided.subject,
-        outcome=decided.outcome,
-        decided_on=decided.decided_on,
-        ends_on=decided.ends_on,
-        notice_id=decided.notice_id,
-    )
+    return AppealDecisionOut.model_validate(decided, from_attributes=True)
 
 
 @router.post("/v1/records/{record_id}/fulfilment")
@@ -118,14 +105,7 @@ def report_fulfilment(
         record_id, source_name=principal.name, on=met
     )
     _follow(request)
-    return FulfilmentOut(
-        record_id=done.record_id,
-        reported_on=done.reported_on,
-        met_on=done.met_on,
-        created=done.created,
-        lifted=list(done.lifted),
-        notice_ids=list(done.notice_ids),
-    )
+    return FulfilmentOut.model_validate(done, from_attributes=True)
 
 
 @router.get("/v1/appeals")
@@ -143,16 +123,7 @@ def list_appeals(
         if status == "overdue"
         else appeals.list_pending(limit=limit, fence=principal.fence)
     )
-    items = [
-        AppealOut(
-            appeal_id=a.appeal_id,
-            subject=a.subject,
-            target=a.target,
-            filed_on=a.filed_on,
-            deadline=a.deadline,
-        )
-        for a in found
-    ]
+    items = [AppealOut.model_validate(a, from_attributes=True) for a in found]
     return AppealsOut(appeals=items, truncated=len(items) == limit)
 
 
@@ -162,16 +133,7 @@ def list_reviews(request: Request, principal: Officer, limit: Limit = 100) -> Re
     the officer's jurisdiction."""
     reviews = state_of(request).registry.reviews
     found = reviews.list_open_reviews(limit=limit, fence=principal.fence)
-    items = [
-        ReviewOut(
-            case_id=c.case_id,
-            subject=c.subject,
-            opened_on=c.opened_on,
-            score=c.score,
-            below=c.below,
-        )
-        for c in found
-    ]
+    items = [ReviewOut.model_validate(c, from_attributes=True) for c in found]
     return ReviewsOut(reviews=items, truncated=len(items) == limit)
 
 
