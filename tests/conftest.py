@@ -8,5 +8,11 @@ tests start as subprocesses inherit it.
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("TRUSTLEDGER_LANGUAGE", "en")
+# The suite's registries share one master key and one vault (entries are per registry), kept
+# here rather than in the working directory, where a PostgreSQL registry's would go by default.
+_KEYS = tempfile.mkdtemp(prefix="trustledger-test-keys-")
+os.environ.setdefault("TRUSTLEDGER_MASTER_KEY_FILE", os.path.join(_KEYS, "master.key"))
+os.environ.setdefault("TRUSTLEDGER_VAULT_FILE", os.path.join(_KEYS, "test.vault"))

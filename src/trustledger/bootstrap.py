@@ -37,8 +37,10 @@ from trustledger.services.reading.recompute import Recompute
 from trustledger.services.reading.stats import Statistics
 from trustledger.settings import Settings
 from trustledger.store.attempts import LimitsCounter
+from trustledger.store.data_keys import Keyring
 from trustledger.store.engine import create_store_engine
 from trustledger.store.log_key import load_signer
+from trustledger.store.master_key import load_keyring
 from trustledger.store.schema import migrate
 from trustledger.store.standby import SqlStandbyProbe
 from trustledger.store.statistics import SqlStatistics
@@ -76,7 +78,9 @@ class Registry:
         self.settings = Settings()
         self.db_url = db_url or self.settings.db
         self.engine = create_store_engine(self.db_url)
-        self.uow = SqlUnitOfWorkFactory(self.engine, letters=JinjaLetters())
+        self.uow = SqlUnitOfWorkFactory(
+            self.engine, keyring=lambda: self.keyring, letters=JinjaLetters()
+        )
         self.clock: Clock = clock or SystemClock()
         # Dated by the registry's clock, so a birth date after today is refused on every path.
         self.scheme = (scheme or scheme_named(self.settings.identity_scheme)).dated(
@@ -85,6 +89,11 @@ class Registry:
         self.language = language or self.settings.deployment_language(self.scheme.name)
         if rulebook is not None:
             self.__dict__["rulebook"] = rulebook
+
+    @cached_property
+    def keyring(self) -> Keyring:
+        """The keys of personal data, read (or made, except on a replica) on first use."""
+        return load_keyring(self.settings, self.db_url, create=not self.settings.replica)
 
     @cached_property
     def rulebook(self) -> Rulebook:

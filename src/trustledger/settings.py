@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     log_key_file: Path | None = None
     # The log's name in its checkpoints (a new key file is made under this name).
     log_origin: str = "trustledger.invalid/log"
+    # The master key of personal data (32 bytes, URL-safe base64), or the file it is kept in:
+    # made on first start next to a SQLite database, else ./trustledger-master.key. And the vault
+    # of key-encryption keys (store/vault.py). Neither is ever in the database.
+    master_key: str | None = None
+    master_key_file: Path | None = None
+    vault_file: Path | None = None
     # The server signs a checkpoint at least this often.
     checkpoint_seconds: float = 60.0
 

@@ -52,6 +52,9 @@ class EventRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JsonType)
     actor: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime())
+    # The personal part of `data` (store/sealing.py), sealed by the data key of the subject and
+    # the event's record (or the subject's own): `subject` is then the pseudonym, not the number.
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class RecordRow(Base):
@@ -82,6 +85,9 @@ class SubjectStateRow(Base):
     as_of: Mapped[date] = mapped_column(Date)
     # The day the state changes by the calendar alone (see domain.derived.Derived): the sweep's key.
     next_change_on: Mapped[date | None] = mapped_column(Date)
+    # The subject's pseudonym in the append-only tables: followers of the log map an event to
+    # the subject it changed here, with no key (a replica has none).
+    pseudonym: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class RestrictionRow(Base):
@@ -173,6 +179,8 @@ class NoticeRow(Base):
     template_version: Mapped[str | None] = mapped_column(String(8))
     sha256: Mapped[str | None] = mapped_column(String(64))
     kept: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The letter's facts and kept words and its access code, sealed like an event's personal data.
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class ContactRow(Base):
@@ -181,8 +189,10 @@ class ContactRow(Base):
     __tablename__ = "contacts"
 
     subject: Mapped[str] = mapped_column(String(64), primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str | None] = mapped_column(String(254))
     updated_at: Mapped[datetime] = mapped_column(DateTime())
+    # The address sealed by the subject's data key (then `email` is NULL and `subject` the pseudonym).
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The language the subject's letters are written in (NULL: the deployment's).
     language: Mapped[str | None] = mapped_column(String(16))
 
@@ -271,6 +281,30 @@ class LogCheckpointRow(Base):
     note: Mapped[str] = mapped_column(Text)
 
 
+class DataKeyRow(Base):
+    """Data keys, wrapped by a version of their bucket's key-encryption key (store/vault.py).
+
+    The one table whose rows are deleted: destroying a key erases what it sealed (an `erased`
+    event in the log says so). `scope` is "" for the subject's own key, else a record id."""
+
+    __tablename__ = "data_keys"
+
+    pseudonym: Mapped[str] = mapped_column(String(32), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kek_version: Mapped[int] = mapped_column(Integer)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime())
+
+
+class RegistryRow(Base):
+    """This registry's identity: which entries of the vault file are its own (one row)."""
+
+    __tablename__ = "registry"
+
+    registry_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime())
+
+
 TABLES = Base.metadata.tables
 events = TABLES["events"]
 records = TABLES["records"]
@@ -286,3 +320,5 @@ audit_log = TABLES["audit_log"]
 log_leaves = TABLES["log_leaves"]
 log_nodes = TABLES["log_nodes"]
 log_checkpoints = TABLES["log_checkpoints"]
+data_keys = TABLES["data_keys"]
+registry = TABLES["registry"]

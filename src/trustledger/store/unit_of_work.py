@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from trustledger.services.due_process.letters import LetterWriter
 from trustledger.store.audit import SqlAuditTrail
+from trustledger.store.data_keys import KeyringSource, SqlDataKeys
 from trustledger.store.due_process import SqlContactBook, SqlDockets, SqlNoticeStore
 from trustledger.store.engine import SQLITE_BEGIN, is_postgres
 from trustledger.store.export import SqlRecordExport
@@ -44,11 +45,18 @@ class SqlUnitOfWork:
     dockets: SqlDockets
     exports: SqlRecordExport
     log: SqlTransparencyLog
+    data_keys: SqlDataKeys
 
     def __init__(
-        self, engine: Engine, *, readonly: bool = False, letters: LetterWriter | None = None
+        self,
+        engine: Engine,
+        *,
+        keyring: KeyringSource,
+        readonly: bool = False,
+        letters: LetterWriter | None = None,
     ) -> None:
         self._engine = engine
+        self._keyring = keyring
         self._readonly = readonly
         self._letters = letters
         self._conn: Connection | None = None
@@ -60,6 +68,7 @@ class SqlUnitOfWork:
         except DBAPIError as exc:  # the database is down, restarting, full or read-only
             self._release()
             raise unavailable(exc) from exc
+        self.data_keys = SqlDataKeys(conn, self._keyring)
         self.events = SqlEventLog(conn)
         self.records = SqlRecordIndex(conn)
         self.derived = SqlDerivedStore(conn)
@@ -120,11 +129,17 @@ class SqlUnitOfWork:
 
 class SqlUnitOfWorkFactory:
     """Units of work on `engine`; `letters` writes a kept letter again when it is read (the
-    notices table keeps letters' facts, not their words)."""
+    notices table keeps letters' facts, not their words); `keyring` gives the keys of personal
+    data, asked for only when sealed data is first read or written (a replica never does)."""
 
-    def __init__(self, engine: Engine, *, letters: LetterWriter | None = None) -> None:
+    def __init__(
+        self, engine: Engine, *, keyring: KeyringSource, letters: LetterWriter | None = None
+    ) -> None:
         self.engine = engine
+        self.keyring = keyring
         self.letters = letters
 
     def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, readonly=readonly, letters=self.letters)
+        return SqlUnitOfWork(
+            self.engine, keyring=self.keyring, readonly=readonly, letters=self.letters
+        )

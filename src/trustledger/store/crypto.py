@@ -1,0 +1,118 @@
+"""The key hierarchy of crypto-shredding (docs/store.md, "Personal data and its keys").
+
+    master key (outside the database: TRUSTLEDGER_MASTER_KEY or a key file)
+      ├─ pseudonym key (HKDF): subjects in the append-only tables are HMAC pseudonyms
+      ├─ vault key (HKDF): encrypts the vault file of key-encryption keys (store/vault.py)
+      └─ key-encryption keys, one per registry and bucket of pseudonyms, in the vault file
+           └─ data keys, one per subject and scope (the subject, or one of its records), wrapped
+              in the database's `data_keys` table; they seal the personal data (AES-256-GCM)
+
+Erasing destroys data keys (their rows); an old copy of the database still holds the wrapped
+keys, so the erasure also rotates the key-encryption key of each bucket it touched and forgets
+the old one: a backup taken before then no longer opens for anyone in those buckets.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+from typing import Any
+
+import orjson
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from trustledger.domain.errors import InvalidInput
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+# A pseudonym is 128 bits of HMAC-SHA256 as hex: collision-free at any population, half the index.
+PSEUDONYM_CHARS = 32
+# Pseudonyms fall in 65,536 buckets by their first four hex digits; a bucket shares a key-encryption
+# key, and an erasure rewraps its bucket: at 30 million keys, about 460 rows.
+BUCKET_CHARS = 4
+
+
+class Unreadable(Exception):
+    """Sealed data whose key is gone (erased) or that does not open under it (altered)."""
+
+
+def new_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def seal(key: bytes, plaintext: bytes, *, aad: bytes) -> bytes:
+    """nonce || AES-256-GCM ciphertext and tag; `aad` binds it to where it is stored."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def open_sealed(key: bytes, sealed: bytes, *, aad: bytes) -> bytes:
+    try:
+        return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
+    except (InvalidTag, ValueError) as exc:
+        raise Unreadable("sealed data does not open under its key") from exc
+
+
+def seal_json(key: bytes, value: Any, *, aad: bytes) -> bytes:
+    return seal(key, orjson.dumps(value), aad=aad)
+
+
+def open_json(key: bytes, sealed: bytes, *, aad: bytes) -> Any:
+    return orjson.loads(open_sealed(key, sealed, aad=aad))
+
+
+def _derive(master: bytes, purpose: str) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose.encode()
+    ).derive(master)
+
+
+class MasterKey:
+    """The one secret outside the database; everything else is derived from it or wrapped."""
+
+    def __init__(self, raw: bytes) -> None:
+        if len(raw) != KEY_BYTES:
+            raise ValueError("a master key is 32 bytes")
+        self._pseudonyms = _derive(raw, "trustledger pseudonym v1")
+        self._hashes = _derive(raw, "trustledger keyed hash v1")
+        self.vault_key = _derive(raw, "trustledger vault v1")
+
+    @classmethod
+    def parse(cls, text: str, *, field: str = "TRUSTLEDGER_MASTER_KEY") -> MasterKey:
+        try:
+            raw = base64.urlsafe_b64decode(text.strip().encode())
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != KEY_BYTES:
+            raise InvalidInput(field, "not a master key: 32 bytes in URL-safe base64 (44 chars)")
+        return cls(raw)
+
+    @staticmethod
+    def new_text() -> str:
+        return base64.urlsafe_b64encode(new_key()).decode()
+
+    def pseudonym(self, subject: str) -> str:
+        """Where a subject's rows are found in the append-only tables: not reversible without
+        the master key, so a copy of the database alone cannot be searched by identity number."""
+        digest = hmac.new(self._pseudonyms, subject.encode(), hashlib.sha256).hexdigest()
+        return digest[:PSEUDONYM_CHARS]
+
+    def keyed_hash(self, *parts: str) -> str:
+        """An HMAC of low-entropy values (a case reference, a payload) that must be compared
+        but not guessed: a plain hash of a case reference is confirmed by trying candidates."""
+        message = "\x1f".join(parts).encode()
+        return hmac.new(self._hashes, message, hashlib.sha256).hexdigest()
+
+
+def bucket_of(pseudonym: str) -> str:
+    return pseudonym[:BUCKET_CHARS]
+
+
+def scope_aad(pseudonym: str, scope: str) -> bytes:
+    return f"{pseudonym}\x1f{scope}".encode()

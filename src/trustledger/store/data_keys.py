@@ -1,0 +1,207 @@
+"""Data keys over one connection: made as first needed, unwrapped once per unit of work, destroyed.
+
+A subject's data falls in scopes: "" (the subject's own: review cases, contact, audit details)
+and one per record (the record, its notices, appeals and corrections), so erasing one record
+destroys one key and rewrites nothing in the append-only tables. What a key sealed is bound to
+its pseudonym and scope (the AEAD's associated data), so a sealed value moved to another row
+does not open there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, select, update
+
+from trustledger.store import tables as t
+from trustledger.store.crypto import (
+    MasterKey,
+    Unreadable,
+    bucket_of,
+    new_key,
+    open_json,
+    open_sealed,
+    scope_aad,
+    seal,
+    seal_json,
+)
+from trustledger.store.vault import Vault
+
+_IN = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Keyring:
+    """The process's keys: the master key and the vault (None on a replica, which has neither
+    and reads nothing sealed: checks and the feed need no personal data)."""
+
+    master: MasterKey
+    vault: Vault | None
+
+
+KeyringSource = Callable[[], Keyring]
+
+
+class NoKeys(Exception):
+    """Sealed data asked for where the process has no keyring (a read-only replica)."""
+
+
+class SqlDataKeys:
+    def __init__(self, conn: Connection, keyring: KeyringSource) -> None:
+        self._conn = conn
+        self._keyring_source = keyring
+        self._keyring: Keyring | None = None
+        self._registry: str | None = None
+        # (pseudonym, scope) -> key, or None once known to be absent (destroyed or never made)
+        self._keys: dict[tuple[str, str], bytes | None] = {}
+        self._loaded: set[str] = set()
+
+    @property
+    def master(self) -> MasterKey:
+        return self._ring().master
+
+    def pseudonym(self, subject: str) -> str:
+        return self._ring().master.pseudonym(subject)
+
+    def keyed_hash(self, *parts: str) -> str:
+        return self._ring().master.keyed_hash(*parts)
+
+    def seal(self, pseudonym: str, scope: str, value: Any) -> bytes:
+        key = self.key(pseudonym, scope, create=True)
+        assert key is not None
+        return seal_json(key, value, aad=scope_aad(pseudonym, scope))
+
+    def open(self, pseudonym: str, scope: str, sealed: bytes) -> Any | None:
+        """The value, or None if its key is gone (erased). Altered data raises Unreadable."""
+        key = self.key(pseudonym, scope, create=False)
+        if key is None:
+            return None
+        return open_json(key, bytes(sealed), aad=scope_aad(pseudonym, scope))
+
+    def key(self, pseudonym: str, scope: str, *, create: bool) -> bytes | None:
+        at = (pseudonym, scope)
+        if at not in self._keys and pseudonym not in self._loaded:
+            self.preload([pseudonym])
+        found = self._keys.get(at)
+        if found is None and create:
+            found = self._make(pseudonym, scope)
+        return found
+
+    def preload(self, pseudonyms: Iterable[str]) -> None:
+        """Unwrap every key of these subjects in one query per batch (a file, an export page)."""
+        wanted = sorted(set(pseudonyms) - self._loaded)
+        c = t.data_keys.c
+        for start in range(0, len(wanted), _IN):
+            batch = wanted[start : start + _IN]
+            rows = self._conn.execute(
+                select(c.pseudonym, c.scope, c.kek_version, c.wrapped).where(c.pseudonym.in_(batch))
+            )
+            for row in rows:
+                self._keys[row.pseudonym, row.scope] = self._unwrap(
+                    row.pseudonym, row.scope, row.kek_version, bytes(row.wrapped)
+                )
+            self._loaded.update(batch)
+
+    def scopes_of(self, pseudonym: str) -> list[str]:
+        c = t.data_keys.c
+        query = select(c.scope).where(c.pseudonym == pseudonym).order_by(c.scope)
+        return list(self._conn.execute(query).scalars())
+
+    def destroy(self, pseudonym: str, scopes: Sequence[str]) -> list[str]:
+        """Delete these keys (all of the subject's if `scopes` holds "" (the subject's own) and every
+        record scope); returns the scopes that had a key. Call `rotate` after, in the same
+        transaction, so that copies of the database taken before no longer open them."""
+        c = t.data_keys.c
+        had = [s for s in scopes if s in set(self.scopes_of(pseudonym))]
+        if had:
+            self._conn.execute(
+                delete(t.data_keys).where(c.pseudonym == pseudonym, c.scope.in_(had))
+            )
+        for scope in scopes:
+            self._keys[pseudonym, scope] = None
+        return had
+
+    def rotate(self, pseudonyms: Iterable[str]) -> set[str]:
+        """Rewrap every remaining key in the buckets of these pseudonyms under a new version of
+        the bucket's key-encryption key. Returns the buckets; once the transaction commits,
+        `forget_old` makes the old versions (and so every earlier copy of these keys) useless."""
+        vault = self._vault()
+        buckets = {bucket_of(p) for p in pseudonyms}
+        registry = self._registry_id()
+        made = vault.rotate(registry, buckets)
+        c = t.data_keys.c
+        for bucket, (version, kek) in made.items():
+            rows = self._conn.execute(
+                select(c.pseudonym, c.scope, c.kek_version, c.wrapped).where(
+                    and_(c.pseudonym >= bucket, c.pseudonym < _next_prefix(bucket))
+                )
+            ).all()
+            for row in rows:
+                key = self._unwrap(row.pseudonym, row.scope, row.kek_version, bytes(row.wrapped))
+                if key is None:
+                    continue
+                self._conn.execute(
+                    update(t.data_keys)
+                    .where(c.pseudonym == row.pseudonym, c.scope == row.scope)
+                    .values(
+                        kek_version=version,
+                        wrapped=seal(kek, key, aad=scope_aad(row.pseudonym, row.scope)),
+                    )
+                )
+        return buckets
+
+    def forget_old(self, buckets: set[str]) -> None:
+        self._vault().forget(self._registry_id(), buckets)
+
+    def _make(self, pseudonym: str, scope: str) -> bytes:
+        version, kek = self._vault().current(self._registry_id(), bucket_of(pseudonym))
+        key = new_key()
+        self._conn.execute(
+            t.data_keys.insert().values(
+                pseudonym=pseudonym,
+                scope=scope,
+                kek_version=version,
+                wrapped=seal(kek, key, aad=scope_aad(pseudonym, scope)),
+                created_at=datetime.now(UTC).replace(tzinfo=None),
+            )
+        )
+        self._keys[pseudonym, scope] = key
+        return key
+
+    def _unwrap(self, pseudonym: str, scope: str, version: int, wrapped: bytes) -> bytes | None:
+        kek = self._vault().kek(self._registry_id(), bucket_of(pseudonym), version)
+        if kek is None:  # its bucket rotated since this copy of the row was taken
+            return None
+        try:
+            return open_sealed(kek, wrapped, aad=scope_aad(pseudonym, scope))
+        except Unreadable:
+            return None
+
+    def _ring(self) -> Keyring:
+        if self._keyring is None:
+            self._keyring = self._keyring_source()
+        return self._keyring
+
+    def _vault(self) -> Vault:
+        vault = self._ring().vault
+        if vault is None:
+            raise NoKeys(
+                "this process holds no data keys (a read-only replica reads no personal data)"
+            )
+        return vault
+
+    def _registry_id(self) -> str:
+        if self._registry is None:
+            found = self._conn.execute(select(t.registry.c.registry_id)).scalar()
+            if found is None:
+                raise NoKeys("the database has no registry id: run `trustledger migrate`")
+            self._registry = str(found)
+        return self._registry
+
+
+def _next_prefix(prefix: str) -> str:
+    """The first string after every string that starts with `prefix` (a hex prefix)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)

@@ -1,0 +1,85 @@
+"""The key hierarchy's pieces: pseudonyms, sealing, and the vault's rotation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trustledger.domain.errors import InvalidInput
+from trustledger.domain.personal_data import PLAIN_FIELDS, joined, split
+from trustledger.domain.records import EventKind
+from trustledger.store.crypto import MasterKey, Unreadable, new_key, open_json, seal_json
+from trustledger.store.vault import Vault
+
+
+def test_a_pseudonym_is_stable_per_master_key_and_reveals_nothing() -> None:
+    one, other = MasterKey(b"\x01" * 32), MasterKey(b"\x02" * 32)
+    number = "110101199003070016"
+    assert one.pseudonym(number) == one.pseudonym(number)
+    assert one.pseudonym(number) != other.pseudonym(number)
+    assert number not in one.pseudonym(number)
+    assert len(one.pseudonym(number)) == 32
+    assert one.keyed_hash("court-a", "(2024)1") != one.keyed_hash("court-a", "(2024)2")
+
+
+def test_a_master_key_is_parsed_or_refused_by_name() -> None:
+    text = MasterKey.new_text()
+    assert MasterKey.parse(text).pseudonym("x") == MasterKey.parse(text).pseudonym("x")
+    with pytest.raises(InvalidInput) as caught:
+        MasterKey.parse("not-a-key")
+    assert caught.value.field == "TRUSTLEDGER_MASTER_KEY"
+
+
+def test_sealed_data_opens_only_under_its_key_and_where_it_was_sealed() -> None:
+    key = new_key()
+    sealed = seal_json(key, {"case_ref": "(2024)粤0305执1234号"}, aad=b"p\x1frec_1")
+    assert open_json(key, sealed, aad=b"p\x1frec_1") == {"case_ref": "(2024)粤0305执1234号"}
+    assert "粤0305".encode() not in sealed
+    with pytest.raises(Unreadable):
+        open_json(key, sealed, aad=b"p\x1frec_2")  # moved to another record's row
+    with pytest.raises(Unreadable):
+        open_json(new_key(), sealed, aad=b"p\x1frec_1")
+    tampered = sealed[:-1] + bytes([sealed[-1] ^ 1])
+    with pytest.raises(Unreadable):
+        open_json(key, tampered, aad=b"p\x1frec_1")
+
+
+def test_the_vault_rotates_and_forgets_and_other_processes_see_it(tmp_path: Path) -> None:
+    master = MasterKey(b"\x03" * 32)
+    path = tmp_path / "test.vault"
+    one = Vault(path, master)
+    version, first = one.current("reg", "ab12")
+    assert version == 1
+    other = Vault(path, master)  # another process: reads the file
+    assert other.kek("reg", "ab12", 1) == first
+    made = one.rotate("reg", {"ab12"})
+    assert made["ab12"][0] == 2
+    assert other.kek("reg", "ab12", 2) == made["ab12"][1]  # a miss reloads the file
+    one.forget("reg", {"ab12"})
+    assert Vault(path, master).kek("reg", "ab12", 1) is None
+    assert Vault(path, master).versions("reg", "ab12") == [2]
+    assert b"ab12" not in path.read_bytes()  # the file itself is sealed
+    with pytest.raises(Unreadable):
+        Vault(path, MasterKey(b"\x04" * 32))
+
+
+def test_a_replica_vault_changes_nothing(tmp_path: Path) -> None:
+    vault = Vault(tmp_path / "none.vault", MasterKey(b"\x05" * 32), create=False)
+    with pytest.raises(Unreadable):
+        vault.current("reg", "0000")
+    assert not (tmp_path / "none.vault").exists()
+
+
+def test_every_event_kind_says_what_of_it_is_personal() -> None:
+    assert set(PLAIN_FIELDS) == set(EventKind)
+    data = {
+        "record_id": "rec_1",
+        "type": "rail.x",
+        "subject": "110",
+        "case_ref": "c",
+        "attributes": {},
+    }
+    plain, personal = split(EventKind.RECORDED, data)
+    assert set(personal) == {"subject", "case_ref", "attributes"}
+    assert joined(plain, personal) == data
