@@ -155,7 +155,7 @@ def test_migration_0008_keeps_older_letters_compressed_with_their_hash(
 ) -> None:
     engine = _engine_at_0007(db_url)
     try:
-        assert migrate(engine) == "0008"
+        assert migrate(engine, "0008") == "0008"
         with engine.connect() as conn:
             got = conn.execute(
                 text("SELECT notice_id, template_version, sha256, kept FROM notices ORDER BY 1")
@@ -203,7 +203,7 @@ def test_migration_0008_resumes_a_stopped_run_without_converting_a_letter_twice(
                 text("UPDATE notices SET kept = :k, sha256 = 'x' WHERE notice_id = 'ntc_old_sent'"),
                 {"k": done},
             )
-        assert migrate(engine) == "0008"
+        assert migrate(engine, "0008") == "0008"
         with engine.connect() as conn:
             got = dict(conn.execute(text("SELECT notice_id, kept FROM notices")).all())
         assert bytes(got["ntc_old_sent"]) == done
