@@ -29,7 +29,11 @@ from trustledger.store.bulk import insert_rows
 from trustledger.store.log_entries import AUDIT, EVENT, audit_bytes, leaf_of
 
 T = TypeVar("T")
-BATCH = 20_000
+# Rows read per query when the log integrates new events and audit entries (and leaves per page of
+# a walk). Small on purpose: a server integrates a minute of writes at each checkpoint, and reading
+# 20,000 full rows at once left glibc's heap ~8 MB bigger after every checkpoint (bench/soak.py's
+# RSS growth, issue 17); 2,000 costs nothing measurable in queries.
+BATCH = 2_000
 IN_BATCH = 500
 SOURCES: tuple[tuple[str, Table], ...] = ((EVENT, t.events), (AUDIT, t.audit_log))
 
