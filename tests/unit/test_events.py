@@ -17,6 +17,7 @@ from trustledger.domain.events import (
     AppealFiled,
     AppealOutcome,
     Corrected,
+    Erased,
     Fulfilled,
     NoticeIssued,
     NoticePurpose,
@@ -85,6 +86,14 @@ STRATEGIES: dict[EventKind, st.SearchStrategy[Payload]] = {
     EventKind.RESTRICTION_STARTED: st.builds(RestrictionStarted, **transition),
     EventKind.RESTRICTION_LIFTED: st.builds(RestrictionLifted, **transition),
     EventKind.RESTRICTION_EXPIRED: st.builds(RestrictionExpired, **transition),
+    EventKind.ERASED: st.builds(
+        Erased,
+        st.lists(text, max_size=3).map(tuple),
+        st.lists(text, max_size=3).map(tuple),
+        text,
+        st.none() | days,
+        st.booleans(),
+    ),
 }
 
 

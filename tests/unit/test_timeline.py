@@ -108,3 +108,25 @@ def test_the_timeline_leaves_out_what_happens_after_the_date() -> None:
     entries = timeline(events, evaluate(events, BOOK, DAY))
     assert all(e.on <= DAY for e in entries)
     assert "restriction_started" not in [e.kind for e in entries]
+
+
+def test_an_erasure_is_one_line_that_names_no_record() -> None:
+    kept = record(decided_on=date(2026, 1, 15))
+    erased = event(
+        EventKind.ERASED,
+        date(2026, 2, 20),
+        record_ids=["rec_gone"],
+        rules=["rail.smoking"],
+        basis="retention",
+        ended_on="2026-02-19",
+        all=False,
+    )
+    decided = event(
+        EventKind.ERASED, date(2026, 2, 21), record_ids=["rec_other"], rules=[], basis="era_7"
+    )
+    entries = timeline([*noticed_record(kept), erased, decided], evaluate([], BOOK, DAY))
+    lines = [e for e in entries if e.kind == "erased"]
+    assert [str(e.title) for e in lines] == ["Records erased", "Records erased"]
+    assert str(lines[0].detail) == "their retention ended on 2026-02-19"
+    assert str(lines[1].detail) == "by an officer's decision era_7"
+    assert all("rec_gone" not in repr(e) and "rail.smoking" not in repr(e) for e in lines)

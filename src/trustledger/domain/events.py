@@ -366,6 +366,46 @@ class RestrictionExpired(Transition):
     kind: ClassVar[EventKind] = EventKind.RESTRICTION_EXPIRED
 
 
+# An erasure's basis: the end of retention, or else the id of an officer's decision.
+RETENTION_BASIS = "retention"
+
+
+@dataclass(frozen=True, slots=True)
+class Erased(Payload):
+    """Records whose personal data was erased (their keys destroyed): the log's entry saying so.
+
+    `whole`: nothing of the subject was left readable, so the subject's own data went too.
+    `ended_on`: the last day of retention of the records erased at its end (None when an
+    officer's decision erased them earlier). Names no personal data: ids, rule codes, days.
+    """
+
+    kind: ClassVar[EventKind] = EventKind.ERASED
+    record_ids: tuple[str, ...]
+    rules: tuple[str, ...]
+    basis: str
+    ended_on: date | None = None
+    whole: bool = False
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "record_ids": list(self.record_ids),
+            "all": self.whole,
+            "rules": list(self.rules),
+            "ended_on": _day(self.ended_on),
+            "basis": self.basis,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        return cls(
+            tuple(str(r) for r in data.get("record_ids") or ()),
+            tuple(str(r) for r in data.get("rules") or ()),
+            str(data["basis"]),
+            _date(data.get("ended_on")),
+            bool(data.get("all", False)),
+        )
+
+
 PAYLOADS: Mapping[EventKind, type[Payload]] = {
     cls.kind: cls
     for cls in (
@@ -382,6 +422,7 @@ PAYLOADS: Mapping[EventKind, type[Payload]] = {
         RestrictionStarted,
         RestrictionLifted,
         RestrictionExpired,
+        Erased,
     )
 }
 

@@ -31,6 +31,8 @@ PLAIN_FIELDS: Mapping[EventKind, frozenset[str]] = {
     EventKind.RESTRICTION_STARTED: _TRANSITION,
     EventKind.RESTRICTION_LIFTED: _TRANSITION,
     EventKind.RESTRICTION_EXPIRED: _TRANSITION,
+    # The log's own entry that records were erased: ids, rule codes and days, no one's data.
+    EventKind.ERASED: frozenset({"record_ids", "all", "rules", "ended_on", "basis"}),
 }
 
 # The subject's own scope: data about the person rather than one of their records.

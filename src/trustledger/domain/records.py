@@ -24,6 +24,7 @@ class EventKind(StrEnum):
     RESTRICTION_STARTED = "restriction_started"
     RESTRICTION_LIFTED = "restriction_lifted"
     RESTRICTION_EXPIRED = "restriction_expired"
+    ERASED = "erased"
 
 
 # Kinds a batch recompute in SQL does not fold: a batch hands a subject whose history holds one to

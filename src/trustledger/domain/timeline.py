@@ -13,6 +13,7 @@ from trustledger.domain.events import (
     AppealDecided,
     AppealFiled,
     Corrected,
+    Erased,
     Fulfilled,
     NoticeIssued,
     Overturned,
@@ -197,6 +198,13 @@ def _describe(payload: Payload, about: Message) -> tuple[Message, Message]:
             return title, _quoted(reasons)
         case Transition():
             return _transition(payload)
+        case Erased(ended_on=ended_on, basis=basis):
+            # What was erased is not named: the entry says only that the registry forgot.
+            if ended_on is not None:
+                detail = Message.of(N_("their retention ended on %(day)s"), day=ended_on)
+            else:
+                detail = Message.of(N_("by an officer's decision %(id)s"), id=basis)
+            return Message(N_("Records erased")), detail
     raise ValueError(f"no timeline entry for a {payload.kind.value} event")
 
 
