@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from trustledger.domain.errors import Problem
-from trustledger.rulebook import lint_rulebook
+from trustledger.domain.rulebook import Retention
+from trustledger.rulebook import lint_rulebook, load_rulebook
 
 BAD = Path(__file__).parents[1] / "data" / "bad_rulebook"
 
@@ -19,6 +20,8 @@ EXPECTED = [
     ("rulebook.yaml", 10, "review.legal_basis", "must not be empty"),
     ("rulebook.yaml", 11, "review.notice_days", "must be 7 to 60 days, not -1"),
     ("rulebook.yaml", 12, "review.max_days", "must be 1 to 365 days, not 400"),
+    ("rulebook.yaml", 14, "retention.max_days", "must be 1 to 1825 days, not 2000"),
+    ("rulebook.yaml", 15, "retention.default_days", "must be 1 to 1825 days, not 0"),
     ("rules.yaml", 2, "rail.no_basis.legal_basis", "is required"),
     ("rules.yaml", 11, "rail.too_long.legal_basis", "must not be empty"),
     ("rules.yaml", 13, "rail.too_long.points", "must be negative for a rule that restricts"),
@@ -66,6 +69,9 @@ EXPECTED = [
     ("rules.yaml", 114, "air.wrong_domain.code", "must start with its domain, 'rail'"),
     ("rules.yaml", 115, "air.wrong_domain.title", "must give the text in each language: {zh-Hans:"),
     ("rules.yaml", 120, "air.wrong_domain.effective_to", "is before effective_from"),
+    ("rules.yaml", 127, "rail.kept_long.retain_days", "must be 1 to 1825 days, not 2000"),
+    ("rules.yaml", 136, "rail.kept_negative.retain_days", "must be 1 to 1825 days, not -30"),
+    ("rules.yaml", 145, "rail.kept_fraction.retain_days", "must be a whole number, not '90.5'"),
 ]
 
 HEADER = """\
@@ -212,3 +218,33 @@ def test_a_rule_whose_title_lacks_a_language_is_refused(
     problems = lint_text(tmp_path, text)
     assert [(p.line, p.key) for p in problems] == [(7, f"rail.smoking.title.{missing}")]
     assert problems[0].message == "is missing: a title is given in zh-Hans and en"
+
+
+def test_retention_within_the_headers_maximum_loads_and_a_rule_without_one_takes_the_default(
+    tmp_path: Path,
+) -> None:
+    header = HEADER.replace("rules:\n", "retention: {default_days: 200, max_days: 400}\nrules:\n")
+    text = header + rule("rail.noise", extra="retain_days: 400\n") + rule("rail.smoking")
+    assert lint_text(tmp_path, text) == []
+    book = load_rulebook(tmp_path / "rules.yaml")
+    assert book.retention == Retention(default_days=200, max_days=400)
+    kept = {r.code: book.retain_days(r) for r in book.rules}
+    assert kept == {"rail.noise": 400, "rail.smoking": 200}
+
+
+def test_retention_past_the_headers_maximum_is_refused_naming_the_bound(tmp_path: Path) -> None:
+    header = HEADER.replace("rules:\n", "retention: {default_days: 500, max_days: 400}\nrules:\n")
+    problems = lint_text(tmp_path, header + rule("rail.noise", extra="retain_days: 401\n"))
+    assert {(p.line, p.key, p.message) for p in problems} == {
+        (5, "retention.default_days", "must be 1 to 400 days (retention.max_days), not 500"),
+        (13, "rail.noise.retain_days", "must be 1 to 400 days (retention.max_days), not 401"),
+    }
+
+
+def test_a_retention_block_needs_both_bounds_as_whole_numbers(tmp_path: Path) -> None:
+    header = HEADER.replace("rules:\n", "retention: {default_days: a year}\nrules:\n")
+    problems = lint_text(tmp_path, header + rule("rail.noise"))
+    assert {(p.key, p.message) for p in problems} == {
+        ("retention.default_days", "must be a whole number, not 'a year'"),
+        ("retention.max_days", "is required"),
+    }

@@ -9,6 +9,10 @@ from enum import StrEnum
 from trustledger.domain.texts import LocalizedText
 
 MAX_RESTRICTION_DAYS = 365
+# The longest a record's personal data may be kept after its last effect: 5 years, as long as a
+# record may count (PIPL art. 19: no longer than the purpose needs).
+MAX_RETAIN_DAYS = 1825
+DEFAULT_RETAIN_DAYS = 365
 
 
 class Scope(StrEnum):
@@ -94,6 +98,8 @@ class Rule:
     # Attribute name -> type ("int", "float", "str", "bool"); intake checks records against it.
     attributes: tuple[tuple[str, str], ...] = ()
     history: HistoryTerm | None = None
+    # Days the record's personal data is kept after its last effect; None: the header's default.
+    retain_days: int | None = None
 
     def restriction_for(self, *, term_holds: bool) -> RestrictionSpec | None:
         """What a record restricts, given whether the rule's history term holds for it."""
@@ -133,12 +139,27 @@ class ReviewPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class Retention:
+    """How long records are kept after their last effect when their rule says nothing, and at most."""
+
+    default_days: int = DEFAULT_RETAIN_DAYS
+    max_days: int = MAX_RETAIN_DAYS
+
+
+@dataclass(frozen=True, slots=True)
 class Rulebook:
     version: str
     base_score: int
     bands: tuple[Band, ...]
     review: ReviewPolicy | None
     rules: tuple[Rule, ...]
+    retention: Retention = Retention()
+
+    def retain_days(self, rule: Rule | None) -> int:
+        """Days a record judged under `rule` is kept after its last effect (None: no rule)."""
+        if rule is None or rule.retain_days is None:
+            return self.retention.default_days
+        return rule.retain_days
 
     def rule_for(self, code: str, on: date) -> Rule | None:
         """The version of `code` in force on `on` (non-retroactivity: pass the record's occurred_on)."""

@@ -9,6 +9,7 @@ from trustledger.domain.rulebook import (
     HistoryTerm,
     Measure,
     RestrictionSpec,
+    Retention,
     ReviewPolicy,
     Rule,
     Rulebook,
@@ -21,9 +22,10 @@ from trustledger.rulebook.schema import HISTORY_FORMS, LOCALIZED_RULE_FIELDS, Re
 _PLAIN_RULE_FIELDS = (
     "code", "legal_basis", "domain", "points", "effective_from", "effective_to",
     "notice_days", "appeal_days", "suspend_on_appeal", "lift_on_fulfilment", "counts_for_days",
-    "condition",
+    "condition", "retain_days",
 )  # fmt: skip
 _REVIEW_FIELDS = ("below", "legal_basis", "notice_days", "appeal_days", "max_days")
+_RETENTION_FIELDS = ("default_days", "max_days")
 
 
 def build_rulebook(reading: Reading) -> Rulebook:
@@ -38,6 +40,7 @@ def build_rulebook(reading: Reading) -> Rulebook:
         bands=header.get("bands"),
         review=_review(header),
         rules=tuple(rules),
+        retention=Retention(**_present(header, _RETENTION_FIELDS, "retention.")),
     )
 
 

@@ -10,7 +10,12 @@ from pathlib import Path
 
 from trustledger.domain.conditions import ConditionError, condition_variables
 from trustledger.domain.errors import Problem
-from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, SCOPE_DOMAINS, Band
+from trustledger.domain.rulebook import (
+    MAX_RESTRICTION_DAYS,
+    MAX_RETAIN_DAYS,
+    SCOPE_DOMAINS,
+    Band,
+)
 from trustledger.domain.texts import LANGUAGES
 from trustledger.rulebook.build import build_rulebook
 from trustledger.rulebook.cases import case_mismatch, case_problems
@@ -49,6 +54,7 @@ def lint_reading(reading: Reading) -> list[Problem]:
     for draft in reading.rules:
         problems += _rule_problems(draft)
     problems += _history_problems(reading.rules)
+    problems += _retention_problems(reading)
     problems += closed_world_problems(reading)
     problems += history_term_problems(reading.rules)
     codes = {r.get("code") for r in reading.rules}
@@ -75,6 +81,27 @@ def _header_problems(h: Draft) -> Iterator[Problem]:
         below = h.get("review.below")
         if bands and below is not None and below > bands[0].min_score:
             yield h.problem("review.below", "is above the highest band's min_score")
+
+
+def _retention_problems(reading: Reading) -> Iterator[Problem]:
+    """Records are kept at most 5 years after their last effect, a rule's within the header's
+    `max_days`; and at least a day, since on the last day of its effect a record is still needed."""
+    ceiling, of = MAX_RETAIN_DAYS, ""
+    header = reading.header
+    if header is not None and header.get("retention"):
+        yield from _days(header, "retention.max_days", MAX_RETAIN_DAYS)
+        most = header.get("retention.max_days")
+        if most is not None and 1 <= most <= MAX_RETAIN_DAYS:
+            ceiling, of = most, " (retention.max_days)"
+        yield from _days(header, "retention.default_days", ceiling, of)
+    for rule in reading.rules:
+        yield from _days(rule, "retain_days", ceiling, of)
+
+
+def _days(d: Draft, name: str, most: int, of: str = "") -> Iterator[Problem]:
+    value = d.get(name)
+    if value is not None and not 1 <= value <= most:
+        yield d.problem(name, f"must be 1 to {most} days{of}, not {value}")
 
 
 def _rule_problems(r: Draft) -> Iterator[Problem]:

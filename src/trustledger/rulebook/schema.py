@@ -29,11 +29,12 @@ from trustledger.rulebook.nodes import (
 )
 
 HEADER_FILE = "rulebook.yaml"
-HEADER_KEYS = ("version", "base_score", "bands", "review", "domains")
+HEADER_KEYS = ("version", "base_score", "bands", "review", "retention", "domains")
 FILE_KEYS = (*HEADER_KEYS, "rules")
 BAND_KEYS = ("name", "min_score")
 DOMAIN_KEYS = ("legal_basis", "legal_basis_ref")
 REVIEW_KEYS = ("below", "legal_basis", "notice_days", "appeal_days", "max_days")
+RETENTION_KEYS = ("default_days", "max_days")
 # The history terms: (the key of the amount, the key of the window) of each form.
 HISTORY_FORMS = {"repeat": ("count", "within_days"), "points_within": ("at_least", "days")}
 RULE_KEYS = (
@@ -49,6 +50,7 @@ RULE_KEYS = (
     "suspend_on_appeal",
     "lift_on_fulfilment",
     "counts_for_days",
+    "retain_days",
     "condition",
     "attributes",
     *HISTORY_FORMS,
@@ -155,6 +157,10 @@ def _read_header(sec: Section) -> Draft:
         review.read("legal_basis", text, required=True)
         for name in ("notice_days", "appeal_days", "max_days"):
             review.read(name, integer)
+    retention = sec.sub("retention", allowed=RETENTION_KEYS)
+    if retention is not None:
+        for name in RETENTION_KEYS:
+            retention.read(name, integer, required=True)
     _read_domains(sec)
     return sec.draft
 
@@ -203,7 +209,7 @@ def _read_rule(src: Source, node: Node, index: int, reading: Reading) -> Draft:
     sec.read("points", integer, required=True)
     sec.read("effective_from", day, required=True)
     sec.read("effective_to", optional_day)
-    for name in ("notice_days", "appeal_days", "counts_for_days"):
+    for name in ("notice_days", "appeal_days", "counts_for_days", "retain_days"):
         sec.read(name, integer)
     for name in ("suspend_on_appeal", "lift_on_fulfilment"):
         sec.read(name, boolean)
