@@ -93,3 +93,18 @@ def test_the_cli_refuses_a_day_that_is_not_a_date() -> None:
     result = CliRunner().invoke(bare_app(), args)
     assert result.exit_code == 2
     assert "--today: 'tomorrow' is not a date written YYYY-MM-DD" in result.stderr
+
+
+def test_a_new_retention_period_is_reported_for_every_version_that_follows_it(
+    tmp_path: Path,
+) -> None:
+    path = Proposal().header(retention={"default_days": 180, "max_days": 1825}).write(tmp_path)
+    found = amendments_of(path, DEFAULT, today=TODAY)
+    assert (found.changes, found.problems) == (["changed retention.default_days: 365 -> 180"], [])
+
+
+def test_retain_days_added_to_a_version_in_force_is_an_edit(tmp_path: Path) -> None:
+    path = Proposal().edit("court.judgment_default", retain_days=30).write(tmp_path)
+    [problem] = amendments_of(path, DEFAULT, today=TODAY).problems
+    assert problem.key == "court.judgment_default.retain_days"
+    assert problem.message.startswith("edits the version in force since 2018-05-01 (retain_days)")

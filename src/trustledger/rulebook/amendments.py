@@ -41,6 +41,12 @@ def amendments(old: Rulebook, new: Rulebook, reading: Reading, today: date) -> A
     for key, rule in sorted(new_versions.items()):
         if key not in old_versions:
             _added(rule, drafts[key], today, found, new_code=rule.code not in old_codes)
+    # Reported, not refused: how long records are kept after their effect judges no conduct, and
+    # every version without its own retain_days follows the header.
+    for name in ("default_days", "max_days"):
+        was, now = getattr(old.retention, name), getattr(new.retention, name)
+        if was != now:
+            found.changes.append(f"changed retention.{name}: {was} -> {now}")
     return found
 
 
