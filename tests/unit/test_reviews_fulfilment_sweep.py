@@ -191,7 +191,15 @@ def test_the_sweep_lets_points_lapse_after_counts_for_days() -> None:
     d.clock.day = date(2028, 10, 19)
     assert d.sweep.advance().subjects == 1
     assert d.store.memory.derived[subject].state.score == 1000
-    assert d.store.memory.derived[subject].next_change_on is None
+    # Nothing changes by the calendar any more but the end of retention: a year after the last
+    # day its points counted, the sweep comes back to the subject.
+    erase_on = date(2029, 10, 18)
+    assert d.store.memory.derived[subject].next_change_on == erase_on
+    assert d.store.memory.derived[subject].erase_on == erase_on
+    d.clock.day = erase_on - timedelta(days=1)
+    assert d.sweep.advance().subjects == 0
+    d.clock.day = erase_on
+    assert d.sweep.advance().subjects == 1
 
 
 def test_the_sweep_refuses_a_day_after_today() -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from trustledger.domain.evaluation import SubjectState
+from trustledger.domain.evaluation import SubjectFile, SubjectState
+from trustledger.domain.retention import erasure_of
+from trustledger.domain.rulebook import Rulebook
+from trustledger.domain.transitions import next_change
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,5 +18,15 @@ class Derived:
     state: SubjectState
     compact_key: int
     # The first day after state.on on which the state changes with no new event (a restriction
-    # starts or ends, points lapse): the daily sweep re-derives the subjects whose day has come.
+    # starts or ends, points lapse) or a record's retention ends: the daily sweep re-derives the
+    # subjects whose day has come.
     next_change_on: date | None = None
+    # The first day after state.on on which a record's personal data is due for erasure.
+    erase_on: date | None = None
+
+
+def derive(f: SubjectFile, state: SubjectState, rulebook: Rulebook, compact_key: int) -> Derived:
+    """The derived row of `f` as evaluated in `state`, with the days the sweep comes back."""
+    erase_on = erasure_of(f, state, rulebook).next_on
+    days = [d for d in (next_change(state), erase_on) if d is not None]
+    return Derived(state, compact_key, min(days, default=None), erase_on)

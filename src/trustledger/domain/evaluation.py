@@ -165,7 +165,7 @@ def assess(f: SubjectFile, record_id: str, rulebook: Rulebook, on: date) -> Asse
     until = record.decided_on + timedelta(days=rule.counts_for_days) if rule else None
     status = _record_status(record, recorded_on, rule, until, overturned, on)
     withdrawn = f.withdrawn_on.get(record_id)
-    if withdrawn is not None and withdrawn <= on and status not in _NEVER_RESTRICTS:
+    if withdrawn is not None and withdrawn <= on and status not in NEVER_RESTRICTS:
         status = RecordStatus.WITHDRAWN
     points = rule.points if rule is not None and status is RecordStatus.IN_FORCE else 0
     history = tuple(c for c in f.history.get(record_id, ()) if c.on <= on)
@@ -215,7 +215,8 @@ def with_history(assessments: tuple[Assessment, ...]) -> tuple[Assessment, ...]:
     return tuple(replace(a, tally=tallies.get(a.record.record_id)) for a in assessments)
 
 
-_NEVER_RESTRICTS = frozenset(
+# Records that never count nor restrict, whatever the date (retention.py reads them too).
+NEVER_RESTRICTS = frozenset(
     {RecordStatus.NO_RULE, RecordStatus.TIME_BARRED, RecordStatus.NOT_APPLICABLE}
 )
 
@@ -241,7 +242,7 @@ def _record_restrictions(
     if len(versions) == 1:
         rule = a.rule
         spec = rule.restriction_for(term_holds=a.term_holds) if rule is not None else None
-        if rule is None or spec is None or a.status in _NEVER_RESTRICTS:
+        if rule is None or spec is None or a.status in NEVER_RESTRICTS:
             return []
         decisions = [Decision(0, Terms(spec.scopes, spec.days, rule.notice_days))]
     else:

@@ -16,7 +16,7 @@ from operator import attrgetter
 from typing import Any
 
 from trustledger.domain.audit import AuditEntry
-from trustledger.domain.derived import Derived
+from trustledger.domain.derived import Derived, derive
 from trustledger.domain.evaluation import SubjectFile, SubjectState, evaluate_file, notices_due
 from trustledger.domain.events import (
     NoticeIssued,
@@ -29,7 +29,7 @@ from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.notice_requests import IssuedNotice, notice_event
 from trustledger.domain.records import Event, EventKind, known_by
 from trustledger.domain.rulebook import Rulebook
-from trustledger.domain.transitions import next_change, transitions_due
+from trustledger.domain.transitions import transitions_due
 from trustledger.services.due_process.letters import NoticeLetters
 from trustledger.services.ports import UnitOfWork
 
@@ -115,7 +115,7 @@ class Evaluator:
         self, file: SubjectFile, today: date, *, since: SubjectState | None = None
     ) -> Derived:
         state = evaluate_file(file, self.rulebook, today, since=since)
-        return Derived(state, self.scheme.compact_key(file.subject), next_change(state))
+        return derive(file, state, self.rulebook, self.scheme.compact_key(file.subject))
 
     def refresh(
         self,
