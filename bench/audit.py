@@ -36,6 +36,7 @@ from trustledger.domain.merkle import (
 )
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
+from trustledger.store.data_keys import SqlDataKeys
 from trustledger.store.log_entries import AUDIT, AUDIT_TAG, audit_bytes
 from trustledger.store.tlog import SqlTransparencyLog
 
@@ -117,7 +118,7 @@ def measure_proofs(tmp: Path, n: int, name: str) -> dict[str, float]:
     firsts = [rng.randrange(1, n) for _ in range(PROOFS)]
     figures: dict[str, float] = {"leaves": n, "build_s": built}
     with registry.engine.connect() as conn:
-        log = SqlTransparencyLog(conn)
+        log = SqlTransparencyLog(conn, SqlDataKeys(conn, lambda: registry.keyring))
 
         def leaf_hashes() -> list[bytes]:
             query = select(t.log_leaves.c.hash).where(t.log_leaves.c.idx == bindparam("i"))

@@ -18,7 +18,15 @@ from trustledger.domain.evaluation import SubjectFile, restriction_notice
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction, record_sources
 from trustledger.domain.keys import ApiKey, KeyChange
 from trustledger.domain.notice_letters import Contact, DeliveryStatus, NoticeLetter
-from trustledger.domain.records import CORE_ONLY_KINDS, Event, EventKind, StoredRecord, history_text
+from trustledger.domain.records import (
+    CORE_ONLY_KINDS,
+    Event,
+    EventKind,
+    Record,
+    StoredRecord,
+    history_text,
+)
+from trustledger.domain.submissions import payload_hash
 from trustledger.domain.texts import Language
 from trustledger.services.reading.export import FLAT_COLUMNS
 
@@ -54,6 +62,10 @@ class FakeEvents:
                 found.setdefault(e.subject, []).append(e)
         return found
 
+    def for_pseudonyms(self, pseudonyms: Iterable[str]) -> dict[str, list[Event]]:
+        # The fakes keep subjects as they are: a subject is its own pseudonym here.
+        return self.for_subjects(pseudonyms)
+
     def since(self, seq: int, *, limit: int) -> list[Event]:
         return [e for e in self.m.events if e.seq > seq][:limit]
 
@@ -70,6 +82,17 @@ class FakeEvents:
 class FakeRecords:
     def __init__(self, m: Memory) -> None:
         self.m = m
+
+    def stored_form(self, record: Record, *, recorded_on: date) -> StoredRecord:
+        return StoredRecord(
+            record.record_id,
+            record.source,
+            record.case_ref,
+            record.subject,
+            record.type,
+            payload_hash(record),
+            recorded_on,
+        )
 
     def find_many(self, record_ids: Iterable[str]) -> dict[str, StoredRecord]:
         return {i: self.m.records[i] for i in set(record_ids) if i in self.m.records}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from typing import Any
 
@@ -40,11 +39,10 @@ def load(registry: Registry, table: pa.Table) -> int:
 
 
 def stored_events(registry: Registry) -> dict[str, list[Event]]:
-    by_subject: dict[str, list[Event]] = defaultdict(list)
+    """Every subject's events with their full data (the follower's `since` reads the plain part
+    only)."""
     with registry.uow(readonly=True) as uow:
-        for event in uow.events.since(0, limit=10**9):
-            by_subject[event.subject].append(event)
-    return by_subject
+        return uow.events.for_pseudonyms(uow.events.subjects_after("", limit=10**9))
 
 
 def domain_state(events: list[Event], registry: Registry, on: date, **kw: Any) -> SubjectState:

@@ -39,7 +39,9 @@ def test_a_big_chunk_reads_back_as_it_was_written(registry: Registry, tmp_path: 
     assert first.on == registry.clock.today()
     assert first.data["attributes"] == {"amount_cny": 12000}
     assert stored is not None
-    assert stored.case_ref == "M-7"
+    with registry.uow(readonly=True) as uow:
+        assert stored.case_ref == uow.data_keys.keyed_hash("case_ref", "agency", "M-7")
+        assert stored.subject == uow.data_keys.pseudonym(bodies[7]["subject"])
     incremental = sql(registry, "SELECT * FROM restrictions ORDER BY restriction_id")
     registry.recompute.run()
     assert sql(registry, "SELECT * FROM restrictions ORDER BY restriction_id") == incremental

@@ -100,8 +100,10 @@ def test_a_subject_gets_proofs_of_entries_about_itself_only(registry: Registry) 
     cp = registry.log.checkpoint()
     rows = sql(registry, "SELECT l.idx, e.subject FROM log_leaves l JOIN events e "
                "ON l.kind = 'event' AND l.ref = e.seq ORDER BY l.idx")  # fmt: skip
-    mine = next(r.idx for r in rows if r.subject == number)
-    other = next(r.idx for r in rows if r.subject != number)
+    with registry.uow(readonly=True) as uow:  # events name subjects by pseudonym
+        pseudonym = uow.data_keys.pseudonym(number)
+    mine = next(r.idx for r in rows if r.subject == pseudonym)
+    other = next(r.idx for r in rows if r.subject != pseudonym)
     assert registry.log.inclusion(mine, cp.size, subject=number).leaf == mine
     with pytest.raises(Forbidden):
         registry.log.inclusion(other, cp.size, subject=number)

@@ -21,7 +21,7 @@ from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.keys import ApiKey, KeyChange
 from trustledger.domain.log_leaves import Leaf, LoggedEntry, StoredCheckpoint
 from trustledger.domain.notice_letters import Contact, NoticeLetter
-from trustledger.domain.records import Event, StoredRecord
+from trustledger.domain.records import Event, Record, StoredRecord
 from trustledger.domain.texts import Language
 
 
@@ -42,18 +42,29 @@ class EventLog(Protocol):
         """Each subject's events in seq order; subjects without events are absent."""
         ...
 
+    def for_pseudonyms(self, pseudonyms: Iterable[str]) -> dict[str, list[Event]]:
+        """Each subject's events in seq order by how the store names subjects (what
+        `subjects_after` and StoredRecord.subject give), keyed by the subject's number."""
+        ...
+
     def since(self, seq: int, *, limit: int) -> list[Event]: ...
 
     def last_seq(self) -> int: ...
 
     def subjects_after(self, subject: str, *, limit: int) -> list[str]:
-        """Subjects with events, in order, after `subject`: for paging through everyone."""
+        """Subjects with events as the store names them (for `for_pseudonyms`), in order, after
+        `subject`: for paging through everyone."""
         ...
 
     def count_subjects(self) -> int: ...
 
 
 class RecordIndex(Protocol):
+    """Records as the store keeps them: StoredRecord's subject, case_ref and payload_hash are
+    in the store's keyed forms, compared with `stored_form`'s, never read as the values."""
+
+    def stored_form(self, record: Record, *, recorded_on: date) -> StoredRecord: ...
+
     def find_many(self, record_ids: Iterable[str]) -> dict[str, StoredRecord]:
         """The stored records among `record_ids`, by record_id."""
         ...
@@ -208,6 +219,10 @@ class LogStore(Protocol):
 
     def unlogged(self) -> list[tuple[str, int]]:
         """The first event and audit entry at or below the last one logged that has no leaf."""
+        ...
+
+    def names(self, subject: str) -> frozenset[str]:
+        """How the rows name this subject (what Leaf.subject may hold)."""
         ...
 
     def about(self, subject: str, actions: Iterable[str]) -> list[LoggedEntry]:

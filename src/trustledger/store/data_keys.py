@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, select, update
 
 from trustledger.store import tables as t
+from trustledger.store.bulk import insert_rows
 from trustledger.store.crypto import (
     MasterKey,
     Unreadable,
@@ -104,6 +105,29 @@ class SqlDataKeys:
                     row.pseudonym, row.scope, row.kek_version, bytes(row.wrapped)
                 )
             self._loaded.update(batch)
+
+    def provide(self, wanted: Iterable[tuple[str, str]]) -> None:
+        """Have a key for each (pseudonym, scope): the known ones unwrapped in one query per
+        batch, the missing ones made and inserted at once (a bulk intake's batch makes one key
+        per record; one insert each would be a query per record)."""
+        wanted = set(wanted)
+        self.preload(p for p, _ in wanted)
+        missing = sorted(at for at in wanted if self._keys.get(at) is None)
+        rows = []
+        for pseudonym, scope in missing:
+            version, kek = self._vault().current(self._registry_id(), bucket_of(pseudonym))
+            key = new_key()
+            rows.append(
+                {
+                    "pseudonym": pseudonym,
+                    "scope": scope,
+                    "kek_version": version,
+                    "wrapped": seal(kek, key, aad=scope_aad(pseudonym, scope)),
+                    "created_at": datetime.now(UTC).replace(tzinfo=None),
+                }
+            )
+            self._keys[pseudonym, scope] = key
+        insert_rows(self._conn, t.data_keys, rows)
 
     def scopes_of(self, pseudonym: str) -> list[str]:
         c = t.data_keys.c

@@ -1,13 +1,15 @@
 """The bytes each transparency-log leaf covers: an event or an audit entry, as stored.
 
 A leaf's data is a tag line (`trustledger/event` or `trustledger/audit`) and the row in
-sorted-key compact UTF-8 JSON: an event with its full content (`data` as stored, so once personal
-data is encrypted the leaf covers the ciphertext), an audit entry with the fields its chain hash
+sorted-key compact UTF-8 JSON: an event with its full content as stored (`data`, the plain part,
+and for a sealed row `sealed`, the ciphertext of the personal part, in base64: a row from before
+sealing has no `sealed` key, so its leaf keeps its bytes), an audit entry with the fields its chain hash
 covers (docs/store.md). Dates are `YYYY-MM-DD`, times `YYYY-MM-DDTHH:MM:SS.ffffff` naive UTC.
 """
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import orjson
@@ -33,6 +35,8 @@ def event_bytes(row: Any) -> bytes:
         "seq": row.seq,
         "subject": row.subject,
     }
+    if row.sealed is not None:
+        body["sealed"] = base64.b64encode(bytes(row.sealed)).decode()
     return EVENT_TAG + orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
 
 

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, func, or_, select
 
 from trustledger.checks.columns import NO_DAY, RestrictionColumns
 from trustledger.domain.barring import format_scopes, parse_scopes
 from trustledger.domain.derived import Derived
 from trustledger.domain.evaluation import Restriction, RestrictionStatus, SubjectState
-from trustledger.domain.records import Event, EventKind, StoredRecord
+from trustledger.domain.personal_data import joined, scope_of, split
+from trustledger.domain.records import Event, EventKind, Record, StoredRecord
+from trustledger.domain.submissions import payload_hash
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
+from trustledger.store.crypto import PSEUDONYM_CHARS
+from trustledger.store.data_keys import SqlDataKeys
 
 # Bound parameters per IN list: well under SQLite's and PostgreSQL's limits.
 IN_BATCH = 500
@@ -34,37 +40,78 @@ def _batches(items: Iterable[str], size: int = IN_BATCH) -> Iterator[list[str]]:
 
 
 class SqlEventLog:
-    def __init__(self, conn: Connection) -> None:
+    """The event log in the sealed format (docs/store.md, "Personal data and its keys"): a row's
+    `subject` is the pseudonym, `data` the plain part, `sealed` the personal part and the number.
+    Rows from before (sealed NULL) read as they always did."""
+
+    def __init__(self, conn: Connection, keys: SqlDataKeys) -> None:
         self._conn = conn
+        self._keys = keys
 
     def append(self, events: Sequence[Event], *, at: datetime) -> int:
-        rows = [
-            {
-                "kind": e.kind.value,
-                "subject": e.subject,
-                "on": e.on,
-                "record_id": e.record_id,
-                "data": dict(e.data),
-                "actor": e.actor,
-                "created_at": at,
-            }
-            for e in events
-        ]
+        keys = self._keys
+        pseudonyms = {s: keys.pseudonym(s) for s in {e.subject for e in events}}
+        # Every key the batch seals with, unwrapped or made in a query or two, not one per event.
+        keys.provide({(pseudonyms[e.subject], scope_of(e.record_id)) for e in events})
+        rows = []
+        for e in events:
+            pseudonym = pseudonyms[e.subject]
+            plain, personal = split(e.kind, e.data)
+            sealed = keys.seal(pseudonym, scope_of(e.record_id), {**personal, SUBJECT: e.subject})
+            rows.append(
+                {
+                    "kind": e.kind.value,
+                    "subject": pseudonym,
+                    "on": e.on,
+                    "record_id": e.record_id,
+                    "data": plain,
+                    "actor": e.actor,
+                    "created_at": at,
+                    "sealed": sealed,
+                }
+            )
         insert_rows(self._conn, t.events, rows)
         # Writers are serialized (see unit_of_work), so the highest seq is the one just written.
         return self.last_seq() if rows else 0
 
     def for_subjects(self, subjects: Iterable[str]) -> dict[str, list[Event]]:
-        found: dict[str, list[Event]] = {}
-        for batch in _batches(sorted(set(subjects))):
+        wanted = set(subjects)
+        # Sealed rows by pseudonym; a row from before sealing by the number itself.
+        stored = {self._keys.pseudonym(s) for s in wanted} | wanted
+        found = self.for_pseudonyms(stored)
+        return {s: events for s, events in found.items() if s in wanted}
+
+    def for_pseudonyms(self, pseudonyms: Iterable[str]) -> dict[str, list[Event]]:
+        """Each subject's events by the `subject` the rows store (a pseudonym, or the number in a
+        row from before sealing), keyed by the subject's number; erased events are left out."""
+        rows: list[Any] = []
+        for batch in _batches(sorted(set(pseudonyms))):
             query = select(t.events).where(t.events.c.subject.in_(batch)).order_by(t.events.c.seq)
-            for row in self._conn.execute(query):
-                found.setdefault(row.subject, []).append(event_from_row(row))
+            rows.extend(self._conn.execute(query))
+        found: dict[str, list[Event]] = {}
+        for event in open_events(self._keys, rows):
+            found.setdefault(event.subject, []).append(event)
+        if len(rows) > IN_BATCH:  # a subject's old and sealed rows may sit in two batches
+            for events in found.values():
+                events.sort(key=lambda e: e.seq)
         return found
 
     def since(self, seq: int, *, limit: int) -> list[Event]:
-        query = select(t.events).where(t.events.c.seq > seq).order_by(t.events.c.seq).limit(limit)
-        return [event_from_row(row) for row in self._conn.execute(query)]
+        """The follower's path, with no key (a replica has none): a sealed event's subject is
+        read from subject_state by its pseudonym, and its data is the plain part only. A sealed
+        event whose pseudonym has no subject_state row is skipped."""
+        e, state = t.events, t.subject_state
+        query = (
+            select(e, state.c.subject.label("known_as"))
+            .select_from(e.outerjoin(state, state.c.pseudonym == e.c.subject))
+            .where(e.c.seq > seq, or_(e.c.sealed.is_(None), state.c.subject.is_not(None)))
+            .order_by(e.c.seq)
+            .limit(limit)
+        )
+        return [
+            event_from_row(row, subject=row.subject if row.sealed is None else row.known_as)
+            for row in self._conn.execute(query)
+        ]
 
     def last_seq(self) -> int:
         return int(
@@ -72,6 +119,7 @@ class SqlEventLog:
         )
 
     def subjects_after(self, subject: str, *, limit: int) -> list[str]:
+        """Pseudonyms (and the numbers of rows from before sealing) for `for_pseudonyms`."""
         query = (
             select(t.events.c.subject)
             .where(t.events.c.subject > subject)
@@ -86,12 +134,32 @@ class SqlEventLog:
         return int(self._conn.execute(query).scalar_one())
 
 
-def event_from_row(row: Any) -> Event:
+# The key of the sealed part that carries the identity number (readers strip it).
+SUBJECT = "_subject"
+
+
+def open_events(keys: SqlDataKeys, rows: Sequence[Any]) -> Iterator[Event]:
+    """Events of stored rows, in their order, with the subject's number and their full data;
+    the rows' keys are unwrapped in one go. An erased event (its key destroyed) is left out."""
+    keys.preload({row.subject for row in rows if row.sealed is not None})
+    for row in rows:
+        if row.sealed is None:
+            yield event_from_row(row)
+            continue
+        personal = keys.open(row.subject, scope_of(row.record_id), row.sealed)
+        if personal is not None:
+            subject = personal.pop(SUBJECT)
+            yield event_from_row(row, subject=subject, data=joined(row.data, personal))
+
+
+def event_from_row(
+    row: Any, *, subject: str | None = None, data: Mapping[str, Any] | None = None
+) -> Event:
     return Event(
         kind=EventKind(row.kind),
-        subject=row.subject,
+        subject=row.subject if subject is None else subject,
         on=row.on,
-        data=row.data,
+        data=row.data if data is None else data,
         record_id=row.record_id,
         actor=row.actor,
         seq=row.seq,
@@ -99,8 +167,24 @@ def event_from_row(row: Any) -> Event:
 
 
 class SqlRecordIndex:
-    def __init__(self, conn: Connection) -> None:
+    """Records in their keyed forms: the subject's pseudonym, and keyed hashes of the case
+    reference and the payload, which compare equal without naming either."""
+
+    def __init__(self, conn: Connection, keys: SqlDataKeys) -> None:
         self._conn = conn
+        self._keys = keys
+
+    def stored_form(self, record: Record, *, recorded_on: date) -> StoredRecord:
+        keyed = self._keys.keyed_hash
+        return StoredRecord(
+            record_id=record.record_id,
+            source=record.source,
+            case_ref=keyed("case_ref", record.source, record.case_ref),
+            subject=self._keys.pseudonym(record.subject),
+            type=record.type,
+            payload_hash=keyed("payload", payload_hash(record)),
+            recorded_on=recorded_on,
+        )
 
     def find_many(self, record_ids: Iterable[str]) -> dict[str, StoredRecord]:
         # By primary key: (source, case_ref) names the record id, and a lookup on the pair's
@@ -108,14 +192,14 @@ class SqlRecordIndex:
         found: dict[str, StoredRecord] = {}
         for batch in _batches(set(record_ids)):
             query = select(t.records).where(t.records.c.record_id.in_(batch))
-            found.update((row.record_id, _stored(row)) for row in self._conn.execute(query))
+            found.update((row.record_id, self._stored(row)) for row in self._conn.execute(query))
         return found
 
     def get(self, record_id: str) -> StoredRecord | None:
         row = self._conn.execute(
             select(t.records).where(t.records.c.record_id == record_id)
         ).first()
-        return _stored(row) if row is not None else None
+        return self._stored(row) if row is not None else None
 
     def add(self, records: Sequence[StoredRecord]) -> None:
         insert_rows(
@@ -135,17 +219,32 @@ class SqlRecordIndex:
             ],
         )
 
+    def _stored(self, row: Any) -> StoredRecord:
+        stored = StoredRecord(
+            record_id=row.record_id,
+            source=row.source,
+            case_ref=row.case_ref,
+            subject=row.subject,
+            type=row.type,
+            payload_hash=row.payload_hash,
+            recorded_on=row.recorded_on,
+        )
+        if _PSEUDONYM.fullmatch(row.subject) and _KEYED.fullmatch(row.case_ref):
+            return stored
+        # A row from before sealing (plain subject and case_ref, the payload's sha256): its
+        # hashes keyed so that they compare with `stored_form`; the subject stays as stored,
+        # which is where that subject's old events are found (EventLog.for_pseudonyms).
+        keyed = self._keys.keyed_hash
+        return replace(
+            stored,
+            case_ref=keyed("case_ref", stored.source, stored.case_ref),
+            payload_hash=keyed("payload", stored.payload_hash),
+        )
 
-def _stored(row: Any) -> StoredRecord:
-    return StoredRecord(
-        record_id=row.record_id,
-        source=row.source,
-        case_ref=row.case_ref,
-        subject=row.subject,
-        type=row.type,
-        payload_hash=row.payload_hash,
-        recorded_on=row.recorded_on,
-    )
+
+# The keyed forms' shapes (store/crypto.py): a row whose subject and case_ref have them is sealed.
+_PSEUDONYM = re.compile(f"[0-9a-f]{{{PSEUDONYM_CHARS}}}")
+_KEYED = re.compile("[0-9a-f]{64}")
 
 
 class SqlDerivedStore:
@@ -153,14 +252,20 @@ class SqlDerivedStore:
 
     TABLES = (t.subject_state, t.restrictions, t.review_cases, t.appeals)
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, keys: SqlDataKeys) -> None:
         self._conn = conn
+        self._keys = keys
 
     def replace(self, items: Sequence[Derived]) -> None:
         for batch in _batches(d.state.subject for d in items):
             for table in self.TABLES:
                 self._conn.execute(delete(table).where(table.c.subject.in_(batch)))
-        insert_rows(self._conn, t.subject_state, [_state_row(d) for d in items])
+        pseudonym = self._keys.pseudonym
+        insert_rows(
+            self._conn,
+            t.subject_state,
+            [_state_row(d) | {"pseudonym": pseudonym(d.state.subject)} for d in items],
+        )
         insert_rows(
             self._conn,
             t.restrictions,

@@ -26,6 +26,7 @@ from trustledger.domain.merkle import (
 )
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
+from trustledger.store.data_keys import SqlDataKeys
 from trustledger.store.log_entries import AUDIT, EVENT, audit_bytes, leaf_of
 
 T = TypeVar("T")
@@ -39,8 +40,9 @@ SOURCES: tuple[tuple[str, Table], ...] = ((EVENT, t.events), (AUDIT, t.audit_log
 
 
 class SqlTransparencyLog:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, keys: SqlDataKeys) -> None:
         self._conn = conn
+        self._keys = keys
 
     def size(self) -> int:
         last = self._conn.execute(select(func.max(t.log_leaves.c.idx))).scalar()
@@ -188,13 +190,18 @@ class SqlTransparencyLog:
             return None
         return StoredCheckpoint(row.size, bytes(row.root), row.issued_at, row.note)
 
+    def names(self, subject: str) -> frozenset[str]:
+        """How stored rows name a subject: its pseudonym, or the number in a row from before
+        sealing (Leaf.subject is one of them)."""
+        return frozenset({self._keys.pseudonym(subject), subject})
+
     def about(self, subject: str, actions: Iterable[str]) -> list[LoggedEntry]:
         """Audit entries about a subject with these actions, oldest first, with their leaf."""
         a, leaves = t.audit_log, t.log_leaves
         query = (
             select(a, leaves.c.idx.label("leaf"))
             .outerjoin(leaves, (leaves.c.kind == AUDIT) & (leaves.c.ref == a.c.seq))
-            .where(a.c.subject == subject, a.c.action.in_(list(actions)))
+            .where(a.c.subject.in_(sorted(self.names(subject))), a.c.action.in_(list(actions)))
             .order_by(a.c.seq)
         )
         return [

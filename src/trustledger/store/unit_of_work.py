@@ -69,16 +69,16 @@ class SqlUnitOfWork:
             self._release()
             raise unavailable(exc) from exc
         self.data_keys = SqlDataKeys(conn, self._keyring)
-        self.events = SqlEventLog(conn)
-        self.records = SqlRecordIndex(conn)
-        self.derived = SqlDerivedStore(conn)
+        self.events = SqlEventLog(conn, self.data_keys)
+        self.records = SqlRecordIndex(conn, self.data_keys)
+        self.derived = SqlDerivedStore(conn, self.data_keys)
         self.audit = SqlAuditTrail(conn)
         self.keys = SqlKeyStore(conn)
         self.notices = SqlNoticeStore(conn, self._letters)
         self.contacts = SqlContactBook(conn)
         self.dockets = SqlDockets(conn)
-        self.exports = SqlRecordExport(conn)
-        self.log = SqlTransparencyLog(conn)
+        self.exports = SqlRecordExport(conn, self.data_keys)
+        self.log = SqlTransparencyLog(conn, self.data_keys)
         return self
 
     def _begin(self) -> Connection:

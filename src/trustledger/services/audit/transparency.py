@@ -99,7 +99,8 @@ class TransparencyLog:
             found = uow.log.leaf(leaf) if leaf >= 0 else None
             if found is None:
                 raise NotFound(f"leaf: the log has no leaf {leaf}")
-            if subject is not None and (found.subject or "").upper() != subject.upper():
+            # Rows name a subject by its pseudonym (or, from before sealing, by the number).
+            if subject is not None and found.subject not in uow.log.names(subject.upper()):
                 raise Forbidden("a subject key may have proofs of entries about itself only")
             path = uow.log.inclusion(leaf, size)
         return InclusionProof(leaf, size, found.kind, found.ref, found.stored, path)

@@ -17,7 +17,7 @@ from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.jurisdiction import Jurisdiction
-from trustledger.domain.records import Event
+from trustledger.domain.records import Event, EventKind, StoredRecord
 from trustledger.domain.texts import N_, Message
 from trustledger.services.access.fences import admit
 from trustledger.services.due_process.state import Evaluator, NoticeRequest, Refreshed
@@ -46,6 +46,15 @@ def current(
     """The subject's events and its state today, read inside the writer's transaction."""
     events = uow.events.for_subjects([subject]).get(subject, [])
     return events, evaluator.state_of(subject, events, today)
+
+
+def record_subject(uow: UnitOfWork, stored: StoredRecord) -> tuple[str, list[Event]] | None:
+    """A stored record's subject (the index keeps only the pseudonym) and the subject's events,
+    found by the record's `recorded` event; None once the record is erased."""
+    for subject, events in uow.events.for_pseudonyms([stored.subject]).items():
+        if any(e.kind is EventKind.RECORDED and e.record_id == stored.record_id for e in events):
+            return subject, events
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from trustledger.domain.errors import Forbidden, InvalidInput, NotFound
 from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.events import Fulfilled, NoticePurpose, RestrictionLifted
 from trustledger.domain.records import EventKind
-from trustledger.services.due_process.decisions import deciding, written
+from trustledger.services.due_process.decisions import deciding, record_subject, written
 from trustledger.services.due_process.state import Evaluator
 from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -75,10 +75,11 @@ class Fulfilments:
 def _submitted_by(record_id: str, source_name: str, uow: UnitOfWork) -> str:
     """The subject of the record, which only the source that submitted it may report on."""
     stored = uow.records.get(record_id)
-    if stored is None:
+    found = None if stored is None else record_subject(uow, stored)
+    if stored is None or found is None:
         raise NotFound(f"record {record_id!r} does not exist")
     if stored.source != source_name:
         raise Forbidden(
             f"record_id: only the source that submitted record {record_id} may report it fulfilled"
         )
-    return stored.subject
+    return found[0]

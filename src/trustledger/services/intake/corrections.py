@@ -29,7 +29,7 @@ from trustledger.domain.events import (
 )
 from trustledger.domain.records import CORRECTABLE_FIELDS, Event, EventKind, Record
 from trustledger.domain.submissions import Source, record_id_for, validate_submission
-from trustledger.services.due_process.decisions import written
+from trustledger.services.due_process.decisions import record_subject, written
 from trustledger.services.due_process.state import Evaluator, NoticeRequest
 from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -142,13 +142,14 @@ class Corrections:
         self, uow: UnitOfWork, record_id: str, source: Source, *, verb: str
     ) -> tuple[Record, list[Event]]:
         stored = uow.records.get(record_id)
-        if stored is None:
+        found = None if stored is None else record_subject(uow, stored)
+        if stored is None or found is None:
             raise NotFound(f"record_id: record {record_id!r} does not exist")
         if stored.source != source.name:
             raise Forbidden(
                 f"record_id: only the source that submitted record {record_id} may {verb} it"
             )
-        events = uow.events.for_subjects([stored.subject]).get(stored.subject, [])
+        events = found[1]
         mine = [e for e in events if e.record_id == record_id]
         record = next(Recorded.of(e).record for e in mine if e.kind is EventKind.RECORDED)
         for e in _corrections(mine):

@@ -13,9 +13,9 @@ from typing import Any
 from trustledger.domain.audit import AuditEntry
 from trustledger.domain.events import Fulfilled, NoticePurpose, Overturned, Payload
 from trustledger.domain.notice_requests import notice_event
-from trustledger.domain.records import Event, recorded
-from trustledger.domain.submissions import Source, payload_hash
-from trustledger.services.intake.records import Intake, stored_record
+from trustledger.domain.records import Event, Record, recorded
+from trustledger.domain.submissions import Source
+from trustledger.services.intake.records import Intake
 from trustledger.services.ports import Clock, UnitOfWorkFactory
 
 CHUNK = 5000
@@ -63,13 +63,13 @@ class History:
         restricting: frozenset[str],
     ) -> int:
         events: list[Event] = []
-        stored = []
+        arrivals: list[tuple[Record, date]] = []
         for row in rows:
             arrived: date = row["recorded_on"]
             source = sources[row["source"]]
             body = {k: row[k] for k in BODY_FIELDS if row.get(k) is not None}
             record = self._intake.validate(body, source=source, today=arrived)
-            stored.append(stored_record(record, payload_hash(record), arrived))
+            arrivals.append((record, arrived))
             events.append(recorded(record, on=arrived, actor=source.name))
             if row.get("noticed_on") and record.type in restricting:
                 event, _ = notice_event(
@@ -93,7 +93,7 @@ class History:
         events.sort(key=lambda e: e.on)
         now = self._clock.now()
         with self._uow() as uow:
-            uow.records.add(stored)
+            uow.records.add([uow.records.stored_form(r, recorded_on=d) for r, d in arrivals])
             uow.events.append(events, at=now)
             detail = f"records={len(rows)} events={len(events)}"
             uow.audit.append([AuditEntry("system", "history.load", None, "migration", now, detail)])

@@ -12,12 +12,7 @@ from trustledger.domain.errors import Conflict, InvalidInput
 from trustledger.domain.notice_letters import Contact
 from trustledger.domain.notice_requests import IssuedNotice
 from trustledger.domain.records import Record, StoredRecord, recorded
-from trustledger.domain.submissions import (
-    Source,
-    contact_of,
-    payload_hash,
-    validate_submission,
-)
+from trustledger.domain.submissions import Source, contact_of, validate_submission
 from trustledger.services.due_process.state import Evaluator
 from trustledger.services.intake.contacts import save_contacts
 from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -114,17 +109,19 @@ class Intake:
         `write_letters=False` leaves the notices' letters to be written when first read.
         """
         today = self._clock.today()
-        # A record's id derives from (source, case_ref): the same id is the same case.
+        # A record's id derives from (source, case_ref): the same id is the same case. Payload
+        # hashes are compared in the store's keyed form.
         stored = uow.records.find_many(r.record_id for r in records)
         known = {rid: s.payload_hash for rid, s in stored.items()}
         outcomes: list[Outcome | None] = []
         new: list[StoredRecord] = []
         for record in records:
-            digest = payload_hash(record)
+            candidate = uow.records.stored_form(record, recorded_on=today)
+            digest = candidate.payload_hash
             prior = known.get(record.record_id)
             if prior is None:
                 known[record.record_id] = digest
-                new.append(stored_record(record, digest, today))
+                new.append(candidate)
                 outcomes.append(None)
             elif prior == digest:
                 outcomes.append(IntakeResult(record, created=False))
@@ -176,18 +173,6 @@ class Intake:
         for notice in issued:
             by_target[notice.target] = (*by_target.get(notice.target, ()), notice)
         return by_target
-
-
-def stored_record(record: Record, digest: str, today: date) -> StoredRecord:
-    return StoredRecord(
-        record_id=record.record_id,
-        source=record.source,
-        case_ref=record.case_ref,
-        subject=record.subject,
-        type=record.type,
-        payload_hash=digest,
-        recorded_on=today,
-    )
 
 
 def _conflict(source: Source, record: Record) -> Conflict:

@@ -35,11 +35,12 @@ class Recompute:
         with self._uow() as uow:
             uow.derived.clear()
             last = ""
+            # Paged by pseudonym: a subject whose every event is erased has nothing to derive.
             while batch := uow.events.subjects_after(last, limit=page):
-                history = uow.events.for_subjects(batch)
-                derived = [self._evaluator.derive(s, history.get(s, []), today) for s in batch]
+                history = uow.events.for_pseudonyms(batch)
+                derived = [self._evaluator.derive(s, history[s], today) for s in sorted(history)]
                 uow.derived.replace(derived)
-                subjects += len(batch)
+                subjects += len(derived)
                 restrictions += sum(len(d.state.restrictions) for d in derived)
                 last = batch[-1]
                 if advance is not None:
