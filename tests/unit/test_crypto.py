@@ -83,3 +83,21 @@ def test_every_event_kind_says_what_of_it_is_personal() -> None:
     plain, personal = split(EventKind.RECORDED, data)
     assert set(personal) == {"subject", "case_ref", "attributes"}
     assert joined(plain, personal) == data
+
+
+def test_many_new_buckets_are_made_in_one_write_of_the_vault(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    master = MasterKey(b"\x05" * 32)
+    vault = Vault(tmp_path / "vault", master)
+    known = vault.current("reg", "0000")
+    writes: list[int] = []
+    write = Vault._write
+    monkeypatch.setattr(Vault, "_write", lambda self, data: (writes.append(1), write(self, data)))
+    made = vault.current_many("reg", {"0000", "0001", "0002", "ffff"})
+    assert len(writes) == 1
+    assert made["0000"] == known
+    other = Vault(tmp_path / "vault", master)  # another process sees them all
+    assert {b: other.current("reg", b) for b in made} == made
+    vault.current_many("reg", {"0001", "ffff"})
+    assert len(writes) == 1  # nothing new: nothing written

@@ -113,9 +113,12 @@ class SqlDataKeys:
         wanted = set(wanted)
         self.preload(p for p, _ in wanted)
         missing = sorted(at for at in wanted if self._keys.get(at) is None)
+        if not missing:
+            return
+        keks = self._vault().current_many(self._registry_id(), {bucket_of(p) for p, _ in missing})
         rows = []
         for pseudonym, scope in missing:
-            version, kek = self._vault().current(self._registry_id(), bucket_of(pseudonym))
+            version, kek = keks[bucket_of(pseudonym)]
             key = new_key()
             rows.append(
                 {

@@ -59,6 +59,17 @@ class Vault:
         version = int(entry["current"])
         return version, _unb64(entry["keys"][str(version)])
 
+    def current_many(self, registry: str, buckets: set[str]) -> dict[str, tuple[int, bytes]]:
+        """`current` of each bucket, the new ones made in one write of the file (a bulk intake
+        touches thousands of buckets: one fsynced rewrite each would dominate it)."""
+        known = self._data.get(registry, {})
+        if any(b not in known for b in buckets):
+            with self._changing() as data:
+                entries = data.setdefault(registry, {})
+                for bucket in buckets - entries.keys():
+                    entries[bucket] = {"current": 1, "keys": {"1": _b64(new_key())}}
+        return {b: self.current(registry, b) for b in buckets}
+
     def rotate(self, registry: str, buckets: set[str]) -> dict[str, tuple[int, bytes]]:
         """A new current version for each bucket, old ones kept until `forget`."""
         made: dict[str, tuple[int, bytes]] = {}
