@@ -19,6 +19,14 @@ def within(fence: Jurisdiction, subject: ColumnElement[str]) -> ColumnElement[bo
             or_(*(subject.startswith(code, autoescape=True) for code in fence.regions))
         )
     if fence.sources:
-        r = t.records.c
-        conditions.append(exists().where(r.subject == subject, r.source.in_(fence.sources)))
+        # Records name the subject by pseudonym, which derived state maps to the number (a row
+        # from before sealing, by the number itself).
+        r, state = t.records.c, t.subject_state.c
+        conditions.append(
+            exists().where(
+                state.subject == subject,
+                r.subject.in_([state.pseudonym, state.subject]),
+                r.source.in_(fence.sources),
+            )
+        )
     return and_(*conditions) if conditions else true()
