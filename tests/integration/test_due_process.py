@@ -57,10 +57,9 @@ def rows(reg: Registry, statement: str, **params: object) -> list[tuple[object, 
 
 
 def kinds(reg: Registry, subject: str) -> list[str]:
-    return [
-        k
-        for (k,) in rows(reg, "SELECT kind FROM events WHERE subject = :s ORDER BY seq", s=subject)
-    ]
+    """The kinds of the subject's events, found by pseudonym (the events' `subject` column)."""
+    query = "SELECT kind FROM events WHERE subject = :s ORDER BY seq"
+    return [k for (k,) in rows(reg, query, s=reg.keyring.master.pseudonym(subject))]
 
 
 def restriction(reg: Registry, subject: str) -> tuple[object, ...]:
