@@ -76,8 +76,9 @@ def test_a_subject_gets_proofs_about_itself_and_no_one_else(server: Server) -> N
     checkpoint(server)
     rows = sql(server, "SELECT l.idx, e.subject FROM log_leaves l JOIN events e "
                "ON l.kind = 'event' AND l.ref = e.seq")  # fmt: skip
-    own = next(r[0] for r in rows if r[1] == mine)
-    theirs = next(r[0] for r in rows if r[1] == other)
+    pseudonym = server.registry.keyring.master.pseudonym  # events name subjects so
+    own = next(r[0] for r in rows if r[1] == pseudonym(mine))
+    theirs = next(r[0] for r in rows if r[1] == pseudonym(other))
     with server.client(key=server.subject_key(mine)) as subject:
         assert subject.get("/v1/audit/inclusion", params={"leaf": own}).status_code == 200
         problem(subject.get("/v1/audit/inclusion", params={"leaf": theirs}), 403)
