@@ -52,15 +52,21 @@ def issued(monkeypatch: pytest.MonkeyPatch) -> dict[str, Letter]:
 
 
 def alter_facts(reg: Registry, notice_id: str) -> None:
-    """Change a kept letter's facts behind the registry's back (one year of its dates)."""
-    changed = (
-        "replace(facts::text, '2027', '2028')::jsonb"
-        if reg.engine.dialect.name == "postgresql"
-        else "replace(facts, '2027', '2028')"
+    """Change a kept letter's facts behind the registry's back (one year of its dates), sealed
+    again under its key: as a bug, or someone holding the keys, would."""
+    ((subject, target, sealed),) = sql(
+        reg, "SELECT subject, target, sealed FROM notices WHERE notice_id = :n", n=notice_id
     )
+    with reg.uow() as uow:
+        value = uow.data_keys.open(subject, target, bytes(sealed))
+        assert value is not None
+        value["facts"] = orjson.loads(orjson.dumps(value["facts"]).replace(b"2027", b"2028"))
+        resealed = uow.data_keys.seal(subject, target, value)
+        uow.commit()
     with reg.engine.begin() as conn:
         conn.execute(
-            text(f"UPDATE notices SET facts = {changed} WHERE notice_id = :n"), {"n": notice_id}
+            text("UPDATE notices SET sealed = :v WHERE notice_id = :n"),
+            {"v": resealed, "n": notice_id},
         )
 
 
@@ -80,13 +86,13 @@ def test_a_kept_letter_reads_back_byte_for_byte_as_issued_and_matches_its_hash(
         reg,
         "SELECT notice_id, template_version, sha256, kept, facts FROM notices"
         " WHERE subject = :s ORDER BY created_at",
-        s=subject,
+        s=reg.keyring.master.pseudonym(subject),
     )
     assert len(found) == 2
     for notice_id, version, digest, kept, facts in found:
-        assert (version, kept) == ("1", None)  # facts, not words
-        assert facts is not None
+        assert (version, kept, facts) == ("1", None, None)  # facts, not words, and sealed
         letter = kept_letter(reg, notice_id)
+        assert letter.facts is not None
         sent = issued[notice_id]
         assert (letter.subject_line, letter.text, letter.html) == (
             sent.subject_line,
@@ -225,12 +231,14 @@ def test_an_imported_letter_is_kept_unwritten_then_hashed_as_the_outbox_sent_it(
     report = reg.imports.run(path, source=reg.keys.create(role="source", name="court_7",
                              types=["*"]).principal.as_source())  # fmt: skip
     assert (report.imported, report.rejected) == (1, 0)
-    ((notice_id, code, version, digest),) = sql(
+    ((notice_id, version, digest),) = sql(
         reg,
-        "SELECT notice_id, access_code, template_version, sha256 FROM notices WHERE subject = :s",
-        s=subject,
+        "SELECT notice_id, template_version, sha256 FROM notices WHERE subject = :s",
+        s=reg.keyring.master.pseudonym(subject),
     )
     assert (version, digest) == ("1", None)
+    code = kept_letter(reg, notice_id).access_code
+    assert code is not None
     mailer = RecordingMailer()
     assert reg.outbox.deliver_pending(mailer).sent == 1
     ((_, subject_line, sent_text),) = mailer.sent

@@ -2,24 +2,34 @@
 
 Appends happen inside the unit of work's transaction, which holds the write lock (PostgreSQL
 advisory lock, SQLite BEGIN IMMEDIATE), so concurrent writers extend one linear chain.
+
+An entry that names a subject is stored under the subject's pseudonym, its detail sealed under
+the subject's own key ("sealed:" and base64). The hash covers the text as stored, so the chain
+verifies with no key, and still after the subject's key is destroyed.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, select
 
 from trustledger.domain.audit import AuditEntry, AuditVerdict
+from trustledger.domain.personal_data import SUBJECT_SCOPE
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
+from trustledger.store.data_keys import SqlDataKeys
 
 GENESIS = "0" * 64
 VERIFY_BATCH = 10_000
+SEALED = "sealed:"
+# The portal's reads are audited with the subject as the actor; stored under the pseudonym too.
+SUBJECT_ACTOR = "subject:"
 
 
 def canonical(
@@ -71,8 +81,9 @@ def entry_hash(**fields: Any) -> str:
 
 
 class SqlAuditTrail:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, keys: SqlDataKeys) -> None:
         self._conn = conn
+        self._keys = keys
 
     def append(self, entries: Sequence[AuditEntry]) -> None:
         if not entries:
@@ -85,8 +96,13 @@ class SqlAuditTrail:
         seq, prev = (last.seq, last.hash) if last is not None else (0, GENESIS)
         rows = []
         # Entries queued together often share a time (a batch check's denials): each distinct
-        # time is converted and formatted once.
+        # time is converted and formatted once; each subject's pseudonym is taken once and its
+        # keys read in one query.
         times: dict[datetime, tuple[datetime, str]] = {}
+        pseudonyms = {
+            e.subject: self._keys.pseudonym(e.subject) for e in entries if e.subject is not None
+        }
+        self._keys.preload(pseudonyms.values())
         for entry in entries:
             seq += 1
             time = times.get(entry.at)
@@ -94,23 +110,49 @@ class SqlAuditTrail:
                 # Stored at the precision the hash covers, so the row reads back as it was hashed.
                 naive = entry.at.replace(tzinfo=None)
                 time = times[entry.at] = (naive, at_text(naive))
+            actor, subject, detail = entry.actor, entry.subject, entry.detail
+            if subject is not None:
+                pseudonym = pseudonyms[subject]
+                if actor == SUBJECT_ACTOR + subject:
+                    actor = SUBJECT_ACTOR + pseudonym
+                sealed = self._keys.seal(pseudonym, SUBJECT_SCOPE, {"detail": detail})
+                subject, detail = pseudonym, SEALED + base64.b64encode(sealed).decode()
             encoded = _encoded(
-                seq, entry.actor, entry.action, entry.subject, entry.purpose, entry.detail,
-                time[1], prev,
+                seq, actor, entry.action, subject, entry.purpose, detail, time[1], prev
             )  # fmt: skip
             row = {
                 "seq": seq,
-                "actor": entry.actor,
+                "actor": actor,
                 "action": entry.action,
-                "subject": entry.subject,
+                "subject": subject,
                 "purpose": entry.purpose,
-                "detail": entry.detail,
+                "detail": detail,
                 "at": time[0],
                 "prev_hash": prev,
             }
             prev = row["hash"] = hashlib.sha256(encoded).hexdigest()
             rows.append(row)
         insert_rows(self._conn, t.audit_log, rows)
+
+    def of_subject(self, subject: str) -> list[AuditEntry]:
+        """The entries that name `subject`, oldest first, their details opened (who read the
+        file, and why). Once the subject's own key is destroyed their details read as ""."""
+        c = t.audit_log.c
+        pseudonym = self._keys.pseudonym(subject)
+        # An entry from before sealing holds the plain subject and detail.
+        query = select(t.audit_log).where(c.subject.in_([pseudonym, subject])).order_by(c.seq)
+        found = []
+        for row in self._conn.execute(query):
+            detail, actor = row.detail, row.actor
+            if row.subject == pseudonym and detail.startswith(SEALED):
+                sealed = base64.b64decode(detail[len(SEALED) :])
+                opened = self._keys.open(pseudonym, SUBJECT_SCOPE, sealed)
+                detail = opened["detail"] if opened is not None else ""
+                if actor == SUBJECT_ACTOR + pseudonym:
+                    actor = SUBJECT_ACTOR + subject
+            at = row.at.replace(tzinfo=UTC)
+            found.append(AuditEntry(actor, row.action, subject, row.purpose, at, detail))
+        return found
 
     def verify(self) -> AuditVerdict:
         """Walk the chain from the first entry; report the first that does not verify."""
