@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import Server
-from tests.api.test_due_process import sql
 from tests.api.test_flow import court_record
 from tests.factories import ric_number
 
@@ -88,9 +87,8 @@ def call(server: Server, key: str, method: str, path: str, payload: Any) -> Any:
         elif path == "/v1/records":
             r = client.post(path, json=court_record(ric_number()))
         elif path.endswith("/appeals"):
-            code = sql(server, "SELECT access_code FROM notices WHERE subject = :s", s=SUBJECT)[0][
-                0
-            ]
+            with server.registry.uow(readonly=True) as uow:  # the code is sealed
+                code = uow.notices.for_subject(SUBJECT)[0].access_code
             r = client.post(path, json=payload | {"access_code": code})
         else:
             r = client.post(path, json=payload)

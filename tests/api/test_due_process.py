@@ -47,7 +47,9 @@ def test_a_court_record_is_noticed_appealed_with_the_portal_code_and_overturned(
     subject = ric_number()
     record = submit(server, court_record(subject))
     (row,) = sql(
-        server, "SELECT purpose, access_code, notice_id FROM notices WHERE subject = :s", s=subject
+        server,
+        "SELECT purpose, notice_id FROM notices WHERE subject = :s",
+        s=server.registry.keyring.master.pseudonym(subject),
     )
     notice = kept_letter(server.registry, row.notice_id)
     assert notice.purpose == "restriction"

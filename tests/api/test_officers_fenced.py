@@ -3,12 +3,12 @@ of files: each refusal is a 403, and a jurisdiction refusal is audited."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NamedTuple
 
 import httpx
 
 from tests.api.conftest import Server, problem
-from tests.api.test_due_process import sql, submit
+from tests.api.test_due_process import submit
 from tests.api.test_flow import court_record
 from tests.factories import ric_number
 
@@ -21,13 +21,17 @@ def officer(server: Server, **fence: list[str]) -> httpx.Client:
     return server.client(key=secret)
 
 
-def audited(server: Server, action: str, subject: str) -> list[Any]:
-    return sql(
-        server,
-        "SELECT actor, purpose, detail FROM audit_log WHERE action = :a AND subject = :s",
-        a=action,
-        s=subject,
-    )
+class Audited(NamedTuple):
+    actor: str
+    purpose: str
+    detail: str
+
+
+def audited(server: Server, action: str, subject: str) -> list[Audited]:
+    """The subject's audit entries of `action`, details opened (they are stored sealed)."""
+    with server.registry.uow(readonly=True) as uow:
+        entries = uow.audit.of_subject(subject)
+    return [Audited(e.actor, e.purpose, e.detail) for e in entries if e.action == action]
 
 
 def test_an_officer_reads_files_in_their_regions_only_and_a_refusal_is_audited(

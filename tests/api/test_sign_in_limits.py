@@ -56,12 +56,12 @@ def test_guessing_a_subjects_access_code_is_stopped_even_at_the_right_code(site:
     refused = sql(
         site,
         "SELECT count(*) FROM audit_log WHERE action = 'portal.sign_in_refused' AND subject = :s",
-        s=site.subject,
+        s=site.registry.keyring.master.pseudonym(site.subject),
     )
     limited = sql(
         site,
         "SELECT actor, purpose FROM audit_log WHERE action = 'sign_in.limited' AND subject = :s",
-        s=site.subject,
+        s=site.registry.keyring.master.pseudonym(site.subject),
     )
     assert refused[0][0] == PER_IDENTITY
     assert [tuple(r) for r in limited] == [("client:127.0.0.2", "portal")]

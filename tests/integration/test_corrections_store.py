@@ -72,8 +72,9 @@ def test_a_withdrawal_lifts_an_active_restriction_and_the_log_stays_intact(
         assert sql(reg, "SELECT score FROM subject_state WHERE subject = :s", s=subject) == [
             (1000,)
         ]
+        pseudonym = reg.keyring.master.pseudonym(subject)
         actions = [
-            a for (a,) in sql(reg, "SELECT action FROM audit_log WHERE subject = :s", s=subject)
+            a for (a,) in sql(reg, "SELECT action FROM audit_log WHERE subject = :s", s=pseudonym)
         ]
         assert "record.withdraw" in actions
         again = reg.corrections.withdraw(rid, source=RAIL, reason="Wrong passenger.")
@@ -109,7 +110,7 @@ def test_a_more_adverse_correction_is_a_second_restriction_waiting_for_its_notic
         purposes = sql(
             reg,
             "SELECT purpose, target FROM notices WHERE subject = :s ORDER BY created_at",
-            s=subject,
+            s=reg.keyring.master.pseudonym(subject),
         )
         assert sorted(purposes[-2:]) == [("correction", rid), ("restriction", f"{rid}.c1")]
         assert reg.audit.verify().intact

@@ -81,7 +81,9 @@ def test_a_reused_case_ref_with_other_contents_fails_alone_and_saves_nothing(
     with pytest.raises(Conflict, match="case_ref 'G-3'"):
         group[1].result()
     assert group[2].result().created
-    assert [r[0] for r in sql(registry, "SELECT email FROM contacts")] == ["kept@example.org"]
+    assert sql(registry, "SELECT count(*) FROM contacts")[0][0] == 1
+    with registry.uow(readonly=True) as uow:  # the address is sealed
+        assert uow.contacts.get_many([subject]) == {subject: "kept@example.org"}
     assert sql(registry, "SELECT count(*) FROM records")[0][0] == 2
 
 
@@ -106,13 +108,18 @@ def test_a_group_enters_the_event_log_and_audit_chain_in_arrival_order(
     group = _group(registry, *bodies[:2]) + _group(registry, bodies[2], source=OTHER_RAIL)
     ids = [s.result().record.record_id for s in group]
     audited = sql(
-        registry, "SELECT detail, actor FROM audit_log WHERE action = 'record.submit' ORDER BY seq"
+        registry, "SELECT subject, actor FROM audit_log WHERE action = 'record.submit' ORDER BY seq"
     )
+    subjects = [b["subject"] for b in bodies]
+    pseudonyms = [registry.keyring.master.pseudonym(s) for s in subjects]
     assert [tuple(a) for a in audited] == [
-        (ids[0], "rail_bureau"),
-        (ids[1], "rail_bureau"),
-        (ids[2], "rail_south"),
+        (pseudonyms[0], "rail_bureau"),
+        (pseudonyms[1], "rail_bureau"),
+        (pseudonyms[2], "rail_south"),
     ]
+    with registry.uow(readonly=True) as uow:  # each detail is sealed under its subject's key
+        details = [[e.detail for e in uow.audit.of_subject(s)] for s in subjects]
+    assert details == [[ids[0]], [ids[1]], [ids[2]]]
     recorded = sql(registry, "SELECT record_id FROM events WHERE kind = 'recorded' ORDER BY seq")
     assert [r[0] for r in recorded] == ids
     assert registry.audit.verify().intact

@@ -109,4 +109,5 @@ def test_reading_a_file_appends_an_audit_entry(registry: Registry) -> None:
     last = sql(registry, "SELECT actor, action, subject, purpose FROM audit_log ORDER BY seq DESC")[
         0
     ]
-    assert tuple(last) == ("officer:wang", "file.read", subject, "appeal review")
+    pseudonym = registry.keyring.master.pseudonym(subject)
+    assert tuple(last) == ("officer:wang", "file.read", pseudonym, "appeal review")

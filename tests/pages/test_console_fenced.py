@@ -30,7 +30,7 @@ def test_a_file_outside_the_officers_regions_is_refused_with_a_page_and_audited(
     refused = sql(
         site,
         "SELECT actor FROM audit_log WHERE action = 'file.refused' AND subject = :s",
-        s=site.subject,
+        s=site.registry.keyring.master.pseudonym(site.subject),
     )
     assert [r[0] for r in refused] == ["officer:officer-fenced-0-44"]
 

@@ -7,11 +7,13 @@ from tests.seeded_site import Site
 
 
 def _reads(site: Site, purpose: str) -> int:
+    # Stored under the pseudonym, the subject as the actor too.
+    pseudonym = site.registry.keyring.master.pseudonym(site.subject)
     rows = sql(
         site,
         "SELECT count(*) FROM audit_log WHERE actor = :a AND subject = :s AND purpose = :p",
-        a=f"subject:{site.subject}",
-        s=site.subject,
+        a=f"subject:{pseudonym}",
+        s=pseudonym,
         p=purpose,
     )
     return int(rows[0][0])
