@@ -41,6 +41,12 @@ def submit(server: Server, body: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def notices_of(server: Server, subject: str) -> list[Any]:
+    """The subject's notice rows (stored under its pseudonym)."""
+    pseudonym = server.registry.keyring.master.pseudonym(subject)
+    return sql(server, "SELECT purpose FROM notices WHERE subject = :s", s=pseudonym)
+
+
 def test_a_court_record_is_noticed_appealed_with_the_portal_code_and_overturned(
     server: Server,
 ) -> None:
@@ -129,9 +135,7 @@ def test_unpaid_social_insurance_ends_early_on_fulfilment_with_a_notice(server: 
     assert paid.status_code == 200, paid.text
     assert paid.json()["lifted"]
     assert check(server, subject, START) == {"allowed": True}
-    purposes = [
-        r.purpose for r in sql(server, "SELECT purpose FROM notices WHERE subject = :s", s=subject)
-    ]
+    purposes = [r.purpose for r in notices_of(server, subject)]
     assert "lifted" in purposes
 
 
@@ -152,9 +156,7 @@ def test_smoking_on_a_high_speed_train_expires_after_its_days_with_no_action(
     stored = server.registry.keyring.master.pseudonym(subject)  # events name it so
     kinds = [r.kind for r in sql(server, "SELECT kind FROM events WHERE subject = :s", s=stored)]
     assert "restriction_expired" in kinds
-    purposes = [
-        r.purpose for r in sql(server, "SELECT purpose FROM notices WHERE subject = :s", s=subject)
-    ]
+    purposes = [r.purpose for r in notices_of(server, subject)]
     assert "expired" in purposes
 
 
@@ -169,10 +171,7 @@ def test_a_score_below_the_threshold_opens_a_review_that_restricts_only_by_decis
         reviews = officer.get("/v1/reviews").json()["reviews"]
         (case,) = [c for c in reviews if c["subject"] == subject]
         assert case["score"] < case["below"] == 850
-        purposes = [
-            r.purpose
-            for r in sql(server, "SELECT purpose FROM notices WHERE subject = :s", s=subject)
-        ]
+        purposes = [r.purpose for r in notices_of(server, subject)]
         assert "review" in purposes
         # The review alone restricts nothing: standard rail seats stay open.
         assert check(server, subject, START, mode="rail") == {"allowed": True}
