@@ -4,11 +4,12 @@ destroyed key sealed is in no answer while the audit chain still verifies."""
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 from tests.due_factories import COURT, RecordingMailer
 from tests.factories import judgment, kept_letter, ric_number
-from tests.integration.conftest import sql
+from tests.integration.conftest import sql, sql_write
 from tests.seeded_site import NoMail
 from trustledger.bootstrap import Registry
 from trustledger.domain.audit import AuditEntry
@@ -164,3 +165,43 @@ def test_the_officers_queue_finds_the_plain_subject_and_leaves_out_an_erased_not
     posted = registry.outbox.letter_for_post(queued.notice_id, actor="officer_li")
     assert posted.subject == subject
     assert posted.access_code is not None
+
+
+def test_rows_from_before_sealing_read_as_they_did_until_written_again(
+    registry: Registry,
+) -> None:
+    """While migration 0010 runs, a notice or contact row may still hold the plain subject."""
+    subject = ric_number()
+    _, fresh, _ = issued(registry, subject)  # the subject has a state, as one with notices has
+    kept = zlib.compress(b"Old letter ABCD-EFGH-JKLM-NPQR\0<p>Old letter</p>", 9)
+    sql_write(
+        registry,
+        "INSERT INTO notices (notice_id, subject, purpose, target, issued_on, subject_line,"
+        " access_code, status, attempts, next_attempt_at, created_at, kept)"
+        " VALUES ('ntc_plain', :s, 'restriction', 'rec_plain', '2026-11-01', 'Notice',"
+        " 'ABCD-EFGH-JKLM-NPQR', 'pending', 0, '2026-11-01 00:00:00', '2026-11-01 00:00:00', :k)",
+        s=subject,
+        k=kept,
+    )
+    pseudonym = registry.keyring.master.pseudonym(subject)
+    sql_write(registry, "DELETE FROM contacts WHERE subject = :p", p=pseudonym)
+    sql_write(
+        registry,
+        "INSERT INTO contacts (subject, email, updated_at) VALUES (:s, :e, '2026-11-01 00:00:00')",
+        s=subject,
+        e=EMAIL,
+    )
+    letters = registry.portal.notices(subject, actor="t", purpose="t")
+    assert [(n.notice_id, n.subject) for n in letters] == [("ntc_plain", subject), (fresh, subject)]
+    assert letters[0].text == f"Old letter {MASK}"
+    mailer = RecordingMailer()
+    assert registry.outbox.deliver_pending(mailer).sent == 2
+    assert {to for to, _, _ in mailer.sent} == {EMAIL}
+    assert "Old letter ABCD-EFGH-JKLM-NPQR" in {text for _, _, text in mailer.sent}
+    # Delivered, the notice is written in the sealed format, under the pseudonym.
+    ((stored, code, sealed),) = sql(
+        registry, "SELECT subject, access_code, sealed FROM notices WHERE notice_id = 'ntc_plain'"
+    )
+    assert (stored, code) == (pseudonym, None)
+    assert sealed is not None
+    assert kept_letter(registry, "ntc_plain").text == f"Old letter {MASK}"

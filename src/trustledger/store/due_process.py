@@ -131,7 +131,8 @@ class SqlNoticeStore:
             .order_by(c.created_at, c.notice_id)
             .limit(limit)
         )
-        return [self._notice(row, {}) for row in self._conn.execute(query)]
+        rows = self._conn.execute(query)
+        return [self._notice(row, self._opened(row) if row.sealed is None else {}) for row in rows]
 
     def _read(self, query: Select[Any]) -> list[NoticeLetter]:
         rows = self._conn.execute(query).all()
