@@ -102,7 +102,8 @@ class SqlAuditTrail:
         pseudonyms = {
             e.subject: self._keys.pseudonym(e.subject) for e in entries if e.subject is not None
         }
-        self._keys.preload(pseudonyms.values())
+        # The subjects' own keys made at once (a bulk intake audits a batch of new subjects).
+        self._keys.provide((p, SUBJECT_SCOPE) for p in pseudonyms.values())
         for entry in entries:
             seq += 1
             time = times.get(entry.at)

@@ -76,7 +76,7 @@ class SqlNoticeStore:
         self._letters = letters
 
     def add(self, letters: Sequence[NoticeLetter]) -> None:
-        self._keys.preload({self._keys.pseudonym(n.subject) for n in letters})
+        self._keys.provide((self._keys.pseudonym(n.subject), _scope(n.target)) for n in letters)
         insert_rows(self._conn, t.notices, [self._row(n) for n in letters])
 
     def update(self, letters: Sequence[NoticeLetter]) -> None:
@@ -132,7 +132,7 @@ class SqlNoticeStore:
             .limit(limit)
         )
         rows = self._conn.execute(query)
-        return [self._notice(row, self._opened(row) if row.sealed is None else {}) for row in rows]
+        return [self._notice(row, _plain(row) if row.sealed is None else {}) for row in rows]
 
     def _read(self, query: Select[Any]) -> list[NoticeLetter]:
         rows = self._conn.execute(query).all()
@@ -146,7 +146,7 @@ class SqlNoticeStore:
 
     def _opened(self, row: Any) -> dict[str, Any] | None:
         if row.sealed is None:
-            return {"facts": row.facts, "kept": row.kept, "access_code": row.access_code}
+            return _plain(row)
         value = self._keys.open(row.subject, _scope(row.target), row.sealed)
         if value is None:  # a key that no longer unwraps (a copy taken before an erasure)
             return None
@@ -225,6 +225,11 @@ def kept_bytes(text: str, html: str) -> bytes:
     return zlib.compress(f"{text}\0{html}".encode(), 9)
 
 
+def _plain(row: Any) -> dict[str, Any]:
+    """What a row from before sealing keeps in its own columns."""
+    return {"facts": row.facts, "kept": row.kept, "access_code": row.access_code}
+
+
 def _scope(target: str) -> str:
     """A notice is sealed under its record's key (erasing the record erases it), a review
     case's under the subject's own."""
@@ -271,7 +276,7 @@ class SqlContactBook:
         located = self._located(contacts)
         for batch in _batches(sorted(located)):
             self._conn.execute(delete(t.contacts).where(t.contacts.c.subject.in_(batch)))
-        self._keys.preload({p for p, s in located.items() if p != s})
+        self._keys.provide((self._keys.pseudonym(s), SUBJECT_SCOPE) for s in contacts)
         rows = []
         for s, contact in sorted(contacts.items()):
             pseudonym = self._keys.pseudonym(s)
