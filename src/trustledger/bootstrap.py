@@ -41,7 +41,7 @@ from trustledger.store.data_keys import Keyring
 from trustledger.store.engine import create_store_engine
 from trustledger.store.log_key import load_signer
 from trustledger.store.master_key import load_keyring
-from trustledger.store.schema import migrate
+from trustledger.store.schema import Progress, migrate
 from trustledger.store.standby import SqlStandbyProbe
 from trustledger.store.statistics import SqlStatistics
 from trustledger.store.unit_of_work import SqlUnitOfWorkFactory
@@ -99,8 +99,9 @@ class Registry:
     def rulebook(self) -> Rulebook:
         return load_configured_rulebook(self.settings)
 
-    def migrate(self) -> str:
-        return migrate(self.engine)
+    def migrate(self, *, progress: Progress | None = None) -> str:
+        """Bring the schema to head; a migration that seals personal data uses this keyring."""
+        return migrate(self.engine, keyring=lambda: self.keyring, progress=progress)
 
     @cached_property
     def letters(self) -> NoticeLetters:

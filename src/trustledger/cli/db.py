@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from trustledger.bootstrap import open_registry
 from trustledger.cli.explain import parse_day
 from trustledger.cli.export import batch_recompute
-from trustledger.cli.progress import progress_bar
+from trustledger.cli.progress import phase_bars, progress_bar
 from trustledger.domain.errors import InvalidInput
 
 out = Console(highlight=False, soft_wrap=True)
@@ -20,14 +20,19 @@ out = Console(highlight=False, soft_wrap=True)
 
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
+    app.command("migrate")(init)
     app.command("recompute")(recompute)
 
 
 def init(ctx: typer.Context) -> None:
-    """Create the database schema, or upgrade it to this version's (runs the migrations)."""
+    """Create the database schema, or upgrade it to this version's (runs the migrations).
+
+    A long migration (0010 seals every row of personal data in place) shows a bar per phase;
+    stopped, it resumes where it stopped when run again."""
     registry = open_registry(ctx.obj["db"])
     try:
-        revision = registry.migrate()
+        with phase_bars() as progress:
+            revision = registry.migrate(progress=progress)
     finally:
         registry.close()
     url = make_url(registry.db_url).render_as_string(hide_password=True)

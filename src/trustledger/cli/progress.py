@@ -6,9 +6,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import Progress, ProgressColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from trustledger.services.progress import Advance
+from trustledger.store.schema import Progress as Phases
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -29,6 +37,32 @@ def progress_bar(total: int, *columns: ProgressColumn) -> Iterator[Advance]:
 
     try:
         yield advance
+    finally:
+        if started:
+            progress.stop()
+
+
+@contextmanager
+def phase_bars() -> Iterator[Phases]:
+    """Yield a `start(phase, total) -> advance`: one bar a phase, shown from its first advance."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    progress = Progress(*columns, TimeRemainingColumn(), console=err, transient=True)
+    started = False
+
+    def start(phase: str, total: int) -> Advance:
+        task = progress.add_task(phase, total=total, visible=False)
+
+        def advance(n: int) -> None:
+            nonlocal started
+            if not started:
+                progress.start()
+                started = True
+            progress.update(task, advance=n, visible=True)
+
+        return advance
+
+    try:
+        yield start
     finally:
         if started:
             progress.stop()

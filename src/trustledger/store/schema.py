@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from trustledger.services.progress import Advance
+
 SCRIPT_LOCATION = "trustledger.store:migrations"
+# A long migration's progress: each phase's name and size in, the `advance` of its bar out.
+Progress = Callable[[str, int], Advance]
 
 
 def _config() -> Config:
@@ -17,9 +24,13 @@ def _config() -> Config:
     return config
 
 
-def migrate(engine: Engine, revision: str = "head") -> str:
-    """Upgrade to `revision` (all migrations by default) and return the revision now current."""
+def migrate(engine: Engine, revision: str = "head", **attributes: Any) -> str:
+    """Upgrade to `revision` (all migrations by default) and return the revision now current.
+
+    `attributes` reach the migrations: `keyring` (a KeyringSource: 0010 seals with it, else it
+    loads the configured one) and `progress` (phase name and size -> `advance`, for a bar)."""
     config = _config()
+    config.attributes.update(attributes)
     # Alembic begins the transaction itself (env.py), so that a migration may commit part way
     # (0008 converts letters in batches, each committed, and resumes where a stopped run left).
     with engine.connect() as conn:
