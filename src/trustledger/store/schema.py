@@ -28,7 +28,8 @@ def migrate(engine: Engine, revision: str = "head", **attributes: Any) -> str:
     """Upgrade to `revision` (all migrations by default) and return the revision now current.
 
     `attributes` reach the migrations: `keyring` (a KeyringSource: 0010 seals with it, else it
-    loads the configured one) and `progress` (phase name and size -> `advance`, for a bar)."""
+    loads the configured one), `progress` (phase name and size -> `advance`, for a bar) and
+    `seal_batch` (subjects a committed batch of 0010, 200 by default)."""
     config = _config()
     config.attributes.update(attributes)
     # Alembic begins the transaction itself (env.py), so that a migration may commit part way
