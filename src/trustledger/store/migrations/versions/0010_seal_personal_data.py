@@ -109,6 +109,10 @@ log_leaves = sa.table(
     sa.column("hash", sa.LargeBinary),
 )
 
+# Where subjects with plaintext rows are looked for, in turn: nearly all have a subject_state
+# row, so the later passes find only what no state names (an audited read of no one, say).
+SOURCES = (subject_state, events, notices, contacts, audit_log)
+
 
 def upgrade() -> None:
     conn = op.get_bind()
@@ -117,12 +121,15 @@ def upgrade() -> None:
     conn.commit()
     keys = SqlDataKeys(conn, _keyring(conn))
     advance = _progress()("seal personal data", _plaintext_rows(conn))
-    while subjects := _next_subjects(conn):
-        done = _seal_subjects(conn, keys, subjects)
-        if not done:  # every source query found it, so something must have changed
-            raise RuntimeError(f"migration 0010: nothing sealed for {len(subjects)} subjects")
-        conn.commit()
-        advance(done)
+    for source in SOURCES:
+        after = ""
+        while subjects := _next_subjects(conn, source, after):
+            done = _seal_subjects(conn, keys, subjects)
+            if not done:  # the query found plaintext rows of theirs, so some must have changed
+                raise RuntimeError(f"migration 0010: nothing sealed for {len(subjects)} subjects")
+            conn.commit()
+            advance(done)
+            after = subjects[-1]
     old = _old_log(conn)
     _rechain(conn)
     if old is not None and old["size"]:  # a log no witness saw needs no word about it
@@ -183,9 +190,6 @@ def _plaintext(table: sa.TableClause) -> sa.ColumnElement[bool]:
     return table.c.sealed.is_(None)
 
 
-SOURCES = (subject_state, events, notices, contacts, audit_log)
-
-
 def _plaintext_rows(conn: sa.Connection) -> int:
     counts = (
         sa.select(sa.func.count()).select_from(table).where(_plaintext(table)) for table in SOURCES
@@ -193,17 +197,14 @@ def _plaintext_rows(conn: sa.Connection) -> int:
     return sum(conn.execute(q).scalar_one() for q in counts)
 
 
-def _next_subjects(conn: sa.Connection) -> list[str]:
-    """Subjects with a plaintext row left, looked for table by table."""
+def _next_subjects(conn: sa.Connection, table: sa.TableClause, after: str) -> list[str]:
+    """The next subjects (plain, after `after`) with a plaintext row left in `table`: from
+    where the last batch stopped, so that no batch rereads the rows sealed before it."""
     config = op.get_context().config
     limit = SUBJECTS if config is None else config.attributes.get("seal_batch", SUBJECTS)
-    for table in SOURCES:
-        column = table.c.subject
-        query = sa.select(column).where(_plaintext(table)).distinct().order_by(column)
-        found = list(conn.execute(query.limit(limit)).scalars())
-        if found:
-            return found
-    return []
+    column = table.c.subject
+    query = sa.select(column).where(_plaintext(table), column > after).distinct().order_by(column)
+    return list(conn.execute(query.limit(limit)).scalars())
 
 
 def _seal_subjects(conn: sa.Connection, keys: SqlDataKeys, subjects: Sequence[str]) -> int:
