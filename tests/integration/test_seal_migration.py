@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +28,7 @@ from tests.data.make_plain_registry import OUT as PLAIN
 from tests.factories import SettableClock
 from tests.integration.conftest import PG_URL, _admin, _postgres_problem
 from trustledger.bootstrap import Registry, open_registry
+from trustledger.cli.app import main
 from trustledger.domain.checkpoints import Checkpoint
 from trustledger.domain.explanation import explain
 from trustledger.domain.identity import scheme_named
@@ -281,3 +283,42 @@ def _sealed_events(engine: Engine) -> dict[int, tuple[str, bytes]]:
     with engine.connect() as conn:
         rows = conn.execute(select(c.seq, c.subject, c.sealed).where(c.sealed.is_not(None)))
         return {r.seq: (r.subject, bytes(r.sealed)) for r in rows}
+
+
+def test_the_migration_reports_each_phase_from_its_size_to_done(copy: Copy) -> None:
+    registry = _open(copy())
+    seen: dict[str, list[int]] = {}
+
+    def progress(phase: str, total: int) -> Callable[[int], None]:
+        seen[phase] = [total, 0]
+        return lambda n: seen[phase].__setitem__(1, seen[phase][1] + n)
+
+    try:
+        migrate(registry.engine, keyring=lambda: registry.keyring, progress=progress)
+    finally:
+        registry.close()
+    rows = len(_plain("SELECT seq FROM events")) + len(EMAILS) + len(SUBJECTS)
+    assert seen["seal personal data"][0] > rows  # and the notices and audit entries
+    assert list(seen) == ["seal personal data", "audit chain", "transparency log"]
+    for phase, (total, done) in seen.items():
+        assert done == total, phase
+
+
+def test_trustledger_migrate_seals_a_registry_and_audit_verify_passes(
+    copy: Copy, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = copy()
+
+    def run(*args: str) -> int:
+        monkeypatch.setattr(sys, "argv", ["trustledger", "--db", url, *args])
+        try:
+            main()
+        except SystemExit as exc:
+            return int(exc.code or 0)
+        return 0
+
+    assert run("migrate") == 0
+    assert "(schema revision 0010)" in capsys.readouterr().out
+    assert run("audit", "verify") == 0
+    entries = _plain("SELECT count(*) FROM audit_log")[0][0] + 1
+    assert f"audit chain intact: {entries} entries" in capsys.readouterr().out
