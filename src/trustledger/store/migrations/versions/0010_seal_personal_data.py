@@ -399,7 +399,10 @@ def _rehash_log(conn: sa.Connection) -> None:
                 stored[kind, row.seq] = row
         changed, nodes = [], []
         for leaf in leaves:
-            h = leaf_of(leaf.kind, stored[leaf.kind, leaf.ref])
+            row = stored.get((leaf.kind, leaf.ref))
+            if row is None:  # the log was broken before: `audit verify --checkpoints` names it
+                raise RuntimeError(f"migration 0010: leaf {leaf.idx} has no {leaf.kind} row")
+            h = leaf_of(leaf.kind, row)
             if bytes(leaf.hash) != h:
                 changed.append({"key": leaf.idx, "hash": h})
             nodes += [{"level": lv, "idx": i, "hash": n} for lv, i, n in tree.append(h)[1:]]
