@@ -395,8 +395,10 @@ def _rehash_log(conn: sa.Connection) -> None:
         stored: dict[tuple[str, int], Any] = {}
         for kind, table in content.items():
             refs = [leaf.ref for leaf in leaves if leaf.kind == kind]
-            for row in conn.execute(sa.select(table).where(table.c.seq.in_(refs))) if refs else ():
-                stored[kind, row.seq] = row
+            for found in (
+                conn.execute(sa.select(table).where(table.c.seq.in_(refs))) if refs else ()
+            ):
+                stored[kind, found.seq] = found
         changed, nodes = [], []
         for leaf in leaves:
             row = stored.get((leaf.kind, leaf.ref))
