@@ -42,7 +42,9 @@ from trustledger.store.append_only import allow_changes, refuse_changes
 from trustledger.store.audit import GENESIS, entry_hash
 from trustledger.store.bulk import insert_rows
 from trustledger.store.data_keys import KeyringSource, SqlDataKeys
+from trustledger.settings import Settings
 from trustledger.store.log_entries import AUDIT, EVENT, leaf_of
+from trustledger.store.master_key import load_keyring
 from trustledger.store.schema import Progress
 from trustledger.store.tables import JsonType
 from trustledger.store.tlog import SqlTransparencyLog
@@ -166,11 +168,8 @@ def downgrade() -> None:
 def _keyring(conn: sa.Connection) -> KeyringSource:
     config = op.get_context().config
     given = None if config is None else config.attributes.get("keyring")
-    if given is not None:
+    if given is not None:  # the caller's (Registry.migrate), else the configured keys
         return given  # type: ignore[no-any-return]
-    from trustledger.settings import Settings
-    from trustledger.store.master_key import load_keyring
-
     url = conn.engine.url.render_as_string(hide_password=False)
     return lambda: load_keyring(Settings(), url)
 
