@@ -38,11 +38,11 @@ from trustledger.domain.merkle import CompactRange
 from trustledger.domain.personal_data import SUBJECT_SCOPE, scope_of, split
 from trustledger.domain.records import EventKind
 from trustledger.domain.targets import target_record
+from trustledger.settings import Settings
 from trustledger.store.append_only import allow_changes, refuse_changes
 from trustledger.store.audit import GENESIS, entry_hash
 from trustledger.store.bulk import insert_rows
 from trustledger.store.data_keys import KeyringSource, SqlDataKeys
-from trustledger.settings import Settings
 from trustledger.store.log_entries import AUDIT, EVENT, leaf_of
 from trustledger.store.master_key import load_keyring
 from trustledger.store.schema import Progress
