@@ -132,14 +132,14 @@ def upgrade() -> None:
             conn.commit()
             advance(done)
             after = subjects[-1]
-    old = _old_log(conn)
+    old = _old_log(conn, keys)
     _rechain(conn)
     if old is not None and old["size"]:  # a log no witness saw needs no word about it
         _append_sealed_entry(conn, old)
     conn.commit()
-    if SqlTransparencyLog(conn).size():
+    if SqlTransparencyLog(conn, keys).size():
         _rehash_log(conn)
-        SqlTransparencyLog(conn).integrate()  # the entry above, so the next checkpoint is new
+        SqlTransparencyLog(conn, keys).integrate()  # the entry above, so the next checkpoint is new
     conn.commit()
     for table in REWRITTEN:
         refuse_changes(table)
@@ -314,13 +314,13 @@ def _seal_audit(conn: sa.Connection, keys: SqlDataKeys, pseudonyms: dict[str, st
     return _update(conn, audit_log, "seq", changed)
 
 
-def _old_log(conn: sa.Connection) -> dict[str, Any] | None:
+def _old_log(conn: sa.Connection, keys: SqlDataKeys) -> dict[str, Any] | None:
     """The log as it stood before (from its stored subtrees), and its last checkpoint; None if
     a run before this one already recorded it."""
     c = audit_log.c
     if conn.execute(sa.select(c.seq).where(c.action == SEALED_ACTION).limit(1)).first():
         return None
-    log = SqlTransparencyLog(conn)
+    log = SqlTransparencyLog(conn, keys)
     size = log.size()
     checkpoint = log.latest_checkpoint()
     return {
