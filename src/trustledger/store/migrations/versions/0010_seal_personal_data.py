@@ -40,7 +40,7 @@ from trustledger.domain.records import EventKind
 from trustledger.domain.targets import target_record
 from trustledger.settings import Settings
 from trustledger.store.append_only import allow_changes, refuse_changes
-from trustledger.store.audit import GENESIS, entry_hash
+from trustledger.store.audit import GENESIS, SUBJECT_ACTOR, entry_hash
 from trustledger.store.bulk import insert_rows
 from trustledger.store.data_keys import KeyringSource, SqlDataKeys
 from trustledger.store.log_entries import AUDIT, EVENT, leaf_of
@@ -310,7 +310,10 @@ def _seal_audit(conn: sa.Connection, keys: SqlDataKeys, pseudonyms: dict[str, st
         pseudonym = pseudonyms[row.subject]
         sealed = keys.seal(pseudonym, SUBJECT_SCOPE, {"detail": row.detail})
         detail = SEALED_PREFIX + base64.b64encode(sealed).decode()
-        changed.append({"key": row.seq, "subject": pseudonym, "detail": detail})
+        # The portal audits a subject's own reads with the subject as actor (store/audit.py).
+        own = row.actor == SUBJECT_ACTOR + row.subject
+        actor = SUBJECT_ACTOR + pseudonym if own else row.actor
+        changed.append({"key": row.seq, "subject": pseudonym, "detail": detail, "actor": actor})
     return _update(conn, audit_log, "seq", changed)
 
 
