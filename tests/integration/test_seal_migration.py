@@ -333,3 +333,23 @@ def test_trustledger_migrate_seals_a_registry_and_audit_verify_passes(
     assert run("audit", "verify") == 0
     entries = _plain("SELECT count(*) FROM audit_log")[0][0] + 1
     assert f"audit chain intact: {entries} entries" in capsys.readouterr().out
+
+
+def test_a_subjects_own_reads_show_them_as_the_reader_before_and_after_sealing(
+    copy: Copy,
+) -> None:
+    registry = _sealed(copy())
+    # The one who read their notices on the portal before the migration (the fixture's script).
+    ((subject,),) = _plain(
+        "SELECT subject FROM audit_log WHERE actor = 'subject:' || subject AND action LIKE '%read'"
+    )
+    try:
+        registry.files.read(subject, actor=f"subject:{subject}", purpose="own file")
+        _checkpoint, reads = registry.log.reads_of(subject)
+        with registry.engine.connect() as conn:
+            stored = set(conn.execute(text("SELECT actor FROM audit_log")).scalars())
+    finally:
+        registry.close()
+    mine = [r for r in reads if r.actor == f"subject:{subject}"]
+    assert len(mine) == 2  # the old read and the new one, as they were made
+    assert f"subject:{subject}" not in stored

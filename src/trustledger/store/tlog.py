@@ -25,6 +25,7 @@ from trustledger.domain.merkle import (
     perfect_pieces,
 )
 from trustledger.store import tables as t
+from trustledger.store.audit import SUBJECT_ACTOR
 from trustledger.store.bulk import insert_rows
 from trustledger.store.data_keys import SqlDataKeys
 from trustledger.store.log_entries import AUDIT, EVENT, audit_bytes, leaf_of
@@ -204,8 +205,19 @@ class SqlTransparencyLog:
             .where(a.c.subject.in_(sorted(self.names(subject))), a.c.action.in_(list(actions)))
             .order_by(a.c.seq)
         )
+        # The subject's own reads are stored as `subject:<pseudonym>` (store/audit.py): shown
+        # to them as they were made; the leaf's bytes stay as stored.
+        own = SUBJECT_ACTOR + self._keys.pseudonym(subject)
         return [
-            LoggedEntry(r.seq, r.actor, r.action, r.purpose, r.at, audit_bytes(r), r.leaf)
+            LoggedEntry(
+                r.seq,
+                SUBJECT_ACTOR + subject if r.actor == own else r.actor,
+                r.action,
+                r.purpose,
+                r.at,
+                audit_bytes(r),
+                r.leaf,
+            )
             for r in self._conn.execute(query)
         ]
 
