@@ -135,6 +135,15 @@ def _engine_at_0007(db_url: str) -> Engine:
     engine = create_store_engine(db_url)
     migrate(engine, "0007")
     with engine.begin() as conn:
+        # Their subject's derived state, as every noticed subject has: once 0010 seals the
+        # notices, a sealed notice is found through its subject's state.
+        conn.execute(
+            text(
+                "INSERT INTO subject_state (subject, score, band, review_due, as_of)"
+                " VALUES (:s, 1000, 'A', false, '2026-11-01')"
+            ),
+            {"s": f"old-{db_url[-12:]}"},
+        )
         for notice_id, body_text, body_html in LEGACY:
             code = "ABCD-EFGH-JKLM-NPQR" if notice_id == "ntc_old_pending" else None
             conn.execute(
