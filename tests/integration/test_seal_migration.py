@@ -219,9 +219,8 @@ def test_no_identity_number_case_reference_or_email_is_readable_in_the_sealed_da
             assert case_ref not in rows, (name, column, case_ref)
         for email in EMAILS:
             assert email not in rows, (name, column, email)
-        # An event's actor is stored as given, and a subject acting for themselves is
-        # `subject:<number>` (web/sessions.py): as today's writers write it (docs/store.md).
-        if name not in DERIVED and (name, column) != ("events", "actor"):
+        # A subject acting for themselves is `subject:<pseudonym>` in the log and the trail.
+        if name not in DERIVED:
             for subject in SUBJECTS:
                 assert subject not in rows, (name, column, subject)
     for name, raw in files.items():  # nor left in free pages or the write-ahead log

@@ -260,3 +260,17 @@ def test_the_logs_cover_the_sealed_bytes_and_verify(registry: Registry) -> None:
 
 def _postgres(registry: Registry) -> bool:
     return registry.engine.dialect.name == "postgresql"
+
+
+def test_a_subject_acting_for_themselves_is_stored_by_pseudonym_and_read_as_themselves(
+    registry: Registry,
+) -> None:
+    values = submitted(registry)
+    subject = values["subject"]
+    registry.appeals.file_appeal(subject, grounds="Not me", actor=f"subject:{subject}")
+    actors = {r[0] for r in sql(registry, "SELECT actor FROM events")}
+    assert f"subject:{pseudonym_of(registry, subject)}" in actors
+    assert subject not in raw(registry, ("events",)).decode("utf-8", "replace")
+    with registry.uow(readonly=True) as uow:
+        (events,) = uow.events.for_subjects([subject]).values()
+    assert f"subject:{subject}" in {e.actor for e in events}

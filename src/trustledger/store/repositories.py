@@ -65,7 +65,7 @@ class SqlEventLog:
                     "on": e.on,
                     "record_id": e.record_id,
                     "data": plain,
-                    "actor": e.actor,
+                    "actor": stored_actor(e.actor, e.subject, pseudonym),
                     "created_at": at,
                     "sealed": sealed,
                 }
@@ -136,6 +136,18 @@ class SqlEventLog:
 
 # The key of the sealed part that carries the identity number (readers strip it).
 SUBJECT = "_subject"
+# A subject acting for themselves (on the portal) is the actor `subject:<number>`; stored as
+# `subject:<pseudonym>` in a sealed row, as the audit trail stores it, so the number is in no
+# plain column of the log, and read back as the number.
+SUBJECT_ACTOR = "subject:"
+
+
+def stored_actor(actor: str, subject: str, pseudonym: str) -> str:
+    return SUBJECT_ACTOR + pseudonym if actor == SUBJECT_ACTOR + subject else actor
+
+
+def _read_actor(actor: str, pseudonym: str, subject: str) -> str:
+    return SUBJECT_ACTOR + subject if actor == SUBJECT_ACTOR + pseudonym else actor
 
 
 def open_events(keys: SqlDataKeys, rows: Sequence[Any]) -> Iterator[Event]:
@@ -149,11 +161,20 @@ def open_events(keys: SqlDataKeys, rows: Sequence[Any]) -> Iterator[Event]:
         personal = keys.open(row.subject, scope_of(row.record_id), row.sealed)
         if personal is not None:
             subject = personal.pop(SUBJECT)
-            yield event_from_row(row, subject=subject, data=joined(row.data, personal))
+            yield event_from_row(
+                row,
+                subject=subject,
+                data=joined(row.data, personal),
+                actor=_read_actor(row.actor, row.subject, subject),
+            )
 
 
 def event_from_row(
-    row: Any, *, subject: str | None = None, data: Mapping[str, Any] | None = None
+    row: Any,
+    *,
+    subject: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    actor: str | None = None,
 ) -> Event:
     return Event(
         kind=EventKind(row.kind),
@@ -161,7 +182,7 @@ def event_from_row(
         on=row.on,
         data=row.data if data is None else data,
         record_id=row.record_id,
-        actor=row.actor,
+        actor=row.actor if actor is None else actor,
         seq=row.seq,
     )
 

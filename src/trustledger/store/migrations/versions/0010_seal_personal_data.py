@@ -68,6 +68,7 @@ events = sa.table(
     sa.column("subject", sa.String),
     sa.column("record_id", sa.String),
     sa.column("data", JsonType),
+    sa.column("actor", sa.String),
     sa.column("sealed", sa.LargeBinary),
 )
 records = sa.table(
@@ -255,7 +256,12 @@ def _seal_events(conn: sa.Connection, keys: SqlDataKeys, pseudonyms: dict[str, s
         sealed = keys.seal(
             pseudonym, scope_of(row.record_id), {**personal, "_subject": row.subject}
         )
-        changed.append({"key": row.seq, "subject": pseudonym, "data": plain, "sealed": sealed})
+        # A subject acting for themselves, as the event log writes it since (store/repositories.py).
+        own = row.actor == SUBJECT_ACTOR + row.subject
+        actor = SUBJECT_ACTOR + pseudonym if own else row.actor
+        changed.append(
+            {"key": row.seq, "subject": pseudonym, "data": plain, "sealed": sealed, "actor": actor}
+        )
     return _update(conn, events, "seq", changed)
 
 
