@@ -274,3 +274,26 @@ def test_a_subject_acting_for_themselves_is_stored_by_pseudonym_and_read_as_them
     with registry.uow(readonly=True) as uow:
         (events,) = uow.events.for_subjects([subject]).values()
     assert f"subject:{subject}" in {e.actor for e in events}
+
+
+def test_an_altered_sealed_event_is_refused_as_altered_not_read_as_something_else(
+    registry: Registry,
+) -> None:
+    from trustledger.api.problems import status_for
+    from trustledger.domain.errors import SealedDataAltered
+
+    values = submitted(registry)
+    seq = sql(registry, "SELECT max(seq) FROM events WHERE kind = 'recorded'")[0][0]
+    # As an insider would: past the append-only trigger, one bit of the ciphertext flipped.
+    with registry.engine.begin() as conn:
+        if registry.engine.dialect.name == "sqlite":
+            conn.execute(text("DROP TRIGGER events_no_update"))
+        else:
+            conn.execute(text("ALTER TABLE events DISABLE TRIGGER events_append_only"))
+        (sealed,) = conn.execute(text("SELECT sealed FROM events WHERE seq = :s"), {"s": seq}).one()
+        flipped = bytes(sealed[:-1]) + bytes([sealed[-1] ^ 1])
+        conn.execute(text("UPDATE events SET sealed = :b WHERE seq = :s"), {"b": flipped, "s": seq})
+    with pytest.raises(SealedDataAltered) as raised:
+        registry.files.read(values["subject"], actor="officer:a", purpose="sealing test")
+    assert status_for(raised.value) == 500
+    assert raised.value.title == "Stored data altered"

@@ -23,6 +23,7 @@ from trustledger.domain.errors import (
     LetterAltered,
     NotFound,
     RulebookInvalid,
+    SealedDataAltered,
     TooLarge,
     TooManyAttempts,
     TrustLedgerError,
@@ -51,6 +52,8 @@ STATUS_BY_ERROR: tuple[tuple[type[TrustLedgerError], int], ...] = (
     (Unavailable, 503),
     # A kept letter that no longer matches what was sent: the registry's fault, not the reader's.
     (LetterAltered, 500),
+    # Sealed data that does not open under its key was altered where it is stored: likewise.
+    (SealedDataAltered, 500),
 )
 
 

@@ -116,6 +116,13 @@ class DeliveryFailed(TrustLedgerError):
     title = N_("Delivery failed")
 
 
+class SealedDataAltered(TrustLedgerError):
+    """Sealed personal data that does not open under its key: altered in the database, or
+    moved onto another row. Never shown as something else; the transparency log says where."""
+
+    title = N_("Stored data altered")
+
+
 class LetterAltered(TrustLedgerError):
     """A kept letter that, written again, does not match the hash of what was sent: never shown
     or sent as a different letter."""

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from trustledger.domain.errors import InvalidInput
+from trustledger.domain.errors import InvalidInput, SealedDataAltered
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -38,8 +38,9 @@ PSEUDONYM_CHARS = 32
 BUCKET_CHARS = 4
 
 
-class Unreadable(Exception):
-    """Sealed data whose key is gone (erased) or that does not open under it (altered)."""
+class Unreadable(SealedDataAltered):
+    """Sealed data that does not open under its key (altered, or moved to another row), or a
+    vault that does not open under the master key."""
 
 
 def new_key() -> bytes:

@@ -52,7 +52,7 @@ class EventRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JsonType)
     actor: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime())
-    # The personal part of `data` (store/sealing.py), sealed by the data key of the subject and
+    # The personal part of `data` (domain/personal_data.py), sealed by the data key of the subject and
     # the event's record (or the subject's own): `subject` is then the pseudonym, not the number.
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
