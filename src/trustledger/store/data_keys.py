@@ -183,6 +183,27 @@ class SqlDataKeys:
     def forget_old(self, buckets: set[str]) -> None:
         self._vault().forget(self._registry_id(), buckets)
 
+    def forget_unused(self) -> set[str]:
+        """Forget the old versions no stored key is wrapped by: what an erasure that committed
+        but stopped before `forget_old` left behind. A version a rolled-back rotation left
+        current-but-unused is harmless; an old one still in use is kept. Call it inside a write
+        transaction, so that no rotation is under way meanwhile."""
+        vault, registry = self._vault(), self._registry_id()
+        c = t.data_keys.c
+        forgotten = set()
+        for bucket, old in sorted(vault.stale(registry).items()):
+            used = set(
+                self._conn.execute(
+                    select(c.kek_version)
+                    .distinct()
+                    .where(and_(c.pseudonym >= bucket, c.pseudonym < _next_prefix(bucket)))
+                ).scalars()
+            )
+            if unused := old - used:
+                vault.drop(registry, bucket, unused)
+                forgotten.add(bucket)
+        return forgotten
+
     def _make(self, pseudonym: str, scope: str) -> bytes:
         version, kek = self._vault().current(self._registry_id(), bucket_of(pseudonym))
         key = new_key()

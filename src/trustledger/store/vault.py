@@ -92,6 +92,24 @@ class Vault:
                     current = str(entry["current"])
                     entry["keys"] = {current: entry["keys"][current]}
 
+    def stale(self, registry: str) -> dict[str, set[int]]:
+        """Each bucket's versions other than its current one."""
+        self._reload()
+        return {
+            bucket: old
+            for bucket, entry in self._data.get(registry, {}).items()
+            if (old := {int(v) for v in entry["keys"]} - {int(entry["current"])})
+        }
+
+    def drop(self, registry: str, bucket: str, versions: set[int]) -> None:
+        """Forget these versions of the bucket (never its current one)."""
+        with self._changing() as data:
+            entry = data.get(registry, {}).get(bucket)
+            if entry is not None:
+                keep = {k: v for k, v in entry["keys"].items() if int(k) not in versions}
+                keep[str(entry["current"])] = entry["keys"][str(entry["current"])]
+                entry["keys"] = keep
+
     def versions(self, registry: str, bucket: str) -> list[int]:
         self._reload()
         entry = self._data.get(registry, {}).get(bucket, {"keys": {}})
