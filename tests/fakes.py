@@ -288,6 +288,9 @@ class FakeDockets:
         ]
         return sorted(due)[:limit]
 
+    def count_changing(self, on: date) -> int:
+        return len(self.subjects_changing(on, after="", limit=len(self.m.derived)))
+
 
 class FakeExports:
     """The flattened records as the domain reads the events: the store's query, done slowly."""

@@ -35,6 +35,7 @@ from trustledger.services.reading.files import SubjectFiles
 from trustledger.services.reading.portal import Portal
 from trustledger.services.reading.recompute import Recompute
 from trustledger.services.reading.stats import Statistics
+from trustledger.services.retention.erasure import Erasures
 from trustledger.settings import Settings
 from trustledger.store.attempts import LimitsCounter
 from trustledger.store.data_keys import Keyring
@@ -143,7 +144,11 @@ class Registry:
 
     @cached_property
     def sweep(self) -> Sweep:
-        return Sweep(self.uow, evaluator=self.evaluator, clock=self.clock)
+        return Sweep(self.uow, evaluator=self.evaluator, clock=self.clock, erasure=self.erasures)
+
+    @cached_property
+    def erasures(self) -> Erasures:
+        return Erasures(self.uow, evaluator=self.evaluator, clock=self.clock)
 
     @cached_property
     def outbox(self) -> Outbox:

@@ -329,7 +329,8 @@ def test_the_sweep_command_reports_the_day_and_refuses_a_future_one(
     code, out, _ = run("sweep", "--on", "2020-01-01")
     assert code == 0
     assert out.strip() == (
-        "swept 2020-01-01: 0 subjects, 0 started, 0 lifted, 0 expired, 0 notices"
+        "swept 2020-01-01: 0 subjects, 0 started, 0 lifted, 0 expired, 0 notices; "
+        "erased 0 records of 0 subjects"
     )
     code, _, err = run("sweep", "--on", "2999-01-01")
     assert code == 2

@@ -84,8 +84,9 @@ async def _sign_checkpoints(registry: Registry) -> None:
 
 
 async def _maintain(registry: Registry, feed: CheckFeed) -> None:
-    """The daily sweep (hourly: it is idempotent) with the index's snapshot after it, if one is
-    configured, and the notice outbox (every minute)."""
+    """The daily sweep (hourly: it is idempotent), which also erases what reached the end of its
+    retention, with the index's snapshot after it, if one is configured, and the notice outbox
+    (every minute)."""
     tick = 0
     snapshot = registry.settings.snapshot
     while True:

@@ -6,7 +6,7 @@ The values that cross these ports are the domain's (domain/records, derived, aud
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -153,6 +153,10 @@ class Dockets(Protocol):
         """Subjects after `after`, in order, whose next_change_on is on or before `on`."""
         ...
 
+    def count_changing(self, on: date) -> int:
+        """How many subjects `subjects_changing(on, ...)` pages over."""
+        ...
+
 
 class RecordExport(Protocol):
     def count(self) -> int:
@@ -234,6 +238,44 @@ class LogStore(Protocol):
     def latest_checkpoint(self) -> StoredCheckpoint | None: ...
 
 
+class DataKeys(Protocol):
+    """The keys personal data is sealed under (store/data_keys.py): a subject's own ("") and one
+    per record. What an erasure needs of them; the stores seal and open with them themselves."""
+
+    def pseudonym(self, subject: str) -> str: ...
+
+    def scopes_of(self, pseudonym: str) -> list[str]: ...
+
+    def destroy(self, pseudonym: str, scopes: Sequence[str]) -> list[str]:
+        """Delete these keys; the scopes that had one."""
+        ...
+
+    def rotate(self, pseudonyms: Iterable[str]) -> set[str]:
+        """Rewrap the rest of these pseudonyms' buckets under new key-encryption keys."""
+        ...
+
+    def forget_old(self, buckets: set[str]) -> None:
+        """After the commit: the vault forgets the buckets' old keys (backups stop opening)."""
+        ...
+
+    def forget_unused(self) -> set[str]:
+        """Old versions no stored key uses forgotten (an erasure stopped before forget_old)."""
+        ...
+
+
+class ErasureStore(Protocol):
+    """What an erasure removes besides keys (store/erasures.py)."""
+
+    def keep_tallies(self, subject: str, record_ids: Collection[str] | None) -> int:
+        """The derived rows statistics count, of these records (None: all), kept under a subject
+        that names no one."""
+        ...
+
+    def drop_contact(self, subject: str, pseudonym: str) -> None: ...
+
+    def drop_derived(self, subjects: Iterable[str]) -> None: ...
+
+
 class LogSigner(Protocol):
     @property
     def key(self) -> VerifierKey: ...
@@ -274,6 +316,12 @@ class UnitOfWork(Protocol):
 
     @property
     def log(self) -> LogStore: ...
+
+    @property
+    def data_keys(self) -> DataKeys: ...
+
+    @property
+    def erasures(self) -> ErasureStore: ...
 
     def __enter__(self) -> Self: ...
 

@@ -379,3 +379,8 @@ class SqlDockets:
             .limit(limit)
         )
         return list(self._conn.execute(query).scalars())
+
+    def count_changing(self, on: date) -> int:
+        c = t.subject_state.c
+        query = select(func.count()).where(c.next_change_on <= on)
+        return int(self._conn.execute(query).scalar_one())

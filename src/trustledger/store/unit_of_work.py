@@ -18,6 +18,7 @@ from trustledger.store.audit import SqlAuditTrail
 from trustledger.store.data_keys import KeyringSource, SqlDataKeys
 from trustledger.store.due_process import SqlContactBook, SqlDockets, SqlNoticeStore
 from trustledger.store.engine import SQLITE_BEGIN, is_postgres
+from trustledger.store.erasures import SqlErasures
 from trustledger.store.export import SqlRecordExport
 from trustledger.store.faults import unavailable
 from trustledger.store.keys import SqlKeyStore
@@ -46,6 +47,7 @@ class SqlUnitOfWork:
     exports: SqlRecordExport
     log: SqlTransparencyLog
     data_keys: SqlDataKeys
+    erasures: SqlErasures
 
     def __init__(
         self,
@@ -79,6 +81,7 @@ class SqlUnitOfWork:
         self.dockets = SqlDockets(conn)
         self.exports = SqlRecordExport(conn, self.data_keys)
         self.log = SqlTransparencyLog(conn, self.data_keys)
+        self.erasures = SqlErasures(conn)
         return self
 
     def _begin(self) -> Connection:

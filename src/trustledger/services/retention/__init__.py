@@ -1,0 +1,1 @@
+"""Retention: a record's personal data is erased (its keys destroyed) once its effect is over."""

@@ -1,0 +1,233 @@
+"""Erasure at the end of retention on SQLite and PostgreSQL: what goes, what stays, what verifies.
+
+The sweep runs as the server runs it (to each subject's next_change_on); assertions read the
+tables with plain SQL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from tests.due_factories import COURT, RAIL
+from tests.factories import SettableClock, body, judgment, ric_number, rulebook
+from tests.integration.conftest import sql
+from trustledger.bootstrap import Registry, open_registry
+from trustledger.domain.errors import InvalidInput
+from trustledger.domain.events import RETENTION_BASIS
+from trustledger.domain.identity import scheme_named
+from trustledger.domain.rulebook import Retention
+from trustledger.store.statistics import SqlStatistics
+
+RETAIN_DAYS = 30
+
+
+@pytest.fixture
+def reg(db_url: str, clock: SettableClock) -> Iterator[Registry]:
+    """The test rulebook with records kept 30 days after their last effect."""
+    book = dataclasses.replace(rulebook(), retention=Retention(default_days=RETAIN_DAYS))
+    registry = open_registry(db_url, rulebook=book, scheme=scheme_named("cn-ric"), clock=clock)
+    registry.migrate()
+    try:
+        yield registry
+    finally:
+        registry.close()
+
+
+def pseudonym(reg: Registry, subject: str) -> str:
+    with reg.uow(readonly=True) as uow:
+        return uow.data_keys.pseudonym(subject)
+
+
+def erased_events(reg: Registry, subject: str) -> list[dict[str, object]]:
+    found = sql(
+        reg,
+        "SELECT data FROM events WHERE kind = 'erased' AND subject IN (:s, :p) ORDER BY seq",
+        s=subject,
+        p=pseudonym(reg, subject),
+    )
+    return [d if isinstance(d, dict) else json.loads(d) for (d,) in found]
+
+
+def sweep_until_erased(reg: Registry, clock: SettableClock, subject: str) -> int:
+    """Run the sweep on each day the subject's state next changes, as the server would, until
+    its records are erased; the number of sweeps."""
+    for sweeps in range(1, 20):
+        (day,) = sql(reg, "SELECT next_change_on FROM subject_state WHERE subject = :s", s=subject)[
+            0
+        ]
+        day = date.fromisoformat(day) if isinstance(day, str) else day
+        clock.advance((day - clock.today()).days)
+        reg.sweep.advance()
+        if erased_events(reg, subject):
+            return sweeps
+    raise AssertionError("the sweep never erased the subject's records")
+
+
+def count(reg: Registry, statement: str, **params: object) -> int:
+    return int(sql(reg, statement, **params)[0][0])
+
+
+def test_the_sweep_erases_a_record_whose_retention_ended_and_all_of_its_subject(
+    reg: Registry, clock: SettableClock
+) -> None:
+    subject = ric_number()
+    submitted = reg.intake.submit(
+        body(subject=subject, contact="erase.me@example.org"), source=RAIL
+    )
+    record_id = submitted.record.record_id
+    p = pseudonym(reg, subject)
+    assert reg.audit.verify().intact
+
+    sweep_until_erased(reg, clock, subject)
+
+    (erased,) = erased_events(reg, subject)
+    assert erased["record_ids"] == [record_id]
+    assert erased["rules"] == ["rail.smoking"]
+    assert erased["basis"] == RETENTION_BASIS
+    assert erased["all"] is True
+    assert erased["ended_on"] is not None
+    assert date.fromisoformat(str(erased["ended_on"])) <= clock.today()
+    # The log's entry names no one: the pseudonym, the record and its rule code.
+    (detail, who) = sql(
+        reg, "SELECT detail, subject FROM audit_log WHERE action = 'retention.erase'"
+    )[0]
+    assert who is None
+    assert p in detail
+    assert record_id in detail
+    assert subject not in detail
+    # Every key of the subject is gone, and with nothing left, its contact and derived rows.
+    assert count(reg, "SELECT count(*) FROM data_keys WHERE pseudonym = :p", p=p) == 0
+    assert (
+        count(reg, "SELECT count(*) FROM contacts WHERE subject IN (:s, :p)", s=subject, p=p) == 0
+    )
+    for table in ("subject_state", "restrictions", "review_cases", "appeals"):
+        assert count(reg, f"SELECT count(*) FROM {table} WHERE subject = :s", s=subject) == 0
+    assert reg.audit.verify().intact
+    assert reg.stored_checks.check(
+        subject, "rail", "standard", on=clock.today(), checker="test"
+    ).allowed
+
+
+def test_erasing_again_changes_nothing_and_appends_nothing(
+    reg: Registry, clock: SettableClock
+) -> None:
+    subject = ric_number()
+    record_id = reg.intake.submit(body(subject=subject), source=RAIL).record.record_id
+    sweep_until_erased(reg, clock, subject)
+    events = count(reg, "SELECT count(*) FROM events")
+    audit = count(reg, "SELECT count(*) FROM audit_log WHERE action = 'retention.erase'")
+
+    again = reg.erasures.erase(subject, [record_id], RETENTION_BASIS)
+    reg.sweep.advance()
+    clock.advance(400)
+    reg.sweep.advance()
+
+    assert again.erased == ()
+    assert count(reg, "SELECT count(*) FROM events") == events
+    assert count(reg, "SELECT count(*) FROM audit_log WHERE action = 'retention.erase'") == audit
+
+
+def test_a_record_still_in_effect_is_refused_and_nothing_changes(
+    reg: Registry, clock: SettableClock
+) -> None:
+    subject = ric_number()
+    record_id = reg.intake.submit(body(subject=subject), source=RAIL).record.record_id
+    events = count(reg, "SELECT count(*) FROM events")
+    keys = count(reg, "SELECT count(*) FROM data_keys")
+
+    with pytest.raises(InvalidInput) as refused:
+        reg.erasures.erase(subject, [record_id], "dec_1")
+    assert refused.value.field == "record_ids"
+    assert record_id in refused.value.reason
+    assert "still has effect" in refused.value.reason
+    with pytest.raises(InvalidInput) as unknown:
+        reg.erasures.erase(subject, ["rec_nothing"], "dec_1")
+    assert "rec_nothing" in unknown.value.reason
+    with pytest.raises(InvalidInput) as nothing:
+        reg.erasures.erase(subject, [], "dec_1")
+    assert nothing.value.field == "record_ids"
+
+    assert count(reg, "SELECT count(*) FROM events") == events
+    assert count(reg, "SELECT count(*) FROM data_keys") == keys
+    clock.advance(10)
+    reg.sweep.advance()  # the restriction starts: the sweep erases nothing in force
+    assert erased_events(reg, subject) == []
+
+
+def test_a_decision_erases_a_record_with_no_effect_left_before_its_retention_ends(
+    reg: Registry, clock: SettableClock
+) -> None:
+    subject = ric_number()
+    record_id = reg.intake.submit(body(subject=subject), source=RAIL).record.record_id
+    reg.corrections.withdraw(record_id, source=RAIL, reason="Wrong person")
+    clock.advance(1)
+
+    with pytest.raises(InvalidInput) as early:
+        reg.erasures.erase(subject, [record_id], RETENTION_BASIS)
+    assert "retention of record" in early.value.reason
+    done = reg.erasures.erase(subject, [record_id], "era_decision_1", actor="officer_li")
+
+    assert done.erased == (record_id,)
+    (erased,) = erased_events(reg, subject)
+    assert erased["basis"] == "era_decision_1"
+    assert erased["ended_on"] is None
+    assert sql(reg, "SELECT actor FROM audit_log WHERE action = 'retention.erase'") == [
+        ("officer_li",)
+    ]
+
+
+def test_of_two_records_the_one_in_force_stays_and_the_statistics_keep_the_other(
+    reg: Registry, clock: SettableClock
+) -> None:
+    subject = ric_number()
+    first = reg.intake.submit(body(subject=subject), source=RAIL).record.record_id
+    clock.advance((date(2027, 1, 1) - clock.today()).days)
+    reg.sweep.advance()
+    later = judgment(subject=subject, occurred_on="2026-12-20", decided_on="2027-01-01")
+    second = reg.intake.submit(later, source=COURT).record.record_id
+    figures = SqlStatistics(reg.engine)
+    started = figures.started(date(2026, 11, 1), date(2027, 12, 31), per="day")
+    ended = figures.ended(date(2026, 11, 1), date(2028, 12, 31), per="day")
+
+    sweep_until_erased(reg, clock, subject)
+
+    p = pseudonym(reg, subject)
+    (erased,) = erased_events(reg, subject)
+    assert (erased["record_ids"], erased["all"]) == ([first], False)
+    # The record in force keeps its key, the subject its own, its state and its restriction.
+    scopes = {s for (s,) in sql(reg, "SELECT scope FROM data_keys WHERE pseudonym = :p", p=p)}
+    assert first not in scopes
+    assert sql(reg, "SELECT score FROM subject_state WHERE subject = :s", s=subject) == [(900,)]
+    assert sql(reg, "SELECT record_id FROM restrictions WHERE subject = :s", s=subject) == [
+        (second,)
+    ]
+    assert not reg.stored_checks.check(
+        subject, "air", "standard", on=clock.today(), checker="test"
+    ).allowed
+    # The erased restriction still counts on the days it was in effect, under no one's name.
+    (kept,) = sql(
+        reg,
+        "SELECT subject, record_id, compact_key FROM restrictions WHERE reason = 'rail.smoking'",
+    )
+    assert kept[0].startswith(subject[:2])
+    assert " erased " in kept[0]
+    assert subject not in kept[0]
+    assert (kept[1], kept[2]) == (None, 0)
+    count_of = lambda tallies: sorted((t.key, t.count) for t in tallies)  # noqa: E731
+    assert count_of(figures.started(date(2026, 11, 1), date(2027, 12, 31), per="day")) == (
+        count_of(started)
+    )
+    assert count_of(figures.ended(date(2026, 11, 1), date(2028, 12, 31), per="day")) == (
+        count_of(ended)
+    )
+    # A recompute from the events keeps them too: no event rebuilds them, none removes them.
+    reg.recompute.run()
+    assert count_of(figures.started(date(2026, 11, 1), date(2027, 12, 31), per="day")) == (
+        count_of(started)
+    )
+    assert reg.audit.verify().intact
