@@ -39,7 +39,7 @@ from trustledger.services.retention.erasure import Erasures
 from trustledger.settings import Settings
 from trustledger.store.attempts import LimitsCounter
 from trustledger.store.data_keys import Keyring
-from trustledger.store.engine import create_store_engine
+from trustledger.store.engine import create_store_engine, purge_wal
 from trustledger.store.log_key import load_signer
 from trustledger.store.master_key import load_keyring
 from trustledger.store.schema import Progress, migrate
@@ -148,7 +148,12 @@ class Registry:
 
     @cached_property
     def erasures(self) -> Erasures:
-        return Erasures(self.uow, evaluator=self.evaluator, clock=self.clock)
+        return Erasures(
+            self.uow,
+            evaluator=self.evaluator,
+            clock=self.clock,
+            purge=lambda: purge_wal(self.engine),
+        )
 
     @cached_property
     def outbox(self) -> Outbox:

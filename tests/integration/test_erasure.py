@@ -101,7 +101,8 @@ def test_the_sweep_erases_a_record_whose_retention_ended_and_all_of_its_subject(
     assert record_id in detail
     assert subject not in detail
     # Every key of the subject is gone, and with nothing left, its contact and derived rows.
-    assert count(reg, "SELECT count(*) FROM data_keys WHERE pseudonym = :p", p=p) == 0
+    keys = "SELECT scope FROM data_keys WHERE pseudonym = :p"
+    assert sql(reg, keys, p=p) == [("~erased",)]  # the mark that keys were destroyed
     assert (
         count(reg, "SELECT count(*) FROM contacts WHERE subject IN (:s, :p)", s=subject, p=p) == 0
     )
@@ -185,7 +186,10 @@ def test_of_two_records_the_one_in_force_stays_and_the_statistics_keep_the_other
     reg: Registry, clock: SettableClock
 ) -> None:
     subject = ric_number()
-    first = reg.intake.submit(body(subject=subject), source=RAIL).record.record_id
+    first_ref = "CR-ERASED-7731"
+    first = reg.intake.submit(
+        body(subject=subject, case_ref=first_ref), source=RAIL
+    ).record.record_id
     clock.advance((date(2027, 1, 1) - clock.today()).days)
     reg.sweep.advance()
     later = judgment(subject=subject, occurred_on="2026-12-20", decided_on="2027-01-01")
@@ -206,9 +210,12 @@ def test_of_two_records_the_one_in_force_stays_and_the_statistics_keep_the_other
     assert sql(reg, "SELECT record_id FROM restrictions WHERE subject = :s", s=subject) == [
         (second,)
     ]
-    assert not reg.stored_checks.check(
-        subject, "air", "standard", on=clock.today(), checker="test"
-    ).allowed
+    # The file reads the court judgment as before, and nothing of the erased record.
+    file = reg.files.read_history(subject, actor="officer_li", purpose="test")
+    assert [a.record.record_id for a in file.state.assessments] == [second]
+    assert file.state.assessments[0].record.case_ref == later["case_ref"]
+    assert not any(e.record_id == first for e in file.events)
+    assert first_ref not in repr(file)
     # The erased restriction still counts on the days it was in effect, under no one's name.
     (kept,) = sql(
         reg,

@@ -32,6 +32,10 @@ from trustledger.store.crypto import (
 from trustledger.store.vault import Vault
 
 _IN = 500
+# A row in `data_keys` that holds no key: its pseudonym had keys destroyed. A scope made again
+# after that (the subject's own, when a file read after the erasure is audited) cannot open what
+# the destroyed key sealed; this row lets `open` tell that from altered data.
+ERASED_MARK = "~erased"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +84,12 @@ class SqlDataKeys:
         key = self.key(pseudonym, scope, create=False)
         if key is None:
             return None
-        return open_json(key, bytes(sealed), aad=scope_aad(pseudonym, scope))
+        try:
+            return open_json(key, bytes(sealed), aad=scope_aad(pseudonym, scope))
+        except Unreadable:
+            if (pseudonym, ERASED_MARK) in self._keys:  # sealed under a key since destroyed
+                return None
+            raise
 
     def key(self, pseudonym: str, scope: str, *, create: bool) -> bytes | None:
         at = (pseudonym, scope)
@@ -135,7 +144,7 @@ class SqlDataKeys:
     def scopes_of(self, pseudonym: str) -> list[str]:
         c = t.data_keys.c
         query = select(c.scope).where(c.pseudonym == pseudonym).order_by(c.scope)
-        return list(self._conn.execute(query).scalars())
+        return [s for s in self._conn.execute(query).scalars() if s != ERASED_MARK]
 
     def destroy(self, pseudonym: str, scopes: Sequence[str]) -> list[str]:
         """Delete these keys (all of the subject's if `scopes` holds "" (the subject's own) and every
@@ -149,6 +158,8 @@ class SqlDataKeys:
             )
         for scope in scopes:
             self._keys[pseudonym, scope] = None
+        if had:
+            self._mark(pseudonym)
         return had
 
     def rotate(self, pseudonyms: Iterable[str]) -> set[str]:
@@ -204,7 +215,29 @@ class SqlDataKeys:
                 forgotten.add(bucket)
         return forgotten
 
+    def _mark(self, pseudonym: str) -> None:
+        c = t.data_keys.c
+        if not self._conn.execute(
+            select(c.scope).where(c.pseudonym == pseudonym, c.scope == ERASED_MARK)
+        ).first():
+            self._conn.execute(
+                t.data_keys.insert().values(
+                    pseudonym=pseudonym,
+                    scope=ERASED_MARK,
+                    kek_version=0,  # no version of any bucket: it unwraps to nothing
+                    wrapped=b"",
+                    created_at=datetime.now(UTC).replace(tzinfo=None),
+                )
+            )
+        self._keys[pseudonym, ERASED_MARK] = None
+
     def _make(self, pseudonym: str, scope: str) -> bytes:
+        c = t.data_keys.c
+        # A row whose key no longer unwraps (a copy of the database from before an erasure) is
+        # as good as destroyed: replaced, and marked so, its old ciphertext reads as erased.
+        stale = delete(t.data_keys).where(c.pseudonym == pseudonym, c.scope == scope)
+        if self._conn.execute(stale).rowcount:
+            self._mark(pseudonym)
         version, kek = self._vault().current(self._registry_id(), bucket_of(pseudonym))
         key = new_key()
         self._conn.execute(
@@ -220,6 +253,8 @@ class SqlDataKeys:
         return key
 
     def _unwrap(self, pseudonym: str, scope: str, version: int, wrapped: bytes) -> bytes | None:
+        if scope == ERASED_MARK:
+            return None
         kek = self._vault().kek(self._registry_id(), bucket_of(pseudonym), version)
         if kek is None:  # its bucket rotated since this copy of the row was taken
             return None

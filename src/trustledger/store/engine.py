@@ -18,6 +18,10 @@ SQLITE_PRAGMAS = (
     # SQLite's default page cache is 2 MB: past a few hundred thousand records every index insert
     # of a bulk import misses it. 64 MB per connection, allocated only as pages are read.
     "PRAGMA cache_size=-65536",
+    # A deleted row's bytes are overwritten, not left in the page or the free list: an erasure
+    # deletes a subject's derived rows and contact (services/retention), and what it deleted
+    # must not be found in the file afterwards.
+    "PRAGMA secure_delete=ON",
 )
 # The execution option a read-only unit of work sets so SQLite opens a deferred transaction.
 SQLITE_BEGIN = "sqlite_begin"
@@ -66,6 +70,18 @@ def _sqlite_engine(url: URL) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def purge_wal(engine: Engine) -> None:
+    """On SQLite, copy the WAL into the database and empty it, so that page images written before
+    an erasure are gone from the -wal file (a reader holding an old snapshot may leave some until
+    the next purge). PostgreSQL's WAL is the server's: its retention is the operator's."""
+    if is_postgres(engine):
+        return
+    with engine.connect() as conn:
+        # On the driver's connection: SQLAlchemy's would open a transaction first (see "begin"
+        # below), and a checkpoint inside one is refused.
+        conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -42,6 +42,11 @@ class PageErasure(Protocol):
         """Erase these subjects' records whose retention has ended by `today`, in `uow`."""
         ...
 
+    def finish(self) -> None:
+        """After the last page that erased something: what follows the commits (copies of pages
+        written before the erasure purged from the database's journal)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class SweepReport:
@@ -122,4 +127,6 @@ class Sweep:
             if progress is not None:
                 progress(len(batch))
             after = batch[-1]
+        if self._erasure is not None and counts["erased_records"]:
+            self._erasure.finish()
         return SweepReport(on=day, **counts)

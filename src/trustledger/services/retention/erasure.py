@@ -14,7 +14,7 @@ is refused (appeals, corrections and withdrawals are for that).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -51,10 +51,20 @@ class _Plan:
 
 
 class Erasures:
-    def __init__(self, uow: UnitOfWorkFactory, *, evaluator: Evaluator, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        evaluator: Evaluator,
+        clock: Clock,
+        purge: Callable[[], None] | None = None,
+    ) -> None:
+        """`purge` runs after an erasure commits: on SQLite it empties the WAL, which still
+        holds page images written before (store/engine.py purge_wal)."""
         self._uow = uow
         self._evaluator = evaluator
         self._clock = clock
+        self._purge = purge
 
     def erase(
         self, subject: str, record_ids: Sequence[str], basis: str, *, actor: str = "system"
@@ -79,7 +89,12 @@ class Erasures:
             buckets = uow.data_keys.rotate([plan.pseudonym])
             uow.commit()
             uow.data_keys.forget_old(buckets)
+        self.finish()
         return ErasureOutcome(subject, plan.records, plan.whole)
+
+    def finish(self) -> None:
+        if self._purge is not None:
+            self._purge()
 
     def erase_due(
         self, uow: UnitOfWork, subjects: Sequence[str], *, today: date, now: datetime
