@@ -81,7 +81,8 @@ def purge_wal(engine: Engine) -> None:
     with engine.connect() as conn:
         # On the driver's connection: SQLAlchemy's would open a transaction first (see "begin"
         # below), and a checkpoint inside one is refused.
-        conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        driver: Any = conn.connection.driver_connection
+        driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
 
 def is_postgres(engine: Engine) -> bool:
