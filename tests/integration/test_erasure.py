@@ -152,6 +152,9 @@ def test_a_record_still_in_effect_is_refused_and_nothing_changes(
     with pytest.raises(InvalidInput) as nothing:
         reg.erasures.erase(subject, [], "dec_1")
     assert nothing.value.field == "record_ids"
+    with pytest.raises(InvalidInput) as basis:
+        reg.erasures.erase(subject, [record_id], " ")
+    assert basis.value.field == "basis"
 
     assert count(reg, "SELECT count(*) FROM events") == events
     assert count(reg, "SELECT count(*) FROM data_keys") == keys
@@ -237,4 +240,8 @@ def test_of_two_records_the_one_in_force_stays_and_the_statistics_keep_the_other
     assert count_of(figures.started(date(2026, 11, 1), date(2027, 12, 31), per="day")) == (
         count_of(started)
     )
+    # Erasing it again is a no-op: the erased event that stays readable names it.
+    events = count(reg, "SELECT count(*) FROM events")
+    assert reg.erasures.erase(subject, [first], RETENTION_BASIS).erased == ()
+    assert count(reg, "SELECT count(*) FROM events") == events
     assert reg.audit.verify().intact
