@@ -24,6 +24,7 @@ from trustledger.domain.rulebook import Retention
 from trustledger.store.statistics import SqlStatistics
 
 RETAIN_DAYS = 30
+GROUNDS = "The judgment was paid before the listing"
 
 
 @pytest.fixture
@@ -196,7 +197,15 @@ def test_of_two_records_the_one_in_force_stays_and_the_statistics_keep_the_other
     clock.advance((date(2027, 1, 1) - clock.today()).days)
     reg.sweep.advance()
     later = judgment(subject=subject, occurred_on="2026-12-20", decided_on="2027-01-01")
-    second = reg.intake.submit(later, source=COURT).record.record_id
+    submitted = reg.intake.submit(later, source=COURT)
+    second = submitted.record.record_id
+    (notice,) = submitted.notices
+    filed = reg.appeals.file_appeal(
+        subject, grounds=GROUNDS, actor="subject", target=second, access_code=notice.access_code
+    )
+    reg.appeals.decide_appeal(filed.appeal_id, outcome="upheld", reasons="Due", actor="officer_li")
+    letters = reg.portal.notices(subject, actor="subject", purpose="portal")
+    assert any(n.target == first for n in letters)
     figures = SqlStatistics(reg.engine)
     started = figures.started(date(2026, 11, 1), date(2027, 12, 31), per="day")
     ended = figures.ended(date(2026, 11, 1), date(2028, 12, 31), per="day")
@@ -219,6 +228,10 @@ def test_of_two_records_the_one_in_force_stays_and_the_statistics_keep_the_other
     assert file.state.assessments[0].record.case_ref == later["case_ref"]
     assert not any(e.record_id == first for e in file.events)
     assert first_ref not in repr(file)
+    assert [(a.appeal_id, a.grounds) for a in file.state.appeals] == [(filed.appeal_id, GROUNDS)]
+    letters = reg.portal.notices(subject, actor="subject", purpose="portal")
+    assert all(n.target != first for n in letters)
+    assert any(n.notice_id == notice.notice_id for n in letters)
     # The erased restriction still counts on the days it was in effect, under no one's name.
     (kept,) = sql(
         reg,
