@@ -191,9 +191,18 @@ def test_of_two_records_the_one_in_force_stays_and_the_statistics_keep_the_other
 ) -> None:
     subject = ric_number()
     first_ref = "CR-ERASED-7731"
-    first = reg.intake.submit(
-        body(subject=subject, case_ref=first_ref), source=RAIL
-    ).record.record_id
+    rail = reg.intake.submit(body(subject=subject, case_ref=first_ref), source=RAIL)
+    first = rail.record.record_id
+    objected = reg.appeals.file_appeal(
+        subject,
+        grounds="Not me",
+        actor="subject",
+        target=first,
+        access_code=rail.notices[0].access_code,
+    )
+    reg.appeals.decide_appeal(
+        objected.appeal_id, outcome="upheld", reasons="Seen", actor="officer_li"
+    )
     clock.advance((date(2027, 1, 1) - clock.today()).days)
     reg.sweep.advance()
     later = judgment(subject=subject, occurred_on="2026-12-20", decided_on="2027-01-01")
@@ -209,6 +218,10 @@ def test_of_two_records_the_one_in_force_stays_and_the_statistics_keep_the_other
     figures = SqlStatistics(reg.engine)
     started = figures.started(date(2026, 11, 1), date(2027, 12, 31), per="day")
     ended = figures.ended(date(2026, 11, 1), date(2028, 12, 31), per="day")
+    appeals = figures.appeals_by_state(
+        date(2026, 11, 1), date(2027, 12, 31), today=date(2028, 1, 1)
+    )
+    decided = figures.decided(date(2026, 11, 1), date(2027, 12, 31))
 
     sweep_until_erased(reg, clock, subject)
 
@@ -248,6 +261,10 @@ def test_of_two_records_the_one_in_force_stays_and_the_statistics_keep_the_other
     assert count_of(figures.ended(date(2026, 11, 1), date(2028, 12, 31), per="day")) == (
         count_of(ended)
     )
+    assert count_of(
+        figures.appeals_by_state(date(2026, 11, 1), date(2027, 12, 31), today=date(2028, 1, 1))
+    ) == count_of(appeals)
+    assert figures.decided(date(2026, 11, 1), date(2027, 12, 31)).count == decided.count == 2
     # A recompute from the events keeps them too: no event rebuilds them, none removes them.
     reg.recompute.run()
     assert count_of(figures.started(date(2026, 11, 1), date(2027, 12, 31), per="day")) == (
