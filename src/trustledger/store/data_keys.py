@@ -124,6 +124,12 @@ class SqlDataKeys:
         missing = sorted(at for at in wanted if self._keys.get(at) is None)
         if not missing:
             return
+        c = t.data_keys.c
+        # Rows read that do not unwrap (a backup restored after an erasure): replaced, as in _make.
+        for pseudonym, scope in (at for at in missing if at in self._keys):
+            stale = delete(t.data_keys).where(c.pseudonym == pseudonym, c.scope == scope)
+            if self._conn.execute(stale).rowcount:
+                self._mark(pseudonym)
         keks = self._vault().current_many(self._registry_id(), {bucket_of(p) for p, _ in missing})
         rows = []
         for pseudonym, scope in missing:
