@@ -244,6 +244,14 @@ def test_next_change_on_covers_the_erase_day() -> None:
     assert early.next_change_on == DAY + timedelta(days=90)  # the points lapse first
 
 
+def test_a_subject_derived_after_a_records_erase_day_is_the_sweeps_today() -> None:
+    rec = record("tax.minor", decided_on=DAY)
+    f = SubjectFile("S1").extend(noticed_record(rec))
+    late = DAY + timedelta(days=200)  # past its erase day, not yet erased (a write came first)
+    d = derive(f, evaluate_file(f, RB, late), RB, 1)
+    assert d.next_change_on == late
+
+
 # The property: over random histories, on and after each record's erase day the state is the same
 # with and without it (score, band, the restrictions not ended, open cases and appeals, review).
 START = date(2026, 1, 1)

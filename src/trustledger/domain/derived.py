@@ -27,6 +27,9 @@ class Derived:
 
 def derive(f: SubjectFile, state: SubjectState, rulebook: Rulebook, compact_key: int) -> Derived:
     """The derived row of `f` as evaluated in `state`, with the days the sweep comes back."""
-    erase_on = erasure_of(f, state, rulebook).next_on
-    days = [d for d in (next_change(state), erase_on) if d is not None]
-    return Derived(state, compact_key, min(days, default=None), erase_on)
+    erasure = erasure_of(f, state, rulebook)
+    # Records already due (a write re-derived the subject on or after their erase day, before
+    # the sweep reached them): the sweep's day is today, or they would wait for the next change.
+    due_now = state.on if erasure.due else None
+    days = [d for d in (next_change(state), erasure.next_on, due_now) if d is not None]
+    return Derived(state, compact_key, min(days, default=None), erasure.next_on)
