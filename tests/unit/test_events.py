@@ -18,6 +18,9 @@ from trustledger.domain.events import (
     AppealOutcome,
     Corrected,
     Erased,
+    ErasureDecided,
+    ErasureOutcome,
+    ErasureRequested,
     Fulfilled,
     NoticeIssued,
     NoticePurpose,
@@ -93,6 +96,10 @@ STRATEGIES: dict[EventKind, st.SearchStrategy[Payload]] = {
         text,
         st.none() | days,
         st.booleans(),
+    ),
+    EventKind.ERASURE_REQUESTED: st.builds(ErasureRequested, text, text, text, days),
+    EventKind.ERASURE_DECIDED: st.builds(
+        ErasureDecided, text, st.sampled_from(ErasureOutcome), text
     ),
 }
 
@@ -189,3 +196,4 @@ def test_every_notice_purpose_has_a_subject_line_and_words_on_the_pages() -> Non
     assert set(SUBJECT_LINES) == purposes
     assert set(PURPOSE_TEXT) == purposes
     assert {o.value for o in AppealOutcome} | {ReviewOutcome.NO_ACTION.value} <= set(OUTCOME_TEXT)
+    assert {o.value for o in ErasureOutcome} <= set(OUTCOME_TEXT)

@@ -32,6 +32,7 @@ from trustledger.domain.restrictions import (
 from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, Rule, Rulebook, Scope
 from trustledger.domain.subject_file import (
     Appeal,
+    ErasureCase,
     Notice,
     ReviewCase,
     SubjectFile,
@@ -43,6 +44,7 @@ __all__ = [
     "Appeal",
     "AppealOutcome",
     "Assessment",
+    "ErasureCase",
     "Notice",
     "RecordStatus",
     "Restriction",
@@ -104,6 +106,7 @@ class SubjectState:
     review_cases: tuple[ReviewCase, ...]
     notices: tuple[Notice, ...]
     review_due: bool
+    erasure_cases: tuple[ErasureCase, ...] = ()  # the subject's requests to erase early
 
     def restriction_on(self, day: date, scopes: frozenset[Scope]) -> Restriction | None:
         """The restriction barring travel in any of `scopes` on `day` (barring_restriction's)."""
@@ -147,6 +150,7 @@ def evaluate_file(
         review_cases=tuple(sorted(f.cases.values(), key=lambda c: (c.opened_on, c.case_id))),
         notices=tuple(sorted(f.notices.values(), key=lambda n: (n.issued_on, n.notice_id))),
         review_due=_review_due(f, rulebook, assessments, score),
+        erasure_cases=tuple(sorted(f.erasures.values(), key=lambda c: (c.filed_on, c.case_id))),
     )
 
 

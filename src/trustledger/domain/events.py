@@ -42,6 +42,11 @@ class ReviewOutcome(StrEnum):
     NO_ACTION = "no_action"
 
 
+class ErasureOutcome(StrEnum):
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
 # Value-to-member tables: an enum's call is slow, and payloads are read on every evaluation.
 _PURPOSES = {p.value: p for p in NoticePurpose}
 _SCOPES = {s.value: s for s in Scope}
@@ -319,6 +324,53 @@ class ReviewDecided(Payload):
 
 
 @dataclass(frozen=True, slots=True)
+class ErasureRequested(Payload):
+    """The subject asks that a record with no effect left be erased before its retention ends
+    (PIPL art. 47); an officer decides by `deadline`. The event is the record's: it is sealed
+    under the record's key and goes with it."""
+
+    kind: ClassVar[EventKind] = EventKind.ERASURE_REQUESTED
+    case_id: str
+    record_id: str
+    reason: str
+    deadline: date
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "record_id": self.record_id,
+            "reason": self.reason,
+            "deadline": self.deadline.isoformat(),
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        return cls(
+            str(data["case_id"]),
+            str(data["record_id"]),
+            str(data.get("reason", "")),
+            date.fromisoformat(str(data["deadline"])),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureDecided(Payload):
+    """An officer's decision on an erasure request; a grant's case id is the erasure's basis."""
+
+    kind: ClassVar[EventKind] = EventKind.ERASURE_DECIDED
+    case_id: str
+    outcome: ErasureOutcome
+    reasons: str
+
+    def to_data(self) -> dict[str, Any]:
+        return {"case_id": self.case_id, "outcome": self.outcome.value, "reasons": self.reasons}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Self:
+        return cls(str(data["case_id"]), ErasureOutcome(str(data["outcome"])), str(data["reasons"]))
+
+
+@dataclass(frozen=True, slots=True)
 class Transition(Payload):
     """A restriction as it stood when it started, was lifted or expired (three kinds, one shape)."""
 
@@ -423,6 +475,8 @@ PAYLOADS: Mapping[EventKind, type[Payload]] = {
         RestrictionLifted,
         RestrictionExpired,
         Erased,
+        ErasureRequested,
+        ErasureDecided,
     )
 }
 

@@ -33,6 +33,9 @@ PLAIN_FIELDS: Mapping[EventKind, frozenset[str]] = {
     EventKind.RESTRICTION_EXPIRED: _TRANSITION,
     # The log's own entry that records were erased: ids, rule codes and days, no one's data.
     EventKind.ERASED: frozenset({"record_ids", "all", "rules", "ended_on", "basis"}),
+    # The subject's reason and the officer's are sealed; which record and when are not.
+    EventKind.ERASURE_REQUESTED: frozenset({"case_id", "record_id", "deadline"}),
+    EventKind.ERASURE_DECIDED: frozenset({"case_id", "outcome"}),
 }
 
 # The subject's own scope: data about the person rather than one of their records.

@@ -25,6 +25,8 @@ class EventKind(StrEnum):
     RESTRICTION_LIFTED = "restriction_lifted"
     RESTRICTION_EXPIRED = "restriction_expired"
     ERASED = "erased"
+    ERASURE_REQUESTED = "erasure_requested"
+    ERASURE_DECIDED = "erasure_decided"
 
 
 # Kinds a batch recompute in SQL does not fold: a batch hands a subject whose history holds one to
@@ -53,6 +55,8 @@ STATE_KINDS = frozenset(
         EventKind.APPEAL_DECIDED,
         EventKind.REVIEW_OPENED,
         EventKind.REVIEW_DECIDED,
+        EventKind.ERASURE_REQUESTED,
+        EventKind.ERASURE_DECIDED,
     }
 )
 

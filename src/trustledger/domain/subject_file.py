@@ -1,6 +1,6 @@
 """A subject's file: the facts gathered from its events, applied one by one (the incremental path).
 
-Also the due-process facts the events carry: notices, appeals and review cases.
+Also the due-process facts the events carry: notices, appeals, review cases and erasure requests.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from trustledger.domain.events import (
     AppealFiled,
     AppealOutcome,
     Corrected,
+    ErasureDecided,
+    ErasureOutcome,
+    ErasureRequested,
     NoticeIssued,
     NoticePurpose,
     Recorded,
@@ -62,6 +65,20 @@ class ReviewCase:
 
 
 @dataclass(frozen=True, slots=True)
+class ErasureCase:
+    """A subject's request to erase one of their records early, and the officer's decision."""
+
+    case_id: str
+    record_id: str
+    filed_on: date
+    reason: str
+    deadline: date
+    decided_on: date | None = None
+    outcome: ErasureOutcome | None = None
+    reasons: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Notice:
     notice_id: str
     target: str
@@ -86,6 +103,7 @@ class SubjectFile:
     notices: dict[str, Notice] = field(default_factory=dict)
     appeals: dict[str, Appeal] = field(default_factory=dict)
     cases: dict[str, ReviewCase] = field(default_factory=dict)
+    erasures: dict[str, ErasureCase] = field(default_factory=dict)
 
     def apply(self, event: Event) -> None:
         handler = _HANDLERS.get(event.kind)
@@ -186,6 +204,24 @@ def _on_review_decided(f: SubjectFile, e: Event) -> None:
     )
 
 
+def _on_erasure_requested(f: SubjectFile, e: Event) -> None:
+    d = ErasureRequested.of(e)
+    f.erasures.setdefault(
+        d.case_id, ErasureCase(d.case_id, d.record_id, e.on, d.reason, d.deadline)
+    )
+
+
+def _on_erasure_decided(f: SubjectFile, e: Event) -> None:
+    d = ErasureDecided.of(e)
+    case = f.erasures.get(d.case_id)
+    if case is None or case.decided_on is not None:
+        return
+    f.erasures[case.case_id] = ErasureCase(
+        case.case_id, case.record_id, case.filed_on, case.reason, case.deadline,
+        e.on, d.outcome, d.reasons,
+    )  # fmt: skip
+
+
 _HANDLERS = {
     EventKind.RECORDED: _on_recorded,
     EventKind.CORRECTED: _on_corrected,
@@ -197,4 +233,6 @@ _HANDLERS = {
     EventKind.APPEAL_DECIDED: _on_appeal_decided,
     EventKind.REVIEW_OPENED: _on_review_opened,
     EventKind.REVIEW_DECIDED: _on_review_decided,
+    EventKind.ERASURE_REQUESTED: _on_erasure_requested,
+    EventKind.ERASURE_DECIDED: _on_erasure_decided,
 }

@@ -14,6 +14,9 @@ from trustledger.domain.events import (
     AppealFiled,
     Corrected,
     Erased,
+    ErasureDecided,
+    ErasureOutcome,
+    ErasureRequested,
     Fulfilled,
     NoticeIssued,
     Overturned,
@@ -104,6 +107,7 @@ _OUTCOME_WORDS = {
     ReviewOutcome.RESTRICT: N_("restrict"),
     ReviewOutcome.NO_ACTION: N_("no_action"),
 }
+_ERASURE_WORDS = {ErasureOutcome.GRANTED: N_("granted"), ErasureOutcome.REFUSED: N_("refused")}
 _TRANSITION_TITLES = {
     EventKind.RESTRICTION_STARTED: N_("Restriction started (%(reason)s)"),
     EventKind.RESTRICTION_LIFTED: N_("Restriction lifted (%(reason)s)"),
@@ -195,6 +199,16 @@ def _describe(payload: Payload, about: Message) -> tuple[Message, Message]:
         case ReviewDecided(outcome=outcome, reasons=reasons):
             words = Message(_OUTCOME_WORDS[outcome])
             title = Message.of(N_("Review decided: %(outcome)s"), outcome=words)
+            return title, _quoted(reasons)
+        case ErasureRequested(reason=reason, deadline=deadline):
+            title = Message.of(N_("Erasure requested: %(name)s"), name=about)
+            detail = Message.of(
+                N_("%(reason)s (decision due %(day)s)"), reason=Quoted(reason), day=deadline
+            )
+            return title, detail
+        case ErasureDecided(outcome=outcome, reasons=reasons):
+            words = Message(_ERASURE_WORDS[outcome])
+            title = Message.of(N_("Erasure request decided: %(outcome)s"), outcome=words)
             return title, _quoted(reasons)
         case Transition():
             return _transition(payload)

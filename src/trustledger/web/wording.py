@@ -44,6 +44,8 @@ OUTCOME_TEXT = {
     "modified": N_("modified"),
     "no_action": N_("no action"),
     "restrict": N_("restrict"),
+    "granted": N_("granted"),
+    "refused": N_("refused"),
 }
 # The form fields' names as their labels say them, for error pages.
 FIELD_LABELS = {
@@ -54,6 +56,7 @@ FIELD_LABELS = {
     "access_code": N_("Access code"),
     "grounds": N_("Grounds"),
     "reasons": N_("Reasons"),
+    "reason": N_("Reason"),
     "outcome": N_("Decision"),
     "ends_on": N_("New last day"),
     "record_id": N_("Restriction"),
