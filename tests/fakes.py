@@ -13,7 +13,7 @@ import orjson
 
 from trustledger.domain.audit import AuditEntry, AuditVerdict
 from trustledger.domain.derived import Derived
-from trustledger.domain.dockets import AppealSummary, ReviewSummary
+from trustledger.domain.dockets import AppealSummary, ErasureSummary, ReviewSummary
 from trustledger.domain.evaluation import SubjectFile, restriction_notice
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction, record_sources
 from trustledger.domain.keys import ApiKey, KeyChange
@@ -279,6 +279,26 @@ class FakeDockets:
             if c.decided_on is None and admitted(self.m, fence, s)
         ]
         return sorted(found, key=lambda c: (c.opened_on, c.case_id))[:limit]
+
+    def erasure_subject(self, case_id: str) -> str | None:
+        return next(
+            (
+                s
+                for s, d in self.m.derived.items()
+                for c in d.state.erasure_cases
+                if c.case_id == case_id
+            ),
+            None,
+        )
+
+    def pending_erasures(self, *, limit: int, fence: Jurisdiction = OPEN) -> list[ErasureSummary]:
+        found = [
+            ErasureSummary(c.case_id, s, c.record_id, c.filed_on, c.deadline)
+            for s, d in self.m.derived.items()
+            for c in d.state.erasure_cases
+            if c.decided_on is None and admitted(self.m, fence, s)
+        ]
+        return sorted(found, key=lambda c: (c.deadline, c.case_id))[:limit]
 
     def subjects_changing(self, on: date, *, after: str, limit: int) -> list[str]:
         due = [

@@ -1,4 +1,4 @@
-"""The officers' lists: undecided appeals and open review cases, as summaries."""
+"""The officers' lists: undecided appeals, open review cases and erasure requests, as summaries."""
 
 from __future__ import annotations
 
@@ -22,3 +22,12 @@ class ReviewSummary:
     opened_on: date
     score: int
     below: int
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureSummary:
+    case_id: str
+    subject: str
+    record_id: str  # the record the subject asks to erase
+    filed_on: date
+    deadline: date

@@ -15,7 +15,7 @@ from trustledger.checks import RestrictionColumns
 from trustledger.domain.audit import AuditEntry, AuditVerdict
 from trustledger.domain.checkpoints import VerifierKey
 from trustledger.domain.derived import Derived
-from trustledger.domain.dockets import AppealSummary, ReviewSummary
+from trustledger.domain.dockets import AppealSummary, ErasureSummary, ReviewSummary
 from trustledger.domain.evaluation import Restriction
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.keys import ApiKey, KeyChange
@@ -139,6 +139,12 @@ class Dockets(Protocol):
     def appeal_subject(self, appeal_id: str) -> str | None: ...
 
     def case_subject(self, case_id: str) -> str | None: ...
+
+    def erasure_subject(self, case_id: str) -> str | None: ...
+
+    def pending_erasures(self, *, limit: int, fence: Jurisdiction = OPEN) -> list[ErasureSummary]:
+        """Undecided erasure requests inside `fence`, the nearest deadline first."""
+        ...
 
     def pending_appeals(
         self, *, deadline_before: date | None, limit: int, fence: Jurisdiction = OPEN

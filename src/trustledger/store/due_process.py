@@ -25,7 +25,7 @@ from sqlalchemy import (
     update,
 )
 
-from trustledger.domain.dockets import AppealSummary, ReviewSummary
+from trustledger.domain.dockets import AppealSummary, ErasureSummary, ReviewSummary
 from trustledger.domain.events import NoticePurpose
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.notice_letters import Contact, DeliveryStatus, NoticeLetter
@@ -367,6 +367,23 @@ class SqlDockets:
         )
         return [
             ReviewSummary(row.case_id, row.subject, row.opened_on, row.score, row.below)
+            for row in self._conn.execute(query)
+        ]
+
+    def erasure_subject(self, case_id: str) -> str | None:
+        query = select(t.erasure_cases.c.subject).where(t.erasure_cases.c.case_id == case_id)
+        return self._conn.execute(query).scalar_one_or_none()
+
+    def pending_erasures(self, *, limit: int, fence: Jurisdiction = OPEN) -> list[ErasureSummary]:
+        c = t.erasure_cases.c
+        query = (
+            select(t.erasure_cases)
+            .where(c.decided_on.is_(None), within(fence, c.subject))
+            .order_by(c.deadline, c.case_id)
+            .limit(limit)
+        )
+        return [
+            ErasureSummary(row.case_id, row.subject, row.record_id, row.filed_on, row.deadline)
             for row in self._conn.execute(query)
         ]
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, delete, func, or_, select
 from trustledger.checks.columns import NO_DAY, RestrictionColumns
 from trustledger.domain.barring import format_scopes, parse_scopes
 from trustledger.domain.derived import Derived
-from trustledger.domain.evaluation import Restriction, RestrictionStatus, SubjectState
+from trustledger.domain.evaluation import ErasureCase, Restriction, RestrictionStatus, SubjectState
 from trustledger.domain.personal_data import joined, scope_of, split
 from trustledger.domain.records import Event, EventKind, Record, StoredRecord
 from trustledger.domain.submissions import payload_hash
@@ -269,9 +269,10 @@ _KEYED = re.compile("[0-9a-f]{64}")
 
 
 class SqlDerivedStore:
-    """subject_state, restrictions, review_cases, appeals: rebuilt per subject, never edited in place."""
+    """subject_state, restrictions, review_cases, appeals, erasure_cases: rebuilt per subject,
+    never edited in place."""
 
-    TABLES = (t.subject_state, t.restrictions, t.review_cases, t.appeals)
+    TABLES = (t.subject_state, t.restrictions, t.review_cases, t.appeals, t.erasure_cases)
 
     def __init__(self, conn: Connection, keys: SqlDataKeys) -> None:
         self._conn = conn
@@ -301,6 +302,11 @@ class SqlDerivedStore:
             self._conn,
             t.appeals,
             [_appeal_row(d.state, i) for d in items for i in range(len(d.state.appeals))],
+        )
+        insert_rows(
+            self._conn,
+            t.erasure_cases,
+            [_erasure_row(d.state, c) for d in items for c in d.state.erasure_cases],
         )
 
     def clear(self) -> None:
@@ -452,6 +458,18 @@ def _span_columns(r: Restriction) -> dict[str, Any]:
     if span is None:
         return {"first_barred": None, "last_barred": None, "scope_mask": 0}
     return {"first_barred": span.first, "last_barred": span.last, "scope_mask": span.mask}
+
+
+def _erasure_row(s: SubjectState, c: ErasureCase) -> dict[str, Any]:
+    return {
+        "case_id": c.case_id,
+        "subject": s.subject,
+        "record_id": c.record_id,
+        "filed_on": c.filed_on,
+        "deadline": c.deadline,
+        "decided_on": c.decided_on,
+        "outcome": c.outcome.value if c.outcome else None,
+    }
 
 
 def _case_row(s: SubjectState, index: int) -> dict[str, Any]:

@@ -147,6 +147,21 @@ class AppealRow(Base):
     outcome: Mapped[str | None] = mapped_column(String(32))
 
 
+class ErasureCaseRow(Base):
+    """Derived: subjects' requests to erase a record early, so officers can list those undecided."""
+
+    __tablename__ = "erasure_cases"
+    __table_args__ = (Index(None, "subject"), Index(None, "deadline"))
+
+    case_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(40))
+    filed_on: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+
+
 class NoticeRow(Base):
     """The outbox: each notice's letter as issued and its delivery; the event log has the fact."""
 
@@ -312,6 +327,7 @@ subject_state = TABLES["subject_state"]
 restrictions = TABLES["restrictions"]
 review_cases = TABLES["review_cases"]
 appeals = TABLES["appeals"]
+erasure_cases = TABLES["erasure_cases"]
 notices = TABLES["notices"]
 contacts = TABLES["contacts"]
 api_keys = TABLES["api_keys"]
