@@ -36,6 +36,7 @@ from trustledger.services.reading.portal import Portal
 from trustledger.services.reading.recompute import Recompute
 from trustledger.services.reading.stats import Statistics
 from trustledger.services.retention.erasure import Erasures
+from trustledger.services.retention.requests import ErasureRequests
 from trustledger.settings import Settings
 from trustledger.store.attempts import LimitsCounter
 from trustledger.store.data_keys import Keyring
@@ -153,6 +154,16 @@ class Registry:
             evaluator=self.evaluator,
             clock=self.clock,
             purge=lambda: purge_wal(self.engine),
+        )
+
+    @cached_property
+    def erasure_requests(self) -> ErasureRequests:
+        return ErasureRequests(
+            self.uow,
+            evaluator=self.evaluator,
+            erasures=self.erasures,
+            scheme=self.scheme,
+            clock=self.clock,
         )
 
     @cached_property

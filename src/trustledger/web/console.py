@@ -25,6 +25,7 @@ QUEUE_LIMIT = 50
 PURPOSES = (
     N_("appeal review"),
     N_("review case"),
+    N_("erasure request"),
     N_("request from the subject"),
     N_("correction request from a source"),
     N_("audit sample"),
@@ -147,7 +148,7 @@ def checks(request: Request, number: str) -> list[tuple[str, CheckAnswer]]:
 
 def queue(request: Request, staff: StaffSession) -> dict[str, Any]:
     """What waits for an officer inside their jurisdiction: appeals by deadline, open review
-    cases, undelivered notices."""
+    cases, erasure requests by deadline, undelivered notices."""
     registry, fence = registry_of(request), staff.fence
     today = registry.clock.today()
     appeals = [
@@ -162,11 +163,24 @@ def queue(request: Request, staff: StaffSession) -> dict[str, Any]:
         {"case": c, "url": file_url(c.subject, f"deciding review case {c.case_id}")}
         for c in registry.reviews.list_open_reviews(limit=QUEUE_LIMIT, fence=fence)
     ]
+    erasures = [
+        {
+            "case": c,
+            "overdue": c.deadline < today,
+            "url": file_url(c.subject, f"deciding erasure request {c.case_id}"),
+        }
+        for c in registry.erasure_requests.list_pending(limit=QUEUE_LIMIT, fence=fence)
+    ]
     undelivered = [
         {"letter": n, "url": file_url(n.subject, f"undelivered notice {n.notice_id}")}
         for n in registry.outbox.list_undelivered(limit=QUEUE_LIMIT, fence=fence)
     ]
-    return {"appeals": appeals, "reviews": reviews, "undelivered": undelivered}
+    return {
+        "appeals": appeals,
+        "reviews": reviews,
+        "erasures": erasures,
+        "undelivered": undelivered,
+    }
 
 
 def file_extras(
@@ -225,6 +239,25 @@ def decide_review(
         days=int(days or 0),
     )
     return RedirectResponse(file_url(decided.subject, purpose or "review decided"), status_code=303)
+
+
+@router.post("/erasure-requests/{case_id}/decision", dependencies=[Depends(same_origin)])
+def decide_erasure(
+    request: Request,
+    staff: Officer,
+    case_id: str,
+    outcome: Annotated[str, Form(max_length=20)] = "",
+    reasons: Annotated[str, Form(max_length=10_000)] = "",
+    purpose: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    if not outcome:
+        raise InvalidInput("outcome", N_("choose granted or refused"))
+    decided = registry_of(request).erasure_requests.decide(
+        case_id, outcome=outcome, reasons=reasons, actor=staff.actor, fence=staff.fence
+    )
+    return RedirectResponse(
+        file_url(decided.subject, purpose or "erasure request decided"), status_code=303
+    )
 
 
 def parse_day(field: str, raw: str) -> date | None:

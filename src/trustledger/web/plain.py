@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from trustledger.domain.evaluation import (
     Appeal,
     Assessment,
+    ErasureCase,
     Restriction,
     RestrictionStatus,
     ReviewCase,
@@ -160,6 +161,18 @@ def appeal_text(a: Appeal, tr: Translator) -> str:
         text += tr.gettext(" Its new last day is %(day)s.") % {"day": tr.day(a.ends_on)}
     return text
 
+
+def erasure_text(c: ErasureCase, tr: Translator) -> str:
+    if c.decided_on is None or c.outcome is None:
+        text = tr.gettext("An officer will decide it by %(day)s.")
+        return text % {"day": tr.day(c.deadline)}
+    return tr.gettext(ERASURE_TEXT[c.outcome.value])
+
+
+ERASURE_TEXT = {
+    "granted": N_("Your request was granted: the record is erased."),
+    "refused": N_("Your request was refused: the record is kept until its retention ends."),
+}
 
 OUTCOME_TEXT = {
     "upheld": N_("Your appeal was not successful: the restriction stands."),

@@ -1,4 +1,5 @@
-"""The subject portal: sign in with a notice's access code, read one's file, appeal, download it.
+"""The subject portal: sign in with a notice's access code, read one's file, appeal, ask that a
+record with no effect left be erased, download it.
 
 Every view of the file is a read of it, audited with the subject as the reader.
 """
@@ -13,11 +14,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import InvalidInput, NotFound, Unauthorized
+from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.explanation import explain
 from trustledger.domain.texts import N_
 from trustledger.i18n.negotiation import parse_language
 from trustledger.web.letters import in_language, other_language
-from trustledger.web.plain import appeal_text, describe
+from trustledger.web.plain import appeal_text, describe, erasure_text
 from trustledger.web.rendering import (
     HEADERS,
     PAGES_TAG,
@@ -64,9 +66,24 @@ def portal_home(request: Request) -> Response:
         "state": state,
         "restrictions": describe(state, tr),
         "appeals": [(a, appeal_text(a, tr)) for a in reversed(state.appeals)],
+        **_erasures(request, state),
         "letters": [(n, other_language(n, registry.language)) for n in reversed(letters)],
     }
     return render(request, "portal.html", context)
+
+
+def _erasures(request: Request, state: SubjectState) -> dict[str, Any]:
+    """The records the subject may ask to erase now, and their requests with the decisions."""
+    tr = translator_of(request)
+    erasable = set(registry_of(request).erasure_requests.erasable(state.subject))
+    records = {a.record.record_id: a for a in state.assessments}
+    return {
+        "erasable": [a for a in state.assessments if a.record.record_id in erasable],
+        "erasures": [
+            (c, records.get(c.record_id), erasure_text(c, tr))
+            for c in reversed(state.erasure_cases)
+        ],
+    }
 
 
 @router.get("/portal/letters/{notice_id}", response_class=HTMLResponse)
@@ -150,6 +167,23 @@ def portal_appeal(
         access_code=session.code,
     )
     return RedirectResponse("/portal#appeals-title", status_code=303)
+
+
+@router.post("/portal/erasure-requests", dependencies=[Depends(same_origin)])
+def portal_erasure_request(
+    request: Request,
+    session: Subject,
+    reason: Annotated[str, Form(max_length=10_000)] = "",
+    record_id: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    registry_of(request).erasure_requests.request(
+        session.subject,
+        record_id=record_id,
+        reason=reason,
+        actor=session.actor,
+        access_code=session.code,
+    )
+    return RedirectResponse("/portal#erasure-title", status_code=303)
 
 
 @router.get("/portal/data.json")

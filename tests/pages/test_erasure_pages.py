@@ -1,0 +1,169 @@
+"""Erasure on request on the pages, in English and in Chinese: the subject asks on the portal,
+the request waits in the console's queue, an officer decides on the file page, and the subject
+reads the decision and its reasons."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from tests.factories import ric_number
+from tests.language_scan import english_on_page
+from tests.pages.conftest import Browsers, sql
+from tests.seeded_site import Site
+
+WORDS = {
+    "en": {
+        "section": "Erasing your records",
+        "law": "Personal Information Protection Law (art. 47)",
+        "consent": "Withdrawing your consent is not a reason here",
+        "action": "Request erasure now",
+        "waiting": "An officer will decide it by",
+        "queue": "Erasure requests",
+        "refused": "Your request was refused: the record is kept until its retention ends.",
+        "in_effect": "still has effect",
+        "reason": "The fare was paid and the case is closed.",
+        "reasons": "The operator asked that it be kept while a claim is pending.",
+        "withdrawal": "recorded against the wrong person",
+    },
+    "zh-Hans": {
+        "section": "删除您的记录",
+        "law": "《个人信息保护法》第四十七条",
+        "consent": "撤回同意不是这里的理由",
+        "action": "请求立即删除",
+        "waiting": "工作人员将于",
+        "queue": "删除请求",
+        "refused": "您的请求未获准许：该记录将保存至保存期限届满。",
+        "in_effect": "仍在产生效力",
+        "reason": "罚款已缴清，案件已结束。",
+        "reasons": "运营单位要求在索赔处理期间保留该记录。",
+        "withdrawal": "记录的当事人有误",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Ended:
+    subject: str
+    record_id: str
+    case_ref: str
+    access_code: str
+
+
+def ended(site: Site, *, n: int, withdrawal: str) -> Ended:
+    """A rail.smoking record submitted ten days ago and withdrawn by its source five days ago:
+    it has no effect left today. The site's registry writes it with its clock on those days."""
+    reg = site.registry
+    clock = reg.clock
+    today, moment = clock.today(), clock.moment  # type: ignore[attr-defined]
+    subject = ric_number(n, region="510104", born="19860606")
+    case_ref = f"RLY-ERASE-{n}"
+    source = reg.keys.source("rail-1")
+
+    def on(day: object) -> None:
+        clock.day = day  # type: ignore[attr-defined]
+        clock.moment = datetime.combine(day, datetime.min.time(), UTC)  # type: ignore[attr-defined,arg-type]
+
+    try:
+        on(today - timedelta(days=10))
+        body = {
+            "subject": subject,
+            "type": "rail.smoking",
+            "occurred_on": (today - timedelta(days=14)).isoformat(),
+            "decided_on": (today - timedelta(days=11)).isoformat(),
+            "case_ref": case_ref,
+        }
+        submitted = reg.intake.submit(body, source=source)
+        on(today - timedelta(days=5))
+        rid = submitted.record.record_id
+        reg.corrections.withdraw(rid, source=source, reason=withdrawal)
+    finally:
+        clock.day, clock.moment = today, moment  # type: ignore[attr-defined]
+    return Ended(subject, rid, case_ref, submitted.notices[0].access_code)
+
+
+def section(html: str, title_id: str) -> str:
+    """One panel of a page: the letters on the portal are in the language they were sent in."""
+    found = re.search(rf'<section[^>]*aria-labelledby="{title_id}".*?</section>', html, re.S)
+    assert found is not None, title_id
+    return found.group(0)
+
+
+def signed_in(browsers: Browsers, e: Ended, language: str) -> httpx.Client:
+    client = browsers.anonymous()
+    client.headers["Accept-Language"] = language
+    form = {"subject": e.subject, "access_code": e.access_code}
+    assert client.post("/portal/sign-in", data=form).status_code == 303
+    return client
+
+
+@pytest.mark.parametrize(("language", "n"), [("en", 71), ("zh-Hans", 72)])
+def test_a_subject_asks_to_erase_an_ended_record_and_reads_the_officers_refusal(
+    site: Site, browsers: Browsers, language: str, n: int
+) -> None:
+    words = WORDS[language]
+    e = ended(site, n=n, withdrawal=words["withdrawal"])
+    me = signed_in(browsers, e, language)
+    portal = me.get("/portal").text
+    for key in ("section", "law", "consent", "action"):
+        assert words[key] in portal, key
+    assert f'name="record_id" value="{e.record_id}"' in portal
+    sent = me.post(
+        "/portal/erasure-requests", data={"record_id": e.record_id, "reason": words["reason"]}
+    )
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/portal#erasure-title"
+    portal = me.get("/portal").text
+    assert words["waiting"] in portal
+    assert words["reason"] in portal
+    assert f'name="record_id" value="{e.record_id}"' not in portal  # asked once, not offered again
+    if language == "zh-Hans":
+        assert english_on_page(section(portal, "erasure-title")) == []
+    ((case_id,),) = sql(site, "SELECT case_id FROM erasure_cases WHERE subject = :s", s=e.subject)
+
+    officer = browsers.staff("officer")
+    officer.headers["Accept-Language"] = language
+    console = officer.get("/").text
+    assert words["queue"] in console
+    link = re.search(rf'href="(/subjects/{e.subject}\?purpose=[^"]+)"', console)
+    assert link is not None, "the queue links to the file"
+    file = officer.get(link.group(1).replace("&amp;", "&")).text
+    assert f'action="/erasure-requests/{case_id}/decision"' in file
+    assert words["reason"] in file
+    if language == "zh-Hans":
+        assert english_on_page(section(file, "erasures-title")) == []
+    decided = officer.post(
+        f"/erasure-requests/{case_id}/decision",
+        data={"outcome": "refused", "reasons": words["reasons"], "purpose": "erasure request"},
+    )
+    assert decided.status_code == 303
+    assert f"/subjects/{e.subject}?" in decided.headers["location"]
+    assert case_id not in officer.get("/").text  # decided: it left the queue
+
+    portal = me.get("/portal").text
+    assert words["refused"] in portal
+    assert words["reasons"] in portal
+    assert f'name="record_id" value="{e.record_id}"' in portal  # refused: it may be asked again
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hans"])
+def test_a_record_still_in_effect_cannot_be_requested_on_the_portal(
+    site: Site, browsers: Browsers, language: str
+) -> None:
+    (rid,) = [
+        r for (r,) in sql(site, "SELECT record_id FROM records WHERE subject = :s", s=site.subject)
+    ]
+    me = browsers.subject()
+    me.headers["Accept-Language"] = language
+    assert f'value="{rid}"' not in section(me.get("/portal").text, "erasure-title")
+    refused = me.post("/portal/erasure-requests", data={"record_id": rid, "reason": "please"})
+    assert refused.status_code == 422
+    assert WORDS[language]["in_effect"] in refused.text
+    assert rid in refused.text
+    assert sql(site, "SELECT count(*) FROM erasure_cases WHERE subject = :s", s=site.subject) == [
+        (0,)
+    ]

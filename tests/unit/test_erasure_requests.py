@@ -1,0 +1,157 @@
+"""Erasure on request over the in-memory store: what may be asked, and what a decision does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.due_factories import RAIL, Due, due
+from tests.factories import body, ric_number
+from trustledger.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from trustledger.domain.events import ErasureOutcome
+from trustledger.domain.jurisdiction import Jurisdiction
+from trustledger.domain.personal_data import split
+from trustledger.domain.records import EventKind
+from trustledger.services.due_process.state import Evaluator
+from trustledger.services.retention.requests import ErasureRequests
+
+
+@dataclass
+class RecordingEraser:
+    """The port a grant calls (services/retention/erasure.py's Erasures), recording its calls."""
+
+    calls: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
+
+    def erase(self, subject: str, record_ids: Sequence[str], basis: str) -> object:
+        self.calls.append((subject, tuple(record_ids), basis))
+        return None
+
+
+def requests(d: Due) -> tuple[ErasureRequests, RecordingEraser]:
+    eraser = RecordingEraser()
+    evaluator: Evaluator = d.intake._evaluator  # type: ignore[attr-defined]
+    scheme = evaluator.scheme
+    return ErasureRequests(
+        d.store, evaluator=evaluator, erasures=eraser, scheme=scheme, clock=d.clock
+    ), eraser
+
+
+def withdrawn(d: Due, *, region: str = "110105") -> tuple[str, str, str]:
+    """A smoking record withdrawn by its source; the day after, it has no effect left."""
+    subject = ric_number(region=region)
+    submitted = d.intake.submit(body(subject=subject), source=RAIL)
+    rid = submitted.record.record_id
+    d.corrections.withdraw(rid, source=RAIL, reason="wrong person")
+    d.clock.advance(1)
+    return subject, rid, submitted.notices[0].access_code
+
+
+def test_a_record_with_no_effect_left_can_be_requested_and_waits_for_an_officer() -> None:
+    d = due()
+    service, _ = requests(d)
+    subject, rid, code = withdrawn(d)
+    assert service.erasable(subject) == (rid,)
+    filed = service.request(
+        subject, record_id=rid, reason="no longer needed", actor="subject", access_code=code
+    )
+    assert filed.record_id == rid
+    assert (filed.deadline - filed.filed_on).days == 15
+    (event,) = d.events(EventKind.ERASURE_REQUESTED)
+    assert event.record_id == rid  # sealed under the record's key, erased with it
+    plain, personal = split(event.kind, event.data)
+    assert personal == {"reason": "no longer needed"}
+    assert plain["record_id"] == rid
+    assert [c.case_id for c in service.list_pending()] == [filed.case_id]
+    assert service.erasable(subject) == ()  # a request waits: it is not offered twice
+    entry = next(a for a in d.store.memory.audit if a.action == "erasure.request")
+    assert entry.detail == f"{filed.case_id} for {rid} by the subject"
+
+
+def test_a_record_still_in_effect_cannot_be_requested() -> None:
+    d = due()
+    service, _ = requests(d)
+    subject = ric_number()
+    rid = d.intake.submit(body(subject=subject), source=RAIL).record.record_id
+    assert service.erasable(subject) == ()
+    with pytest.raises(InvalidInput) as caught:
+        service.request(subject, record_id=rid, reason="please", actor="officer_li")
+    assert caught.value.field == "record_id"
+    assert f"record {rid} still has effect" in str(caught.value)
+    assert d.events(EventKind.ERASURE_REQUESTED) == []
+
+
+def test_a_request_names_a_record_of_the_subject_with_a_reason_and_the_right_code() -> None:
+    d = due()
+    service, _ = requests(d)
+    subject, rid, code = withdrawn(d)
+    _, _, other_code = withdrawn(d)
+    with pytest.raises(InvalidInput, match="no record 'rec_nope'"):
+        service.request(subject, record_id="rec_nope", reason="x", actor="subject")
+    with pytest.raises(InvalidInput) as caught:
+        service.request(subject, record_id=rid, reason="  ", actor="subject")
+    assert caught.value.field == "reason"
+    with pytest.raises(Unauthorized):
+        service.request(subject, record_id=rid, reason="x", actor="s", access_code=other_code)
+    service.request(subject, record_id=rid, reason="x", actor="subject", access_code=code)
+    with pytest.raises(Conflict, match="is pending"):
+        service.request(subject, record_id=rid, reason="again", actor="subject")
+
+
+def test_a_refusal_keeps_the_record_and_gives_the_subject_its_reasons() -> None:
+    d = due()
+    service, eraser = requests(d)
+    subject, rid, _ = withdrawn(d)
+    case_id = service.request(subject, record_id=rid, reason="x", actor="subject").case_id
+    decided = service.decide(
+        case_id, outcome="refused", reasons="A court asked to keep it.", actor="officer_li"
+    )
+    assert decided.outcome is ErasureOutcome.REFUSED
+    assert eraser.calls == []
+    (case,) = d.store.memory.derived[subject].state.erasure_cases
+    assert (case.outcome, case.reasons) == (ErasureOutcome.REFUSED, "A court asked to keep it.")
+    assert service.list_pending() == []
+    assert service.erasable(subject) == (rid,)  # refused, it may be asked again
+    with pytest.raises(Conflict, match="was decided on"):
+        service.decide(case_id, outcome="refused", reasons="again", actor="officer_li")
+
+
+def test_a_grant_erases_the_record_with_the_case_as_its_basis() -> None:
+    d = due()
+    service, eraser = requests(d)
+    subject, rid, _ = withdrawn(d)
+    case_id = service.request(subject, record_id=rid, reason="x", actor="subject").case_id
+    decided = service.decide(case_id, outcome="granted", reasons="No effect.", actor="officer_li")
+    assert decided.outcome is ErasureOutcome.GRANTED
+    assert eraser.calls == [(subject, (rid,), case_id)]
+    (event,) = d.events(EventKind.ERASURE_DECIDED)
+    assert event.record_id == rid
+    entry = next(a for a in d.store.memory.audit if a.action == "erasure.decide")
+    assert entry.detail == f"{case_id} granted for {rid}"
+    # A crash after the decision's commit left the record: deciding again carries it out.
+    service.decide(case_id, outcome="granted", reasons="resume", actor="officer_li")
+    assert eraser.calls == [(subject, (rid,), case_id)] * 2
+    assert len(d.events(EventKind.ERASURE_DECIDED)) == 1
+    with pytest.raises(Conflict):
+        service.decide(case_id, outcome="refused", reasons="changed my mind", actor="officer_li")
+
+
+def test_a_decision_needs_an_outcome_reasons_and_the_officers_jurisdiction() -> None:
+    d = due()
+    service, eraser = requests(d)
+    subject, rid, _ = withdrawn(d, region="110105")
+    case_id = service.request(subject, record_id=rid, reason="x", actor="subject").case_id
+    with pytest.raises(InvalidInput) as caught:
+        service.decide(case_id, outcome="erased", reasons="r", actor="officer_li")
+    assert caught.value.field == "outcome"
+    with pytest.raises(InvalidInput) as caught:
+        service.decide(case_id, outcome="granted", reasons="", actor="officer_li")
+    assert caught.value.field == "reasons"
+    with pytest.raises(NotFound):
+        service.decide("era_nope", outcome="granted", reasons="r", actor="officer_li")
+    canton = Jurisdiction(regions=("44",))
+    with pytest.raises(Forbidden):
+        service.decide(case_id, outcome="granted", reasons="r", actor="officer_li", fence=canton)
+    assert service.list_pending(fence=canton) == []
+    assert eraser.calls == []
