@@ -22,10 +22,12 @@ from trustledger.services.retention.requests import ErasureRequests
 class RecordingEraser:
     """The port a grant calls (services/retention/erasure.py's Erasures), recording its calls."""
 
-    calls: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
+    calls: list[tuple[str, tuple[str, ...], str, str]] = field(default_factory=list)
 
-    def erase(self, subject: str, record_ids: Sequence[str], basis: str) -> object:
-        self.calls.append((subject, tuple(record_ids), basis))
+    def erase(
+        self, subject: str, record_ids: Sequence[str], basis: str, *, actor: str = "system"
+    ) -> object:
+        self.calls.append((subject, tuple(record_ids), basis, actor))
         return None
 
 
@@ -124,14 +126,14 @@ def test_a_grant_erases_the_record_with_the_case_as_its_basis() -> None:
     case_id = service.request(subject, record_id=rid, reason="x", actor="subject").case_id
     decided = service.decide(case_id, outcome="granted", reasons="No effect.", actor="officer_li")
     assert decided.outcome is ErasureOutcome.GRANTED
-    assert eraser.calls == [(subject, (rid,), case_id)]
+    assert eraser.calls == [(subject, (rid,), case_id, "officer_li")]
     (event,) = d.events(EventKind.ERASURE_DECIDED)
     assert event.record_id == rid
     entry = next(a for a in d.store.memory.audit if a.action == "erasure.decide")
     assert entry.detail == f"{case_id} granted for {rid}"
     # A crash after the decision's commit left the record: deciding again carries it out.
     service.decide(case_id, outcome="granted", reasons="resume", actor="officer_li")
-    assert eraser.calls == [(subject, (rid,), case_id)] * 2
+    assert eraser.calls == [(subject, (rid,), case_id, "officer_li")] * 2
     assert len(d.events(EventKind.ERASURE_DECIDED)) == 1
     with pytest.raises(Conflict):
         service.decide(case_id, outcome="refused", reasons="changed my mind", actor="officer_li")

@@ -38,7 +38,9 @@ from trustledger.services.ports import Clock, UnitOfWorkFactory
 class Eraser(Protocol):
     """What a grant calls: services/retention/erasure.py's `Erasures`."""
 
-    def erase(self, subject: str, record_ids: Sequence[str], basis: str) -> object: ...
+    def erase(
+        self, subject: str, record_ids: Sequence[str], basis: str, *, actor: str = "system"
+    ) -> object: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +190,7 @@ class ErasureRequests:
                 raise _decided(case)  # a granted case is granted again only to resume
             subject = d.subject
         if case.outcome is ErasureOutcome.GRANTED:
-            self._erasures.erase(subject, [case.record_id], basis=case_id)
+            self._erasures.erase(subject, [case.record_id], case_id, actor=actor)
         assert case.decided_on is not None
         assert case.outcome is not None
         return DecidedErasure(
