@@ -1,11 +1,11 @@
-"""The officers' queues filter by jurisdiction in SQL on SQLite and PostgreSQL: regions as
-identity-number prefixes, sources through the subject's records, and a limit counting only the
-admitted rows."""
+"""The officers' queues (appeals, undelivered notices, erasure requests) filter by jurisdiction
+in SQL on SQLite and PostgreSQL: regions as identity-number prefixes, sources through the
+subject's records, and a limit counting only the admitted rows."""
 
 from __future__ import annotations
 
 from tests.due_factories import COURT, RAIL
-from tests.factories import body, judgment, ric_number
+from tests.factories import SettableClock, body, judgment, ric_number
 from tests.integration.conftest import sql
 from tests.seeded_site import NoMail
 from trustledger.bootstrap import Registry
@@ -57,3 +57,36 @@ def test_the_undelivered_queue_keeps_the_fence(registry: Registry) -> None:
     fence = Jurisdiction(regions=("4403",))
     assert [n.subject for n in registry.outbox.list_undelivered(limit=1, fence=fence)] == [inside]
     assert {n.subject for n in registry.outbox.list_undelivered()} == {inside, outside}
+
+
+def withdrawn(registry: Registry, subject: str) -> str:
+    """A smoking record withdrawn today: from tomorrow it has no effect left."""
+    rid = registry.intake.submit(body(subject=subject), source=RAIL).record.record_id
+    registry.corrections.withdraw(rid, source=RAIL, reason="wrong person")
+    return rid
+
+
+def test_the_erasure_queue_keeps_the_fence_and_a_decision_leaves_it(
+    registry: Registry, clock: SettableClock
+) -> None:
+    inside, outside = ric_number(region=SHENZHEN), ric_number()
+    records = {s: withdrawn(registry, s) for s in (inside, outside)}
+    clock.advance(1)
+    requests = registry.erasure_requests
+    cases = {
+        s: requests.request(s, record_id=rid, reason="Not needed.", actor="officer:clerk").case_id
+        for s, rid in records.items()
+    }
+    fence = Jurisdiction(regions=("4403",))
+    assert [c.case_id for c in requests.list_pending(limit=1, fence=fence)] == [cases[inside]]
+    assert {c.case_id for c in requests.list_pending()} == set(cases.values())
+    requests.decide(cases[inside], outcome="refused", reasons="Kept.", actor="officer:li")
+    assert requests.list_pending(fence=fence) == []
+    rows = sql(
+        registry,
+        "SELECT subject, record_id, outcome, decided_on FROM erasure_cases WHERE case_id = :c",
+        c=cases[inside],
+    )
+    assert [(r.subject, r.record_id, r.outcome) for r in rows] == [
+        (inside, records[inside], "refused")
+    ]
