@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.evaluation import SubjectState
+from trustledger.domain.events import ErasureOutcome
 from trustledger.domain.rulebook import Mode, SeatClass
 from trustledger.domain.texts import N_
 from trustledger.services.checking.check import CheckAnswer
@@ -255,6 +256,9 @@ def decide_erasure(
     decided = registry_of(request).erasure_requests.decide(
         case_id, outcome=outcome, reasons=reasons, actor=staff.actor, fence=staff.fence
     )
+    if decided.outcome is ErasureOutcome.GRANTED:
+        # The record is gone: back to the queue, not to a read of what is left of the file.
+        return RedirectResponse("/#erasures-queue", status_code=303)
     return RedirectResponse(
         file_url(decided.subject, purpose or "erasure request decided"), status_code=303
     )
