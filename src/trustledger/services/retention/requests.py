@@ -25,7 +25,7 @@ from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.notice_requests import code_matches
 from trustledger.domain.records import Event, known_by
-from trustledger.domain.retention import last_effect
+from trustledger.domain.retention import retention
 from trustledger.domain.rulebook import Rulebook
 from trustledger.domain.subject_file import SubjectFile
 from trustledger.domain.texts import N_, Message
@@ -87,11 +87,11 @@ class ErasureRequests:
             events = uow.events.for_subjects([number]).get(number, [])
         f, state = _file(number, events, self._evaluator.rulebook, today)
         pending = {c.record_id for c in state.erasure_cases if c.decided_on is None}
+        ended = _ended(f, state, self._evaluator.rulebook)
         return tuple(
             a.record.record_id
             for a in state.assessments
-            if a.record.record_id not in pending
-            and _ended(f, state, self._evaluator.rulebook, a.record.record_id)
+            if a.record.record_id in ended and a.record.record_id not in pending
         )
 
     def request(
@@ -212,9 +212,13 @@ def _file(
     return f, evaluate_file(f, rulebook, today)
 
 
-def _ended(f: SubjectFile, state: SubjectState, rulebook: Rulebook, record_id: str) -> bool:
-    last = last_effect(f, state, rulebook, record_id)
-    return last is not None and last < state.on
+def _ended(f: SubjectFile, state: SubjectState, rulebook: Rulebook) -> set[str]:
+    """The records whose last day of effect is past (Erasures refuses the others alike)."""
+    return {
+        k.record_id
+        for k in retention(f, state, rulebook)
+        if k.last_effect is not None and k.last_effect < state.on
+    }
 
 
 def _check_erasable(f: SubjectFile, state: SubjectState, rulebook: Rulebook, rid: str) -> None:
@@ -223,7 +227,7 @@ def _check_erasable(f: SubjectFile, state: SubjectState, rulebook: Rulebook, rid
             "record_id",
             Message.of(N_("no record %(record)r is on this subject's file"), record=rid),
         )
-    if not _ended(f, state, rulebook, rid):
+    if rid not in _ended(f, state, rulebook):
         raise InvalidInput(
             "record_id",
             Message.of(
