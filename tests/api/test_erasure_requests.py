@@ -128,3 +128,34 @@ def test_a_subject_key_needs_the_code_of_a_notice(server: Server) -> None:
             path, json={"record_id": e.record_id, "reason": "x", "access_code": "AAAA-BBBB"}
         )
         problem(wrong, 401)
+
+
+def test_a_grant_erases_the_record_and_keeps_the_one_in_force(server: Server) -> None:
+    e = ended(server)
+    kept = submit(server, court_record(e.subject, case_ref=f"KEEP-{e.subject[-6:]}"))
+    case_id = requested(server, e)["case_id"]
+    with server.client("officer") as clerk:
+        r = clerk.post(
+            f"/v1/erasure-requests/{case_id}/decision",
+            json={"outcome": "granted", "reasons": "No effect left; not needed."},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["outcome"] == "granted"
+        file = clerk.get(f"/v1/subjects/{e.subject}", params={"purpose": "erasure request"})
+        assert case_id not in {
+            c["case_id"] for c in listed(clerk, "/v1/erasure-requests", "erasures")
+        }
+    assert file.status_code == 200
+    assert [rec["record_id"] for rec in file.json()["records"]] == [kept["record_id"]]
+    assert e.record_id not in file.text
+    assert "It is no longer needed." not in file.text
+    (erased,) = sql(
+        server, "SELECT data FROM events WHERE kind = 'erased' AND data LIKE :c", c=f"%{case_id}%"
+    )
+    assert e.record_id in erased[0]
+    # The request went with the record: nothing of it is left to decide or to read.
+    with server.client("officer") as clerk:
+        again = clerk.post(
+            f"/v1/erasure-requests/{case_id}/decision", json={"outcome": "granted", "reasons": "x"}
+        )
+    problem(again, 404)

@@ -154,9 +154,9 @@ def test_a_subject_asks_to_erase_an_ended_record_and_reads_the_officers_refusal(
 def test_a_record_still_in_effect_cannot_be_requested_on_the_portal(
     site: Site, browsers: Browsers, language: str
 ) -> None:
-    (rid,) = [
-        r for (r,) in sql(site, "SELECT record_id FROM records WHERE subject = :s", s=site.subject)
-    ]
+    # Derived state keeps the plain number (records name the subject by pseudonym).
+    query = "SELECT record_id FROM restrictions WHERE subject = :s"
+    (rid,) = {r for (r,) in sql(site, query, s=site.subject)}
     me = browsers.subject()
     me.headers["Accept-Language"] = language
     assert f'value="{rid}"' not in section(me.get("/portal").text, "erasure-title")
@@ -167,3 +167,52 @@ def test_a_record_still_in_effect_cannot_be_requested_on_the_portal(
     assert sql(site, "SELECT count(*) FROM erasure_cases WHERE subject = :s", s=site.subject) == [
         (0,)
     ]
+
+
+@pytest.mark.parametrize(("language", "n"), [("en", 73), ("zh-Hans", 74)])
+def test_an_officer_grants_on_the_file_page_and_the_portal_keeps_only_the_record_in_force(
+    site: Site, browsers: Browsers, language: str, n: int
+) -> None:
+    words = WORDS[language]
+    e = ended(site, n=n, withdrawal=words["withdrawal"])
+    today = site.registry.clock.today()
+    in_force = site.registry.intake.submit(
+        {
+            "subject": e.subject,
+            "type": "rail.smoking",
+            "occurred_on": (today - timedelta(days=3)).isoformat(),
+            "decided_on": (today - timedelta(days=1)).isoformat(),
+            "case_ref": f"RLY-KEEP-{n}",
+        },
+        source=site.registry.keys.source("rail-1"),
+    )
+    # Signed in with the letter of the record that stays: the other's goes with it.
+    me = signed_in(
+        browsers,
+        Ended(e.subject, e.record_id, e.case_ref, in_force.notices[0].access_code),
+        language,
+    )
+    sent = me.post(
+        "/portal/erasure-requests", data={"record_id": e.record_id, "reason": words["reason"]}
+    )
+    assert sent.status_code == 303
+    ((case_id,),) = sql(site, "SELECT case_id FROM erasure_cases WHERE subject = :s", s=e.subject)
+    officer = browsers.staff("officer")
+    officer.headers["Accept-Language"] = language
+    granted = officer.post(
+        f"/erasure-requests/{case_id}/decision",
+        data={"outcome": "granted", "reasons": words["reasons"], "purpose": "erasure request"},
+    )
+    assert granted.status_code == 303
+    assert granted.headers["location"] == "/#erasures-queue"
+    file = officer.get(f"/subjects/{e.subject}", params={"purpose": "erasure request"}).text
+    assert "RLY-KEEP" in file
+    assert e.case_ref not in file
+    assert words["reason"] not in file
+    portal = me.get("/portal").text
+    assert f"RLY-KEEP-{n}" in portal
+    assert e.case_ref not in portal
+    assert words["reason"] not in portal
+    assert case_id not in portal
+    if language == "zh-Hans":
+        assert english_on_page(section(portal, "erasure-title")) == []
