@@ -60,8 +60,12 @@ def test_the_subject_requests_erasure_and_a_fenced_officer_sees_only_their_regio
 ) -> None:
     inside = ended(server)
     outside = ended(server, region="110105")
-    filed = requested(server, inside)
+    filed = requested(server, inside, reason="Paid in full in 2025; not needed.")
     assert filed["record_id"] == inside.record_id
+    # The reason is personal: sealed under the record's key, not in the plain data.
+    rows = sql(server, "SELECT data, sealed FROM events WHERE kind = 'erasure_requested'")
+    assert rows
+    assert all("Paid in full" not in str(data) and sealed is not None for data, sealed in rows)
     assert date.fromisoformat(filed["deadline"]) == date.today() + timedelta(days=15)
     other = requested(server, outside)["case_id"]
     with officer(server, regions=["3301"]) as hangzhou:
