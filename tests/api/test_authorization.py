@@ -56,6 +56,19 @@ ENDPOINTS: list[tuple[str, str, Any, set[str]]] = [
         {"outcome": "no_action", "reasons": "r"},
         {"officer", "fenced_officer"},
     ),
+    (
+        "POST",
+        f"/v1/subjects/{SUBJECT}/erasure-requests",
+        {"record_id": "rec_missing", "reason": "r"},
+        {"officer", "subject", "fenced_officer"},
+    ),
+    (
+        "POST",
+        "/v1/erasure-requests/era_missing/decision",
+        {"outcome": "refused", "reasons": "r"},
+        {"officer", "fenced_officer"},
+    ),
+    ("GET", "/v1/erasure-requests", None, {"officer", "fenced_officer"}),
     ("GET", "/v1/appeals", None, {"officer", "fenced_officer"}),
     ("GET", "/v1/reviews", None, {"officer", "fenced_officer"}),
     ("GET", "/v1/notices/undelivered", None, {"officer", "fenced_officer"}),
@@ -86,7 +99,7 @@ def call(server: Server, key: str, method: str, path: str, payload: Any) -> Any:
             r = client.get(path, params=payload)
         elif path == "/v1/records":
             r = client.post(path, json=court_record(ric_number()))
-        elif path.endswith("/appeals"):
+        elif path.startswith("/v1/subjects/") and path.endswith(("/appeals", "/erasure-requests")):
             with server.registry.uow(readonly=True) as uow:  # the code is sealed
                 code = uow.notices.for_subject(SUBJECT)[0].access_code
             r = client.post(path, json=payload | {"access_code": code})
@@ -131,7 +144,12 @@ def test_the_matrix_covers_every_endpoint_of_the_api(server: Server) -> None:
         for name, value in (("subject", SUBJECT), ("subject", OTHER)):
             path = path.replace(value, "{" + name + "}")
         parts = path.split("/")
-        ids = {"appeals": "{appeal_id}", "records": "{record_id}", "reviews": "{case_id}"}
+        ids = {
+            "appeals": "{appeal_id}",
+            "records": "{record_id}",
+            "reviews": "{case_id}",
+            "erasure-requests": "{case_id}",
+        }
         return "/".join(
             ids[parts[i - 1]] if i and parts[i - 1] in ids and "_" in p else p
             for i, p in enumerate(parts)
