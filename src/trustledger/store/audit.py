@@ -80,6 +80,17 @@ def entry_hash(**fields: Any) -> str:
     return hashlib.sha256(canonical(**fields)).hexdigest()
 
 
+# Actions whose detail says only what the plain columns of the log may say (a mode, a day, a rule
+# code): a ticket check's denial. Sealing it would protect nothing, and would make every batch
+# check read its denied subjects' keys (bench/check.py's batch figure, issue 15).
+PLAIN_DETAIL_ACTIONS = frozenset({"check.deny"})
+
+
+def _sealed_detail(entry: AuditEntry) -> bool:
+    """Whether an entry naming a subject keeps its detail sealed: unless empty or plain."""
+    return bool(entry.detail) and entry.action not in PLAIN_DETAIL_ACTIONS
+
+
 class SqlAuditTrail:
     def __init__(self, conn: Connection, keys: SqlDataKeys) -> None:
         self._conn = conn
@@ -103,7 +114,11 @@ class SqlAuditTrail:
             e.subject: self._keys.pseudonym(e.subject) for e in entries if e.subject is not None
         }
         # The subjects' own keys made at once (a bulk intake audits a batch of new subjects).
-        self._keys.provide((p, SUBJECT_SCOPE) for p in pseudonyms.values())
+        self._keys.provide(
+            (pseudonyms[e.subject], SUBJECT_SCOPE)
+            for e in entries
+            if e.subject is not None and _sealed_detail(e)
+        )
         for entry in entries:
             seq += 1
             time = times.get(entry.at)
@@ -116,8 +131,10 @@ class SqlAuditTrail:
                 pseudonym = pseudonyms[subject]
                 if actor == SUBJECT_ACTOR + subject:
                     actor = SUBJECT_ACTOR + pseudonym
-                sealed = self._keys.seal(pseudonym, SUBJECT_SCOPE, {"detail": detail})
-                subject, detail = pseudonym, SEALED + base64.b64encode(sealed).decode()
+                if _sealed_detail(entry):
+                    sealed = self._keys.seal(pseudonym, SUBJECT_SCOPE, {"detail": detail})
+                    detail = SEALED + base64.b64encode(sealed).decode()
+                subject = pseudonym
             encoded = _encoded(
                 seq, actor, entry.action, subject, entry.purpose, detail, time[1], prev
             )  # fmt: skip
@@ -149,8 +166,8 @@ class SqlAuditTrail:
                 sealed = base64.b64decode(detail[len(SEALED) :])
                 opened = self._keys.open(pseudonym, SUBJECT_SCOPE, sealed)
                 detail = opened["detail"] if opened is not None else ""
-                if actor == SUBJECT_ACTOR + pseudonym:
-                    actor = SUBJECT_ACTOR + subject
+            if row.subject == pseudonym and actor == SUBJECT_ACTOR + pseudonym:
+                actor = SUBJECT_ACTOR + subject
             at = row.at.replace(tzinfo=UTC)
             found.append(AuditEntry(actor, row.action, subject, row.purpose, at, detail))
         return found
