@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, select, update
 
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
@@ -125,7 +125,8 @@ class SqlDataKeys:
         if not missing:
             return
         c = t.data_keys.c
-        # Rows read that do not unwrap (a backup restored after an erasure): replaced, as in _make.
+        # A row whose key no longer unwraps (a copy of the database from before an erasure) is
+        # as good as destroyed: replaced, and marked so, its old ciphertext reads as erased.
         for pseudonym, scope in (at for at in missing if at in self._keys):
             stale = delete(t.data_keys).where(c.pseudonym == pseudonym, c.scope == scope)
             if self._conn.execute(stale).rowcount:
@@ -183,17 +184,20 @@ class SqlDataKeys:
                     and_(c.pseudonym >= bucket, c.pseudonym < _next_prefix(bucket))
                 )
             ).all()
+            rewrapped = []
             for row in rows:
                 key = self._unwrap(row.pseudonym, row.scope, row.kek_version, bytes(row.wrapped))
-                if key is None:
-                    continue
+                if key is not None:
+                    aad = scope_aad(row.pseudonym, row.scope)
+                    rewrapped.append(
+                        {"p": row.pseudonym, "s": row.scope, "w": seal(kek, key, aad=aad)}
+                    )
+            if rewrapped:  # the bucket's rows in one executemany, not a statement each
                 self._conn.execute(
                     update(t.data_keys)
-                    .where(c.pseudonym == row.pseudonym, c.scope == row.scope)
-                    .values(
-                        kek_version=version,
-                        wrapped=seal(kek, key, aad=scope_aad(row.pseudonym, row.scope)),
-                    )
+                    .where(c.pseudonym == bindparam("p"), c.scope == bindparam("s"))
+                    .values(kek_version=version, wrapped=bindparam("w")),
+                    rewrapped,
                 )
         return buckets
 
@@ -238,24 +242,9 @@ class SqlDataKeys:
         self._keys[pseudonym, ERASED_MARK] = None
 
     def _make(self, pseudonym: str, scope: str) -> bytes:
-        c = t.data_keys.c
-        # A row whose key no longer unwraps (a copy of the database from before an erasure) is
-        # as good as destroyed: replaced, and marked so, its old ciphertext reads as erased.
-        stale = delete(t.data_keys).where(c.pseudonym == pseudonym, c.scope == scope)
-        if self._conn.execute(stale).rowcount:
-            self._mark(pseudonym)
-        version, kek = self._vault().current(self._registry_id(), bucket_of(pseudonym))
-        key = new_key()
-        self._conn.execute(
-            t.data_keys.insert().values(
-                pseudonym=pseudonym,
-                scope=scope,
-                kek_version=version,
-                wrapped=seal(kek, key, aad=scope_aad(pseudonym, scope)),
-                created_at=datetime.now(UTC).replace(tzinfo=None),
-            )
-        )
-        self._keys[pseudonym, scope] = key
+        self.provide([(pseudonym, scope)])
+        key = self._keys[pseudonym, scope]
+        assert key is not None
         return key
 
     def _unwrap(self, pseudonym: str, scope: str, version: int, wrapped: bytes) -> bytes | None:

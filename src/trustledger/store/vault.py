@@ -50,14 +50,7 @@ class Vault:
 
     def current(self, registry: str, bucket: str) -> tuple[int, bytes]:
         """The version new data keys of the bucket are wrapped by (the bucket made if new)."""
-        entry = self._data.get(registry, {}).get(bucket)
-        if entry is None:
-            with self._changing() as data:
-                entry = data.setdefault(registry, {}).setdefault(
-                    bucket, {"current": 1, "keys": {"1": _b64(new_key())}}
-                )
-        version = int(entry["current"])
-        return version, _unb64(entry["keys"][str(version)])
+        return self.current_many(registry, {bucket})[bucket]
 
     def current_many(self, registry: str, buckets: set[str]) -> dict[str, tuple[int, bytes]]:
         """`current` of each bucket, the new ones made in one write of the file (a bulk intake
@@ -68,7 +61,8 @@ class Vault:
                 entries = data.setdefault(registry, {})
                 for bucket in buckets - entries.keys():
                     entries[bucket] = {"current": 1, "keys": {"1": _b64(new_key())}}
-        return {b: self.current(registry, b) for b in buckets}
+        entries = self._data.get(registry, {})
+        return {b: _current(entries[b]) for b in buckets}
 
     def rotate(self, registry: str, buckets: set[str]) -> dict[str, tuple[int, bytes]]:
         """A new current version for each bucket, old ones kept until `forget`."""
@@ -167,6 +161,11 @@ class Vault:
             os.fsync(directory)  # the rename itself survives a crash
         finally:
             os.close(directory)
+
+
+def _current(entry: dict[str, Any]) -> tuple[int, bytes]:
+    version = int(entry["current"])
+    return version, _unb64(entry["keys"][str(version)])
 
 
 def _b64(raw: bytes) -> str:
