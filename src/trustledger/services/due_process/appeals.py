@@ -28,7 +28,13 @@ from trustledger.domain.jurisdiction import OPEN, Jurisdiction, reviewer
 from trustledger.domain.notice_requests import code_matches
 from trustledger.domain.records import Event
 from trustledger.domain.texts import N_, Message
-from trustledger.services.due_process.decisions import LIST_LIMIT, current, deciding, written
+from trustledger.services.due_process.decisions import (
+    LIST_LIMIT,
+    current,
+    deciding,
+    outcome_of,
+    written,
+)
 from trustledger.services.due_process.state import Evaluator, NoticeRequest
 from trustledger.services.ports import Clock, UnitOfWorkFactory
 
@@ -249,14 +255,7 @@ def _check_open(state: SubjectState, r: Restriction, today: date) -> None:
 
 
 def _outcome(outcome: str, ends_on: date | None) -> AppealOutcome:
-    try:
-        decided = AppealOutcome(outcome)
-    except ValueError as exc:
-        names = ", ".join(o.value for o in AppealOutcome)
-        raise InvalidInput(
-            "outcome",
-            Message.of(N_("must be one of %(names)s, not %(value)r"), names=names, value=outcome),
-        ) from exc
+    decided = outcome_of(AppealOutcome, outcome)
     if decided is AppealOutcome.MODIFIED and ends_on is None:
         raise InvalidInput(
             "ends_on", N_("a modified decision names the restriction's new last day")

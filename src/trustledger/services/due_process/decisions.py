@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
+from typing import TypeVar
 
 from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import InvalidInput
@@ -23,9 +25,23 @@ from trustledger.services.access.fences import admit
 from trustledger.services.due_process.state import Evaluator, NoticeRequest, Refreshed
 from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
+E = TypeVar("E", bound=StrEnum)
+
 MAX_TEXT = 10_000
 # Queues longer than this are paged by the caller.
 LIST_LIMIT = 500
+
+
+def outcome_of(kind: type[E], outcome: str) -> E:
+    """A decision's `outcome` as one of `kind`'s values, or an error naming the choices."""
+    try:
+        return kind(outcome)
+    except ValueError as exc:
+        names = ", ".join(o.value for o in kind)
+        raise InvalidInput(
+            "outcome",
+            Message.of(N_("must be one of %(names)s, not %(value)r"), names=names, value=outcome),
+        ) from exc
 
 
 def written(field: str, value: object, *, limit: int = MAX_TEXT) -> str:

@@ -14,7 +14,7 @@ from trustledger.domain.events import NoticePurpose, ReviewDecided, ReviewOutcom
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.rulebook import ReviewPolicy, Rulebook, Scope
 from trustledger.domain.texts import N_, Message
-from trustledger.services.due_process.decisions import LIST_LIMIT, deciding, written
+from trustledger.services.due_process.decisions import LIST_LIMIT, deciding, outcome_of, written
 from trustledger.services.due_process.state import Evaluator, NoticeRequest
 from trustledger.services.ports import Clock, UnitOfWorkFactory
 
@@ -60,7 +60,7 @@ class Reviews:
                     case=case_id,
                 )
             )
-        decided = _outcome(outcome)
+        decided = outcome_of(ReviewOutcome, outcome)
         chosen = _terms(decided, frozenset(scopes), days, policy)
         reasons = written("reasons", reasons)
         actor = written("actor", actor, limit=128)
@@ -105,17 +105,6 @@ class Reviews:
         """Cases inside the officer's `fence` waiting for a decision, the oldest first."""
         with self._uow(readonly=True) as uow:
             return uow.dockets.open_reviews(limit=limit, fence=fence)
-
-
-def _outcome(outcome: str) -> ReviewOutcome:
-    try:
-        return ReviewOutcome(outcome)
-    except ValueError as exc:
-        names = ", ".join(o.value for o in ReviewOutcome)
-        raise InvalidInput(
-            "outcome",
-            Message.of(N_("must be one of %(names)s, not %(value)r"), names=names, value=outcome),
-        ) from exc
 
 
 def _terms(

@@ -30,7 +30,7 @@ from trustledger.domain.rulebook import Rulebook
 from trustledger.domain.subject_file import SubjectFile
 from trustledger.domain.texts import N_, Message
 from trustledger.services.due_process.appeals import DECISION_DAYS
-from trustledger.services.due_process.decisions import LIST_LIMIT, deciding, written
+from trustledger.services.due_process.decisions import LIST_LIMIT, deciding, outcome_of, written
 from trustledger.services.due_process.state import Evaluator
 from trustledger.services.ports import Clock, UnitOfWorkFactory
 
@@ -153,7 +153,7 @@ class ErasureRequests:
         """An officer's decision with written reasons. A grant erases the record (its case id is
         the erasure's basis), once the decision is committed: a crash between the two leaves a
         granted case whose record is still there, and deciding it again carries the erasure out."""
-        decided = _outcome(outcome)
+        decided = outcome_of(ErasureOutcome, outcome)
         reasons = written("reasons", reasons)
         actor = written("actor", actor, limit=128)
         rulebook = self._evaluator.rulebook
@@ -238,17 +238,6 @@ def _check_erasable(f: SubjectFile, state: SubjectState, rulebook: Rulebook, rid
                 record=rid,
             ),
         )
-
-
-def _outcome(outcome: str) -> ErasureOutcome:
-    try:
-        return ErasureOutcome(outcome)
-    except ValueError as exc:
-        names = ", ".join(o.value for o in ErasureOutcome)
-        raise InvalidInput(
-            "outcome",
-            Message.of(N_("must be one of %(names)s, not %(value)r"), names=names, value=outcome),
-        ) from exc
 
 
 def _decided(case: ErasureCase) -> Conflict:
