@@ -29,6 +29,8 @@ WORDS = {
         "reason": "The fare was paid and the case is closed.",
         "reasons": "The operator asked that it be kept while a claim is pending.",
         "withdrawal": "recorded against the wrong person",
+        "record_label": "Record",
+        "restriction_label": "Restriction",
     },
     "zh-Hans": {
         "section": "删除您的记录",
@@ -42,6 +44,8 @@ WORDS = {
         "reason": "罚款已缴清，案件已结束。",
         "reasons": "运营单位要求在索赔处理期间保留该记录。",
         "withdrawal": "记录的当事人有误",
+        "record_label": "所据记录",
+        "restriction_label": "限制",
     },
 }
 
@@ -164,6 +168,9 @@ def test_a_record_still_in_effect_cannot_be_requested_on_the_portal(
     assert refused.status_code == 422
     assert WORDS[language]["in_effect"] in refused.text
     assert rid in refused.text
+    # The field is labelled as the form says it: a record, not a restriction (the appeal's).
+    assert f"<strong>{WORDS[language]['record_label']}</strong>" in refused.text
+    assert f"<strong>{WORDS[language]['restriction_label']}</strong>" not in refused.text
     assert sql(site, "SELECT count(*) FROM erasure_cases WHERE subject = :s", s=site.subject) == [
         (0,)
     ]

@@ -23,7 +23,7 @@ from trustledger.i18n.negotiation import choose_language
 from trustledger.web.letters import READ_IN
 from trustledger.web.page_state import page_state
 from trustledger.web.sessions import Sessions, session_secret
-from trustledger.web.wording import FIELD_LABELS, SCOPE_TEXT, WORDINGS
+from trustledger.web.wording import FIELD_LABELS, FORM_FIELD_LABELS, SCOPE_TEXT, WORDINGS
 
 HERE = Path(__file__).parent
 # Every page route carries this tag: the error handlers answer its errors with an HTML page.
@@ -183,12 +183,18 @@ def error_page(
         "home": home,
         # The switch leads back home, not to the failed request (its URL may hold a number).
         "here": home,
-        "labels": {k: tr.gettext(v) for k, v in FIELD_LABELS.items()},
+        "labels": {k: tr.gettext(v) for k, v in _labels(path).items()},
     }
     response = render(request, "error.html", context, status=status)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Cookie realm="trustledger pages"'
     return response
+
+
+def _labels(path: str) -> dict[str, str]:
+    """The field labels of the form that `path` posts (/portal/erasure-requests, ...)."""
+    parts = path.removeprefix("/portal").strip("/").split("/")
+    return FORM_FIELD_LABELS.get(parts[0], FIELD_LABELS)
 
 
 def _said(text: object, tr: Translator) -> str:

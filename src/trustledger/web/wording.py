@@ -62,6 +62,9 @@ FIELD_LABELS = {
     "record_id": N_("Restriction"),
     "days": N_("Days"),
 }
+# Where a form names a field otherwise: the erasure forms' record_id is a record, not the
+# restriction the appeal form's is. Keyed by the path's first segment after /portal.
+FORM_FIELD_LABELS = {"erasure-requests": FIELD_LABELS | {"record_id": N_("Record")}}
 CHANNEL_TEXT = {"email": N_("email"), "post": N_("post")}
 # Each value's words by filter name: `{{ r.status.value | status }}`.
 WORDINGS = {
