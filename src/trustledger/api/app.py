@@ -33,6 +33,7 @@ from trustledger.api.headers import SecurityHeaders
 from trustledger.api.index_start import save_index, start_index
 from trustledger.api.limits import BodyLimit
 from trustledger.api.problems import install_problem_handlers
+from trustledger.api.record_route import RecordFastPath
 from trustledger.api.replica import LoggedDenials, ReadOnly
 from trustledger.api.state import AppState, app_state
 from trustledger.bootstrap import Registry, open_registry
@@ -188,10 +189,10 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
 
 def serving(app: FastAPI) -> Drain:
     """The app as served: /v1/check is answered before FastAPI's middleware and routing (GET
-    always, POST in BatchCheckIn's form); everything else reaches them; all of it behind the
-    SIGTERM drain."""
+    always, POST in BatchCheckIn's form), and so is a POST /v1/records of one record in
+    RecordIn's form; everything else reaches them; all of it behind the SIGTERM drain."""
     state = app_state(app)
-    fast = CheckFastPath(app)
+    fast = CheckFastPath(app, then=RecordFastPath(app, state=state))
     state.drain.app = ReadOnly(fast) if state.lag is not None else fast
     return state.drain
 

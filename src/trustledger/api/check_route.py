@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 from starlette.applications import Starlette
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from trustledger.api.auth import admit
 from trustledger.api.check_batch import Batch, answer_batch, plain_batch
@@ -66,8 +66,11 @@ def query(raw: bytes) -> dict[str, str]:
 class CheckFastPath:
     """Wraps the whole app: answers /v1/check itself, passes everything else on."""
 
-    def __init__(self, app: Starlette, *, body_limit: int = MAX_BODY_BYTES) -> None:
-        self.app = app
+    def __init__(
+        self, app: Starlette, *, then: ASGIApp | None = None, body_limit: int = MAX_BODY_BYTES
+    ) -> None:
+        """`then` takes what this layer passes on (another lean layer in front of `app`)."""
+        self.app: ASGIApp = then or app
         self.state = app_state(app)
         self.body_limit = body_limit
 
