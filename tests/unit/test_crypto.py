@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
+from importlib.resources import files
 from pathlib import Path
 
+import orjson
 import pytest
 
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.personal_data import PLAIN_FIELDS, joined, split
 from trustledger.domain.records import EventKind
-from trustledger.store.crypto import MasterKey, Unreadable, new_key, open_json, seal_json
+from trustledger.store.crypto import (
+    DEFLATED_1,
+    MasterKey,
+    Unreadable,
+    new_key,
+    open_json,
+    open_sealed,
+    seal,
+    seal_json,
+)
 from trustledger.store.vault import Vault
 
 
@@ -43,6 +55,59 @@ def test_sealed_data_opens_only_under_its_key_and_where_it_was_sealed() -> None:
     tampered = sealed[:-1] + bytes([sealed[-1] ^ 1])
     with pytest.raises(Unreadable):
         open_json(key, tampered, aad=b"p\x1frec_1")
+
+
+LETTER = {
+    "facts": {
+        "appeal_url": "/portal",
+        "access_code": "XXXX-XXXX-XXXX-XXXX",
+        "title": "在动车组列车上吸烟",
+        "reason": "rail.smoking",
+        "legal_basis": "NDRC and others, 发改财金〔2018〕384号 (rail), in force 1 May 2018",
+        "scopes": ["rail"],
+        "record_id": "rec_61e4669dff6cc01fb4f6816bc9f0350f",
+        "case_ref": "(2024)粤0305执1234号",
+        "source": "rail-bureau",
+        "decided_on": "2026-10-02",
+        "starts_on": "2026-12-11",
+        "ends_on": "2027-06-08",
+        "appeal_by": "2026-12-16",
+        "titles": {"zh-Hans": "在动车组列车上吸烟", "en": "Smoking on a high-speed train"},
+    },
+    "kept": None,
+    "access_code": "XYEA-CCLA-4ILY-W64A",
+}
+
+
+def test_a_sealed_value_is_deflated_with_the_dictionary_inside_the_ciphertext() -> None:
+    key, aad = new_key(), b"p\x1frec_61e4669dff6cc01fb4f6816bc9f0350f"
+    sealed = seal_json(key, LETTER, aad=aad)
+    assert open_json(key, sealed, aad=aad) == LETTER
+    plaintext = open_sealed(key, sealed, aad=aad)
+    assert plaintext[0] == DEFLATED_1
+    # nonce and tag (28 bytes) and less than half the JSON
+    assert len(sealed) - 28 < len(orjson.dumps(LETTER)) / 2
+
+
+def test_a_value_sealed_before_compression_still_opens() -> None:
+    key, aad = new_key(), b"p\x1f"
+    for value in ({"detail": "rec_1"}, LETTER, {}):
+        old = seal(key, orjson.dumps(value), aad=aad)  # the format of 0010's rows
+        assert open_json(key, old, aad=aad) == value
+
+
+def test_a_value_that_does_not_compress_is_sealed_as_its_json() -> None:
+    key = new_key()
+    sealed = seal_json(key, {}, aad=b"")
+    assert open_sealed(key, sealed, aad=b"") == b"{}"
+
+
+def test_the_dictionary_of_sealed_values_is_frozen() -> None:
+    # What was sealed with it inflates only with these bytes: a new dictionary is a new format byte.
+    shipped = files("trustledger.store").joinpath("dictionaries", "sealed-1.txt").read_bytes()
+    assert hashlib.sha256(shipped).hexdigest() == (
+        "d41318f2c09678c678e9c0d93fd889791852e4804c7aee2211d922782614ea1a"
+    )
 
 
 def test_the_vault_rotates_and_forgets_and_other_processes_see_it(tmp_path: Path) -> None:

@@ -19,6 +19,9 @@ import binascii
 import hashlib
 import hmac
 import os
+import zlib
+from functools import cache
+from importlib.resources import files
 from typing import Any
 
 import orjson
@@ -60,12 +63,44 @@ def open_sealed(key: bytes, sealed: bytes, *, aad: bytes) -> bytes:
         raise Unreadable("sealed data does not open under its key") from exc
 
 
+# A sealed JSON value's plaintext is its JSON (it starts with "{", or any byte a JSON text starts
+# with), or a format byte and that JSON deflated with a preset dictionary of what sealed values
+# hold (keys, the letters' facts, the default rulebook's titles): small values compress only with
+# one. The byte is inside the ciphertext, so authenticated; values sealed before stay plain JSON
+# and still open. A dictionary is frozen once shipped (tests pin its hash): a new one is a new byte.
+DEFLATED_1 = 0x01
+_DICTIONARIES = {DEFLATED_1: "sealed-1.txt"}
+
+
+@cache
+def _dictionary(version: int) -> bytes:
+    return files("trustledger.store").joinpath("dictionaries", _DICTIONARIES[version]).read_bytes()
+
+
+def pack(plaintext: bytes) -> bytes:
+    """What is sealed: the JSON deflated with the current dictionary, unless that is no shorter."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zdict=_dictionary(DEFLATED_1))
+    packed = bytes([DEFLATED_1]) + deflate.compress(plaintext) + deflate.flush()
+    return packed if len(packed) < len(plaintext) else plaintext
+
+
+def unpack(packed: bytes) -> bytes:
+    if not packed or packed[0] not in _DICTIONARIES:
+        return packed  # JSON as sealed before values were compressed (or not worth compressing)
+    inflate = zlib.decompressobj(-15, zdict=_dictionary(packed[0]))
+    try:
+        plaintext = inflate.decompress(packed[1:]) + inflate.flush()
+    except zlib.error as exc:  # authenticated, so only a bug or a lost dictionary gets here
+        raise Unreadable("sealed data does not inflate under its dictionary") from exc
+    return plaintext
+
+
 def seal_json(key: bytes, value: Any, *, aad: bytes) -> bytes:
-    return seal(key, orjson.dumps(value), aad=aad)
+    return seal(key, pack(orjson.dumps(value)), aad=aad)
 
 
 def open_json(key: bytes, sealed: bytes, *, aad: bytes) -> Any:
-    return orjson.loads(open_sealed(key, sealed, aad=aad))
+    return orjson.loads(unpack(open_sealed(key, sealed, aad=aad)))
 
 
 def _derive(master: bytes, purpose: str) -> bytes:
