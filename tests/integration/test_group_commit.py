@@ -117,7 +117,7 @@ def test_a_group_enters_the_event_log_and_audit_chain_in_arrival_order(
         (pseudonyms[1], "rail_bureau"),
         (pseudonyms[2], "rail_south"),
     ]
-    with registry.uow(readonly=True) as uow:  # each detail is sealed under its subject's key
+    with registry.uow(readonly=True) as uow:  # each entry under its own subject
         details = [
             [e.detail for e in uow.audit.of_subject(s) if e.action == "record.submit"]
             for s in subjects

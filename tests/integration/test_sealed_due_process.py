@@ -43,7 +43,7 @@ def test_notices_contacts_and_audit_rows_name_no_one_and_the_services_answer_as_
     registry: Registry,
 ) -> None:
     subject = ric_number()
-    _, notice_id, code = issued(registry, subject)
+    record_id, notice_id, code = issued(registry, subject)
     registry.files.read(subject, actor="officer_li", purpose="checking the file")
     (letter,) = registry.portal.notices(subject, actor=f"subject:{subject}", purpose="my letters")
     assert (letter.notice_id, letter.subject, letter.access_code) == (notice_id, subject, None)
@@ -65,11 +65,14 @@ def test_notices_contacts_and_audit_rows_name_no_one_and_the_services_answer_as_
     assert [tuple(r) for r in sql(registry, "SELECT subject, email FROM contacts")] == [
         (pseudonym, None)
     ]
-    details = sql(registry, "SELECT detail FROM audit_log WHERE subject = :p", p=pseudonym)
-    assert details
-    # Every detail that says something is sealed (an empty one has nothing to seal).
-    assert all(d == "" or d.startswith("sealed:") for (d,) in details)
-    assert any(d.startswith("sealed:") for (d,) in details)
+    rows = sql(registry, "SELECT action, detail FROM audit_log WHERE subject = :p", p=pseudonym)
+    assert rows
+    # Every detail that says something is sealed (an empty one has nothing to seal), but for those
+    # that are only an id the registry made, which the event log has plain beside the pseudonym.
+    plain = {(row.action, row.detail) for row in rows if not row.detail.startswith("sealed:")}
+    ids = {("record.submit", record_id), ("notice.issue", notice_id)}
+    assert plain == ids | {("contact.update", ""), ("notices.read", "")}
+    assert any(row.detail.startswith("sealed:") for row in rows)
 
     mailer = RecordingMailer()
     assert registry.outbox.deliver_pending(mailer).sent == 1
@@ -102,7 +105,7 @@ def test_audit_verifies_before_and_after_the_subjects_key_is_destroyed(
     registry: Registry,
 ) -> None:
     subject = ric_number()
-    issued(registry, subject)
+    record_id, notice_id, _ = issued(registry, subject)
     registry.files.read(subject, actor="officer_li", purpose="before the erasure")
     registry.audit.record(
         [AuditEntry("system", "test.note", None, "test", registry.clock.now(), "about no one")]
@@ -119,7 +122,9 @@ def test_audit_verifies_before_and_after_the_subjects_key_is_destroyed(
         entries = uow.audit.of_subject(subject)
         # Who read the file, and when, stays; what the detail said went with the key.
         assert [e.actor for e in entries if e.action == "file.read"] == ["officer_li"]
-        assert {e.detail for e in entries} == {""}
+        # What stays is the ids the registry made, which the event log keeps plain too.
+        assert {e.detail for e in entries} == {"", record_id, notice_id}
+        assert {e.action for e in entries if e.detail} == {"record.submit", "notice.issue"}
         # The address was sealed under the subject's own key: there is none now.
         assert uow.contacts.get_many([subject]) == {}
     # An entry naming no subject keeps its detail in the clear.

@@ -82,8 +82,23 @@ def entry_hash(**fields: Any) -> str:
 
 # Actions whose detail says only what the plain columns of the log may say (a mode, a day, a rule
 # code): a ticket check's denial. Sealing it would protect nothing, and would make every batch
-# check read its denied subjects' keys (bench/check.py's batch figure, issue 15).
-PLAIN_DETAIL_ACTIONS = frozenset({"check.deny"})
+# check read its denied subjects' keys (bench/check.py's batch figure, issue 15). Likewise the
+# entries whose detail is an id the registry made (a record, notice, review case or restriction),
+# which the event log keeps plain beside the same pseudonym: sealed, such an id took 96 bytes of
+# base64 instead of 36, about 100 bytes a record in a bulk intake (bench/RESULTS.md, issue 17).
+PLAIN_DETAIL_ACTIONS = frozenset(
+    {
+        "check.deny",
+        "record.submit",
+        "record.correct",
+        "record.withdraw",
+        "notice.issue",
+        "review.open",
+        "restriction.start",
+        "restriction.lift",
+        "restriction.expire",
+    }
+)
 
 
 def _sealed_detail(entry: AuditEntry) -> bool:
