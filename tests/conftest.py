@@ -11,7 +11,7 @@ import os
 import tempfile
 
 os.environ.setdefault("TRUSTLEDGER_LANGUAGE", "en")
-# The suite's registries share one master key and one vault (entries are per registry), kept
+# The suite's registries share one master key and one vault path (a file per registry), kept
 # here rather than in the working directory, where a PostgreSQL registry's would go by default.
 _KEYS = tempfile.mkdtemp(prefix="trustledger-test-keys-")
 os.environ.setdefault("TRUSTLEDGER_MASTER_KEY_FILE", os.path.join(_KEYS, "master.key"))

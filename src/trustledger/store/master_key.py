@@ -3,8 +3,9 @@
 The master key comes from TRUSTLEDGER_MASTER_KEY, or a key file made on first start
 (TRUSTLEDGER_MASTER_KEY_FILE; by default next to a SQLite database, else ./trustledger-master.key),
 like the cookie secret and the log's key. The vault (TRUSTLEDGER_VAULT_FILE; by default next to a
-SQLite database, else ./trustledger.vault) holds the key-encryption keys; back it up apart from
-the database, on the schedule erasures must reach backups by.
+SQLite database, else ./trustledger.vault; a file `<vault>.<registry id>` per registry) holds the
+key-encryption keys; back it up apart from the database, on the schedule erasures must reach
+backups by.
 """
 
 from __future__ import annotations
