@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -101,20 +102,26 @@ def make_keys(registry: Registry) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("api")
+@contextlib.contextmanager
+def serving(tmp: Path, **env: str) -> Iterator[Server]:
+    """A server over a fresh SQLite database in `tmp`, with these environment settings."""
     db_url = f"sqlite:///{tmp / 'api.db'}"
     registry = open_registry(db_url)
     registry.migrate()
     keys = make_keys(registry)
-    proc, url = start_server(db_url, tmp / "server.log")
+    proc, url = start_server(db_url, tmp / "server.log", **env)
     try:
         yield Server(url, keys, registry, db_url)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
         registry.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with serving(tmp_path_factory.mktemp("api")) as running:
+        yield running
 
 
 def problem(response: httpx.Response, status: int) -> dict[str, Any]:
