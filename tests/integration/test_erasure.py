@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 
-from tests.due_factories import COURT, RAIL
+from tests.due_factories import COURT, RAIL, RecordingMailer
 from tests.factories import SettableClock, body, judgment, ric_number, rulebook
 from tests.integration.conftest import sql
 from trustledger.bootstrap import Registry, open_registry
@@ -21,6 +21,7 @@ from trustledger.domain.errors import InvalidInput
 from trustledger.domain.events import RETENTION_BASIS
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.rulebook import Retention
+from trustledger.services.retention.requests import ErasureRequests
 from trustledger.store.statistics import SqlStatistics
 
 RETAIN_DAYS = 30
@@ -275,3 +276,73 @@ def test_of_two_records_the_one_in_force_stays_and_the_statistics_keep_the_other
     assert reg.erasures.erase(subject, [first], RETENTION_BASIS).erased == ()
     assert count(reg, "SELECT count(*) FROM events") == events
     assert reg.audit.verify().intact
+
+
+def requests_sending_with(reg: Registry, mailer: RecordingMailer) -> ErasureRequests:
+    """The registry's erasure requests, its outbox sending through `mailer` (not SMTP)."""
+    return ErasureRequests(
+        reg.uow,
+        evaluator=reg.evaluator,
+        erasures=reg.erasures,
+        scheme=reg.scheme,
+        clock=reg.clock,
+        send_now=lambda notice_id: reg.outbox.deliver([notice_id], mailer),
+    )
+
+
+def withdrawn_record(reg: Registry, subject: str, *, contact: str | None = None) -> str:
+    extra = {"contact": contact} if contact else {}
+    rid = reg.intake.submit(body(subject=subject, **extra), source=RAIL).record.record_id
+    reg.corrections.withdraw(rid, source=RAIL, reason="Wrong person")
+    return rid
+
+
+def test_a_grant_of_the_last_record_reaches_the_subject_before_its_address_is_gone(
+    reg: Registry, clock: SettableClock
+) -> None:
+    subject = ric_number()
+    rid = withdrawn_record(reg, subject, contact="last.record@example.org")
+    clock.advance(1)
+    mailer = RecordingMailer()
+    service = requests_sending_with(reg, mailer)
+    case_id = service.request(subject, record_id=rid, reason="Done", actor="subject").case_id
+    decided = service.decide(case_id, outcome="granted", reasons="No effect left", actor="li")
+
+    ((to, line, text),) = mailer.sent
+    assert (to, line) == ("last.record@example.org", "Decision on your request to erase a record")
+    assert f"({rid}) was decided on {clock.today()}: granted" in " ".join(text.split())
+    (erased,) = erased_events(reg, subject)
+    assert (erased["basis"], erased["all"]) == (case_id, True)
+    # Sent, then gone with the subject's keys: no letter is left to read or to send again.
+    assert sql(reg, "SELECT status FROM notices WHERE notice_id = :n", n=decided.notice_id) == [
+        ("delivered",)
+    ]
+    assert reg.outbox.deliver_pending(mailer).sent == 0
+    assert (
+        count(reg, "SELECT count(*) FROM contacts WHERE subject = :p", p=pseudonym(reg, subject))
+        == 0
+    )
+
+
+def test_a_grant_leaves_its_letter_readable_when_other_records_stay(
+    reg: Registry, clock: SettableClock
+) -> None:
+    subject = ric_number()
+    rid = withdrawn_record(reg, subject, contact="two.records@example.org")
+    reg.intake.submit(body(subject=subject, case_ref="CR-STAYS-1"), source=RAIL)
+    clock.advance(1)
+    mailer = RecordingMailer()
+    service = requests_sending_with(reg, mailer)
+    case_id = service.request(subject, record_id=rid, reason="Done", actor="subject").case_id
+    decided = service.decide(case_id, outcome="granted", reasons="No effect left", actor="li")
+
+    assert mailer.sent == []  # the outbox sends it as any other
+    (erased,) = erased_events(reg, subject)
+    assert (erased["basis"], erased["all"]) == (case_id, False)
+    letters = reg.portal.notices(subject, actor="subject", purpose="portal")
+    (letter,) = [n for n in letters if n.notice_id == decided.notice_id]
+    assert letter.target == case_id
+    assert "granted" in letter.body.text
+    assert not any(n.target == rid for n in letters)  # the record's own letters went with it
+    reg.outbox.deliver_pending(mailer)
+    assert any(line == "Decision on your request to erase a record" for _, line, _ in mailer.sent)

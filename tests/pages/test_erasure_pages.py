@@ -220,6 +220,10 @@ def test_an_officer_grants_on_the_file_page_and_the_portal_keeps_only_the_record
     assert f"RLY-KEEP-{n}" in portal
     assert e.case_ref not in portal
     assert words["reason"] not in portal
-    assert case_id not in portal
+    # The request went with the record; the grant's letter, kept under the subject's own key,
+    # tells of it (in the deployment's language, English here, as it was sent).
+    assert case_id not in section(portal, "erasure-title")
+    assert case_id in portal
+    assert "The record is erased" in portal
     if language == "zh-Hans":
         assert english_on_page(section(portal, "erasure-title")) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pytest
@@ -10,10 +10,12 @@ import pytest
 from tests.due_factories import RAIL, Due, due
 from tests.factories import body, ric_number
 from trustledger.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from trustledger.domain.events import ErasureOutcome
+from trustledger.domain.events import ErasureOutcome, NoticePurpose
 from trustledger.domain.jurisdiction import Jurisdiction
+from trustledger.domain.notice_letters import NoticeLetter
 from trustledger.domain.personal_data import split
 from trustledger.domain.records import EventKind
+from trustledger.domain.texts import Language
 from trustledger.services.due_process.state import Evaluator
 from trustledger.services.retention.requests import ErasureRequests
 
@@ -31,13 +33,25 @@ class RecordingEraser:
         return None
 
 
-def requests(d: Due) -> tuple[ErasureRequests, RecordingEraser]:
+def requests(
+    d: Due, *, send_now: Callable[[str], object] | None = None
+) -> tuple[ErasureRequests, RecordingEraser]:
     eraser = RecordingEraser()
     evaluator: Evaluator = d.intake._evaluator  # type: ignore[attr-defined]
     scheme = evaluator.scheme
     return ErasureRequests(
-        d.store, evaluator=evaluator, erasures=eraser, scheme=scheme, clock=d.clock
+        d.store,
+        evaluator=evaluator,
+        erasures=eraser,
+        scheme=scheme,
+        clock=d.clock,
+        send_now=send_now,
     ), eraser
+
+
+def letter_of(d: Due, notice_id: str | None) -> NoticeLetter:
+    assert notice_id is not None
+    return d.store.memory.notices[notice_id]
 
 
 def withdrawn(d: Due, *, region: str = "110105") -> tuple[str, str, str]:
@@ -119,6 +133,45 @@ def test_a_refusal_keeps_the_record_and_gives_the_subject_its_reasons() -> None:
         service.decide(case_id, outcome="refused", reasons="again", actor="officer_li")
 
 
+def test_a_refusal_sends_a_letter_with_its_reasons_and_where_to_complain() -> None:
+    d = due()
+    service, _ = requests(d)
+    subject, rid, _ = withdrawn(d)
+    case_id = service.request(subject, record_id=rid, reason="x", actor="subject").case_id
+    decided = service.decide(
+        case_id, outcome="refused", reasons="A court asked to keep it.", actor="officer_li"
+    )
+    letter = letter_of(d, decided.notice_id)
+    # The record's letter: sealed under its key, erased with it when its retention ends.
+    assert (letter.purpose, letter.target, letter.subject) == (NoticePurpose.ERASURE, rid, subject)
+    assert letter.subject_line == "Decision on your request to erase a record"
+    text = " ".join(letter.body.text.split())
+    assert f"Your request {case_id} of {d.clock.today()}" in text
+    assert f"({rid}) was decided on {d.clock.today()}: refused." in text
+    assert "Reasons: A court asked to keep it." in text
+    assert "kept until its retention period ends" in text
+    assert "complain to the authority that protects personal information" in text
+    assert "lawsuit before a people's court" in text
+    assert letter.access_code is not None  # it opens the portal, where the refusal shows
+    issued = [
+        e for e in d.events(EventKind.NOTICE_ISSUED) if e.data["notice_id"] == letter.notice_id
+    ]
+    assert [e.record_id for e in issued] == [rid]
+
+
+def test_a_refusal_letter_is_in_chinese_for_a_chinese_deployment() -> None:
+    d = due(language=Language.ZH_HANS)
+    service, _ = requests(d)
+    subject, rid, _ = withdrawn(d)
+    case_id = service.request(subject, record_id=rid, reason="x", actor="subject").case_id
+    decided = service.decide(case_id, outcome="refused", reasons="法院要求保留。", actor="li")
+    letter = letter_of(d, decided.notice_id)
+    assert letter.subject_line == "关于您删除记录请求的决定"
+    assert "不予准许" in letter.body.text
+    assert "法院要求保留。" in letter.body.text
+    assert "人民法院提起诉讼" in letter.body.text
+
+
 def test_a_grant_erases_the_record_with_the_case_as_its_basis() -> None:
     d = due()
     service, eraser = requests(d)
@@ -137,6 +190,53 @@ def test_a_grant_erases_the_record_with_the_case_as_its_basis() -> None:
     assert len(d.events(EventKind.ERASURE_DECIDED)) == 1
     with pytest.raises(Conflict):
         service.decide(case_id, outcome="refused", reasons="changed my mind", actor="officer_li")
+
+
+def test_a_grant_sends_a_letter_that_outlives_the_record_and_names_no_case() -> None:
+    d = due()
+    sent: list[str] = []
+    service, _ = requests(d, send_now=sent.append)
+    subject, rid, _ = withdrawn(d)
+    kept = d.intake.submit(body(subject=subject, case_ref="KEEP-1"), source=RAIL)
+    case_id = service.request(subject, record_id=rid, reason="x", actor="subject").case_id
+    decided = service.decide(case_id, outcome="granted", reasons="No effect.", actor="li")
+    letter = letter_of(d, decided.notice_id)
+    # The case's letter, sealed under the subject's own key: erasing the record keeps it.
+    assert (letter.purpose, letter.target) == (NoticePurpose.ERASURE, case_id)
+    issued = [
+        e for e in d.events(EventKind.NOTICE_ISSUED) if e.data["notice_id"] == letter.notice_id
+    ]
+    assert [e.record_id for e in issued] == [None]
+    text = " ".join(letter.body.text.split())
+    assert f"({rid}) was decided on {d.clock.today()}: granted." in text
+    assert "The record is erased" in text
+    assert "Reasons: No effect." in text
+    erased_ref = next(
+        a for a in d.store.memory.derived[subject].state.assessments if a.record.record_id == rid
+    )
+    assert erased_ref.record.case_ref not in letter.body.text  # a case the erasure forgets
+    assert "complain" not in text
+    # Another record stays, so does the address: the outbox sends the letter as any other.
+    assert kept.record.record_id != rid
+    assert sent == []
+    # Resumed after a crash, the grant writes no second letter.
+    again = service.decide(case_id, outcome="granted", reasons="resume", actor="li")
+    assert again.notice_id is None
+    assert sum(n.purpose is NoticePurpose.ERASURE for n in d.store.memory.notices.values()) == 1
+
+
+def test_a_grant_of_the_last_record_sends_its_letter_before_the_erasure() -> None:
+    d = due()
+    seen: list[tuple[str, int]] = []  # each letter sent now, and how many erasures ran before
+    holder: list[RecordingEraser] = []
+    service, eraser = requests(d, send_now=lambda n: seen.append((n, len(holder[0].calls))))
+    holder.append(eraser)
+    subject, rid, _ = withdrawn(d)
+    case_id = service.request(subject, record_id=rid, reason="x", actor="subject").case_id
+    decided = service.decide(case_id, outcome="granted", reasons="No effect.", actor="li")
+    assert decided.notice_id is not None
+    assert seen == [(decided.notice_id, 0)]
+    assert len(eraser.calls) == 1
 
 
 def test_a_decision_needs_an_outcome_reasons_and_the_officers_jurisdiction() -> None:

@@ -58,6 +58,14 @@ FACTS: dict[str, dict[str, Any]] = {
         "adverse": False,
     },
     "withdrawal": RECORD | {"reasons": "Wrong person.", "lifted_on": "2026-11-25"},
+    "erasure": RECORD
+    | {
+        "erasure_case_id": "era_pinned",
+        "requested_on": "2026-11-20",
+        "outcome": "refused",
+        "reasons": "A claim is pending.",
+        "decided_on": "2026-11-25",
+    },
 }
 
 # SHA-256 of subject line, text and HTML (each followed by NUL) of each pinned letter.
@@ -92,6 +100,9 @@ PINNED: dict[tuple[str, str, str], str] = {
         "zh-Hans",
     ): "8882250bbd68d8ecb16d333f106ec344f0e5aeffae5d41344f5afc2f4926928a",
     ("1", "withdrawal", "en"): "bbd63fe22d2772d559d9017a1b2946e4f4b2e3c47e1eca6f5a22c6e29aea53e7",
+    # Added to version 1 with the erasure purpose: no letter of the others changed a byte.
+    ("1", "erasure", "zh-Hans"): "60af5f625fbb9d5f49ad94a8a75fa74a636327b0d0f30fca01f389b4dc397b9f",
+    ("1", "erasure", "en"): "06e8b22c1e6476f9ee5f3da7d38cc5f3ee3f80339d93bd3cf182dcbdbbc1f618",
 }
 
 

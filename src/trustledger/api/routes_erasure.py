@@ -75,6 +75,9 @@ class ErasureDecisionOut(BaseModel):
     outcome: ErasureOutcome = Field(description="granted: the record is erased; refused: it stays")
     reasons: str
     decided_on: date
+    notice_id: str | None = Field(
+        description="The letter telling the subject of the decision; none when a grant is resumed"
+    )
 
 
 def _actor(principal: Principal) -> str:
@@ -116,7 +119,8 @@ def decide_erasure_request(
     request: Request, principal: Officer, case_id: str, body: ErasureDecisionIn
 ) -> ErasureDecisionOut:
     """An officer grants (the record is erased: its key destroyed, an `erased` event says so) or
-    refuses with written reasons the subject reads on the portal."""
+    refuses with written reasons; either way the subject gets a letter (a refusal's says where to
+    complain) and reads the decision on the portal."""
     decided = state_of(request).registry.erasure_requests.decide(
         case_id,
         outcome=body.outcome,

@@ -41,6 +41,7 @@ SUBJECT_LINES = {
     "decision": N_("Decision on your appeal"),
     "correction": N_("A record about you was corrected by its source"),
     "withdrawal": N_("A record about you was withdrawn by its source"),
+    "erasure": N_("Decision on your request to erase a record"),
 }
 OTHER_SUBJECT_LINE = N_("Notice from the trustledger registry")
 # What a restriction bars, as `no {scopes}` reads: "no flights or trains".
@@ -54,6 +55,8 @@ OUTCOME_TEXT = {
     "upheld": N_("upheld"),
     "overturned": N_("overturned"),
     "modified": N_("modified"),
+    "granted": N_("granted"),
+    "refused": N_("refused"),
 }
 
 

@@ -29,6 +29,7 @@ class NoticePurpose(StrEnum):
     DECISION = "decision"
     CORRECTION = "correction"
     WITHDRAWAL = "withdrawal"
+    ERASURE = "erasure"  # an officer's decision on the subject's erasure request
 
 
 class AppealOutcome(StrEnum):

@@ -37,6 +37,7 @@ PURPOSE_TEXT = {
     "decision": N_("decision"),
     "correction": N_("correction"),
     "withdrawal": N_("withdrawal"),
+    "erasure": N_("erasure request"),
 }
 OUTCOME_TEXT = {
     "upheld": N_("upheld"),

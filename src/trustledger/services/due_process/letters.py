@@ -16,7 +16,13 @@ from typing import Any, Protocol
 
 from trustledger.domain.corrections import record_of
 from trustledger.domain.errors import LetterAltered
-from trustledger.domain.evaluation import Assessment, Restriction, ReviewCase, SubjectState
+from trustledger.domain.evaluation import (
+    Assessment,
+    ErasureCase,
+    Restriction,
+    ReviewCase,
+    SubjectState,
+)
 from trustledger.domain.events import NoticePurpose
 from trustledger.domain.notice_letters import MASK, LetterBody, NoticeLetter
 from trustledger.domain.notice_requests import IssuedNotice
@@ -88,6 +94,8 @@ CONTEXT_KEYS = (
     "changes",
     "adverse",
     "from_correction",
+    "erasure_case_id",
+    "requested_on",
 )
 
 
@@ -119,6 +127,19 @@ def _record_facts(a: Assessment, language: Language) -> dict[str, Any]:
 
 def _case_facts(c: ReviewCase) -> dict[str, Any]:
     return {"review_case_id": c.case_id, "score": c.score, "below": c.below, "reasons": c.reasons}
+
+
+def _erasure_facts(c: ErasureCase, state: SubjectState, language: Language) -> dict[str, Any]:
+    """A granted request's letter outlives its record (it is sealed under the subject's own
+    key): it names the record by its id and rule only, never its case or source."""
+    found = next((a for a in state.assessments if a.record.record_id == c.record_id), None)
+    rule = found.rule if found is not None else None
+    return {
+        "erasure_case_id": c.case_id,
+        "requested_on": c.filed_on,
+        "record_id": c.record_id,
+        "title": rule.title.in_language(language) if rule else c.record_id,
+    }
 
 
 # Every key, blank: a letter's context starts as a copy (one per notice in a bulk import).
@@ -163,6 +184,9 @@ def letter_context(
     restriction = next((r for r in state.restrictions if r.restriction_id == target), None)
     if restriction is not None:
         ctx |= _restriction_facts(restriction)
+    erasure = next((c for c in state.erasure_cases if c.case_id == target), None)
+    if erasure is not None:
+        ctx |= _erasure_facts(erasure, state, language)
     ctx |= extra
     for key, value in ctx.items():  # dates as ISO text (values change, keys do not)
         if isinstance(value, date):

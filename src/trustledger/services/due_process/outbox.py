@@ -8,6 +8,7 @@ sends a letter twice at worst, never not at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -78,7 +79,25 @@ class Outbox:
     ) -> DeliveryReport:
         """Send up to `limit` letters that are due; return what became of them."""
         at = now or self._clock.now()
-        claimed, addresses, undelivered = self._claim(at, limit)
+        return self._deliver(mailer, at, lambda uow: uow.notices.due(at, limit=limit))
+
+    def deliver(self, notice_ids: Sequence[str], mailer: Mailer) -> DeliveryReport:
+        """Send these letters now, those still waiting to be sent: a granted erasure request's
+        letter, before the erasure takes the subject's last key and its address with it."""
+
+        def waiting(uow: UnitOfWork) -> list[NoticeLetter]:
+            found = (uow.notices.get(n) for n in notice_ids)
+            return [n for n in found if n is not None and n.status is DeliveryStatus.PENDING]
+
+        return self._deliver(mailer, self._clock.now(), waiting)
+
+    def _deliver(
+        self,
+        mailer: Mailer,
+        at: datetime,
+        due: Callable[[UnitOfWork], list[NoticeLetter]],
+    ) -> DeliveryReport:
+        claimed, addresses, undelivered = self._claim(at, due)
         results: list[tuple[NoticeLetter, str | None]] = []
         altered: set[str] = set()  # notices whose letter no longer matches its hash
         failures = 0
@@ -113,9 +132,11 @@ class Outbox:
         retrying = sum(1 for d in done if d.status is DeliveryStatus.PENDING)
         return DeliveryReport(sent, retrying, undelivered + len(done) - sent - retrying)
 
-    def _claim(self, at: datetime, limit: int) -> tuple[list[NoticeLetter], dict[str, str], int]:
+    def _claim(
+        self, at: datetime, letters: Callable[[UnitOfWork], list[NoticeLetter]]
+    ) -> tuple[list[NoticeLetter], dict[str, str], int]:
         with self._uow() as uow:
-            due = uow.notices.due(at, limit=limit)
+            due = letters(uow)
             addresses = uow.contacts.get_many({letter.subject for letter in due})
             nowhere = [
                 replace(

@@ -11,7 +11,7 @@ still in effect is never erased (that is what appeals, corrections and withdrawa
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
@@ -20,7 +20,12 @@ from trustledger.domain.audit import AuditEntry
 from trustledger.domain.dockets import ErasureSummary
 from trustledger.domain.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from trustledger.domain.evaluation import ErasureCase, SubjectState, evaluate_file
-from trustledger.domain.events import ErasureDecided, ErasureOutcome, ErasureRequested
+from trustledger.domain.events import (
+    ErasureDecided,
+    ErasureOutcome,
+    ErasureRequested,
+    NoticePurpose,
+)
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.notice_requests import code_matches
@@ -31,7 +36,7 @@ from trustledger.domain.subject_file import SubjectFile
 from trustledger.domain.texts import N_, Message
 from trustledger.services.due_process.appeals import DECISION_DAYS
 from trustledger.services.due_process.decisions import LIST_LIMIT, deciding, outcome_of, written
-from trustledger.services.due_process.state import Evaluator
+from trustledger.services.due_process.state import Evaluator, NoticeRequest
 from trustledger.services.ports import Clock, UnitOfWorkFactory
 
 
@@ -60,6 +65,7 @@ class DecidedErasure:
     outcome: ErasureOutcome
     reasons: str
     decided_on: date
+    notice_id: str | None  # the letter telling the subject; None when a grant is resumed
 
 
 class ErasureRequests:
@@ -71,12 +77,17 @@ class ErasureRequests:
         erasures: Eraser,
         scheme: IdentityScheme,
         clock: Clock,
+        send_now: Callable[[str], object] | None = None,
     ) -> None:
+        """`send_now(notice_id)` sends a letter at once (the outbox with the deployment's
+        mailer; None where another process runs the outbox): a grant that erases the subject's
+        last record sends its letter before the erasure takes the address and the key."""
         self._uow = uow
         self._evaluator = evaluator
         self._erasures = erasures
         self._scheme = scheme
         self._clock = clock
+        self._send_now = send_now
 
     def erasable(self, subject: str) -> tuple[str, ...]:
         """The subject's records with no effect left today, for which no request is pending:
@@ -150,9 +161,10 @@ class ErasureRequests:
         actor: str,
         fence: Jurisdiction = OPEN,
     ) -> DecidedErasure:
-        """An officer's decision with written reasons. A grant erases the record (its case id is
-        the erasure's basis), once the decision is committed: a crash between the two leaves a
-        granted case whose record is still there, and deciding it again carries the erasure out."""
+        """An officer's decision with written reasons, and a letter telling the subject. A grant
+        erases the record (its case id is the erasure's basis), once the decision is committed: a
+        crash between the two leaves a granted case whose record is still there, and deciding it
+        again carries the erasure out."""
         decided = outcome_of(ErasureOutcome, outcome)
         reasons = written("reasons", reasons)
         actor = written("actor", actor, limit=128)
@@ -169,19 +181,26 @@ class ErasureRequests:
                     Message.of(N_("erasure request %(case)r does not exist"), case=case_id)
                 )
             d.admit(fence, actor=actor)
+            notice_id, last = None, False
             if case.decided_on is None:
                 f = SubjectFile(d.subject).extend(known_by(list(d.events), d.today))
                 if decided is ErasureOutcome.GRANTED:
                     _check_erasable(f, d.state, rulebook, case.record_id)
                 payload = ErasureDecided(case_id, decided, reasons)
                 event = payload.as_event(d.subject, d.today, record_id=case.record_id, actor=actor)
-                d.write(
+                refreshed = d.write(
                     [event],
                     actor=actor,
                     action="erasure.decide",
                     purpose="erasure",
                     detail=f"{case_id} {decided.value} for {case.record_id}",
+                    requests=[_letter(d.subject, case, decided, reasons, d.today)],
                 )
+                notice_id = next(
+                    n.notice_id for n in refreshed.notices if n.purpose is NoticePurpose.ERASURE
+                )
+                # The subject's last readable record: nothing of them is left after the erasure.
+                last = {a.record.record_id for a in d.state.assessments} <= {case.record_id}
                 case = ErasureCase(
                     case.case_id, case.record_id, case.filed_on, case.reason, case.deadline,
                     d.today, decided, reasons,
@@ -190,11 +209,19 @@ class ErasureRequests:
                 raise _decided(case)  # a granted case is granted again only to resume
             subject = d.subject
         if case.outcome is ErasureOutcome.GRANTED:
+            if notice_id is not None and last and self._send_now is not None:
+                self._send_now(notice_id)
             self._erasures.erase(subject, [case.record_id], case_id, actor=actor)
         assert case.decided_on is not None
         assert case.outcome is not None
         return DecidedErasure(
-            case_id, subject, case.record_id, case.outcome, case.reasons or "", case.decided_on
+            case_id,
+            subject,
+            case.record_id,
+            case.outcome,
+            case.reasons or "",
+            case.decided_on,
+            notice_id,
         )
 
     def list_pending(
@@ -203,6 +230,23 @@ class ErasureRequests:
         """Undecided requests inside the officer's `fence`, the nearest deadline first."""
         with self._uow(readonly=True) as uow:
             return uow.dockets.pending_erasures(limit=limit, fence=fence)
+
+
+def _letter(
+    subject: str, case: ErasureCase, outcome: ErasureOutcome, reasons: str, today: date
+) -> NoticeRequest:
+    """The decision's letter. A refusal's is the record's (sealed under its key, erased with it
+    at the end of its retention); a grant's is the case's, under the subject's own key, since it
+    must outlive the record it tells of (letters.py names that record by id and rule only)."""
+    extra = {
+        "erasure_case_id": case.case_id,
+        "requested_on": case.filed_on,
+        "outcome": outcome.value,
+        "reasons": reasons,
+        "decided_on": today,
+    }
+    target = case.case_id if outcome is ErasureOutcome.GRANTED else case.record_id
+    return NoticeRequest(subject, NoticePurpose.ERASURE, target, extra)
 
 
 def _file(
