@@ -94,6 +94,7 @@ def test_a_refusal_is_recorded_with_its_reasons_and_leaves_the_queue(server: Ser
         )
         assert r.status_code == 200, r.text
         assert r.json()["outcome"] == "refused"
+        notice_id = r.json()["notice_id"]
         assert case_id not in {
             c["case_id"] for c in listed(clerk, "/v1/erasure-requests", "erasures")
         }
@@ -105,6 +106,13 @@ def test_a_refusal_is_recorded_with_its_reasons_and_leaves_the_queue(server: Ser
         file = clerk.get(f"/v1/subjects/{e.subject}", params={"purpose": "erasure request"})
     assert file.status_code == 200
     assert e.record_id in file.text  # the record stays
+    (listed_case,) = file.json()["erasure_requests"]
+    assert (listed_case["case_id"], listed_case["outcome"]) == (case_id, "refused")
+    assert listed_case["reasons"] == "A court asked that it be kept."
+    # The subject is told by letter, the record's (it goes with the record's key).
+    assert sql(server, "SELECT purpose, target FROM notices WHERE notice_id = :n", n=notice_id) == [
+        ("erasure", e.record_id)
+    ]
 
 
 def test_a_record_still_in_effect_cannot_be_requested(server: Server) -> None:

@@ -117,6 +117,30 @@ class ReviewCaseExplained(BaseModel):
     outcome: str | None
 
 
+class ErasureRequestExplained(BaseModel):
+    model_config = _STRICT
+
+    case_id: str
+    record_id: str
+    filed_on: date | None
+    reason: str
+    deadline: date | None
+    decided_on: date | None
+    outcome: str | None  # granted, refused; None while it waits for an officer
+    reasons: str | None
+
+
+class ErasureExplained(BaseModel):
+    """Records erased: how many, on which basis; not which (their ids went with their keys)."""
+
+    model_config = _STRICT
+
+    on: date | None
+    basis: str  # "retention", or the granted request's case id
+    ended_on: date | None
+    records: int
+
+
 class FileOut(BaseModel):
     """Why the subject stands where they stand on `as_of`."""
 
@@ -131,6 +155,8 @@ class FileOut(BaseModel):
     appeals: list[AppealExplained]
     review_cases: list[ReviewCaseExplained]
     review_due: bool
+    erasure_requests: list[ErasureRequestExplained]
+    erasures: list[ErasureExplained]
 
 
 class EventOut(BaseModel):

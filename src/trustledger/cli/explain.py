@@ -126,3 +126,14 @@ def render(body: dict[str, Any]) -> None:
         )
     for a in body["appeals"]:
         out.print(f"appeal {a['appeal_id']} filed {a['filed_on']}: {a['outcome'] or 'pending'}")
+    for c in body["erasure_requests"]:
+        decided = f"{c['outcome']} on {c['decided_on']}" if c["outcome"] else "pending"
+        out.print(
+            f"erasure request {c['case_id']} for record {c['record_id']} filed {c['filed_on']}"
+            f" (due {c['deadline']}): {decided}"
+        )
+        if c["reasons"]:
+            out.print(f"    reasons: {c['reasons']}", markup=False)
+    for e in body["erasures"]:
+        why = f"retention ended {e['ended_on']}" if e["ended_on"] else f"decision {e['basis']}"
+        out.print(f"{e['records']} record(s) erased on {e['on']} ({why})")

@@ -33,6 +33,7 @@ from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, Rule, Rulebook, Sc
 from trustledger.domain.subject_file import (
     Appeal,
     ErasureCase,
+    ErasureDone,
     Notice,
     ReviewCase,
     SubjectFile,
@@ -45,6 +46,7 @@ __all__ = [
     "AppealOutcome",
     "Assessment",
     "ErasureCase",
+    "ErasureDone",
     "Notice",
     "RecordStatus",
     "Restriction",
@@ -107,6 +109,7 @@ class SubjectState:
     notices: tuple[Notice, ...]
     review_due: bool
     erasure_cases: tuple[ErasureCase, ...] = ()  # the subject's requests to erase early
+    erasures: tuple[ErasureDone, ...] = ()  # records erased, oldest first
 
     def restriction_on(self, day: date, scopes: frozenset[Scope]) -> Restriction | None:
         """The restriction barring travel in any of `scopes` on `day` (barring_restriction's)."""
@@ -151,6 +154,7 @@ def evaluate_file(
         notices=tuple(sorted(f.notices.values(), key=lambda n: (n.issued_on, n.notice_id))),
         review_due=_review_due(f, rulebook, assessments, score),
         erasure_cases=tuple(sorted(f.erasures.values(), key=lambda c: (c.filed_on, c.case_id))),
+        erasures=tuple(f.erased),
     )
 
 

@@ -118,4 +118,35 @@ def explain(state: SubjectState) -> dict[str, Any]:
             for c in state.review_cases
         ],
         "review_due": state.review_due,
+        **explain_erasures(state),
+    }
+
+
+def explain_erasures(state: SubjectState) -> dict[str, Any]:
+    """The subject's erasure requests (pending, refused, granted) and the erasures done. A
+    granted request goes with its record's key: the erasure whose basis is its case id is
+    what is left of it."""
+    return {
+        "erasure_requests": [
+            {
+                "case_id": c.case_id,
+                "record_id": c.record_id,
+                "filed_on": _day(c.filed_on),
+                "reason": c.reason,
+                "deadline": _day(c.deadline),
+                "decided_on": _day(c.decided_on),
+                "outcome": c.outcome.value if c.outcome else None,
+                "reasons": c.reasons,
+            }
+            for c in state.erasure_cases
+        ],
+        "erasures": [
+            {
+                "on": _day(e.on),
+                "basis": e.basis,
+                "ended_on": _day(e.ended_on),
+                "records": e.records,
+            }
+            for e in state.erasures
+        ],
     }

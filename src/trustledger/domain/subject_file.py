@@ -20,6 +20,7 @@ from trustledger.domain.events import (
     AppealFiled,
     AppealOutcome,
     Corrected,
+    Erased,
     ErasureDecided,
     ErasureOutcome,
     ErasureRequested,
@@ -79,6 +80,16 @@ class ErasureCase:
 
 
 @dataclass(frozen=True, slots=True)
+class ErasureDone:
+    """Records of the subject erased on `on`: how many, not which (the file no longer knows)."""
+
+    on: date
+    basis: str  # "retention", or the officer's decision (a granted request's case id)
+    ended_on: date | None  # the last day of their retention, when it was that which ended
+    records: int
+
+
+@dataclass(frozen=True, slots=True)
 class Notice:
     notice_id: str
     target: str
@@ -104,6 +115,8 @@ class SubjectFile:
     appeals: dict[str, Appeal] = field(default_factory=dict)
     cases: dict[str, ReviewCase] = field(default_factory=dict)
     erasures: dict[str, ErasureCase] = field(default_factory=dict)
+    # Readable while some record of the subject is left (the event is under its own key).
+    erased: list[ErasureDone] = field(default_factory=list)
 
     def apply(self, event: Event) -> None:
         handler = _HANDLERS.get(event.kind)
@@ -222,6 +235,11 @@ def _on_erasure_decided(f: SubjectFile, e: Event) -> None:
     )  # fmt: skip
 
 
+def _on_erased(f: SubjectFile, e: Event) -> None:
+    d = Erased.of(e)
+    f.erased.append(ErasureDone(e.on, d.basis, d.ended_on, len(d.record_ids)))
+
+
 _HANDLERS = {
     EventKind.RECORDED: _on_recorded,
     EventKind.CORRECTED: _on_corrected,
@@ -235,4 +253,5 @@ _HANDLERS = {
     EventKind.REVIEW_DECIDED: _on_review_decided,
     EventKind.ERASURE_REQUESTED: _on_erasure_requested,
     EventKind.ERASURE_DECIDED: _on_erasure_decided,
+    EventKind.ERASED: _on_erased,
 }
