@@ -138,9 +138,14 @@ def evaluate_file(
     else:
         assessments = with_history(tuple(assess(f, rid, rulebook, on) for rid in sorted(f.records)))
     score = rulebook.base_score + sum(a.points for a in assessments)
+    due = _DueProcess.of(f)
     restrictions = tuple(
-        [r for a in assessments for r in _record_restrictions(f, a, rulebook, on)]
-        + [r for c in f.cases.values() if (r := _case_restriction(f, c, rulebook, on)) is not None]
+        [r for a in assessments for r in _record_restrictions(f, a, rulebook, on, due)]
+        + [
+            r
+            for c in f.cases.values()
+            if (r := _case_restriction(f, c, rulebook, on, due)) is not None
+        ]
     )
     return SubjectState(
         subject=f.subject,
@@ -241,8 +246,31 @@ def restriction_notice(f: SubjectFile, target: str) -> Notice | None:
     return first
 
 
+@dataclass(frozen=True, slots=True)
+class _DueProcess:
+    """A file's notices and appeals by their target, gathered once per evaluation: each
+    restriction looks up its own instead of scanning them all (a subject with many records)."""
+
+    first_notices: dict[str, Notice]  # the first restriction notice of each target
+    appeals: dict[str, list[Appeal]]
+
+    @classmethod
+    def of(cls, f: SubjectFile) -> _DueProcess:
+        first: dict[str, Notice] = {}
+        for n in f.notices.values():
+            if n.purpose is not NoticePurpose.RESTRICTION:
+                continue
+            seen = first.get(n.target)
+            if seen is None or (n.issued_on, n.notice_id) < (seen.issued_on, seen.notice_id):
+                first[n.target] = n
+        appeals: dict[str, list[Appeal]] = {}
+        for appeal in f.appeals.values():
+            appeals.setdefault(appeal.target, []).append(appeal)
+        return cls(first, appeals)
+
+
 def _record_restrictions(
-    f: SubjectFile, a: Assessment, rulebook: Rulebook, on: date
+    f: SubjectFile, a: Assessment, rulebook: Rulebook, on: date, due: _DueProcess
 ) -> list[Restriction]:
     """One restriction per decision the record's versions announced (domain/corrections.py)."""
     rid = a.record.record_id
@@ -273,6 +301,7 @@ def _record_restrictions(
         # the span past what the corrected rule allows; its extra reach waits for its notice.
         r = _restriction(
             f,
+            due,
             target=decision_id(rid, d.version),
             record_id=rid,
             scopes=d.terms.scopes,
@@ -301,13 +330,14 @@ def _cannot_bar(r: Restriction, terms: Terms, on: date) -> bool:
 
 
 def _case_restriction(
-    f: SubjectFile, c: ReviewCase, rulebook: Rulebook, on: date
+    f: SubjectFile, c: ReviewCase, rulebook: Rulebook, on: date, due: _DueProcess
 ) -> Restriction | None:
     policy = rulebook.review
     if policy is None or c.outcome is not ReviewOutcome.RESTRICT or not c.scopes or c.days <= 0:
         return None
     return _restriction(
         f,
+        due,
         target=c.case_id,
         scopes=c.scopes,
         days=min(c.days, policy.max_days),
@@ -323,6 +353,7 @@ def _case_restriction(
 
 def _restriction(
     f: SubjectFile,
+    due: _DueProcess,
     *,
     target: str,
     record_id: str | None = None,
@@ -338,8 +369,8 @@ def _restriction(
     ends_after: tuple[date, int] | None = None,
     counted_from: date | None = None,
 ) -> Restriction:
-    notice = restriction_notice(f, target)
-    appeals = [a for a in f.appeals.values() if a.target == target]
+    notice = due.first_notices.get(target)
+    appeals = due.appeals.get(target, ())
     noticed = notice.issued_on if notice else None
     starts = noticed + timedelta(days=notice_days) if noticed else None
     first = min((d for d in (counted_from, starts) if d is not None), default=None)

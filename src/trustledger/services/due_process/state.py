@@ -162,8 +162,9 @@ class Evaluator:
         *,
         lift_notices: bool,
     ) -> Derived:
-        derived = self._derived(work.file, work.today)
-        state = derived.state
+        # The derived row's extras (retention, the sweep's days) only for the last state.
+        state = evaluate_file(work.file, self.rulebook, work.today)
+        final = state
         # Invariant 3: a restriction's clock starts with its notice, so it is issued at once.
         for restriction in notices_due(state):
             work.issue(NoticePurpose.RESTRICTION, restriction.restriction_id)
@@ -175,9 +176,9 @@ class Evaluator:
         # Evaluated again only when events were added: the same file gives the same state.
         # They are notices, review cases and transitions, so the assessments stay (evaluate_file).
         if work.events:
-            derived = self._derived(work.file, work.today, since=state)
+            final = evaluate_file(work.file, self.rulebook, work.today, since=state)
         added = len(work.events)
-        for event in transitions_due(derived.state, [*history, *work.events]):
+        for event in transitions_due(final, [*history, *work.events]):
             work.add(event)
             target = Transition.of(event).restriction_id
             if event.kind is EventKind.RESTRICTION_EXPIRED:
@@ -187,8 +188,8 @@ class Evaluator:
         for request in requests:
             work.issue(request.purpose, request.target, request.extra)
         if len(work.events) != added:
-            derived = self._derived(work.file, work.today, since=state)
-        return derived
+            final = evaluate_file(work.file, self.rulebook, work.today, since=state)
+        return derive(work.file, final, self.rulebook, self.scheme.compact_key(work.file.subject))
 
     def _store(
         self,
