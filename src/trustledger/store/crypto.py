@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import os
 import zlib
@@ -50,10 +49,22 @@ def new_key() -> bytes:
     return AESGCM.generate_key(bit_length=256)
 
 
+def new_keys(count: int) -> list[bytes]:
+    """`count` keys from one read of the system's randomness (what generate_key reads, at once)."""
+    fresh = os.urandom(KEY_BYTES * count)
+    return [fresh[i : i + KEY_BYTES] for i in range(0, len(fresh), KEY_BYTES)]
+
+
 def seal(key: bytes, plaintext: bytes, *, aad: bytes) -> bytes:
     """nonce || AES-256-GCM ciphertext and tag; `aad` binds it to where it is stored."""
+    return seal_with(AESGCM(key), plaintext, aad=aad)
+
+
+def seal_with(aead: AESGCM, plaintext: bytes, *, aad: bytes) -> bytes:
+    """`seal` under a key already set up: a batch sealing many values with one key makes its
+    AESGCM once."""
     nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+    return nonce + aead.encrypt(nonce, plaintext, aad)
 
 
 def open_sealed(key: bytes, sealed: bytes, *, aad: bytes) -> bytes:
@@ -96,7 +107,12 @@ def unpack(packed: bytes) -> bytes:
 
 
 def seal_json(key: bytes, value: Any, *, aad: bytes) -> bytes:
-    return seal(key, pack(orjson.dumps(value)), aad=aad)
+    return seal_json_with(AESGCM(key), value, aad=aad)
+
+
+def seal_json_with(aead: AESGCM, value: Any, *, aad: bytes) -> bytes:
+    """`seal_json` under a key already set up (SqlDataKeys keeps one AESGCM a key)."""
+    return seal_with(aead, pack(orjson.dumps(value)), aad=aad)
 
 
 def open_json(key: bytes, sealed: bytes, *, aad: bytes) -> Any:
@@ -136,14 +152,14 @@ class MasterKey:
     def pseudonym(self, subject: str) -> str:
         """Where a subject's rows are found in the append-only tables: not reversible without
         the master key, so a copy of the database alone cannot be searched by identity number."""
-        digest = hmac.new(self._pseudonyms, subject.encode(), hashlib.sha256).hexdigest()
-        return digest[:PSEUDONYM_CHARS]
+        # hmac.digest: the one-shot C path, the same bytes as hmac.new(...).digest().
+        return hmac.digest(self._pseudonyms, subject.encode(), "sha256").hex()[:PSEUDONYM_CHARS]
 
     def keyed_hash(self, *parts: str) -> str:
         """An HMAC of low-entropy values (a case reference, a payload) that must be compared
         but not guessed: a plain hash of a case reference is confirmed by trying candidates."""
         message = "\x1f".join(parts).encode()
-        return hmac.new(self._hashes, message, hashlib.sha256).hexdigest()
+        return hmac.digest(self._hashes, message, "sha256").hex()
 
 
 def bucket_of(pseudonym: str) -> str:

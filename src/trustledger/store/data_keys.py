@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, and_, bindparam, delete, select, update
 
 from trustledger.store import tables as t
@@ -22,12 +23,13 @@ from trustledger.store.crypto import (
     MasterKey,
     Unreadable,
     bucket_of,
-    new_key,
+    new_keys,
     open_json,
     open_sealed,
     scope_aad,
     seal,
-    seal_json,
+    seal_json_with,
+    seal_with,
 )
 from trustledger.store.vault import Vault
 
@@ -63,13 +65,21 @@ class SqlDataKeys:
         # (pseudonym, scope) -> key, or None once known to be absent (destroyed or never made)
         self._keys: dict[tuple[str, str], bytes | None] = {}
         self._loaded: set[str] = set()
+        # Per unit of work, so that a batch pays once per subject and key: the pseudonym (an
+        # HMAC), a key's AESGCM and a scope's associated data.
+        self._pseudonyms: dict[str, str] = {}
+        self._aeads: dict[bytes, AESGCM] = {}
+        self._aads: dict[tuple[str, str], bytes] = {}
 
     @property
     def master(self) -> MasterKey:
         return self._ring().master
 
     def pseudonym(self, subject: str) -> str:
-        return self._ring().master.pseudonym(subject)
+        found = self._pseudonyms.get(subject)
+        if found is None:
+            found = self._pseudonyms[subject] = self._ring().master.pseudonym(subject)
+        return found
 
     def keyed_hash(self, *parts: str) -> str:
         return self._ring().master.keyed_hash(*parts)
@@ -77,7 +87,13 @@ class SqlDataKeys:
     def seal(self, pseudonym: str, scope: str, value: Any) -> bytes:
         key = self.key(pseudonym, scope, create=True)
         assert key is not None
-        return seal_json(key, value, aad=scope_aad(pseudonym, scope))
+        aead = self._aeads.get(key)
+        if aead is None:
+            aead = self._aeads[key] = AESGCM(key)
+        aad = self._aads.get((pseudonym, scope))
+        if aad is None:
+            aad = self._aads[pseudonym, scope] = scope_aad(pseudonym, scope)
+        return seal_json_with(aead, value, aad=aad)
 
     def open(self, pseudonym: str, scope: str, sealed: bytes) -> Any | None:
         """The value, or None if its key is gone (erased). Altered data raises Unreadable."""
@@ -132,17 +148,22 @@ class SqlDataKeys:
             if self._conn.execute(stale).rowcount:
                 self._mark(pseudonym)
         keks = self._vault().current_many(self._registry_id(), {bucket_of(p) for p, _ in missing})
+        # Made together: one read of randomness, one time, one AESGCM per key-encryption key.
+        made_at = datetime.now(UTC).replace(tzinfo=None)
+        wrappers: dict[bytes, AESGCM] = {}
         rows = []
-        for pseudonym, scope in missing:
+        for (pseudonym, scope), key in zip(missing, new_keys(len(missing)), strict=True):
             version, kek = keks[bucket_of(pseudonym)]
-            key = new_key()
+            wrapper = wrappers.get(kek)
+            if wrapper is None:
+                wrapper = wrappers[kek] = AESGCM(kek)
             rows.append(
                 {
                     "pseudonym": pseudonym,
                     "scope": scope,
                     "kek_version": version,
-                    "wrapped": seal(kek, key, aad=scope_aad(pseudonym, scope)),
-                    "created_at": datetime.now(UTC).replace(tzinfo=None),
+                    "wrapped": seal_with(wrapper, key, aad=scope_aad(pseudonym, scope)),
+                    "created_at": made_at,
                 }
             )
             self._keys[pseudonym, scope] = key
