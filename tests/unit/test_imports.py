@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,49 @@ def test_a_clean_import_leaves_no_rejects_file(tmp_path: Path) -> None:
     report = importer(FakeStore()).run(path, source=SOURCE)
     assert (report.lines, report.imported, report.rejects_path) == (2, 2, None)
     assert not rejects_path_for(path).exists()
+
+
+def test_a_chunk_is_worked_with_the_cyclic_collector_paused_and_it_runs_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", [body(case_ref="G-1"), body(case_ref="G-2")])
+    store = FakeStore()
+    during: list[bool] = []
+    write = Intake.write
+
+    def watched(self: Intake, *args: Any, **kwargs: Any) -> Any:
+        during.append(gc.isenabled())
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(Intake, "write", watched)
+    report = importer(store).run(path, source=SOURCE, chunk=1)
+    assert report.imported == 2
+    assert during == [False, False]
+    assert gc.isenabled()
+
+
+def test_the_collector_runs_again_after_a_chunk_that_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", [body(case_ref="G-3")])
+
+    def broken(self: Intake, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(Intake, "write", broken)
+    with pytest.raises(RuntimeError, match="went away"):
+        importer(FakeStore()).run(path, source=SOURCE)
+    assert gc.isenabled()
+
+
+def test_a_caller_that_paused_the_collector_finds_it_paused_after(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", [body(case_ref="G-4")])
+    gc.disable()
+    try:
+        importer(FakeStore()).run(path, source=SOURCE)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_a_type_the_source_may_not_submit_is_rejected_naming_type(tmp_path: Path) -> None:
