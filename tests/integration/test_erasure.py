@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -346,3 +346,36 @@ def test_a_grant_leaves_its_letter_readable_when_other_records_stay(
     assert not any(n.target == rid for n in letters)  # the record's own letters went with it
     reg.outbox.deliver_pending(mailer)
     assert any(line == "Decision on your request to erase a record" for _, line, _ in mailer.sent)
+
+
+def test_a_withdrawn_record_whose_appeal_was_never_decided_is_erased_after_its_deadline(
+    reg: Registry, clock: SettableClock
+) -> None:
+    subject = ric_number()
+    submitted = reg.intake.submit(body(subject=subject), source=RAIL)
+    rid = submitted.record.record_id
+    filed = reg.appeals.file_appeal(
+        subject,
+        grounds=GROUNDS,
+        actor="subject",
+        target=rid,
+        access_code=submitted.notices[0].access_code,
+    )
+    reg.corrections.withdraw(rid, source=RAIL, reason="Wrong person")
+    # The appeal has nothing left to decide; no officer decides it.
+    assert [a.appeal_id for a in reg.appeals.list_pending()] == [filed.appeal_id]
+
+    sweep_until_erased(reg, clock, subject)
+
+    # Kept until the appeal's deadline, then for its retention, not forever.
+    assert clock.today() == filed.deadline + timedelta(days=RETAIN_DAYS)
+    (erased,) = erased_events(reg, subject)
+    assert (erased["record_ids"], erased["all"]) == ([rid], True)
+    assert reg.appeals.list_pending() == []
+    assert reg.appeals.list_overdue() == []
+    # The statistics keep it, under no one's name, as what it was: an appeal never decided.
+    figures = SqlStatistics(reg.engine).appeals_by_state(
+        filed.filed_on, filed.filed_on, today=clock.today()
+    )
+    assert [(f.key, f.count) for f in figures] == [("overdue", 1)]
+    assert reg.audit.verify().intact

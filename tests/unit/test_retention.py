@@ -11,8 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain_factories import event, notice, noticed_record, record, rule, rulebook
+from trustledger.domain.corrections import record_of
 from trustledger.domain.derived import derive
-from trustledger.domain.evaluation import RestrictionStatus, SubjectState, evaluate, evaluate_file
+from trustledger.domain.evaluation import (
+    RecordStatus,
+    RestrictionStatus,
+    SubjectState,
+    evaluate,
+    evaluate_file,
+)
 from trustledger.domain.records import Event, EventKind, Record, known_by, recorded
 from trustledger.domain.retention import Retained, erasure_due, retention
 from trustledger.domain.rulebook import (
@@ -173,6 +180,35 @@ def test_a_withdrawn_record_stops_having_effect_the_day_it_is_withdrawn() -> Non
     assert (kept.last_effect, kept.erase_on) == (gone, gone + YEAR)
 
 
+def test_a_withdrawn_records_undecided_appeal_keeps_it_until_the_appeals_deadline() -> None:
+    rec = record("court.judgment_default", decided_on=DAY)
+    filed = event(EventKind.APPEAL_FILED, DAY + timedelta(days=11), appeal_id="a1",
+                  target=rec.record_id, grounds="g", deadline="2026-02-05")  # fmt: skip
+    gone = DAY + timedelta(days=15)
+    withdrawn = event(EventKind.WITHDRAWN, gone, record_id=rec.record_id, reason="wrong person")
+    events = [*noticed_record(rec), filed, withdrawn]
+    deadline = date(2026, 2, 5)
+    # Nothing is left to decide: the appeal holds the record until its deadline, not forever.
+    for on in (gone + timedelta(days=1), deadline + timedelta(days=400)):
+        kept = retained(events, on)[rec.record_id]
+        assert (kept.last_effect, kept.erase_on) == (deadline, deadline + YEAR), on
+    assert erasure_due(events, RB, deadline + YEAR, subject="S1").due == (rec.record_id,)
+    # Decided after all, late: the decision is the record's last effect.
+    late = deadline + timedelta(days=30)
+    decision = event(EventKind.APPEAL_DECIDED, late, appeal_id="a1", outcome="upheld", reasons="r")
+    kept = retained([*events, decision], late + timedelta(days=1))[rec.record_id]
+    assert (kept.last_effect, kept.erase_on) == (late, late + YEAR)
+
+
+def test_an_undecided_appeal_keeps_a_record_in_force_without_end() -> None:
+    rec = record("court.judgment_default", decided_on=DAY)
+    filed = event(EventKind.APPEAL_FILED, DAY + timedelta(days=11), appeal_id="a1",
+                  target=rec.record_id, grounds="g", deadline="2026-02-05")  # fmt: skip
+    # Not withdrawn: the appeal may still lift its restriction, overdue or not.
+    kept = retained([*noticed_record(rec), filed], DAY + timedelta(days=900))[rec.record_id]
+    assert kept == Retained(rec.record_id, None, None)
+
+
 def test_a_review_case_opened_while_the_record_counts_keeps_it_until_the_case_ends() -> None:
     rec = record("tax.minor", decided_on=DAY)
     opened = event(EventKind.REVIEW_OPENED, DAY + timedelta(days=5), case_id="c1", score=800,
@@ -260,6 +296,7 @@ START = date(2026, 1, 1)
 SHARP = replace(RB, retention=Retention(1, 1825))
 TYPES = tuple(r.code for r in RULES)
 ENDED = frozenset({RestrictionStatus.LIFTED, RestrictionStatus.EXPIRED})
+STOPPED = frozenset({RecordStatus.WITHDRAWN, RecordStatus.OVERTURNED})
 
 
 def _maybe(draw: Any, share: float) -> bool:
@@ -332,7 +369,14 @@ def _seen(state: SubjectState) -> tuple[Any, ...]:
         if r.status not in ENDED
     )
     cases = [c.case_id for c in state.review_cases if c.decided_on is None]
-    appeals = [a.appeal_id for a in state.appeals if a.decided_on is None]
+    # An appeal about a record withdrawn or overturned has nothing left to decide: past its
+    # deadline it closes with the record (domain/retention.py, _moot).
+    stopped = {a.record.record_id for a in state.assessments if a.status in STOPPED}
+    appeals = [
+        a.appeal_id
+        for a in state.appeals
+        if a.decided_on is None and not (record_of(a.target) in stopped and a.deadline < state.on)
+    ]
     return (state.score, state.band, restrictions, cases, appeals, state.review_due)
 
 

@@ -1,7 +1,8 @@
 """When a record's personal data may be erased: `retain_days` after the last day it has any effect.
 
 A record has effect while evaluation can still read it: it counts towards the score, a
-restriction it leads to has not ended, an appeal about it or its restriction is undecided, a
+restriction it leads to has not ended, an appeal about it or its restriction is undecided (one
+about a record since withdrawn or overturned: until its decision deadline at most), a
 history term of a record (its own rule's or another's) still counts it, or a review case opened
 while it counted is open or restricts. Erasing it after that changes no score, band, restriction
 that bars or open case (tests/unit/test_retention.py holds it to that over random histories).
@@ -18,6 +19,7 @@ from trustledger.domain.corrections import record_of
 from trustledger.domain.evaluation import (
     NEVER_RESTRICTS,
     Assessment,
+    RecordStatus,
     SubjectState,
     evaluate_file,
 )
@@ -72,6 +74,9 @@ def retention(f: SubjectFile, state: SubjectState, rulebook: Rulebook) -> tuple[
     return tuple(found)
 
 
+_STOPPED = frozenset({RecordStatus.WITHDRAWN, RecordStatus.OVERTURNED})
+
+
 class _Unknown(Exception):
     """An open process (an undecided appeal or case, a restriction awaiting notice)."""
 
@@ -87,6 +92,7 @@ class _Effects:
         self.appeals: dict[str, list[Appeal]] = {}
         for ap in state.appeals:
             self.appeals.setdefault(record_of(ap.target), []).append(ap)
+        self.assessments = {a.record.record_id: a for a in state.assessments}
 
     def last_effect(self, a: Assessment) -> date | None:
         try:
@@ -132,9 +138,21 @@ class _Effects:
             yield self._decided(ap)
 
     def _decided(self, ap: Appeal) -> date:
-        if ap.decided_on is None or ap.decided_on > self.state.on:
-            raise _Unknown
-        return ap.decided_on
+        """The day the appeal ended: its decision; for an appeal left with nothing to decide,
+        its decision deadline if it is still undecided; unknown while any other is open."""
+        if ap.decided_on is not None and ap.decided_on <= self.state.on:
+            return ap.decided_on
+        if self._moot(ap):
+            return ap.deadline
+        raise _Unknown
+
+    def _moot(self, ap: Appeal) -> bool:
+        """An appeal about a record since withdrawn or overturned: the record counts for nothing
+        and its restrictions are lifted, so no decision can give the subject more. It keeps the
+        record until it is decided or its deadline passes (an officer may still decide it, and
+        the decision's day then counts); it does not keep the record forever."""
+        a = self.assessments.get(record_of(ap.target))
+        return a is not None and a.status in _STOPPED
 
     def _cases_while_counting(self, a: Assessment, counted: date) -> Iterator[date]:
         """An officer reviewing the score it lowered reads it until the case and what it

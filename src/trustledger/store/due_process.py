@@ -36,6 +36,7 @@ from trustledger.services.due_process.letters import LetterWriter, Words, Writte
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
 from trustledger.store.data_keys import SqlDataKeys
+from trustledger.store.erasures import ANONYMOUS
 from trustledger.store.jurisdiction import within
 from trustledger.store.repositories import _batches
 
@@ -348,7 +349,10 @@ class SqlDockets:
         self, *, deadline_before: date | None, limit: int, fence: Jurisdiction = OPEN
     ) -> list[AppealSummary]:
         c = t.appeals.c
-        query = select(t.appeals).where(c.decided_on.is_(None), within(fence, c.subject))
+        # An appeal erased undecided with its record (nothing was left to decide: retention.py)
+        # stays in the statistics, as overdue, under no one's name; no officer can decide it.
+        kept = c.subject.contains(ANONYMOUS, autoescape=True)
+        query = select(t.appeals).where(c.decided_on.is_(None), ~kept, within(fence, c.subject))
         if deadline_before is not None:
             query = query.where(c.deadline < deadline_before)
         query = query.order_by(c.deadline, c.appeal_id).limit(limit)
