@@ -49,10 +49,9 @@ class FakeEvents:
     def __init__(self, m: Memory) -> None:
         self.m = m
 
-    def append(self, events: Sequence[Event], *, at: datetime) -> int:
+    def append(self, events: Sequence[Event], *, at: datetime) -> None:
         for e in events:
             self.m.events.append(replace(e, seq=len(self.m.events) + 1))
-        return len(self.m.events) if events else 0
 
     def for_subjects(self, subjects: Iterable[str]) -> dict[str, list[Event]]:
         wanted = set(subjects)
@@ -68,6 +67,9 @@ class FakeEvents:
 
     def since(self, seq: int, *, limit: int) -> list[Event]:
         return [e for e in self.m.events if e.seq > seq][:limit]
+
+    def subjects_since(self, seq: int, *, limit: int) -> list[tuple[int, str]]:
+        return [(e.seq, e.subject) for e in self.since(seq, limit=limit)]
 
     def last_seq(self) -> int:
         return len(self.m.events)

@@ -34,8 +34,8 @@ class Clock(Protocol):
 
 
 class EventLog(Protocol):
-    def append(self, events: Sequence[Event], *, at: datetime) -> int:
-        """Store the events in order; return the seq of the last one (0 when none)."""
+    def append(self, events: Sequence[Event], *, at: datetime) -> None:
+        """Store the events in order."""
         ...
 
     def for_subjects(self, subjects: Iterable[str]) -> dict[str, list[Event]]:
@@ -48,6 +48,10 @@ class EventLog(Protocol):
         ...
 
     def since(self, seq: int, *, limit: int) -> list[Event]: ...
+
+    def subjects_since(self, seq: int, *, limit: int) -> list[tuple[int, str]]:
+        """(seq, subject) of each event `since` gives, without reading the events themselves."""
+        ...
 
     def last_seq(self) -> int: ...
 

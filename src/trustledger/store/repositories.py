@@ -48,7 +48,7 @@ class SqlEventLog:
         self._conn = conn
         self._keys = keys
 
-    def append(self, events: Sequence[Event], *, at: datetime) -> int:
+    def append(self, events: Sequence[Event], *, at: datetime) -> None:
         keys = self._keys
         pseudonyms = {s: keys.pseudonym(s) for s in {e.subject for e in events}}
         # Every key the batch seals with, unwrapped or made in a query or two, not one per event.
@@ -71,8 +71,6 @@ class SqlEventLog:
                 }
             )
         insert_rows(self._conn, t.events, rows)
-        # Writers are serialized (see unit_of_work), so the highest seq is the one just written.
-        return self.last_seq() if rows else 0
 
     def for_subjects(self, subjects: Iterable[str]) -> dict[str, list[Event]]:
         wanted = set(subjects)
@@ -111,6 +109,22 @@ class SqlEventLog:
         return [
             event_from_row(row, subject=row.subject if row.sealed is None else row.known_as)
             for row in self._conn.execute(query)
+        ]
+
+    def subjects_since(self, seq: int, *, limit: int) -> list[tuple[int, str]]:
+        """`since` as (seq, subject) only, the check feed's poll after every write: it needs no
+        event's data, so none is read or decoded."""
+        e, state = t.events, t.subject_state
+        query = (
+            select(e.c.seq, e.c.subject, e.c.sealed.is_(None).label("plain"), state.c.subject)
+            .select_from(e.outerjoin(state, state.c.pseudonym == e.c.subject))
+            .where(e.c.seq > seq, or_(e.c.sealed.is_(None), state.c.subject.is_not(None)))
+            .order_by(e.c.seq)
+            .limit(limit)
+        )
+        return [
+            (seq, stored if plain else known_as)
+            for seq, stored, plain, known_as in self._conn.execute(query)
         ]
 
     def last_seq(self) -> int:

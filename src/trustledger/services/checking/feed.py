@@ -96,13 +96,13 @@ class CheckFeed:
     def _poll(self) -> int:
         self._polls += 1
         with self._uow(readonly=True) as uow:
-            events = uow.events.since(self.seq, limit=POLL_LIMIT)
-            if not events:
+            followed = uow.events.subjects_since(self.seq, limit=POLL_LIMIT)
+            if not followed:
                 return 0
-            subjects = sorted({e.subject for e in events})
+            subjects = sorted({subject for _, subject in followed})
             found = uow.derived.restrictions_of(subjects)
         self.index.apply(changes_of(subjects, found, key=self._scheme.compact_key))
-        self.seq = events[-1].seq
+        self.seq = followed[-1][0]
         return len(subjects)
 
     def catch_up(self) -> None:

@@ -127,6 +127,7 @@ class Evaluator:
         requests: Sequence[NoticeRequest] = (),
         lift_notices: bool = True,
         appending: Sequence[Event] = (),
+        audit: Sequence[AuditEntry] = (),
         write_letters: bool = True,
     ) -> Refreshed:
         """The incremental path: re-derive the subjects a write touched and act on their state.
@@ -134,6 +135,8 @@ class Evaluator:
         `lift_notices=False` when the write tells the subject itself (an appeal decision).
         `appending` are the write's own events, not stored yet: the refresh appends them ahead of
         its own (so they get the seqs they would have had), and does not read them back.
+        `audit` are the write's own audit entries, appended ahead of the refresh's in one append
+        (one read of the chain's head and of the subjects' keys for the whole write).
         `write_letters=False` (a bulk import) keeps each notice's letter as its facts, written
         when first read and hashed when sent (NoticeLetters.compose).
         """
@@ -147,7 +150,7 @@ class Evaluator:
             asked = [r for r in requests if r.subject == subject]
             derived = self._act(work, history.get(subject, []), asked, lift_notices=lift_notices)
             done.append((work, derived))
-        self._store(uow, appending, done, now, write_letters=write_letters)
+        self._store(uow, appending, audit, done, now, write_letters=write_letters)
         return Refreshed(
             notices=tuple(n for work, _ in done for n, _ in work.issued),
             derived=tuple(d for _, d in done),
@@ -195,6 +198,7 @@ class Evaluator:
         self,
         uow: UnitOfWork,
         appending: Sequence[Event],
+        audit: Sequence[AuditEntry],
         done: Sequence[tuple[_Subject, Derived]],
         now: datetime,
         *,
@@ -221,7 +225,9 @@ class Evaluator:
                     for notice, extra in work.issued
                 ]
             )
-        uow.audit.append([entry for work, _ in done for entry in _audit(work.events, now)])
+        uow.audit.append(
+            [*audit, *(entry for work, _ in done for entry in _audit(work.events, now))]
+        )
 
 
 def _audit(events: Sequence[Event], now: datetime) -> list[AuditEntry]:

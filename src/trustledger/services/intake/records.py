@@ -154,18 +154,16 @@ class Intake:
             return {}
         now = self._clock.now()
         uow.records.add(stored)
-        uow.audit.append(
-            [
-                AuditEntry(r.source, "record.submit", r.subject, "intake", now, r.record_id)
-                for r in records
-            ]
-        )
         refreshed = self._evaluator.refresh(
             uow,
             {r.subject for r in records},
             today=today,
             now=now,
             appending=[recorded(r, on=today, actor=r.source) for r in records],
+            audit=[
+                AuditEntry(r.source, "record.submit", r.subject, "intake", now, r.record_id)
+                for r in records
+            ],
             write_letters=write_letters,
         )
         issued = refreshed.notices
