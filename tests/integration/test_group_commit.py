@@ -197,3 +197,48 @@ def test_each_writer_finds_its_write_in_the_check_feed_after_the_groups_shared_p
         w.join()
     assert behind == []
     assert feed.seq == sql(registry, "SELECT max(seq) FROM events")[0][0]
+
+
+def test_queued_submissions_are_committed_by_the_writer_thread_and_settled_after_its_hooks(
+    registry: Registry,
+) -> None:
+    events: list[str] = []
+    everyone_settled = threading.Event()
+    bodies = [body(subject=ric_number(), case_ref=f"Q-{n}") for n in range(20)]
+    bodies.append(dict(bodies[0]))  # a retry queued beside its first submission
+    bodies.append(bodies[1] | {"evidence_ref": "other contents"})  # a reused case_ref
+
+    def stored() -> None:  # what the server's hook does: the writes are there to be read
+        (n,) = sql(registry, "SELECT count(*) FROM records")[0]
+        events.append(f"hook after {n}")
+
+    registry.writes.after_commit(stored)
+
+    def settled(n: int) -> None:
+        events.append(f"settled {n}")
+        if sum(e.startswith("settled") for e in events) == len(bodies):
+            everyone_settled.set()
+
+    queued = [registry.writes.prepare(b, source=RAIL) for b in bodies]
+    for n, submission in enumerate(queued):
+        registry.writes.enqueue(submission, lambda n=n: settled(n))
+    assert everyone_settled.wait(timeout=30)
+    assert [s.result().created for s in queued[:20]] == [True] * 20
+    assert queued[20].result().created is False
+    with pytest.raises(Conflict, match="different contents"):
+        queued[21].result()
+    assert sql(registry, "SELECT count(*) FROM records")[0][0] == 20
+    # Each group's hook ran after its commit and before any of its submissions was settled:
+    # every new record settled so far had been counted by the hook before it.
+    seen, new = 0, 0
+    for e in events:
+        if e.startswith("hook"):
+            seen = int(e.split()[-1])
+        elif int(e.split()[1]) < 20:
+            new += 1
+            assert new <= seen, events
+    assert sum(e.startswith("hook") for e in events) == registry.writes.groups
+    assert sorted(int(e.split()[1]) for e in events if e.startswith("settled")) == list(
+        range(len(bodies))
+    )
+    assert registry.audit.verify().intact

@@ -5,14 +5,23 @@ paid for its routing, middleware, dependency solving, body parsing and response 
 much as for a group-committed write itself (bench/writes.py). This layer answers every POST whose
 body is one record RecordIn accepts (read by that same model from the raw bytes: one statement of
 the rules, one parse); a list, a body RecordIn refuses or one not declared JSON is passed on to
-the FastAPI route, which names what is wrong with it. Both write through `write_one` and encode
-with `records_json`, so the answers are the same bytes.
+the FastAPI route, which names what is wrong with it. Both encode with `records_json`, so the
+answers are the same bytes.
+
+With group commit on, the body is validated here (bad input is answered at once, alone) and
+queued for the write queue's writer thread; the request awaits its group's commit holding no
+thread, and the check index has taken the group's writes when it is answered (the queue's
+after-commit hook, `_follow_writes`). With it off, each record is written alone in a worker thread,
+as the route does.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
+import structlog
 from anyio import to_thread
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
@@ -29,6 +38,8 @@ from trustledger.api.state import AppState
 from trustledger.domain.errors import TrustLedgerError
 from trustledger.services.intake.records import IntakeResult
 from trustledger.store.faults import unavailable
+
+log = structlog.get_logger()
 
 PATH = "/v1/records"
 ANSWER_HEADERS = ((b"content-type", b"application/json"), *RAW)
@@ -51,6 +62,8 @@ class RecordFastPath:
         self.app = app
         self.state = state
         self.body_limit = body_limit
+        self._following = False  # whether the write queue polls this app's feed after commits
+        self._wakeups: Wakeups | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
@@ -82,5 +95,60 @@ class RecordFastPath:
         client = scope["client"][0] if scope.get("client") else "unknown"
         principal = admit(state.auth.principal(authorization(scope), client), ("source",))
         source = principal.as_source()
-        # In a worker thread, as the FastAPI route runs: the write waits for its group's commit.
-        return await to_thread.run_sync(lambda: write_one(state, fields, source))
+        registry = state.registry
+        if not registry.settings.group_commit:
+            return await to_thread.run_sync(lambda: write_one(state, fields, source))
+        writes = registry.writes
+        if not self._following:  # on the first write: the queue loads the rulebook when made
+            _follow_writes(state)
+            self._following = True
+        submission = writes.prepare(fields, source=source)
+        wakeups = self._wakeups_here()
+        committed: asyncio.Future[None] = wakeups.loop.create_future()
+        writes.enqueue(submission, lambda: wakeups.settle(committed))
+        await committed
+        return submission.result()
+
+    def _wakeups_here(self) -> Wakeups:
+        loop = asyncio.get_running_loop()
+        if self._wakeups is None or self._wakeups.loop is not loop:
+            self._wakeups = Wakeups(loop)
+        return self._wakeups
+
+
+class Wakeups:
+    """Requests whose writes the writer thread settled, woken in their event loop by one call
+    for all that are ready (a group's), not one wake-up of the loop each."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._ready: list[asyncio.Future[None]] = []
+        self._lock = threading.Lock()
+
+    def settle(self, committed: asyncio.Future[None]) -> None:
+        """In the writer thread: `committed` is to be woken."""
+        with self._lock:
+            first = not self._ready
+            self._ready.append(committed)
+        if first:  # otherwise a wake-up is already on its way, and takes this one too
+            self.loop.call_soon_threadsafe(self._wake)
+
+    def _wake(self) -> None:
+        with self._lock:
+            ready, self._ready = self._ready, []
+        for committed in ready:
+            if not committed.done():
+                committed.set_result(None)
+
+
+def _follow_writes(state: AppState) -> None:
+    """Have the write queue's every commit taken into this app's check index before its
+    requests are answered (one poll a group)."""
+
+    def poll() -> None:
+        try:
+            state.feed.poll_after_write()
+        except Exception:  # the writes are committed; the next poll of the feed takes them
+            log.exception("check_feed.poll_after_write_failed")
+
+    state.registry.writes.after_commit(poll)
