@@ -6,8 +6,12 @@ and loads it with wrk: CLIENTS connections, each POST a new record (its own case
 that restricts, so every write also evaluates the subject, issues a notice with its letter and
 extends the audit chain. After each run the stored records are counted by plain SQL (every
 answered write must be there) and the audit chain is verified. The server's CPU time per write is
-reported too: on a machine shared with other work it says more than writes per second. Needs `wrk` (Debian: apt-get
-install wrk). Last line: one JSON object of the figures and ratios.
+reported too: on a machine shared with other work it says more than writes per second. On
+PostgreSQL a third run has group commit on and two uvicorn workers (`serve --workers 2`: writers
+of both processes are serialized by the unit of work's advisory lock, so the audit chain stays
+linear), reported beside the one-worker figure with each worker's share of the CPU (uvicorn may
+hand every connection to one of them). Needs `wrk` (Debian: apt-get install wrk). Last line: one
+JSON object of the figures and ratios.
 
     python bench/writes.py [--clients N] [--seconds S] [--skip-postgres]
 """
@@ -24,6 +28,7 @@ import tempfile
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import psycopg
@@ -45,7 +50,9 @@ GOAL_SQLITE_RATIO = 10
 WARM_SECONDS = 3  # first writes load the identity tables and warm the caches
 
 
-def serve(db_url: str, log: Path, *, group_commit: bool) -> tuple[subprocess.Popen[bytes], str]:
+def serve(
+    db_url: str, log: Path, *, group_commit: bool, workers: int = 1
+) -> tuple[subprocess.Popen[bytes], str]:
     """The trustledger server over this database, notices not sent (bench/check.py's launcher)."""
     env = {
         "TRUSTLEDGER_DB": db_url,
@@ -55,7 +62,8 @@ def serve(db_url: str, log: Path, *, group_commit: bool) -> tuple[subprocess.Pop
         # Beside the run's log: a PostgreSQL URL has no directory to put it in, and ./ is the repo.
         "TRUSTLEDGER_LOG_KEY_FILE": str(log.with_name("trustledger-log.key")),
     }
-    return check.serve(["trustledger.api.app:app_from_environment", "--factory"], env, log)
+    app = ["trustledger.api.app:app_from_environment", "--factory"]
+    return check.serve([*app, "--workers", str(workers)] if workers > 1 else app, env, log)
 
 
 def lua_writes(path: Path, key: str, subjects: list[str], prefix: str) -> None:
@@ -84,6 +92,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def worker_pids(pid: int) -> list[int]:
+    """The server's own pid, or with several workers theirs (uvicorn's children)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return sorted(children) or [pid]
+
+
 def stored_records(db_url: str) -> int:
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite":
@@ -102,26 +123,36 @@ def _plain(db_url: str) -> str:
 
 
 def one_run(
-    db_url: str, tmp: Path, subjects: list[str], *, group_commit: bool, args: argparse.Namespace
-) -> dict[str, float]:
+    db_url: str,
+    tmp: Path,
+    subjects: list[str],
+    *,
+    group_commit: bool,
+    args: argparse.Namespace,
+    workers: int = 1,
+) -> dict[str, Any]:
     registry = open_registry(db_url)
     try:
         registry.migrate()
         key = registry.keys.create(role="source", name="bench-rail", types=["rail.*"]).secret
-        proc, url = serve(db_url, tmp / "server.log", group_commit=group_commit)
+        proc, url = serve(db_url, tmp / "server.log", group_commit=group_commit, workers=workers)
         try:
             warm, script = tmp / "warm.lua", tmp / "writes.lua"
             lua_writes(warm, key, subjects, uuid.uuid4().hex[:8])
             warmed = wrk(url, warm, WARM_SECONDS, args.clients)
             lua_writes(script, key, subjects, uuid.uuid4().hex[:8])
-            cpu = cpu_seconds(proc.pid)
-            figures = wrk(url, script, args.seconds, args.clients)
-            cpu = cpu_seconds(proc.pid) - cpu
+            pids = worker_pids(proc.pid)
+            before = [cpu_seconds(p) for p in pids]
+            figures: dict[str, Any] = dict(wrk(url, script, args.seconds, args.clients))
+            used = [cpu_seconds(p) - b for p, b in zip(pids, before, strict=True)]
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+        cpu = sum(used)
         figures["cpu_ms_per_write"] = round(1000 * cpu / figures["answered"], 3)
         figures["server_cpu_share"] = round(cpu / args.seconds, 2)
+        if workers > 1:  # how the load fell on the workers
+            figures["worker_cpu_split"] = [round(u / cpu, 2) for u in used]
         answered = warmed["answered"] + figures["answered"]
         stored = stored_records(db_url)
         if stored < answered:
@@ -140,13 +171,21 @@ def pg_schema_url(schema: str) -> str:
 
 
 def run_engine(engine: str, subjects: list[str], args: argparse.Namespace) -> dict[str, object]:
-    runs: dict[str, dict[str, float]] = {}
-    for mode, on in (("off", False), ("on", True)):
+    runs: dict[str, dict[str, Any]] = {}
+    modes = [("off", False, 1), ("on", True, 1)]
+    if engine == "postgres":
+        modes.append(("on2", True, 2))
+    for mode, on, workers in modes:
         with tempfile.TemporaryDirectory(prefix=f"writes-{engine}-") as d:
             tmp = Path(d)
             if engine == "sqlite":
                 runs[mode] = one_run(
-                    f"sqlite:///{tmp / 'w.db'}", tmp, subjects, group_commit=on, args=args
+                    f"sqlite:///{tmp / 'w.db'}",
+                    tmp,
+                    subjects,
+                    group_commit=on,
+                    args=args,
+                    workers=workers,
                 )
                 continue
             schema = f"bench_w_{uuid.uuid4().hex[:12]}"
@@ -154,12 +193,28 @@ def run_engine(engine: str, subjects: list[str], args: argparse.Namespace) -> di
                 conn.execute(f"CREATE SCHEMA {schema}")
             try:
                 runs[mode] = one_run(
-                    pg_schema_url(schema), tmp, subjects, group_commit=on, args=args
+                    pg_schema_url(schema),
+                    tmp,
+                    subjects,
+                    group_commit=on,
+                    args=args,
+                    workers=workers,
                 )
             finally:
                 with psycopg.connect(_plain(PG_URL), autocommit=True) as conn:
                     conn.execute(f"DROP SCHEMA {schema} CASCADE")
         print(f"{engine} group commit {mode}: {runs[mode]}", flush=True)
+    two = runs.get("on2")
+    extra = (
+        {
+            f"{engine}_on_2_workers_rps": two["rps"],
+            f"{engine}_on_2_workers_p99_ms": two["p99_ms"],
+            f"{engine}_on_2_workers_cpu_ms_per_write": two["cpu_ms_per_write"],
+            f"{engine}_on_2_workers_cpu_split": two["worker_cpu_split"],
+        }
+        if two is not None
+        else {}
+    )
     return {
         f"{engine}_off_rps": runs["off"]["rps"],
         f"{engine}_on_rps": runs["on"]["rps"],
@@ -168,7 +223,7 @@ def run_engine(engine: str, subjects: list[str], args: argparse.Namespace) -> di
         f"{engine}_on_cpu_ms_per_write": runs["on"]["cpu_ms_per_write"],
         f"{engine}_off_cpu_ms_per_write": runs["off"]["cpu_ms_per_write"],
         f"{engine}_ratio": round(runs["on"]["rps"] / runs["off"]["rps"], 2),
-    }
+    } | extra
 
 
 def main() -> None:
