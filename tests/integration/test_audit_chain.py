@@ -16,14 +16,14 @@ from trustledger.store.audit import GENESIS
 RAIL = Source("rail_bureau", ("rail.*",))
 
 
-def tamper(registry: Registry, statement: str) -> None:
+def tamper(registry: Registry, statement: str, **params: object) -> None:
     """Change the log as someone with database rights could: first lift the append-only trigger."""
     if registry.engine.dialect.name == "postgresql":
         sql_write(registry, "ALTER TABLE audit_log DISABLE TRIGGER USER")
     else:
         sql_write(registry, "DROP TRIGGER audit_log_no_update")
         sql_write(registry, "DROP TRIGGER audit_log_no_delete")
-    sql_write(registry, statement)
+    sql_write(registry, statement, **params)
 
 
 def fill(registry: Registry, n: int = 3) -> None:
@@ -39,8 +39,9 @@ def test_each_entry_hashes_its_canonical_encoding_and_the_previous_hash(registry
         "FROM audit_log ORDER BY seq",
     )
     assert [r.seq for r in rows] == [1, 2]
-    assert rows[0].prev_hash == GENESIS
-    assert rows[1].prev_hash == rows[0].hash
+    # Stored as 32 bytes (0012); the chain hashes their hex.
+    assert bytes(rows[0].prev_hash) == bytes.fromhex(GENESIS)
+    assert bytes(rows[1].prev_hash) == bytes(rows[0].hash)
     first = rows[0]
     at = str(first.at).replace(" ", "T")  # a string on SQLite, a datetime on PostgreSQL
     encoded = (
@@ -48,7 +49,7 @@ def test_each_entry_hashes_its_canonical_encoding_and_the_previous_hash(registry
         f'"detail":"{first.detail}","prev_hash":"{GENESIS}","purpose":"intake","seq":1,'
         f'"subject":"{first.subject}"}}'
     )
-    assert hashlib.sha256(encoded.encode()).hexdigest() == first.hash
+    assert hashlib.sha256(encoded.encode()).digest() == bytes(first.hash)
 
 
 def test_an_intact_chain_verifies(registry: Registry) -> None:
@@ -70,7 +71,7 @@ def test_an_edit_made_directly_in_sql_is_caught_at_the_entry(
     registry: Registry, statement: str, broken: int, verified: int, reason: str
 ) -> None:
     fill(registry)
-    tamper(registry, statement.replace(":fake", "'" + "f" * 64 + "'"))
+    tamper(registry, statement, **({"fake": b"\xff" * 32} if ":fake" in statement else {}))
     verdict = registry.audit.verify()
     assert not verdict.intact
     assert verdict.first_broken == broken

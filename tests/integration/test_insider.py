@@ -153,7 +153,7 @@ def rechain(registry: Registry) -> None:
         at = row.at if not isinstance(row.at, str) else _parse(row.at)
         h = entry_hash(**fields, at=at, prev_hash=prev)
         sql_write(registry, "UPDATE audit_log SET prev_hash = :p, hash = :h WHERE seq = :s",
-                  p=prev, h=h, s=row.seq)  # fmt: skip
+                  p=bytes.fromhex(prev), h=bytes.fromhex(h), s=row.seq)  # fmt: skip
         prev = h
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 import pyarrow.parquet as pq
 import pytest
-from sqlalchemy import Engine, insert, inspect, select, text
+from sqlalchemy import Engine, MetaData, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from tests.data.make_plain_registry import CLOCK_DAY
@@ -73,12 +73,15 @@ def _copy_rows(url: str, scratch: Path) -> None:
         }
         with source.connect() as src, engine.begin() as dst:
             dst.execute(t.registry.delete())  # 0009 made one; the copy keeps the fixture's
+            # Written as 0009 declares its columns (the audit hashes are text there, bytes at head).
+            at_0009 = MetaData()
+            at_0009.reflect(dst)
             for name in sorted(have):
                 table = t.TABLES[name]
                 columns = [c for c in table.c if c.name in have[name]]
                 rows = [dict(r._mapping) for r in src.execute(select(*columns))]
                 if rows:
-                    dst.execute(insert(table), rows)
+                    dst.execute(insert(at_0009.tables[name]), rows)
             for name, column in SEQUENCES:
                 dst.execute(
                     text(
@@ -186,8 +189,23 @@ def _raw_text(engine: Engine) -> dict[tuple[str, str], str]:
     return found
 
 
+def _hashes_as_head_stores_them(registry: Registry) -> None:
+    """The head code appends to the plaintext registry's chain while reading it: on PostgreSQL
+    its hash columns must take bytes, as 0012 made them (SQLite's columns take either)."""
+    if registry.engine.dialect.name == "postgresql":
+        with registry.engine.begin() as conn:
+            for column in ("prev_hash", "hash"):
+                conn.execute(
+                    text(
+                        f"ALTER TABLE audit_log ALTER COLUMN {column} TYPE bytea"
+                        f" USING decode({column}, 'hex')"
+                    )
+                )
+
+
 def test_every_answer_is_the_same_after_the_registry_is_sealed(copy: Copy, tmp_path: Path) -> None:
     plain, sealed = _open(copy()), _sealed(copy())
+    _hashes_as_head_stores_them(plain)
     try:
         before = answers(plain, tmp_path / "before.parquet")
         after = answers(sealed, tmp_path / "after.parquet")

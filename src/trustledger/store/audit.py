@@ -5,7 +5,8 @@ advisory lock, SQLite BEGIN IMMEDIATE), so concurrent writers extend one linear 
 
 An entry that names a subject is stored under the subject's pseudonym, its detail sealed under
 the subject's own key ("sealed:" and base64). The hash covers the text as stored, so the chain
-verifies with no key, and still after the subject's key is destroyed.
+verifies with no key, and still after the subject's key is destroyed. `prev_hash` and `hash` are
+stored as 32 bytes (migration 0012); what is hashed is their hex, as it always was.
 """
 
 from __future__ import annotations
@@ -80,6 +81,11 @@ def entry_hash(**fields: Any) -> str:
     return hashlib.sha256(canonical(**fields)).hexdigest()
 
 
+def hex_of(stored: bytes | str) -> str:
+    """A stored chain hash as the chain hashes it: 32 bytes since 0012, hex text before."""
+    return stored if isinstance(stored, str) else bytes(stored).hex()
+
+
 # Actions whose detail says only what the plain columns of the log may say (a mode, a day, a rule
 # code): a ticket check's denial. Sealing it would protect nothing, and would make every batch
 # check read its denied subjects' keys (bench/check.py's batch figure, issue 15). Likewise the
@@ -119,7 +125,7 @@ class SqlAuditTrail:
             .order_by(t.audit_log.c.seq.desc())
             .limit(1)
         ).first()
-        seq, prev = (last.seq, last.hash) if last is not None else (0, GENESIS)
+        seq, prev = (last.seq, hex_of(last.hash)) if last is not None else (0, GENESIS)
         rows = []
         # Entries queued together often share a time (a batch check's denials): each distinct
         # time is converted and formatted once; each subject's pseudonym is taken once and its
@@ -161,9 +167,11 @@ class SqlAuditTrail:
                 "purpose": entry.purpose,
                 "detail": detail,
                 "at": time[0],
-                "prev_hash": prev,
+                "prev_hash": bytes.fromhex(prev),
             }
-            prev = row["hash"] = hashlib.sha256(encoded).hexdigest()
+            digest = hashlib.sha256(encoded)
+            row["hash"] = digest.digest()
+            prev = digest.hexdigest()
             rows.append(row)
         insert_rows(self._conn, t.audit_log, rows)
 
@@ -204,19 +212,17 @@ class SqlAuditTrail:
                 problem = _check(row, expected_seq, prev)
                 if problem is not None:
                     return AuditVerdict(False, count, first_broken=row.seq, reason=problem)
-                prev, expected_seq, count = row.hash, expected_seq + 1, count + 1
+                prev, expected_seq, count = hex_of(row.hash), expected_seq + 1, count + 1
             after = rows[-1].seq
 
 
 def _check(row: Any, expected_seq: int, prev: str) -> str | None:
     if row.seq != expected_seq:
         return f"entry {expected_seq} is missing (next is {row.seq})"
-    if row.prev_hash != prev:
+    if hex_of(row.prev_hash) != prev:
         return "previous hash does not match the entry before it"
-    fields = {
-        name: getattr(row, name)
-        for name in ("seq", "actor", "action", "subject", "purpose", "detail", "at", "prev_hash")
-    }
-    if entry_hash(**fields) != row.hash:
+    fields = {name: getattr(row, name) for name in ("seq", "actor", "action", "subject", "purpose")}
+    fields |= {"detail": row.detail, "at": row.at, "prev_hash": prev}
+    if entry_hash(**fields) != hex_of(row.hash):
         return "hash does not match the entry's contents"
     return None

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from trustledger.domain.merkle import leaf_hash
-from trustledger.store.audit import canonical
+from trustledger.store.audit import canonical, hex_of
 
 EVENT = "event"
 AUDIT = "audit"
@@ -41,7 +41,8 @@ def event_bytes(row: Any) -> bytes:
 
 
 def audit_bytes(row: Any) -> bytes:
-    return AUDIT_TAG + canonical(**{name: getattr(row, name) for name in AUDIT_FIELDS})
+    fields = {name: getattr(row, name) for name in AUDIT_FIELDS}
+    return AUDIT_TAG + canonical(**fields | {"prev_hash": hex_of(row.prev_hash)})
 
 
 def leaf_of(kind: str, row: Any) -> bytes:

@@ -58,10 +58,12 @@ class EventRow(Base):
 
 
 class RecordRow(Base):
-    """One row per record: the idempotency key (source, case_ref) and a lookup by subject."""
+    """One row per record, keyed by its id, which (source, case_ref) determine
+    (domain.submissions.record_id_for): the primary key is the idempotency key. Looked up by
+    subject too."""
 
     __tablename__ = "records"
-    __table_args__ = (UniqueConstraint("source", "case_ref"), Index(None, "subject"))
+    __table_args__ = (Index(None, "subject"),)
 
     record_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     source: Mapped[str] = mapped_column(String(64))
@@ -245,7 +247,9 @@ class KeyChangeRow(Base):
 
 
 class AuditRow(Base):
-    """The audit chain: each entry's hash covers its fields and the previous entry's hash."""
+    """The audit chain: each entry's hash covers its fields and the previous entry's hash.
+
+    The hashes are stored as their 32 bytes; the chain's canonical form hashes their hex."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index(None, "subject"),)
@@ -257,8 +261,8 @@ class AuditRow(Base):
     purpose: Mapped[str] = mapped_column(String(128))
     detail: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime())
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class LogLeafRow(Base):

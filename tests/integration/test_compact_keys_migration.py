@@ -1,0 +1,138 @@
+"""Migration 0012 stores the audit chain's hashes as bytes and drops the unique index on records
+(source, case_ref): every hash, every leaf of the transparency log and every verdict stays."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from sqlalchemy import inspect, text
+
+from tests.factories import body, ric_number
+from tests.integration.conftest import sql
+from trustledger.bootstrap import Registry
+from trustledger.domain.checkpoints import open_note
+from trustledger.domain.submissions import Source, record_id_for
+from trustledger.store.audit import GENESIS, entry_hash
+from trustledger.store.log_entries import AUDIT, leaf_of
+from trustledger.store.schema import _config, current_revision, head_revision, migrate
+
+RAIL = Source("rail_bureau", ("rail.*",))
+FIELDS = ("seq", "actor", "action", "subject", "purpose", "detail", "prev_hash", "hash")
+# The hashes untyped: hex text at 0011, bytes after; `at` a datetime on either engine.
+AUDIT_LOG = sa.table("audit_log", *(sa.column(n) for n in FIELDS), sa.column("at", sa.DateTime))
+
+
+def audit_rows(registry: Registry) -> list[sa.Row[object]]:
+    with registry.engine.connect() as conn:
+        return list(conn.execute(sa.select(AUDIT_LOG).order_by(AUDIT_LOG.c.seq)))
+
+
+@pytest.fixture(autouse=True)
+def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRUSTLEDGER_LOG_KEY_FILE", str(tmp_path / "log.key"))
+
+
+def downgrade(registry: Registry, revision: str) -> None:
+    config = _config()
+    with registry.engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+        conn.commit()
+
+
+def chain_at_0011(registry: Registry, n: int) -> list[dict[str, object]]:
+    """Audit entries as revision 0011 stored them (hashes in hex text), written in plain SQL."""
+    prev, rows = GENESIS, []
+    for seq in range(1, n + 1):
+        row: dict[str, object] = {
+            "seq": seq,
+            "actor": "rail_bureau",
+            "action": "record.submit" if seq % 3 else "file.read",
+            "subject": uuid.uuid4().hex if seq % 5 else None,
+            "purpose": "intake",
+            "detail": f"sealed:{uuid.uuid4().hex}" if seq % 2 else "",
+            "at": datetime(2026, 11, 30, 8, 0, seq % 60, seq),
+            "prev_hash": prev,
+        }
+        prev = row["hash"] = entry_hash(**row)
+        rows.append(row)
+    with registry.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO audit_log (seq, actor, action, subject, purpose, detail, at,"
+                " prev_hash, hash) VALUES (:seq, :actor, :action, :subject, :purpose, :detail,"
+                " :at, :prev_hash, :hash)"
+            ),
+            rows,
+        )
+    return rows
+
+
+def test_a_chain_stored_as_hex_verifies_after_with_the_same_hashes_and_leaves(
+    registry: Registry,
+) -> None:
+    downgrade(registry, "0011")  # the fixture's registry is new and at head: empty at 0011
+    assert current_revision(registry.engine) == "0011"
+    written = chain_at_0011(registry, 40)
+    cases = [("rail_bureau", f"R-{i}") for i in range(3)]
+    with registry.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO records (record_id, source, case_ref, subject, type, payload_hash,"
+                " recorded_on) VALUES (:r, :s, :c, :p, 'rail.smoking', :h, '2026-11-30')"
+            ),
+            [
+                {"r": record_id_for(s, c), "s": s, "c": f"{i:064x}", "p": "b" * 32, "h": "c" * 64}
+                for i, (s, c) in enumerate(cases)
+            ],
+        )
+    before = audit_rows(registry)
+    leaves = [leaf_of(AUDIT, row) for row in before]
+
+    assert migrate(registry.engine) == head_revision()
+    after = audit_rows(registry)
+    assert [bytes(r.hash).hex() for r in after] == [w["hash"] for w in written]
+    assert [bytes(r.prev_hash).hex() for r in after] == [w["prev_hash"] for w in written]
+    assert [leaf_of(AUDIT, row) for row in after] == leaves
+    verdict = registry.audit.verify()
+    assert (verdict.intact, verdict.entries) == (True, 40)
+    # The chain goes on from the converted entries, and still verifies.
+    registry.intake.submit(body(subject=ric_number(), case_ref="R-new"), source=RAIL)
+    verdict = registry.audit.verify()
+    assert (verdict.intact, verdict.entries) == (True, 42)  # its submission and its notice
+    assert sql(registry, "SELECT count(*) FROM records")[0][0] == 4
+    assert inspect(registry.engine).get_unique_constraints("records") == []
+    # The audit log stays append-only.
+    with pytest.raises(Exception, match="append-only"), registry.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET purpose = 'curiosity' WHERE seq = 1"))
+
+
+def test_a_registry_made_at_head_goes_down_to_hex_and_back_and_verifies(
+    registry: Registry,
+) -> None:
+    bodies = [body(subject=ric_number(), case_ref=f"D-{i}") for i in range(12)]
+    for b in bodies:
+        registry.intake.submit(b, source=RAIL)
+    registry.files.read(ric_number(), actor="officer_li", purpose="a check")
+    checkpoint = open_note(registry.log.checkpoint().note, registry.log.key)
+    hashes = [bytes(h).hex() for (h,) in sql(registry, "SELECT hash FROM audit_log ORDER BY seq")]
+
+    downgrade(registry, "0011")
+    stored = [h for (h,) in sql(registry, "SELECT hash FROM audit_log ORDER BY seq")]
+    assert stored == hashes  # hex text again, as 0011 kept it
+    uniques = inspect(registry.engine).get_unique_constraints("records")
+    assert [u["column_names"] for u in uniques] == [["source", "case_ref"]]
+
+    migrate(registry.engine)
+    verdict = registry.audit.verify()
+    assert (verdict.intact, verdict.entries) == (True, len(hashes))
+    assert registry.log.verify([checkpoint]).intact
+    # A resubmission is still the same record, by its primary key alone.
+    again = registry.intake.submit(bodies[0], source=RAIL)
+    assert again.record.record_id == record_id_for("rail_bureau", "D-0")
+    assert sql(registry, "SELECT count(*) FROM records")[0][0] == 12
