@@ -67,6 +67,22 @@ def test_guessing_a_subjects_access_code_is_stopped_even_at_the_right_code(site:
     assert [tuple(r) for r in limited] == [("client:127.0.0.2", "portal")]
 
 
+def test_a_refused_sign_in_for_a_made_up_number_leaves_no_key_behind(site: Site) -> None:
+    made_up = ric_number(region="320102", born="19770707")
+    pseudonym = site.registry.keyring.master.pseudonym(made_up)
+    with client_from(site.url, "127.0.0.9") as browser:
+        # To the limit of failures per number and past it: that one is audited with a reason.
+        for n in range(PER_IDENTITY + 1):
+            assert guess(browser, made_up, f"WRONG-{n:04d}").status_code in (401, 429)
+    assert sql(site, "SELECT count(*) FROM data_keys WHERE pseudonym = :p", p=pseudonym) == [(0,)]
+    found = sql(site, "SELECT action, detail FROM audit_log WHERE subject = :p", p=pseudonym)
+    actions = {action for action, _ in found}
+    assert actions == {"portal.sign_in_refused", "sign_in.limited"}
+    # Audited under the pseudonym, its reason plain: it names no one.
+    assert not any(str(detail).startswith("sealed:") for _, detail in found)
+    assert ("sign_in.limited", "the identity limit of failed sign-ins is reached") in found
+
+
 def test_guessing_across_identity_numbers_is_stopped_per_client(site: Site) -> None:
     with client_from(site.url, "127.0.0.4") as browser:
         for _ in range(PER_CLIENT):
