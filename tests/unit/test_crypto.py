@@ -21,6 +21,7 @@ from trustledger.store.crypto import (
     open_sealed,
     seal,
     seal_json,
+    seal_pieces,
 )
 from trustledger.store.vault import Vault
 
@@ -168,3 +169,11 @@ def test_many_new_buckets_are_made_in_one_write_of_the_vault(
     assert {b: other.current("reg", b) for b in made} == made
     vault.current_many("reg", {"0001", "ffff"})
     assert len(writes) == 1  # nothing new: nothing written
+
+
+def test_sealing_in_pieces_opens_as_the_pieces_joined() -> None:
+    key = new_key()
+    sealed = b"".join(seal_pieces(key, [b"ab", b"", b"cd" * 40_000], aad=b"here"))
+    assert open_sealed(key, sealed, aad=b"here") == b"ab" + b"cd" * 40_000
+    with pytest.raises(Unreadable):
+        open_sealed(key, sealed, aad=b"elsewhere")

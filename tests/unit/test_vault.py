@@ -8,12 +8,13 @@ import signal
 import subprocess
 import sys
 import textwrap
+import tracemalloc
 from pathlib import Path
 
 import orjson
 import pytest
 
-from trustledger.store.crypto import MasterKey, Unreadable, new_key, seal
+from trustledger.store.crypto import MasterKey, Unreadable, new_key, open_sealed, seal
 from trustledger.store.vault import Vault
 
 MASTER = MasterKey(b"\x07" * 32)
@@ -177,3 +178,80 @@ def test_a_split_killed_at_any_step_leaves_a_vault_that_opens(tmp_path: Path, st
     names = sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock"))
     # Nothing else holds keys: no old file, no file written aside by the killed process.
     assert names == ["test.vault.reg-a", "test.vault.reg-b", "test.vault.reg-c"]
+
+
+def test_a_file_written_in_pieces_holds_every_key_as_one_json(tmp_path: Path) -> None:
+    vault = Vault(tmp_path / "vault", MASTER)
+    made = vault.current_many("reg-a", {f"{i:04x}" for i in range(1_234)})  # several pieces
+    rotated = vault.rotate("reg-a", {"0001"})
+    aad = b"trustledger vault v2\x1freg-a"
+    stored = orjson.loads(
+        open_sealed(MASTER.vault_key, vault.file_of("reg-a").read_bytes(), aad=aad)
+    )
+    assert list(stored) == ["current", "keys"]
+    assert len(stored["current"]) == 1_234
+    assert len(stored["keys"]) == 1_235
+    assert stored["current"]["0001"] == 2
+    again = Vault(tmp_path / "vault", MASTER)
+    assert again.current_many("reg-a", set(made) - {"0001"}) == {
+        b: k for b, k in made.items() if b != "0001"
+    }
+    assert again.current("reg-a", "0001") == rotated["0001"]
+    assert again.kek("reg-a", "0001", 1) == made["0001"][1]
+
+
+def test_a_new_bucket_rereads_the_file_only_if_another_process_changed_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one, other = Vault(tmp_path / "vault", MASTER), Vault(tmp_path / "vault", MASTER)
+    first = one.current("reg-a", "0000")
+    reads: list[Vault] = []
+    read = Vault._read
+    monkeypatch.setattr(Vault, "_read", lambda self, reg: (reads.append(self), read(self, reg))[1])
+    one.current_many("reg-a", {"0001", "0002"})
+    assert one.kek("reg-a", "0003", 1) is None  # a miss: the file is unchanged, so not read
+    assert reads == []  # what it wrote last is what the file holds
+    theirs = other.current("reg-a", "0003")
+    assert reads == [other]
+    mine = one.current("reg-a", "0004")
+    assert reads == [other, one]  # the file changed: read again, and their bucket kept
+    assert Vault(tmp_path / "vault", MASTER).current_many("reg-a", {"0000", "0003", "0004"}) == {
+        "0000": first,
+        "0003": theirs,
+        "0004": mine,
+    }
+
+
+def test_a_failed_write_leaves_no_bucket_held_that_the_file_lacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault = Vault(tmp_path / "vault", MASTER)
+    vault.current("reg-a", "0000")
+
+    def fail(self: Vault, registry: str, entries: object) -> None:
+        raise OSError("disk full")
+
+    write = Vault._write
+    monkeypatch.setattr(Vault, "_write", fail)
+    with pytest.raises(OSError, match="disk full"):
+        vault.current("reg-a", "0001")
+    assert vault.kek("reg-a", "0001", 1) is None
+    monkeypatch.setattr(Vault, "_write", write)
+    made = vault.current("reg-a", "0001")  # made again, and this time written
+    assert Vault(tmp_path / "vault", MASTER).current("reg-a", "0001") == made
+
+
+def test_making_a_bucket_holds_no_copy_of_the_whole_file(tmp_path: Path) -> None:
+    # Each new bucket read, parsed and sealed the registry's whole file again: ~18 times its
+    # size in transient memory, a little more each time, which grew a server's heap (issue 17's
+    # soak). Now it writes the file piece by piece and reads nothing.
+    vault = Vault(tmp_path / "vault", MASTER)
+    vault.current_many("reg-a", {f"{i:04x}" for i in range(0, 40_000, 2)})
+    size = vault.file_of("reg-a").stat().st_size  # 1.3 MB
+    tracemalloc.start()
+    try:
+        vault.current("reg-a", "0001")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < size / 4

@@ -19,6 +19,7 @@ import binascii
 import hmac
 import os
 import zlib
+from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -65,6 +67,18 @@ def seal_with(aead: AESGCM, plaintext: bytes, *, aad: bytes) -> bytes:
     AESGCM once."""
     nonce = os.urandom(NONCE_BYTES)
     return nonce + aead.encrypt(nonce, plaintext, aad)
+
+
+def seal_pieces(key: bytes, plaintext: Iterable[bytes], *, aad: bytes) -> Iterator[bytes]:
+    """`seal` of the pieces joined, given piece by piece (nonce, ciphertext, tag: the same bytes,
+    which `open_sealed` opens), so that sealing a large value holds no copy of all of it."""
+    nonce = os.urandom(NONCE_BYTES)
+    encryptor = Cipher(algorithms.AES(key), modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(aad)
+    yield nonce
+    for piece in plaintext:
+        yield encryptor.update(piece)
+    yield encryptor.finalize() + encryptor.tag
 
 
 def open_sealed(key: bytes, sealed: bytes, *, aad: bytes) -> bytes:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
+import itertools
 import os
 import re
 import threading
@@ -32,11 +33,18 @@ from typing import Any, TypedDict
 
 import orjson
 
-from trustledger.store.crypto import MasterKey, Unreadable, new_key, open_sealed, seal
+from trustledger.store.crypto import (
+    MasterKey,
+    Unreadable,
+    new_key,
+    open_sealed,
+    seal_pieces,
+)
 
 _AAD = b"trustledger vault v1"  # the earlier layout: one file, every registry
 _AAD_REGISTRY = b"trustledger vault v2\x1f"  # + the registry id
 _REGISTRY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_PIECE_KEYS = 200  # keys a piece of a written file: ~12 kB of JSON; writing holds ~120 kB
 
 
 class _Keys(TypedDict):
@@ -55,6 +63,12 @@ class Vault:
         self._create = create
         self._mutex = threading.Lock()
         self._data: dict[str, _Keys] = {}  # registry -> its keys, as last read
+        # registry -> its file as `_data` was read from it or written to it: while the file is
+        # still that one it is not read again. Read, opened, parsed and sealed whole for each
+        # new bucket, a registry's file took ~20 times its size (4 MB once every bucket exists)
+        # in transient buffers, each a little larger than the last, and they grew a server's
+        # heap by ~4.5 kB a write (issue 17's soak); see also `_json_pieces`.
+        self._seen: dict[str, Stamp] = {}
         if create and path.is_file():
             self._split()
 
@@ -74,10 +88,7 @@ class Vault:
         touches thousands of buckets: one fsynced rewrite each would dominate it)."""
         entries = self._loaded(registry)
         if not buckets <= entries["current"].keys():
-            with self._changing(registry) as entries:
-                for bucket in buckets - entries["current"].keys():
-                    entries["current"][bucket] = 1
-                    entries["keys"][f"{bucket}.1"] = _b64(new_key())
+            entries = self._make(registry, buckets)
         return {b: _current(entries, b) for b in buckets}
 
     def rotate(self, registry: str, buckets: set[str]) -> dict[str, tuple[int, bytes]]:
@@ -106,7 +117,7 @@ class Vault:
         """Each bucket's versions other than its current one."""
         entries = self._reload(registry)
         found: dict[str, set[int]] = {}
-        for name in entries["keys"]:
+        for name in list(entries["keys"]):  # `_make` may add to it meanwhile
             bucket, version = _split_name(name)
             if version != entries["current"].get(bucket):
                 found.setdefault(bucket, set()).add(version)
@@ -133,24 +144,38 @@ class Vault:
 
     def _reload(self, registry: str) -> _Keys:
         with self._mutex:
-            found = self._data[registry] = self._read(registry)
-        return found
+            return self._fresh(registry)
 
-    def _read(self, registry: str) -> _Keys:
+    def _fresh(self, registry: str) -> _Keys:
+        """The registry's keys as its file holds them now: those held, if it is unchanged."""
+        held = self._data.get(registry)
+        seen = self._seen.get(registry)
+        if held is not None and seen is not None and _stamp_of(self.file_of(registry)) == seen:
+            return held
+        self._seen.pop(registry, None)
+        entries, stamp = self._read(registry)
+        self._data[registry] = entries
+        if stamp is not None:
+            self._seen[registry] = stamp
+        return entries
+
+    def _read(self, registry: str) -> tuple[_Keys, Stamp | None]:
         path = self.file_of(registry)
         try:
-            sealed = path.read_bytes()
+            with path.open("rb") as f:
+                stamp = _stamp(os.fstat(f.fileno()))
+                sealed = f.read()
         except FileNotFoundError:
             if not self._create and self.path.is_file():  # a replica does not split the old file
-                return self._read_whole().get(registry, _empty())
-            return _empty()
+                return self._read_whole().get(registry, _empty()), None
+            return _empty(), None
         try:
             loaded: _Keys = orjson.loads(
                 open_sealed(self._master.vault_key, sealed, aad=_AAD_REGISTRY + registry.encode())
             )
         except Unreadable as exc:
             raise Unreadable(f"the vault file {path} does not open under this master key") from exc
-        return loaded
+        return loaded, stamp
 
     def _read_whole(self) -> dict[str, _Keys]:
         """The earlier layout's one file, each registry's entries in today's form."""
@@ -188,33 +213,97 @@ class Vault:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
 
-    @contextlib.contextmanager
-    def _changing(self, registry: str) -> Iterator[_Keys]:
+    def _make(self, registry: str, buckets: set[str]) -> _Keys:
+        """Make the buckets the file lacks, added to the keys held if the file is unchanged
+        since they were read or written (a new bucket reads nothing, it only writes)."""
         if not self._create:
             raise Unreadable(f"the vault {self.path} is read-only here")
         with self._locked(self.file_of(registry)):
-            entries = self._read(registry)
-            yield entries
-            self._write(registry, entries)
-            self._data[registry] = entries
+            entries = self._fresh(registry)
+            made = sorted(buckets - entries["current"].keys())
+            # Held before written: writers of one registry are serialized by the database's
+            # writer lock, so no one asks for these buckets meanwhile; a failed write takes
+            # them back, so nothing is held that the file lacks.
+            for bucket in made:
+                entries["current"][bucket] = 1
+                entries["keys"][f"{bucket}.1"] = _b64(new_key())
+            try:
+                self._seen[registry] = self._write(registry, entries)
+            except BaseException:
+                for bucket in made:
+                    del entries["current"][bucket], entries["keys"][f"{bucket}.1"]
+                self._seen.pop(registry, None)  # the file may have changed: read it next time
+                raise
+        return entries
 
-    def _write(self, registry: str, entries: _Keys) -> None:
+    @contextlib.contextmanager
+    def _changing(self, registry: str) -> Iterator[_Keys]:
+        """A change of existing buckets (an erasure's rotation and forgetting), made on a fresh
+        read of the file and held once written."""
+        if not self._create:
+            raise Unreadable(f"the vault {self.path} is read-only here")
+        with self._locked(self.file_of(registry)):
+            entries, _ = self._read(registry)
+            yield entries
+            stamp = self._write(registry, entries)
+            self._data[registry], self._seen[registry] = entries, stamp
+
+    def _write(self, registry: str, entries: _Keys) -> Stamp:
+        """Write the registry's file (aside, then renamed into place); its stamp now."""
         path = self.file_of(registry)
         aad = _AAD_REGISTRY + registry.encode()
-        sealed = seal(self._master.vault_key, orjson.dumps(entries), aad=aad)
         # One name aside per file, written under its lock: a crash's leftover is overwritten
         # (and so never keeps a forgotten key for long) by the next write.
         tmp = _aside(path)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(sealed)
+                for piece in seal_pieces(self._master.vault_key, _json_pieces(entries), aad=aad):
+                    f.write(piece)
                 f.flush()
                 os.fsync(f.fileno())
+                stamp = _stamp(os.fstat(f.fileno()))  # a rename keeps the inode and the mtime
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
         _sync_directory(path.parent)  # the rename itself survives a crash
+        return stamp
+
+
+# A file's inode, size and modification time (ns). Every write makes a new file (aside, while
+# the one in place still exists, so under another inode) and renames it into place.
+Stamp = tuple[int, int, int]
+
+
+def _stamp(st: os.stat_result) -> Stamp:
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _stamp_of(path: Path) -> Stamp | None:
+    try:
+        return _stamp(os.stat(path))
+    except FileNotFoundError:
+        return None
+
+
+def _json_pieces(entries: _Keys) -> Iterator[bytes]:
+    """The JSON of `entries`, a couple of hundred keys at a time, so that writing a file holds
+    ~120 kB however large it is (whole, orjson's buffer and the sealed copy were ~7 times its
+    size: orjson reserves ~4 times what it writes)."""
+    yield b"{"
+    parts: list[tuple[str, dict[str, Any]]] = [
+        ("current", entries["current"]),
+        ("keys", entries["keys"]),
+    ]
+    for i, (name, part) in enumerate(parts):
+        yield (b"," if i else b"") + orjson.dumps(name) + b":{"
+        items = iter(part.items())
+        first = True
+        while piece := dict(itertools.islice(items, _PIECE_KEYS)):
+            yield (b"" if first else b",") + orjson.dumps(piece)[1:-1]
+            first = False
+        yield b"}"
+    yield b"}"
 
 
 def _empty() -> _Keys:
