@@ -7,13 +7,26 @@ Both skip SQLAlchemy's per-row parameter processing and convert values the way i
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Table, insert
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    Connection,
+    Date,
+    DateTime,
+    String,
+    Table,
+    any_,
+    bindparam,
+    insert,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 # Below this many rows a plain executemany beats setting up a COPY.
 COPY_THRESHOLD = 64
@@ -21,6 +34,26 @@ COPY_THRESHOLD = 64
 # growing tables for tiny ones and scans them whole for every IN list. So ANALYZE a table when the
 # rows copied into it since its last ANALYZE reach what it had then (at least this many).
 ANALYZE_AFTER_ROWS = 2000
+
+
+# Bound parameters per IN list on SQLite: well under its limit.
+IN_BATCH = 500
+
+
+def groups(conn: Connection, values: Iterable[str]) -> list[list[str]]:
+    """`values` in the groups `one_of` takes: all in one on PostgreSQL, where the list is one
+    array parameter (a statement for the lot, not one per 500), IN_BATCH at a time on SQLite."""
+    items = list(values)
+    if conn.dialect.name == "postgresql":
+        return [items] if items else []
+    return [items[i : i + IN_BATCH] for i in range(0, len(items), IN_BATCH)]
+
+
+def one_of(conn: Connection, column: ColumnElement[Any], group: list[str]) -> ColumnElement[bool]:
+    """`column IN group`; on PostgreSQL as `= ANY` of one array (what it makes of an IN list)."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, group, type_=ARRAY(String)))
+    return column.in_(group)
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, and_, bindparam, delete, select, update
 
 from trustledger.store import tables as t
-from trustledger.store.bulk import insert_rows
+from trustledger.store.bulk import groups, insert_rows, one_of
 from trustledger.store.crypto import (
     MasterKey,
     Unreadable,
@@ -33,7 +33,6 @@ from trustledger.store.crypto import (
 )
 from trustledger.store.vault import Vault
 
-_IN = 500
 # A row in `data_keys` that holds no key: its pseudonym had keys destroyed. A scope made again
 # after that (the subject's own, when a file read after the erasure is audited) cannot open what
 # the destroyed key sealed; this row lets `open` tell that from altered data.
@@ -120,10 +119,11 @@ class SqlDataKeys:
         """Unwrap every key of these subjects in one query per batch (a file, an export page)."""
         wanted = sorted(set(pseudonyms) - self._loaded)
         c = t.data_keys.c
-        for start in range(0, len(wanted), _IN):
-            batch = wanted[start : start + _IN]
+        for batch in groups(self._conn, wanted):
             rows = self._conn.execute(
-                select(c.pseudonym, c.scope, c.kek_version, c.wrapped).where(c.pseudonym.in_(batch))
+                select(c.pseudonym, c.scope, c.kek_version, c.wrapped).where(
+                    one_of(self._conn, c.pseudonym, batch)
+                )
             )
             for row in rows:
                 self._keys[row.pseudonym, row.scope] = self._unwrap(

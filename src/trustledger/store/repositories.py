@@ -20,12 +20,9 @@ from trustledger.domain.personal_data import joined, scope_of, split
 from trustledger.domain.records import Event, EventKind, Record, StoredRecord
 from trustledger.domain.submissions import payload_hash
 from trustledger.store import tables as t
-from trustledger.store.bulk import insert_rows
+from trustledger.store.bulk import IN_BATCH, groups, insert_rows, one_of
 from trustledger.store.crypto import PSEUDONYM_CHARS
 from trustledger.store.data_keys import SqlDataKeys
-
-# Bound parameters per IN list: well under SQLite's and PostgreSQL's limits.
-IN_BATCH = 500
 
 
 def _batches(items: Iterable[str], size: int = IN_BATCH) -> Iterator[list[str]]:
@@ -83,13 +80,14 @@ class SqlEventLog:
         """Each subject's events by the `subject` the rows store (a pseudonym, or the number in a
         row from before sealing), keyed by the subject's number; erased events are left out."""
         rows: list[Any] = []
-        for batch in _batches(sorted(set(pseudonyms))):
-            query = select(t.events).where(t.events.c.subject.in_(batch)).order_by(t.events.c.seq)
-            rows.extend(self._conn.execute(query))
+        batches = groups(self._conn, sorted(set(pseudonyms)))
+        for batch in batches:
+            where = one_of(self._conn, t.events.c.subject, batch)
+            rows.extend(self._conn.execute(select(t.events).where(where).order_by(t.events.c.seq)))
         found: dict[str, list[Event]] = {}
         for event in open_events(self._keys, rows):
             found.setdefault(event.subject, []).append(event)
-        if len(rows) > IN_BATCH:  # a subject's old and sealed rows may sit in two batches
+        if len(batches) > 1:  # a subject's old and sealed rows may sit in two batches
             for events in found.values():
                 events.sort(key=lambda e: e.seq)
         return found
@@ -225,8 +223,8 @@ class SqlRecordIndex:
         # By primary key: (source, case_ref) names the record id, and a lookup on the pair's
         # index degrades to a scan of the source's rows while planner statistics lag a bulk load.
         found: dict[str, StoredRecord] = {}
-        for batch in _batches(set(record_ids)):
-            query = select(t.records).where(t.records.c.record_id.in_(batch))
+        for batch in groups(self._conn, set(record_ids)):
+            query = select(t.records).where(one_of(self._conn, t.records.c.record_id, batch))
             found.update((row.record_id, self._stored(row)) for row in self._conn.execute(query))
         return found
 
@@ -293,9 +291,9 @@ class SqlDerivedStore:
         self._keys = keys
 
     def replace(self, items: Sequence[Derived]) -> None:
-        for batch in _batches(d.state.subject for d in items):
+        for batch in groups(self._conn, (d.state.subject for d in items)):
             for table in self.TABLES:
-                self._conn.execute(delete(table).where(table.c.subject.in_(batch)))
+                self._conn.execute(delete(table).where(one_of(self._conn, table.c.subject, batch)))
         pseudonym = self._keys.pseudonym
         insert_rows(
             self._conn,
