@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -154,6 +155,18 @@ class Rulebook:
     review: ReviewPolicy | None
     rules: tuple[Rule, ...]
     retention: Retention = Retention()
+    # Each code's versions in the rules' order, and the bands highest first: looked up for every
+    # record and every evaluation, so gathered once (derived from the fields above).
+    _by_code: Mapping[str, tuple[Rule, ...]] = field(init=False, repr=False, compare=False)
+    _bands_down: tuple[Band, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_code: dict[str, tuple[Rule, ...]] = {}
+        for rule in self.rules:
+            by_code[rule.code] = (*by_code.get(rule.code, ()), rule)
+        object.__setattr__(self, "_by_code", by_code)
+        bands = tuple(sorted(self.bands, key=lambda b: b.min_score, reverse=True))
+        object.__setattr__(self, "_bands_down", bands)
 
     def retain_days(self, rule: Rule | None) -> int:
         """Days a record judged under `rule` is kept after its last effect (None: no rule)."""
@@ -163,16 +176,16 @@ class Rulebook:
 
     def rule_for(self, code: str, on: date) -> Rule | None:
         """The version of `code` in force on `on` (non-retroactivity: pass the record's occurred_on)."""
-        for rule in self.rules:
-            if rule.code == code and rule.in_force_on(on):
+        for rule in self._by_code.get(code, ()):
+            if rule.in_force_on(on):
                 return rule
         return None
 
     def codes(self) -> frozenset[str]:
-        return frozenset(r.code for r in self.rules)
+        return frozenset(self._by_code)
 
     def band_for(self, score: int) -> str:
-        for band in sorted(self.bands, key=lambda b: b.min_score, reverse=True):
+        for band in self._bands_down:
             if score >= band.min_score:
                 return band.name
         return self.bands[-1].name if self.bands else "-"
