@@ -107,3 +107,19 @@ def test_concurrent_writers_keep_the_chain_linear(registry: Registry) -> None:
     assert seqs == list(range(1, total + 1))
     events = [r[0] for r in sql(registry, "SELECT seq FROM events ORDER BY seq")]
     assert events == list(range(1, threads * each * 2 + 1))
+
+
+def test_reading_the_file_of_a_number_the_registry_does_not_know_leaves_no_key(
+    registry: Registry,
+) -> None:
+    unknown = ric_number(region="320102", born="19770707")  # a typo, or a guess
+    registry.files.read(unknown, actor="officer:li", purpose="look-up")
+    registry.files.history(unknown, actor="officer:li", purpose="look-up")
+    with registry.uow(readonly=True) as uow:
+        pseudonym = uow.data_keys.pseudonym(unknown)
+    # The reads are audited under the pseudonym, their details plain: they name no one.
+    found = sql(registry, "SELECT action, detail FROM audit_log WHERE subject = :p", p=pseudonym)
+    assert sorted(found) == [("file.history", "after=0"), ("file.read", "as_of=2026-11-25")]
+    assert sql(registry, "SELECT count(*) FROM data_keys WHERE pseudonym = :p", p=pseudonym) == [
+        (0,)
+    ]

@@ -45,6 +45,9 @@ def test_notices_contacts_and_audit_rows_name_no_one_and_the_services_answer_as_
     subject = ric_number()
     record_id, notice_id, code = issued(registry, subject)
     registry.files.read(subject, actor="officer_li", purpose="checking the file")
+    # A detail that says something about the subject: sealed under its own key.
+    note = AuditEntry("officer_li", "test.note", subject, "test", registry.clock.now(), EMAIL)
+    registry.audit.record([note])
     (letter,) = registry.portal.notices(subject, actor=f"subject:{subject}", purpose="my letters")
     assert (letter.notice_id, letter.subject, letter.access_code) == (notice_id, subject, None)
     assert MASK in letter.text
@@ -68,10 +71,12 @@ def test_notices_contacts_and_audit_rows_name_no_one_and_the_services_answer_as_
     rows = sql(registry, "SELECT action, detail FROM audit_log WHERE subject = :p", p=pseudonym)
     assert rows
     # Every detail that says something is sealed (an empty one has nothing to seal), but for those
-    # that are only an id the registry made, which the event log has plain beside the pseudonym.
+    # that are only an id the registry made, which the event log has plain beside the pseudonym,
+    # and a file read's day, which names no one (sealed, it made a key for any number read).
     plain = {(row.action, row.detail) for row in rows if not row.detail.startswith("sealed:")}
     ids = {("record.submit", record_id), ("notice.issue", notice_id)}
-    assert plain == ids | {("contact.update", ""), ("notices.read", "")}
+    read = ("file.read", f"as_of={registry.clock.today().isoformat()}")
+    assert plain == ids | {("contact.update", ""), ("notices.read", ""), read}
     assert any(row.detail.startswith("sealed:") for row in rows)
 
     mailer = RecordingMailer()
@@ -122,9 +127,15 @@ def test_audit_verifies_before_and_after_the_subjects_key_is_destroyed(
         entries = uow.audit.of_subject(subject)
         # Who read the file, and when, stays; what the detail said went with the key.
         assert [e.actor for e in entries if e.action == "file.read"] == ["officer_li"]
-        # What stays is the ids the registry made, which the event log keeps plain too.
-        assert {e.detail for e in entries} == {"", record_id, notice_id}
-        assert {e.action for e in entries if e.detail} == {"record.submit", "notice.issue"}
+        # What stays is the ids the registry made, which the event log keeps plain too, and the
+        # day the file was read as of, which names no one.
+        as_of = f"as_of={registry.clock.today().isoformat()}"
+        assert {e.detail for e in entries} == {"", record_id, notice_id, as_of}
+        assert {e.action for e in entries if e.detail} == {
+            "record.submit",
+            "notice.issue",
+            "file.read",
+        }
         # The address was sealed under the subject's own key: there is none now.
         assert uow.contacts.get_many([subject]) == {}
     # An entry naming no subject keeps its detail in the clear.

@@ -92,12 +92,15 @@ def hex_of(stored: bytes | str) -> str:
 # entries whose detail is an id the registry made (a record, notice, review case or restriction),
 # which the event log keeps plain beside the same pseudonym: sealed, such an id took 96 bytes of
 # base64 instead of 36, about 100 bytes a record in a bulk intake (bench/RESULTS.md, issue 17).
-# And a sign-in refused at its limit ("the identity limit ... is reached"): sealed, it made a key
-# for whatever number was tried, so guessing at made-up numbers left a key for each behind.
+# And a sign-in refused at its limit ("the identity limit ... is reached") and a file read
+# ("as_of=DAY", "after=SEQ"): sealed, they made a key for whatever number was tried, so a guess
+# or a typo left a key behind for a number the registry does not know.
 PLAIN_DETAIL_ACTIONS = frozenset(
     {
         "check.deny",
         "sign_in.limited",
+        "file.read",
+        "file.history",
         "record.submit",
         "record.correct",
         "record.withdraw",
