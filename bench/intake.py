@@ -18,7 +18,8 @@ validation, evaluation or hashing at all. `*_floor_ratio` is the raw load's time
 highest ratio any import could reach while writing what the registry's invariants call for.
 `*_of_floor` is the import's speed as a share of that floor (the floor's seconds over the
 import's; goal >= 0.5), and `*_bytes_per_record` what the imported database holds per record
-(SQLite: the file; PostgreSQL: its tables with their indexes and TOAST; goal <= 1,500).
+(SQLite: the file; PostgreSQL: its tables with their indexes and TOAST; goal <= 1,500), and,
+before the figures, that per table: its rows and its indexes a record.
 """
 
 from __future__ import annotations
@@ -323,6 +324,46 @@ def postgres_bytes(url: str, schema: str) -> int:
     return int(row[0]) if row else 0
 
 
+def sqlite_tables(db: Path) -> dict[str, tuple[int, int]]:
+    """Bytes of each table and of its indexes, from SQLite's dbstat (pages in use)."""
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute(
+            "SELECT m.tbl_name, sum(CASE WHEN m.type = 'table' THEN s.pgsize ELSE 0 END),"
+            " sum(CASE WHEN m.type = 'index' THEN s.pgsize ELSE 0 END)"
+            " FROM dbstat s JOIN sqlite_master m ON m.name = s.name GROUP BY m.tbl_name"
+        ).fetchall()
+    except sqlite3.OperationalError:  # a build without the dbstat table
+        return {}
+    finally:
+        conn.close()
+    return {name: (int(heap), int(index)) for name, heap, index in rows}
+
+
+def postgres_tables(url: str, schema: str) -> dict[str, tuple[int, int]]:
+    """Bytes of each table (with its TOAST) and of its indexes."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT c.relname, pg_total_relation_size(c.oid) - pg_indexes_size(c.oid),"
+            " pg_indexes_size(c.oid) FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = %s AND c.relkind = 'r' AND c.relname <> 'bench_raw'",
+            (schema,),
+        ).fetchall()
+    return {name: (int(heap), int(index)) for name, heap, index in rows}
+
+
+def print_tables(name: str, tables: dict[str, tuple[int, int]], records: int) -> None:
+    """Where the bytes go: a record's share of each table and of its indexes, largest first."""
+    shown = sorted(tables.items(), key=lambda kv: -sum(kv[1]))
+    parts = [
+        f"{table} {heap / records:,.0f}+{index / records:,.0f}"
+        for table, (heap, index) in shown
+        if (heap + index) / records >= 1
+    ]
+    print(f"{name}: bytes a record by table (rows + indexes): " + ", ".join(parts))
+
+
 def postgres_url() -> str | None:
     plain = make_url(PG_URL).set(drivername="postgresql").render_as_string(hide_password=False)
     try:
@@ -349,6 +390,7 @@ def run_postgres(path: Path, records: int, chunk: int) -> dict[str, float | None
         migrated(fresh_url.render_as_string(hide_password=False))
         floor = floor_postgres(plain, schema, fresh)
         stored = postgres_bytes(plain, schema)
+        print_tables("postgres", postgres_tables(plain, schema), records)
     finally:
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
@@ -369,6 +411,7 @@ def main() -> None:
         print(f"{args.records:,} generated records, chunks of {args.chunk:,}")
         imported, _ = timed_import(f"sqlite:///{Path(tmp) / 'import.db'}", path, args.chunk)
         stored = sqlite_bytes(Path(tmp) / "import.db")
+        print_tables("sqlite", sqlite_tables(Path(tmp) / "import.db"), args.records)
         raw = raw_sqlite(path, Path(tmp) / "raw.db", args.chunk)
         floor, rows = floor_sqlite(Path(tmp) / "import.db", Path(tmp) / "floor.db", args.chunk)
         print("rows the import wrote: " + ", ".join(f"{n} {c:,}" for n, c in rows.items()))
