@@ -225,5 +225,10 @@ def test_an_officer_grants_on_the_file_page_and_the_portal_keeps_only_the_record
     assert case_id not in section(portal, "erasure-title")
     assert case_id in portal
     assert "The record is erased" in portal
+    # Written again in Chinese on request, the rule named in Chinese too.
+    ((notice_id,),) = sql(site, "SELECT notice_id FROM notices WHERE target = :c", c=case_id)
+    chinese = me.get(f"/portal/letters/{notice_id}", params={"language": "zh-Hans"}).text
+    assert "该记录已被删除" in chinese
+    assert "在动车组列车上吸烟" in chinese
     if language == "zh-Hans":
         assert english_on_page(section(portal, "erasure-title")) == []

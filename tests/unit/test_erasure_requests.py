@@ -216,6 +216,8 @@ def test_a_grant_sends_a_letter_that_outlives_the_record_and_names_no_case() -> 
     )
     assert erased_ref.record.case_ref not in letter.body.text  # a case the erasure forgets
     assert "complain" not in text
+    assert letter.facts is not None  # the rule's title in every language, for the portal's
+    assert letter.facts["titles"] == erased_ref.rule.title.as_dict()  # type: ignore[union-attr]
     # Another record stays, so does the address: the outbox sends the letter as any other.
     assert kept.record.record_id != rid
     assert sent == []

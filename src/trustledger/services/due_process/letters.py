@@ -267,6 +267,10 @@ class NoticeLetters:
 def rule_titles(notice: IssuedNotice, state: SubjectState) -> dict[str, str] | None:
     """The title of the notice's rule in every language (the letter's facts name it in one)."""
     record_id = record_of(notice.target)
+    # A granted erasure request's letter is the case's: it names the case's record.
+    erasure = next((c for c in state.erasure_cases if c.case_id == notice.target), None)
+    if erasure is not None:
+        record_id = erasure.record_id
     found = next((a for a in state.assessments if a.record.record_id == record_id), None)
     return found.rule.title.as_dict() if found is not None and found.rule else None
 
