@@ -136,3 +136,20 @@ def test_a_registry_made_at_head_goes_down_to_hex_and_back_and_verifies(
     again = registry.intake.submit(bodies[0], source=RAIL)
     assert again.record.record_id == record_id_for("rail_bureau", "D-0")
     assert sql(registry, "SELECT count(*) FROM records")[0][0] == 12
+
+
+def test_0013_drops_the_compact_key_index_and_keeps_every_restriction(registry: Registry) -> None:
+    for i in range(6):
+        registry.intake.submit(body(subject=ric_number(), case_ref=f"K-{i}"), source=RAIL)
+    query = "SELECT restriction_id, subject, compact_key FROM restrictions ORDER BY restriction_id"
+    rows = [tuple(r) for r in sql(registry, query)]
+    assert rows
+
+    def indexes() -> set[str | None]:
+        return {i["name"] for i in inspect(registry.engine).get_indexes("restrictions")}
+
+    downgrade(registry, "0012")
+    assert "ix_restrictions_compact_key" in indexes()
+    assert migrate(registry.engine) == head_revision()
+    assert indexes() == {"ix_restrictions_subject"}
+    assert [tuple(r) for r in sql(registry, query)] == rows

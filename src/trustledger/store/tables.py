@@ -96,7 +96,8 @@ class RestrictionRow(Base):
     """Derived: every restriction a subject's records or review cases lead to, with dates."""
 
     __tablename__ = "restrictions"
-    __table_args__ = (Index(None, "subject"), Index(None, "compact_key"))
+    # No index on compact_key: the check index reads it in a scan of the table (0013).
+    __table_args__ = (Index(None, "subject"),)
 
     restriction_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     subject: Mapped[str] = mapped_column(String(64))
