@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import threading
+import time
 import uuid
 from pathlib import Path
 
 import pytest
+from anyio import to_thread
 
 from tests.factories import body, ric_number
 from tests.integration.conftest import sql
+from trustledger.api.app import CHECKPOINT_THREAD, _sign_checkpoints
 from trustledger.bootstrap import Registry
 from trustledger.domain.checkpoints import open_note
 from trustledger.domain.errors import Forbidden, InvalidInput
+from trustledger.domain.log_leaves import StoredCheckpoint
 from trustledger.domain.merkle import leaf_hash, root_of, verify_consistency, verify_inclusion
 from trustledger.domain.submissions import Source
 from trustledger.store import tables as t
@@ -149,3 +156,33 @@ def test_a_subjects_readings_come_with_proofs_once_checkpointed(registry: Regist
     path = [bytes.fromhex(h) for h in first.path]
     assert verify_inclusion(leaf_hash(first.entry), first.leaf, cp.size, path, cp.root)
     assert b'"purpose":"complaint"' in first.entry
+
+
+def test_the_server_signs_every_checkpoint_on_one_thread_of_its_own(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # glibc keeps a checkpoint's transient peak in the arena of the thread that ran it: on
+    # anyio's worker threads, each checkpoint grew another one's (bench/soak.py, issue 17).
+    monkeypatch.setattr(registry.settings, "checkpoint_seconds", 0.01)
+    threads: list[threading.Thread] = []
+    made = registry.log.checkpoint
+
+    def checkpoint(*, fresh: bool = False) -> StoredCheckpoint:
+        threads.append(threading.current_thread())
+        return made(fresh=fresh)
+
+    monkeypatch.setattr(registry.log, "checkpoint", checkpoint)
+
+    async def serve_a_while() -> None:
+        signing = asyncio.create_task(_sign_checkpoints(registry))
+        while len(threads) < 5:  # the worker threads busy meanwhile, as requests keep them
+            await asyncio.gather(*(to_thread.run_sync(time.sleep, 0.005) for _ in range(3)))
+        signing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await signing
+
+    asyncio.run(serve_a_while())
+    assert len({t.ident for t in threads}) == 1
+    assert threads[0].name.startswith(CHECKPOINT_THREAD)
+    assert threads[0] is not threading.main_thread()
+    assert sql(registry, "SELECT count(*) FROM log_checkpoints")[0][0] >= 5

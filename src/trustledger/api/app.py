@@ -7,6 +7,7 @@ import contextlib
 import gc
 import sys
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 import structlog
@@ -49,6 +50,7 @@ FOLLOW_SECONDS = 0.25
 DELIVER_SECONDS = 60.0
 SWEEP_EVERY = 60  # ticks of DELIVER_SECONDS: an hour
 SWITCH_SECONDS = 0.001
+CHECKPOINT_THREAD = "tlog-checkpoint"
 
 DESCRIPTION = """
 Adjudicated conduct records, a published rulebook, and the real-time travel check.
@@ -76,13 +78,27 @@ async def _follow(feed: CheckFeed, auth: Authenticator, lag: ReplicaLag | None) 
 
 async def _sign_checkpoints(registry: Registry) -> None:
     """A signed checkpoint now (making the key file on first start), then at least every
-    `checkpoint_seconds` (invariant 10), even when nothing was written."""
-    while True:
-        try:
-            await to_thread.run_sync(lambda: registry.log.checkpoint(fresh=True))
-        except Exception:  # a passing database error must not stop the log; the next tick retries
-            log.exception("transparency_log.checkpoint_failed")
-        await asyncio.sleep(registry.settings.checkpoint_seconds)
+    `checkpoint_seconds` (invariant 10), even when nothing was written.
+
+    Every checkpoint is made on one thread of its own. Logging a minute of writes holds ~10 MB
+    at its peak, which glibc keeps for reuse in the arena of the thread that allocated it: on
+    whichever of anyio's worker threads was free, each checkpoint grew another thread's arena
+    (~9 MB a minute under bench/soak.py's mix, issue 17); on one thread, the next reuses it."""
+    loop = asyncio.get_running_loop()
+    one = ThreadPoolExecutor(max_workers=1, thread_name_prefix=CHECKPOINT_THREAD)
+    try:
+        while True:
+            made = loop.run_in_executor(one, lambda: registry.log.checkpoint(fresh=True))
+            try:
+                await asyncio.shield(made)
+            except asyncio.CancelledError:
+                await asyncio.wait([made])  # one under way finishes, as to_thread's would
+                raise
+            except Exception:  # a passing database error must not stop the log: the next retries
+                log.exception("transparency_log.checkpoint_failed")
+            await asyncio.sleep(registry.settings.checkpoint_seconds)
+    finally:
+        one.shutdown(wait=False)
 
 
 async def _maintain(registry: Registry, feed: CheckFeed) -> None:
