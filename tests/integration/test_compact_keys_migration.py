@@ -153,3 +153,33 @@ def test_0013_drops_the_compact_key_index_and_keeps_every_restriction(registry: 
     assert migrate(registry.engine) == head_revision()
     assert indexes() == {"ix_restrictions_subject"}
     assert [tuple(r) for r in sql(registry, query)] == rows
+
+
+def test_0014_keeps_data_keys_in_their_primary_key_on_sqlite_and_every_key_opens(
+    registry: Registry,
+) -> None:
+    subjects = [ric_number() for _ in range(5)]
+    for i, subject in enumerate(subjects):
+        registry.intake.submit(body(subject=subject, case_ref=f"W-{i}"), source=RAIL)
+
+    def history() -> list[object]:
+        # Each record's case_ref and evidence are sealed: reading them needs every data key.
+        return [
+            registry.files.read_history(s, actor="officer_li", purpose="a check") for s in subjects
+        ]
+
+    def declared() -> str:
+        found = sql(registry, "SELECT sql FROM sqlite_master WHERE name = 'data_keys'")
+        return str(found[0][0])
+
+    before = history()
+    keys = sql(registry, "SELECT count(*) FROM data_keys")[0][0]
+    downgrade(registry, "0013")
+    sqlite = registry.engine.dialect.name == "sqlite"
+    if sqlite:
+        assert "WITHOUT ROWID" not in declared()
+    assert migrate(registry.engine) == head_revision()
+    if sqlite:
+        assert "WITHOUT ROWID" in declared()
+    assert sql(registry, "SELECT count(*) FROM data_keys")[0][0] == keys
+    assert history() == before

@@ -308,6 +308,8 @@ class DataKeyRow(Base):
     event in the log says so). `scope` is "" for the subject's own key, else a record id."""
 
     __tablename__ = "data_keys"
+    # On SQLite the rows live in the primary key's b-tree, not beside a copy of it (0014).
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     pseudonym: Mapped[str] = mapped_column(String(32), primary_key=True)
     scope: Mapped[str] = mapped_column(String(40), primary_key=True)
