@@ -164,7 +164,8 @@ def _case_refs(db_url: str, case_refs: Iterable[str]) -> list[str]:
             rows = conn.execute(text("SELECT source, case_ref FROM records")).all()
         sources = {r.source for r in rows}
         known = {keyed("case_ref", s, ref): ref for s in sources for ref in set(case_refs)}
-        return [known[r.case_ref] for r in rows if r.case_ref in known]
+        stored = [bytes(r.case_ref).hex() for r in rows]  # the keyed hashes' 32 bytes
+        return [known[ref] for ref in stored if ref in known]
     finally:
         registry.close()
 

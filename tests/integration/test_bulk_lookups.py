@@ -17,10 +17,10 @@ def _records(n: int) -> list[dict[str, object]]:
         {
             "record_id": f"rec_bulk_{i:05d}",
             "source": "bulk",
-            "case_ref": f"{i:064x}",
+            "case_ref": i.to_bytes(32, "big"),
             "subject": f"{i:032x}",
             "type": "rail.smoking",
-            "payload_hash": f"{i:064x}",
+            "payload_hash": i.to_bytes(32, "big"),
             "recorded_on": date(2026, 1, 1),
         }
         for i in range(n)

@@ -183,3 +183,42 @@ def test_0014_keeps_data_keys_in_their_primary_key_on_sqlite_and_every_key_opens
         assert "WITHOUT ROWID" in declared()
     assert sql(registry, "SELECT count(*) FROM data_keys")[0][0] == keys
     assert history() == before
+
+
+def test_0015_stores_records_keyed_hashes_as_bytes_and_a_resubmission_still_matches(
+    registry: Registry,
+) -> None:
+    bodies = [body(subject=ric_number(), case_ref=f"H-{i}") for i in range(4)]
+    for b in bodies:
+        registry.intake.submit(b, source=RAIL)
+    query = "SELECT record_id, case_ref, payload_hash FROM records ORDER BY record_id"
+    stored = [(r[0], bytes(r[1]), bytes(r[2])) for r in sql(registry, query)]
+    assert all(len(h) == 32 for _, c, p in stored for h in (c, p))
+
+    downgrade(registry, "0014")  # hex text, as 0014 and every revision since 0010 kept them
+    assert [tuple(r) for r in sql(registry, query)] == [(i, c.hex(), p.hex()) for i, c, p in stored]
+    assert migrate(registry.engine) == head_revision()
+    assert [(r[0], bytes(r[1]), bytes(r[2])) for r in sql(registry, query)] == stored
+    # The same submission is the same record; a changed one conflicts on the payload hash.
+    assert registry.intake.submit(bodies[0], source=RAIL).created is False
+    with pytest.raises(Exception, match="different contents"):
+        registry.intake.submit(bodies[1] | {"evidence_ref": "other"}, source=RAIL)
+
+
+def test_0015_stops_by_count_on_a_record_that_is_not_a_keyed_hash(registry: Registry) -> None:
+    registry.intake.submit(body(subject=ric_number(), case_ref="P-1"), source=RAIL)
+    downgrade(registry, "0014")
+    with registry.engine.begin() as conn:  # a row as written before 0010 sealed the registry
+        conn.execute(
+            text(
+                "INSERT INTO records (record_id, source, case_ref, subject, type, payload_hash,"
+                " recorded_on) VALUES ('rec_plain', 'rail_bureau', '(2024)京01执1号',"
+                " '110101199003070016', 'rail.smoking', :h, '2026-11-30')"
+            ),
+            {"h": "d" * 64},
+        )
+    before = [tuple(r) for r in sql(registry, "SELECT * FROM records ORDER BY record_id")]
+    with pytest.raises(RuntimeError, match="1 records hold a case_ref"):
+        migrate(registry.engine)
+    assert current_revision(registry.engine) == "0014"
+    assert [tuple(r) for r in sql(registry, "SELECT * FROM records ORDER BY record_id")] == before

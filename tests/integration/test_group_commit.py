@@ -39,14 +39,14 @@ def _refuse_case_ref(registry: Registry, case_ref: str) -> None:
     if registry.engine.dialect.name == "sqlite":
         sql_write(
             registry,
-            f"CREATE TRIGGER refuse BEFORE INSERT ON records WHEN NEW.case_ref = '{case_ref}' "
+            f"CREATE TRIGGER refuse BEFORE INSERT ON records WHEN NEW.case_ref = X'{case_ref}' "
             "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
         )
         return
     sql_write(
         registry,
         "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"IF NEW.case_ref = '{case_ref}' THEN RAISE EXCEPTION 'refused by the test'; END IF; "
+        f"IF NEW.case_ref = decode('{case_ref}', 'hex') THEN RAISE EXCEPTION 'refused by the test'; END IF; "
         "RETURN NEW; END $$",
     )
     sql_write(
@@ -64,7 +64,7 @@ def test_a_retry_inside_one_group_is_answered_as_already_stored(registry: Regist
     assert len(group[0].result().notices) == 1
     assert group[1].result().notices == ()
     rows = sql(registry, "SELECT case_ref FROM records ORDER BY case_ref")
-    assert [r[0] for r in rows] == _keyed(registry, "G-1", "G-2")
+    assert [bytes(r[0]).hex() for r in rows] == _keyed(registry, "G-1", "G-2")
     submits = sql(registry, "SELECT count(*) FROM audit_log WHERE action = 'record.submit'")
     assert submits[0][0] == 2
     assert registry.writes.groups == 1
@@ -97,7 +97,7 @@ def test_a_record_the_database_refuses_fails_alone_and_its_group_is_stored(
         group[1].result()
     assert group[2].result().created
     rows = sql(registry, "SELECT case_ref FROM records ORDER BY case_ref")
-    assert [r[0] for r in rows] == _keyed(registry, "G-5", "G-6")
+    assert [bytes(r[0]).hex() for r in rows] == _keyed(registry, "G-5", "G-6")
     assert registry.audit.verify().intact
 
 
@@ -164,7 +164,7 @@ def test_concurrent_submissions_share_commits_and_each_is_answered_exactly(
     assert all(a.created for a in answers.values())
     assert len(answers) == threads * each
     rows = sql(registry, "SELECT case_ref FROM records")
-    assert sorted(r[0] for r in rows) == _keyed(registry, *answers)
+    assert sorted(bytes(r[0]).hex() for r in rows) == _keyed(registry, *answers)
     assert registry.writes.records == 2 * threads * each
     assert registry.writes.groups < registry.writes.records  # some did share a commit
     seqs = [r[0] for r in sql(registry, "SELECT seq FROM events ORDER BY seq")]

@@ -29,7 +29,7 @@ def test_a_record_is_stored_once_with_its_event_and_restriction(registry: Regist
         pseudonym = uow.data_keys.pseudonym(subject)
         case_ref = uow.data_keys.keyed_hash("case_ref", "court_7", "J-9")
     records = sql(registry, "SELECT source, case_ref, subject, type FROM records")
-    assert [tuple(r) for r in records] == [
+    assert [(r[0], bytes(r[1]).hex(), *r[2:]) for r in records] == [
         ("court_7", case_ref, pseudonym, "court.judgment_default")
     ]
     events = sql(registry, "SELECT kind, subject, record_id, actor FROM events ORDER BY seq")

@@ -170,8 +170,10 @@ def test_a_resubmission_is_idempotent_and_a_changed_one_conflicts(registry: Regi
         registry.intake.submit(again | {"evidence_ref": "other"}, source=AGENCY)
     with registry.uow(readonly=True) as uow:
         case_ref = uow.data_keys.keyed_hash("case_ref", AGENCY.name, values["case_ref"])
-    rows = sql(registry, "SELECT case_ref, subject FROM records")
-    assert [tuple(r) for r in rows] == [(case_ref, pseudonym_of(registry, values["subject"]))]
+    rows = sql(registry, "SELECT case_ref, subject FROM records")  # the keyed hash's 32 bytes
+    assert [(bytes(r[0]).hex(), r[1]) for r in rows] == [
+        (case_ref, pseudonym_of(registry, values["subject"]))
+    ]
 
 
 def test_a_sealed_value_copied_onto_another_row_does_not_open_there(registry: Registry) -> None:

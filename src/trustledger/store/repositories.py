@@ -242,10 +242,10 @@ class SqlRecordIndex:
                 {
                     "record_id": r.record_id,
                     "source": r.source,
-                    "case_ref": r.case_ref,
+                    "case_ref": bytes.fromhex(r.case_ref),
                     "subject": r.subject,
                     "type": r.type,
-                    "payload_hash": r.payload_hash,
+                    "payload_hash": bytes.fromhex(r.payload_hash),
                     "recorded_on": r.recorded_on,
                 }
                 for r in records
@@ -253,16 +253,17 @@ class SqlRecordIndex:
         )
 
     def _stored(self, row: Any) -> StoredRecord:
+        # The keyed hashes are stored as their 32 bytes (0015) and compared as hex.
         stored = StoredRecord(
             record_id=row.record_id,
             source=row.source,
-            case_ref=row.case_ref,
+            case_ref=_hex(row.case_ref),
             subject=row.subject,
             type=row.type,
-            payload_hash=row.payload_hash,
+            payload_hash=_hex(row.payload_hash),
             recorded_on=row.recorded_on,
         )
-        if _PSEUDONYM.fullmatch(row.subject) and _KEYED.fullmatch(row.case_ref):
+        if _PSEUDONYM.fullmatch(row.subject) and _KEYED.fullmatch(stored.case_ref):
             return stored
         # A row from before sealing (plain subject and case_ref, the payload's sha256): its
         # hashes keyed so that they compare with `stored_form`; the subject stays as stored,
@@ -278,6 +279,12 @@ class SqlRecordIndex:
 # The keyed forms' shapes (store/crypto.py): a row whose subject and case_ref have them is sealed.
 _PSEUDONYM = re.compile(f"[0-9a-f]{{{PSEUDONYM_CHARS}}}")
 _KEYED = re.compile("[0-9a-f]{64}")
+
+
+def _hex(stored: bytes | str) -> str:
+    """A keyed hash as stored (bytes), or a column of an older revision still text (a test
+    reading a registry from before 0010 with this code)."""
+    return stored if isinstance(stored, str) else bytes(stored).hex()
 
 
 class SqlDerivedStore:

@@ -67,10 +67,11 @@ class RecordRow(Base):
 
     record_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     source: Mapped[str] = mapped_column(String(64))
-    case_ref: Mapped[str] = mapped_column(String(128))
+    # Keyed hashes (MasterKey.keyed_hash), as their 32 bytes since 0015.
+    case_ref: Mapped[bytes] = mapped_column(LargeBinary(32))
     subject: Mapped[str] = mapped_column(String(64))
     type: Mapped[str] = mapped_column(String(64))
-    payload_hash: Mapped[str] = mapped_column(String(64))
+    payload_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     recorded_on: Mapped[date] = mapped_column(Date)
 
 
