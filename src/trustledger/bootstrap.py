@@ -164,11 +164,7 @@ class Registry:
             erasures=self.erasures,
             scheme=self.scheme,
             clock=self.clock,
-            send_now=self._send_now if self.settings.deliver_notices else None,
         )
-
-    def _send_now(self, notice_id: str) -> None:
-        self.outbox.deliver([notice_id], self.mailer())
 
     @cached_property
     def outbox(self) -> Outbox:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import socket
+import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -21,7 +23,6 @@ from trustledger.domain.errors import InvalidInput
 from trustledger.domain.events import RETENTION_BASIS
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.rulebook import Retention
-from trustledger.services.retention.requests import ErasureRequests
 from trustledger.store.statistics import SqlStatistics
 
 RETAIN_DAYS = 30
@@ -278,18 +279,6 @@ def test_of_two_records_the_one_in_force_stays_and_the_statistics_keep_the_other
     assert reg.audit.verify().intact
 
 
-def requests_sending_with(reg: Registry, mailer: RecordingMailer) -> ErasureRequests:
-    """The registry's erasure requests, its outbox sending through `mailer` (not SMTP)."""
-    return ErasureRequests(
-        reg.uow,
-        evaluator=reg.evaluator,
-        erasures=reg.erasures,
-        scheme=reg.scheme,
-        clock=reg.clock,
-        send_now=lambda notice_id: reg.outbox.deliver([notice_id], mailer),
-    )
-
-
 def withdrawn_record(reg: Registry, subject: str, *, contact: str | None = None) -> str:
     extra = {"contact": contact} if contact else {}
     rid = reg.intake.submit(body(subject=subject, **extra), source=RAIL).record.record_id
@@ -297,31 +286,121 @@ def withdrawn_record(reg: Registry, subject: str, *, contact: str | None = None)
     return rid
 
 
-def test_a_grant_of_the_last_record_reaches_the_subject_before_its_address_is_gone(
+def contacts_of(reg: Registry, subject: str) -> int:
+    return count(reg, "SELECT count(*) FROM contacts WHERE subject = :p", p=pseudonym(reg, subject))
+
+
+def granted_last_record(reg: Registry, clock: SettableClock, subject: str) -> tuple[str, str]:
+    """A subject whose only record, withdrawn, an officer erased on request: (case, letter)."""
+    rid = withdrawn_record(reg, subject, contact="last.record@example.org")
+    clock.advance(1)
+    service = reg.erasure_requests
+    case_id = service.request(subject, record_id=rid, reason="Done", actor="subject").case_id
+    decided = service.decide(case_id, outcome="granted", reasons="No effect left", actor="li")
+    assert decided.notice_id is not None
+    return case_id, decided.notice_id
+
+
+def assert_held_for(reg: Registry, subject: str, case_id: str, notice_id: str) -> None:
+    """The record is gone; the key, the address and the letter wait for the letter's delivery,
+    and the file says so."""
+    (erased,) = erased_events(reg, subject)
+    assert (erased["basis"], erased["all"], erased["awaits"]) == (case_id, False, [notice_id])
+    assert contacts_of(reg, subject) == 1
+    file = reg.files.read_history(subject, actor="officer_li", purpose="test")
+    assert file.state.assessments == ()
+    (done,) = file.state.erasures
+    assert (done.basis, done.records, done.awaits) == (case_id, 1, (notice_id,))
+    # Its due day is today: the sweep looks again on each run.
+    assert sql(reg, "SELECT next_change_on FROM subject_state WHERE subject = :s", s=subject)[0][
+        0
+    ] in (reg.clock.today(), reg.clock.today().isoformat())
+
+
+def assert_erased_whole(reg: Registry, subject: str, case_id: str) -> None:
+    held, whole = erased_events(reg, subject)
+    assert held["awaits"]
+    assert (whole["basis"], whole["all"], whole["record_ids"]) == (case_id, True, [])
+    assert contacts_of(reg, subject) == 0
+    assert count(reg, "SELECT count(*) FROM subject_state WHERE subject = :s", s=subject) == 0
+    assert reg.files.read_history(subject, actor="officer_li", purpose="test").events == ()
+    entries = [
+        d for (d,) in sql(reg, "SELECT detail FROM audit_log WHERE action = 'retention.erase'")
+    ]
+    assert len(entries) == 2
+    assert entries[1].endswith(f"basis={case_id} all")
+    assert reg.audit.verify().intact
+
+
+def test_a_grant_of_the_last_record_keeps_the_address_until_its_letter_is_delivered(
     reg: Registry, clock: SettableClock
 ) -> None:
     subject = ric_number()
-    rid = withdrawn_record(reg, subject, contact="last.record@example.org")
-    clock.advance(1)
-    mailer = RecordingMailer()
-    service = requests_sending_with(reg, mailer)
-    case_id = service.request(subject, record_id=rid, reason="Done", actor="subject").case_id
-    decided = service.decide(case_id, outcome="granted", reasons="No effect left", actor="li")
+    case_id, notice_id = granted_last_record(reg, clock, subject)
+    assert_held_for(reg, subject, case_id, notice_id)
+    # Nothing is delivered yet: the sweep leaves it as it is, however often it runs.
+    assert reg.sweep.advance().erased_subjects == 0
+    clock.advance(3)
+    assert reg.sweep.advance().erased_subjects == 0
+    assert_held_for(reg, subject, case_id, notice_id)
 
+    mailer = RecordingMailer()
+    assert reg.outbox.deliver_pending(mailer).sent == 1
     ((to, line, text),) = mailer.sent
     assert (to, line) == ("last.record@example.org", "Decision on your request to erase a record")
-    assert f"({rid}) was decided on {clock.today()}: granted" in " ".join(text.split())
-    (erased,) = erased_events(reg, subject)
-    assert (erased["basis"], erased["all"]) == (case_id, True)
-    # Sent, then gone with the subject's keys: no letter is left to read or to send again.
-    assert sql(reg, "SELECT status FROM notices WHERE notice_id = :n", n=decided.notice_id) == [
-        ("delivered",)
-    ]
+    assert f"was decided on {clock.today() - timedelta(days=3)}: granted" in " ".join(text.split())
+    report = reg.sweep.advance()
+    assert (report.erased_subjects, report.erased_records) == (1, 0)
+    assert_erased_whole(reg, subject, case_id)
+    assert reg.sweep.advance().erased_subjects == 0
     assert reg.outbox.deliver_pending(mailer).sent == 0
-    assert (
-        count(reg, "SELECT count(*) FROM contacts WHERE subject = :p", p=pseudonym(reg, subject))
-        == 0
-    )
+
+
+def test_a_grant_letter_the_mail_server_refused_is_posted_by_an_officer_then_all_goes(
+    reg: Registry, clock: SettableClock
+) -> None:
+    subject = ric_number()
+    case_id, notice_id = granted_last_record(reg, clock, subject)
+    reg.outbox.max_attempts = 1
+    assert reg.outbox.deliver_pending(RecordingMailer(failures=1)).undelivered == 1
+    assert [n.notice_id for n in reg.outbox.list_undelivered()] == [notice_id]
+    assert reg.sweep.advance().erased_subjects == 0  # undelivered is not delivered
+    assert_held_for(reg, subject, case_id, notice_id)
+    letter = reg.outbox.letter_for_post(notice_id, actor="officer_li")
+    assert letter.access_code is not None  # still whole, to print
+    reg.outbox.mark_posted(notice_id, actor="officer_li")
+    assert reg.sweep.advance().erased_subjects == 1
+    assert_erased_whole(reg, subject, case_id)
+    assert reg.outbox.list_undelivered() == []
+
+
+def test_a_grant_answers_at_once_while_the_mail_server_hangs(
+    db_url: str, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that accepts and never answers held the grant for the mailer's 10 s timeout."""
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen()
+        monkeypatch.setenv("TRUSTLEDGER_SMTP_PORT", str(hung.getsockname()[1]))
+        monkeypatch.setenv("TRUSTLEDGER_DELIVER_NOTICES", "true")
+        book = dataclasses.replace(rulebook(), retention=Retention(default_days=RETAIN_DAYS))
+        registry = open_registry(db_url, rulebook=book, scheme=scheme_named("cn-ric"), clock=clock)
+        registry.migrate()
+        try:
+            assert registry.settings.deliver_notices
+            subject = ric_number()
+            started = time.monotonic()
+            case_id, notice_id = granted_last_record(registry, clock, subject)
+            assert time.monotonic() - started < 5
+            hung.setblocking(False)
+            with pytest.raises(BlockingIOError):
+                hung.accept()  # the grant never called the mail server
+            assert sql(
+                registry, "SELECT status FROM notices WHERE notice_id = :n", n=notice_id
+            ) == [("pending",)]
+            assert_held_for(registry, subject, case_id, notice_id)
+        finally:
+            registry.close()
 
 
 def test_a_grant_leaves_its_letter_readable_when_other_records_stay(
@@ -332,7 +411,7 @@ def test_a_grant_leaves_its_letter_readable_when_other_records_stay(
     reg.intake.submit(body(subject=subject, case_ref="CR-STAYS-1"), source=RAIL)
     clock.advance(1)
     mailer = RecordingMailer()
-    service = requests_sending_with(reg, mailer)
+    service = reg.erasure_requests
     case_id = service.request(subject, record_id=rid, reason="Done", actor="subject").case_id
     decided = service.decide(case_id, outcome="granted", reasons="No effect left", actor="li")
 

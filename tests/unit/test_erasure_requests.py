@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pytest
@@ -33,9 +33,7 @@ class RecordingEraser:
         return None
 
 
-def requests(
-    d: Due, *, send_now: Callable[[str], object] | None = None
-) -> tuple[ErasureRequests, RecordingEraser]:
+def requests(d: Due) -> tuple[ErasureRequests, RecordingEraser]:
     eraser = RecordingEraser()
     evaluator: Evaluator = d.intake._evaluator  # type: ignore[attr-defined]
     scheme = evaluator.scheme
@@ -45,7 +43,6 @@ def requests(
         erasures=eraser,
         scheme=scheme,
         clock=d.clock,
-        send_now=send_now,
     ), eraser
 
 
@@ -194,8 +191,7 @@ def test_a_grant_erases_the_record_with_the_case_as_its_basis() -> None:
 
 def test_a_grant_sends_a_letter_that_outlives_the_record_and_names_no_case() -> None:
     d = due()
-    sent: list[str] = []
-    service, _ = requests(d, send_now=sent.append)
+    service, _ = requests(d)
     subject, rid, _ = withdrawn(d)
     kept = d.intake.submit(body(subject=subject, case_ref="KEEP-1"), source=RAIL)
     case_id = service.request(subject, record_id=rid, reason="x", actor="subject").case_id
@@ -218,27 +214,11 @@ def test_a_grant_sends_a_letter_that_outlives_the_record_and_names_no_case() -> 
     assert "complain" not in text
     assert letter.facts is not None  # the rule's title in every language, for the portal's
     assert letter.facts["titles"] == erased_ref.rule.title.as_dict()  # type: ignore[union-attr]
-    # Another record stays, so does the address: the outbox sends the letter as any other.
     assert kept.record.record_id != rid
-    assert sent == []
     # Resumed after a crash, the grant writes no second letter.
     again = service.decide(case_id, outcome="granted", reasons="resume", actor="li")
     assert again.notice_id is None
     assert sum(n.purpose is NoticePurpose.ERASURE for n in d.store.memory.notices.values()) == 1
-
-
-def test_a_grant_of_the_last_record_sends_its_letter_before_the_erasure() -> None:
-    d = due()
-    seen: list[tuple[str, int]] = []  # each letter sent now, and how many erasures ran before
-    holder: list[RecordingEraser] = []
-    service, eraser = requests(d, send_now=lambda n: seen.append((n, len(holder[0].calls))))
-    holder.append(eraser)
-    subject, rid, _ = withdrawn(d)
-    case_id = service.request(subject, record_id=rid, reason="x", actor="subject").case_id
-    decided = service.decide(case_id, outcome="granted", reasons="No effect.", actor="li")
-    assert decided.notice_id is not None
-    assert seen == [(decided.notice_id, 0)]
-    assert len(eraser.calls) == 1
 
 
 def test_a_decision_needs_an_outcome_reasons_and_the_officers_jurisdiction() -> None:

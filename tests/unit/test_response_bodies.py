@@ -101,7 +101,7 @@ def test_a_file_lists_its_erasure_requests_and_the_erasures_done(
     }
     assert listed[pending.case_id]["deadline"] == pending.deadline.isoformat()
     assert body_["erasures"] == [
-        {"on": today, "basis": "era_granted", "ended_on": None, "records": 1}
+        {"on": today, "basis": "era_granted", "ended_on": None, "records": 1, "awaits_letters": []}
     ]
     assert as_json(FileOut, body_) == body_
     render(body_)  # `trustledger explain` prints them too

@@ -139,6 +139,9 @@ class ErasureExplained(BaseModel):
     basis: str  # "retention", or the granted request's case id
     ended_on: date | None
     records: int
+    # The letters telling of it not yet delivered when it erased the subject's last records:
+    # the rest of the file (key, address, letters) is erased once each is delivered or posted.
+    awaits_letters: list[str]
 
 
 class FileOut(BaseModel):

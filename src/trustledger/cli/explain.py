@@ -137,3 +137,6 @@ def render(body: dict[str, Any]) -> None:
     for e in body["erasures"]:
         why = f"retention ended {e['ended_on']}" if e["ended_on"] else f"decision {e['basis']}"
         out.print(f"{e['records']} record(s) erased on {e['on']} ({why})")
+        if e["awaits_letters"]:
+            waits = ", ".join(e["awaits_letters"])
+            out.print(f"    the rest is erased once letter(s) {waits} are delivered")

@@ -430,6 +430,9 @@ class Erased(Payload):
     `whole`: nothing of the subject was left readable, so the subject's own data went too.
     `ended_on`: the last day of retention of the records erased at its end (None when an
     officer's decision erased them earlier). Names no personal data: ids, rule codes, days.
+    `awaits`: the erasure letters not yet delivered when the subject's last records went; the
+    subject's own key and address (what they need) stay until each is delivered or posted, then
+    a second `erased` event, of no records and `whole`, takes them.
     """
 
     kind: ClassVar[EventKind] = EventKind.ERASED
@@ -438,15 +441,19 @@ class Erased(Payload):
     basis: str
     ended_on: date | None = None
     whole: bool = False
+    awaits: tuple[str, ...] = ()
 
     def to_data(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "record_ids": list(self.record_ids),
             "all": self.whole,
             "rules": list(self.rules),
             "ended_on": _day(self.ended_on),
             "basis": self.basis,
         }
+        if self.awaits:  # absent otherwise: the events before it read as they were written
+            data["awaits"] = list(self.awaits)
+        return data
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Self:
@@ -456,6 +463,7 @@ class Erased(Payload):
             str(data["basis"]),
             _date(data.get("ended_on")),
             bool(data.get("all", False)),
+            tuple(str(n) for n in data.get("awaits") or ()),
         )
 
 

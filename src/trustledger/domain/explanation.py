@@ -146,6 +146,8 @@ def explain_erasures(state: SubjectState) -> dict[str, Any]:
                 "basis": e.basis,
                 "ended_on": _day(e.ended_on),
                 "records": e.records,
+                # Undelivered letters about it: the rest of the file waits on them.
+                "awaits_letters": list(e.awaits),
             }
             for e in state.erasures
         ],

@@ -31,8 +31,9 @@ PLAIN_FIELDS: Mapping[EventKind, frozenset[str]] = {
     EventKind.RESTRICTION_STARTED: _TRANSITION,
     EventKind.RESTRICTION_LIFTED: _TRANSITION,
     EventKind.RESTRICTION_EXPIRED: _TRANSITION,
-    # The log's own entry that records were erased: ids, rule codes and days, no one's data.
-    EventKind.ERASED: frozenset({"record_ids", "all", "rules", "ended_on", "basis"}),
+    # The log's own entry that records were erased: ids, rule codes and days, no one's data
+    # (`awaits`: the ids of the letters the rest of the subject's data waits on).
+    EventKind.ERASED: frozenset({"record_ids", "all", "rules", "ended_on", "basis", "awaits"}),
     # The subject's reason and the officer's are sealed; which record and when are not.
     EventKind.ERASURE_REQUESTED: frozenset({"case_id", "record_id", "deadline"}),
     EventKind.ERASURE_DECIDED: frozenset({"case_id", "outcome"}),

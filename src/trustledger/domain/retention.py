@@ -63,6 +63,15 @@ def erasure_of(f: SubjectFile, state: SubjectState, rulebook: Rulebook) -> Erasu
     return Erasure(state.on, due, min(later, default=None))
 
 
+def awaited_letters(f: SubjectFile) -> tuple[str, ...]:
+    """The erasure letters the rest of the subject's data waits on: those an erasure of the
+    subject's last records named (Erased.awaits), while no record of theirs is left readable.
+    The sweep visits such a subject on every run and erases the rest once each is delivered."""
+    if f.records:  # a record came since: the subject stays, and its letters go as any other
+        return ()
+    return tuple(sorted({n for e in f.erased for n in e.awaits}))
+
+
 def retention(f: SubjectFile, state: SubjectState, rulebook: Rulebook) -> tuple[Retained, ...]:
     """Every record's last effect and erase day, judged from `f` as evaluated on `state.on`."""
     effects = _Effects(f, state, rulebook)

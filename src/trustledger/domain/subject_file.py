@@ -87,6 +87,9 @@ class ErasureDone:
     basis: str  # "retention", or the officer's decision (a granted request's case id)
     ended_on: date | None  # the last day of their retention, when it was that which ended
     records: int
+    # Erasure letters the rest of the subject's data waits on (Erased.awaits): delivered, the
+    # sweep erases it.
+    awaits: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +240,7 @@ def _on_erasure_decided(f: SubjectFile, e: Event) -> None:
 
 def _on_erased(f: SubjectFile, e: Event) -> None:
     d = Erased.of(e)
-    f.erased.append(ErasureDone(e.on, d.basis, d.ended_on, len(d.record_ids)))
+    f.erased.append(ErasureDone(e.on, d.basis, d.ended_on, len(d.record_ids), d.awaits))
 
 
 _HANDLERS = {

@@ -212,9 +212,17 @@ def _describe(payload: Payload, about: Message) -> tuple[Message, Message]:
             return title, _quoted(reasons)
         case Transition():
             return _transition(payload)
-        case Erased(ended_on=ended_on, basis=basis):
+        case Erased(ended_on=ended_on, basis=basis, awaits=awaits):
             # What was erased is not named: the entry says only that the registry forgot.
-            if ended_on is not None:
+            if awaits:
+                detail = Message.of(
+                    N_(
+                        "by an officer's decision %(id)s; the rest of this file is erased once "
+                        "the letter telling you so has reached you"
+                    ),
+                    id=basis,
+                )
+            elif ended_on is not None:
                 detail = Message.of(N_("their retention ended on %(day)s"), day=ended_on)
             else:
                 detail = Message.of(N_("by an officer's decision %(id)s"), id=basis)

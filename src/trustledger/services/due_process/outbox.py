@@ -8,7 +8,7 @@ sends a letter twice at worst, never not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -80,16 +80,6 @@ class Outbox:
         """Send up to `limit` letters that are due; return what became of them."""
         at = now or self._clock.now()
         return self._deliver(mailer, at, lambda uow: uow.notices.due(at, limit=limit))
-
-    def deliver(self, notice_ids: Sequence[str], mailer: Mailer) -> DeliveryReport:
-        """Send these letters now, those still waiting to be sent: a granted erasure request's
-        letter, before the erasure takes the subject's last key and its address with it."""
-
-        def waiting(uow: UnitOfWork) -> list[NoticeLetter]:
-            found = (uow.notices.get(n) for n in notice_ids)
-            return [n for n in found if n is not None and n.status is DeliveryStatus.PENDING]
-
-        return self._deliver(mailer, self._clock.now(), waiting)
 
     def _deliver(
         self,

@@ -10,6 +10,11 @@ ones: a backup taken before no longer opens what was erased.
 
 Erasure never lifts a restriction or ends a process: a record that still has effect on the day
 is refused (appeals, corrections and withdrawals are for that).
+
+A granted request's letter is sealed under the subject's own key and goes to their address: when
+the grant erases the subject's last record before that letter is delivered, the key and the
+address stay (the `erased` event names the letter it awaits) and the sweep erases them once the
+outbox delivered it or an officer posted it from the undelivered queue.
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ from datetime import date, datetime
 from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.evaluation import evaluate_file
-from trustledger.domain.events import RETENTION_BASIS, Erased
+from trustledger.domain.events import RETENTION_BASIS, Erased, NoticePurpose
+from trustledger.domain.notice_letters import DeliveryStatus
 from trustledger.domain.personal_data import SUBJECT_SCOPE
 from trustledger.domain.records import Event, EventKind, known_by
-from trustledger.domain.retention import Retained, retention
-from trustledger.domain.subject_file import SubjectFile
+from trustledger.domain.retention import Retained, awaited_letters, retention
+from trustledger.domain.subject_file import Notice, SubjectFile
 from trustledger.services.due_process.state import Evaluator
 from trustledger.services.due_process.sweep import ErasedPage
 from trustledger.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -38,6 +44,7 @@ class ErasureOutcome:
     subject: str
     erased: tuple[str, ...]  # the records erased now; empty when all were erased before
     whole: bool  # nothing of the subject is left
+    awaits: tuple[str, ...] = ()  # the letters the rest of the subject's data waits on
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +55,8 @@ class _Plan:
     rules: tuple[str, ...]
     ended_on: date | None
     whole: bool
+    basis: str
+    awaits: tuple[str, ...] = ()  # undelivered erasure letters: the subject's key stays for them
 
 
 class Erasures:
@@ -83,14 +92,14 @@ class Erasures:
             plan = self._plan(uow, subject, history, record_ids, basis=basis, today=today)
             if plan is None:
                 return ErasureOutcome(subject, (), False)
-            _shred(uow, plan, basis=basis, today=today, now=now, actor=actor)
+            _shred(uow, plan, today=today, now=now, actor=actor)
             if not plan.whole:
                 self._evaluator.refresh(uow, [subject], today=today, now=now)
             buckets = uow.data_keys.rotate([plan.pseudonym])
             uow.commit()
             uow.data_keys.forget_old(buckets)
         self.finish()
-        return ErasureOutcome(subject, plan.records, plan.whole)
+        return ErasureOutcome(subject, plan.records, plan.whole, plan.awaits)
 
     def finish(self) -> None:
         if self._purge is not None:
@@ -99,7 +108,8 @@ class Erasures:
     def erase_due(
         self, uow: UnitOfWork, subjects: Sequence[str], *, today: date, now: datetime
     ) -> ErasedPage:
-        """The sweep's step: every record of these subjects whose retention ended by `today`."""
+        """The sweep's step: every record of these subjects whose retention ended by `today`, and
+        what is left of a subject whose erasure letters have since been delivered."""
         history = uow.events.for_subjects(subjects)
         plans = [
             plan
@@ -111,7 +121,7 @@ class Erasures:
             )
         ]
         for plan in plans:
-            _shred(uow, plan, basis=RETENTION_BASIS, today=today, now=now, actor="system")
+            _shred(uow, plan, today=today, now=now, actor="system")
         buckets = uow.data_keys.rotate([p.pseudonym for p in plans]) if plans else set()
         return ErasedPage(
             subjects=len(plans),
@@ -146,19 +156,50 @@ class Erasures:
                 if r not in gone and _allowed(uow, kept.get(r), r, subject, pseudonym, basis, today)
             ]
         if not todo:
-            return None
+            return _rest(uow, f, pseudonym)
         todo.sort()
         ended = (
             max(d for r in todo if (d := kept[r].erase_on)) if basis == RETENTION_BASIS else None
         )
+        whole = not (set(kept) - gone - set(todo))
+        # The letters telling of a grant are the subject's: the key and address they need stay
+        # until each has reached the subject (outbox or post), then the sweep erases the rest.
+        awaits = _undelivered(uow, [n.notice_id for n in _erasure_letters(f)]) if whole else ()
         return _Plan(
             subject,
             pseudonym,
             tuple(todo),
             tuple(sorted({f.records[r].type for r in todo})),
             ended,
-            whole=not (set(kept) - gone - set(todo)),
+            whole=whole and not awaits,
+            basis=basis,
+            awaits=awaits,
         )
+
+
+def _erasure_letters(f: SubjectFile) -> list[Notice]:
+    """The subject's readable erasure letters: a grant's, under the subject's own key (a
+    refusal's is the record's and goes with it)."""
+    return [n for n in f.notices.values() if n.purpose is NoticePurpose.ERASURE]
+
+
+def _undelivered(uow: UnitOfWork, notice_ids: Iterable[str]) -> tuple[str, ...]:
+    found = (uow.notices.get(n) for n in sorted(notice_ids))
+    return tuple(
+        letter.notice_id
+        for letter in found
+        if letter is not None and letter.status is not DeliveryStatus.DELIVERED
+    )
+
+
+def _rest(uow: UnitOfWork, f: SubjectFile, pseudonym: str) -> _Plan | None:
+    """What is left of a subject whose last records were erased while letters were awaited:
+    the whole of it once every one of them is delivered; None while one is not, or if none."""
+    awaited = awaited_letters(f)
+    if not awaited or _undelivered(uow, awaited):
+        return None
+    basis = next(e.basis for e in reversed(f.erased) if e.awaits)
+    return _Plan(f.subject, pseudonym, (), (), None, whole=True, basis=basis)
 
 
 def _basis(basis: str) -> str:
@@ -204,10 +245,11 @@ def _allowed(
     return True
 
 
-def _shred(
-    uow: UnitOfWork, plan: _Plan, *, basis: str, today: date, now: datetime, actor: str
-) -> None:
-    erased = Erased(plan.records, plan.rules, basis, plan.ended_on, whole=plan.whole)
+def _shred(uow: UnitOfWork, plan: _Plan, *, today: date, now: datetime, actor: str) -> None:
+    basis = plan.basis
+    erased = Erased(
+        plan.records, plan.rules, basis, plan.ended_on, whole=plan.whole, awaits=plan.awaits
+    )
     # Appended before the keys go: it is sealed under the subject's own key (its identity
     # number), which an erasure of everything destroys below; appended after, it would make it.
     uow.events.append([erased.as_event(plan.subject, today, actor=actor)], at=now)
@@ -215,6 +257,7 @@ def _shred(
         f"pseudonym={plan.pseudonym} records={','.join(plan.records)} "
         f"rules={','.join(plan.rules)} ended_on={plan.ended_on or '-'} basis={basis}"
         + (" all" if plan.whole else "")
+        + (f" awaits={','.join(plan.awaits)}" if plan.awaits else "")
     )
     # No subject: an entry about one is sealed under the subject's key, and this one must stay
     # readable after that key is gone. The pseudonym names no one without the master key.

@@ -11,7 +11,7 @@ still in effect is never erased (that is what appeals, corrections and withdrawa
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
@@ -77,17 +77,12 @@ class ErasureRequests:
         erasures: Eraser,
         scheme: IdentityScheme,
         clock: Clock,
-        send_now: Callable[[str], object] | None = None,
     ) -> None:
-        """`send_now(notice_id)` sends a letter at once (the outbox with the deployment's
-        mailer; None where another process runs the outbox): a grant that erases the subject's
-        last record sends its letter before the erasure takes the address and the key."""
         self._uow = uow
         self._evaluator = evaluator
         self._erasures = erasures
         self._scheme = scheme
         self._clock = clock
-        self._send_now = send_now
 
     def erasable(self, subject: str) -> tuple[str, ...]:
         """The subject's records with no effect left today, for which no request is pending:
@@ -164,7 +159,9 @@ class ErasureRequests:
         """An officer's decision with written reasons, and a letter telling the subject. A grant
         erases the record (its case id is the erasure's basis), once the decision is committed: a
         crash between the two leaves a granted case whose record is still there, and deciding it
-        again carries the erasure out."""
+        again carries the erasure out. The letter goes through the outbox like any other (the
+        answer waits on no mail server); when the grant erased the subject's last record, their
+        key and address stay until it is delivered (Erasures: the sweep erases them then)."""
         decided = outcome_of(ErasureOutcome, outcome)
         reasons = written("reasons", reasons)
         actor = written("actor", actor, limit=128)
@@ -181,7 +178,7 @@ class ErasureRequests:
                     Message.of(N_("erasure request %(case)r does not exist"), case=case_id)
                 )
             d.admit(fence, actor=actor)
-            notice_id, last = None, False
+            notice_id = None
             if case.decided_on is None:
                 f = SubjectFile(d.subject).extend(known_by(list(d.events), d.today))
                 if decided is ErasureOutcome.GRANTED:
@@ -199,8 +196,6 @@ class ErasureRequests:
                 notice_id = next(
                     n.notice_id for n in refreshed.notices if n.purpose is NoticePurpose.ERASURE
                 )
-                # The subject's last readable record: nothing of them is left after the erasure.
-                last = {a.record.record_id for a in d.state.assessments} <= {case.record_id}
                 case = ErasureCase(
                     case.case_id, case.record_id, case.filed_on, case.reason, case.deadline,
                     d.today, decided, reasons,
@@ -209,8 +204,6 @@ class ErasureRequests:
                 raise _decided(case)  # a granted case is granted again only to resume
             subject = d.subject
         if case.outcome is ErasureOutcome.GRANTED:
-            if notice_id is not None and last and self._send_now is not None:
-                self._send_now(notice_id)
             self._erasures.erase(subject, [case.record_id], case_id, actor=actor)
         assert case.decided_on is not None
         assert case.outcome is not None
