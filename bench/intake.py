@@ -19,7 +19,9 @@ highest ratio any import could reach while writing what the registry's invariant
 `*_of_floor` is the import's speed as a share of that floor (the floor's seconds over the
 import's; goal >= 0.5), and `*_bytes_per_record` what the imported database holds per record
 (SQLite: the file; PostgreSQL: its tables with their indexes and TOAST; goal <= 1,500), and,
-before the figures, that per table: its rows and its indexes a record.
+before the figures, that per table: its rows and its indexes a record. `*_import_cpu_s` is the
+CPU seconds the import took in this process (not the database server's): on a shared machine
+it moves less between runs than the wall time and the floor do.
 """
 
 from __future__ import annotations
