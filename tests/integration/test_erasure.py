@@ -368,9 +368,11 @@ def test_a_grant_letter_the_mail_server_refused_is_posted_by_an_officer_then_all
     assert_held_for(reg, subject, case_id, notice_id)
     letter = reg.outbox.letter_for_post(notice_id, actor="officer_li")
     assert letter.access_code is not None  # still whole, to print
+    assert reg.portal.verify_access(subject, letter.access_code)  # the portal opens with it
     reg.outbox.mark_posted(notice_id, actor="officer_li")
     assert reg.sweep.advance().erased_subjects == 1
     assert_erased_whole(reg, subject, case_id)
+    assert not reg.portal.verify_access(subject, letter.access_code)
     assert reg.outbox.list_undelivered() == []
 
 

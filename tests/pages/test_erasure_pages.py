@@ -232,3 +232,38 @@ def test_an_officer_grants_on_the_file_page_and_the_portal_keeps_only_the_record
     assert "在动车组列车上吸烟" in chinese
     if language == "zh-Hans":
         assert english_on_page(section(portal, "erasure-title")) == []
+
+
+AWAITS = {
+    "en": "the rest of this file is erased once the letter telling you so has reached you",
+    "zh-Hans": "告知您此事的信函送达您后，本档案的其余内容即予删除",
+}
+
+
+@pytest.mark.parametrize(("language", "n"), [("en", 75), ("zh-Hans", 76)])
+def test_a_grant_of_the_last_record_leaves_the_portal_its_letter_until_it_has_reached_them(
+    site: Site, browsers: Browsers, language: str, n: int
+) -> None:
+    words = WORDS[language]
+    e = ended(site, n=n, withdrawal=words["withdrawal"])
+    me = signed_in(browsers, e, language)
+    sent = me.post(
+        "/portal/erasure-requests", data={"record_id": e.record_id, "reason": words["reason"]}
+    )
+    assert sent.status_code == 303
+    ((case_id,),) = sql(site, "SELECT case_id FROM erasure_cases WHERE subject = :s", s=e.subject)
+    officer = browsers.staff("officer")
+    granted = officer.post(
+        f"/erasure-requests/{case_id}/decision",
+        data={"outcome": "granted", "reasons": words["reasons"], "purpose": "erasure request"},
+    )
+    assert granted.status_code == 303
+    # The record is gone; its letter is not delivered yet, so the portal still has the grant's
+    # letter to show, and the file's history says the rest waits on it.
+    portal = me.get("/portal").text
+    assert e.case_ref not in portal
+    assert "The record is erased" in portal
+    officer.headers["Accept-Language"] = language
+    file = officer.get(f"/subjects/{e.subject}", params={"purpose": "erasure request"}).text
+    assert e.case_ref not in file
+    assert AWAITS[language] in file
