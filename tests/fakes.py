@@ -14,7 +14,7 @@ import orjson
 from trustledger.domain.audit import AuditEntry, AuditVerdict
 from trustledger.domain.derived import Derived
 from trustledger.domain.dockets import AppealSummary, ErasureSummary, ReviewSummary
-from trustledger.domain.evaluation import SubjectFile, restriction_notice
+from trustledger.domain.evaluation import SubjectFile, SubjectState, restriction_notice
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction, record_sources
 from trustledger.domain.keys import ApiKey, KeyChange
 from trustledger.domain.notice_letters import Contact, DeliveryStatus, NoticeLetter
@@ -26,7 +26,9 @@ from trustledger.domain.records import (
     StoredRecord,
     history_text,
 )
+from trustledger.domain.subject_file import Appeal
 from trustledger.domain.submissions import payload_hash
+from trustledger.domain.targets import target_record
 from trustledger.domain.texts import Language
 from trustledger.services.reading.export import FLAT_COLUMNS
 
@@ -227,6 +229,16 @@ class FakeContacts:
         return {s: self.m.contacts[s] for s in subjects if s in self.m.contacts}
 
 
+def _ended(state: SubjectState, appeal: Appeal) -> tuple[date | None, date | None]:
+    """The days the appealed record was withdrawn and overturned, as SqlDockets reads them."""
+    record = target_record(appeal.target)
+    a = next((a for a in state.assessments if a.record.record_id == record), None)
+    if a is None:
+        return None, None
+    withdrawn = next((c.on for c in a.history if c.what == "withdrawn"), None)
+    return withdrawn, a.overturned_on
+
+
 def admitted(m: Memory, fence: Jurisdiction, subject: str) -> bool:
     """The fence as the file reads judge it, from the subject's events."""
     events = [e for e in m.events if e.subject == subject]
@@ -265,7 +277,7 @@ class FakeDockets:
         self, *, deadline_before: date | None, limit: int, fence: Jurisdiction = OPEN
     ) -> list[AppealSummary]:
         found = [
-            AppealSummary(a.appeal_id, s, a.target, a.filed_on, a.deadline)
+            AppealSummary(a.appeal_id, s, a.target, a.filed_on, a.deadline, *_ended(d.state, a))
             for s, d in self.m.derived.items()
             for a in d.state.appeals
             if a.decided_on is None and (deadline_before is None or a.deadline < deadline_before)

@@ -125,3 +125,25 @@ def test_a_fenced_officer_lists_only_undelivered_notices_inside_their_regions(
     with server.client("officer") as everywhere:
         found = listed(everywhere, "/v1/notices/undelivered", "notices", limit=500)
         assert {inside, outside} <= {n["subject"] for n in found}
+
+
+def test_the_queue_names_the_day_an_appealed_record_was_withdrawn(server: Server) -> None:
+    """A withdrawal decides no pending appeal about the record: the queue keeps it and tells the
+    officer the record is withdrawn (it is erased once the appeal's deadline passes)."""
+    subject, other = ric_number(), ric_number()
+    kept, plain = appealed(server, subject), appealed(server, other)
+    with server.client("officer") as clerk:
+        (target,) = [
+            a for a in listed(clerk, "/v1/appeals", "appeals", limit=500) if a["appeal_id"] == kept
+        ]
+    withdrawal = {"reason": "Fined the wrong passenger."}
+    with server.client("source") as source:
+        r = source.post(f"/v1/records/{target['target']}/withdrawal", json=withdrawal)
+    assert r.status_code == 201, r.text
+    today = server.registry.clock.today().isoformat()
+    with server.client("officer") as clerk:
+        found = {a["appeal_id"]: a for a in listed(clerk, "/v1/appeals", "appeals", limit=500)}
+    assert found[kept]["record_withdrawn_on"] == today
+    assert found[kept]["record_overturned_on"] is None
+    assert found[plain]["record_withdrawn_on"] is None
+    assert target["record_withdrawn_on"] is None  # before the withdrawal

@@ -97,3 +97,34 @@ def corrected_then_withdrawn(
     reg.corrections.correct(rid, source=source, changes=changes, reason=correction)
     reg.corrections.withdraw(rid, source=source, reason=withdrawal)
     return Amended(subject, rid, code, submitted_on, corrected_to)
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    subject: str
+    record_id: str
+    appeal_id: str
+    access_code: str
+    deadline: date  # the appeal's decision deadline
+    notice_id: str  # the withdrawal's letter
+
+
+def appealed_then_withdrawn(site: Site, *, n: int, case_ref: str, reason: str) -> Withdrawn:
+    """A rail.smoking record, appealed by the subject, then withdrawn by its source with the
+    appeal still undecided."""
+    reg = site.registry
+    subject = ric_number(n, region="510104", born="19960606")  # a province the stats leave alone
+    day = reg.clock.today()
+    source = reg.keys.source("rail-1")
+    body = {
+        "subject": subject,
+        "type": "rail.smoking",
+        "occurred_on": (day - timedelta(days=9)).isoformat(),
+        "decided_on": (day - timedelta(days=2)).isoformat(),
+        "case_ref": case_ref,
+    }
+    submitted = reg.intake.submit(body, source=source)
+    rid, code = submitted.record.record_id, submitted.notices[0].access_code
+    filed = reg.appeals.file_appeal(subject, grounds="不是我", actor=f"subject:{subject}")
+    done = reg.corrections.withdraw(rid, source=source, reason=reason)
+    return Withdrawn(subject, rid, filed.appeal_id, code, filed.deadline, done.notice_ids[0])

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.language_scan import english_on_page, english_words
-from tests.pages.conftest import Browsers, corrected_then_withdrawn
+from tests.pages.conftest import Browsers, appealed_then_withdrawn, corrected_then_withdrawn
 from tests.seeded_site import Site, start_site, stop_site
 
 
@@ -199,6 +199,17 @@ def test_a_records_corrections_read_in_chinese_on_the_console_and_portal(
     mine = portal.get("/portal").text
     assert "由提交单位更正：" in mine
     assert english_on_page(mine) == []
+
+
+def test_the_queue_flags_an_appeal_whose_record_was_withdrawn_in_chinese(
+    site_zh: Site, clients: Browsers
+) -> None:
+    moot = appealed_then_withdrawn(site_zh, n=32, case_ref="MOOT-ZH-1", reason="再审撤销")
+    page = clients.staff("officer").get("/").text
+    d = site_zh.registry.clock.today()
+    flag = f'<strong class="late">记录已于{d.year}年{d.month}月{d.day}日撤回</strong>'
+    assert f"{moot.appeal_id}</span><br>{flag}" in page
+    assert english_on_page(page) == []
 
 
 def test_a_refused_query_and_an_unknown_page_read_in_chinese(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.pages.conftest import Browsers, sql
+from tests.pages.conftest import Browsers, appealed_then_withdrawn, sql
 from tests.seeded_site import Site
 
 
@@ -135,6 +135,23 @@ def test_the_queue_lists_the_pending_appeal_and_the_undelivered_notice(
     assert site.appeal_id in page.text
     assert "Notices not delivered" in page.text
     assert "no contact address" in page.text
+
+
+def test_the_queue_flags_an_appeal_whose_record_was_withdrawn(
+    site: Site, browsers: Browsers
+) -> None:
+    moot = appealed_then_withdrawn(site, n=31, case_ref="MOOT-EN-1", reason="Wrong passenger.")
+    page = browsers.staff("officer").get("/").text
+    row = re.search(
+        rf"<tr>\s*<td[^>]*><span class=\"mono\">{moot.appeal_id}</span>(.*?)</tr>", page, re.S
+    )
+    assert row is not None, page
+    today = site.registry.clock.today().isoformat()
+    assert f'<strong class="late">record withdrawn on {today}</strong>' in row.group(1)
+    # The seeded appeal's record stands: no flag on its row.
+    other = re.search(rf"<span class=\"mono\">{site.appeal_id}</span>(.*?)</tr>", page, re.S)
+    assert other is not None
+    assert "record withdrawn" not in other.group(1)
 
 
 def test_the_api_keeps_answering_problem_json_to_a_browser(site: Site, browsers: Browsers) -> None:

@@ -20,6 +20,14 @@ class AppealOut(BaseModel):
     target: str = Field(description="The record_id or review case_id of the restriction appealed")
     filed_on: date
     deadline: date = Field(description="The officer's decision is due by then")
+    record_withdrawn_on: date | None = Field(
+        None,
+        description="The day the record appealed was withdrawn by its source, if it has been: "
+        "the appeal stays open, and keeps the record only until its deadline",
+    )
+    record_overturned_on: date | None = Field(
+        None, description="The day another appeal overturned the record appealed, if one has"
+    )
 
 
 class AppealDecisionOut(BaseModel):

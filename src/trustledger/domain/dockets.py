@@ -13,6 +13,11 @@ class AppealSummary:
     target: str  # the record_id or review case_id of the restriction appealed
     filed_on: date
     deadline: date
+    # Since it was filed the record may have been withdrawn by its source or overturned by
+    # another appeal: the appeal stays open (the subject may still want the finding declared
+    # wrong) but keeps the record only until its deadline, so officers are shown the day.
+    record_withdrawn_on: date | None = None
+    record_overturned_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

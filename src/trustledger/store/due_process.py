@@ -356,10 +356,48 @@ class SqlDockets:
         if deadline_before is not None:
             query = query.where(c.deadline < deadline_before)
         query = query.order_by(c.deadline, c.appeal_id).limit(limit)
+        rows = self._conn.execute(query).all()
+        ended = self._records_ended(rows)
         return [
-            AppealSummary(row.appeal_id, row.subject, row.target, row.filed_on, row.deadline)
-            for row in self._conn.execute(query)
+            AppealSummary(
+                row.appeal_id,
+                row.subject,
+                row.target,
+                row.filed_on,
+                row.deadline,
+                ended.get((target_record(row.target), "withdrawn")),
+                ended.get((target_record(row.target), "overturned")),
+            )
+            for row in rows
         ]
+
+    def _records_ended(self, appeals: Sequence[Any]) -> dict[tuple[str | None, str], date]:
+        """(record_id, "withdrawn" | "overturned") -> the first such day, for the records the
+        `appeals` are about: their subjects' events, stored under the number or the pseudonym."""
+        records = {target_record(a.target) for a in appeals} - {None}
+        if not records:
+            return {}
+        subjects = sorted({a.subject for a in appeals})
+        s, e = t.subject_state.c, t.events.c
+        stored = set(subjects)
+        for batch in _batches(subjects):
+            found = select(s.pseudonym).where(s.subject.in_(batch), s.pseudonym.is_not(None))
+            stored.update(self._conn.execute(found).scalars())
+        ended: dict[tuple[str | None, str], date] = {}
+        for batch in _batches(sorted(stored)):
+            query = (
+                select(e.record_id, e.kind, func.min(e.on))
+                .where(
+                    e.subject.in_(batch),
+                    e.kind.in_(("withdrawn", "overturned")),
+                    e.record_id.in_(sorted(r for r in records if r is not None)),
+                )
+                .group_by(e.record_id, e.kind)
+            )
+            for record_id, kind, day in self._conn.execute(query):
+                key = (record_id, kind)
+                ended[key] = min(day, ended.get(key, day))
+        return ended
 
     def open_reviews(self, *, limit: int, fence: Jurisdiction = OPEN) -> list[ReviewSummary]:
         c = t.review_cases.c
