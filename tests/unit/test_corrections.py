@@ -8,11 +8,13 @@ import pytest
 
 from tests.due_factories import RAIL, Due, due, threat_rulebook
 from tests.factories import body, ric_number
+from tests.language_scan import english_words
 from trustledger.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from trustledger.domain.evaluation import RecordStatus, RestrictionStatus, SubjectState
 from trustledger.domain.records import EventKind
 from trustledger.domain.rulebook import Scope
 from trustledger.domain.submissions import Source
+from trustledger.domain.texts import Language
 
 AIR = frozenset({Scope.AIR})
 RAIL_ONLY = frozenset({Scope.RAIL})
@@ -269,3 +271,36 @@ def test_withdrawing_one_of_a_persons_records_leaves_the_others_correctable_and_
     statuses = {a.record.record_id: a.status for a in state(d, subject).assessments}
     assert statuses[first] is statuses[third] is RecordStatus.WITHDRAWN
     assert statuses[second] is not RecordStatus.WITHDRAWN
+
+
+def test_a_withdrawal_letter_says_a_pending_appeal_stays_open_until_its_deadline() -> None:
+    d = due()
+    subject, rid = active_smoking(d)
+    filed = d.appeals.file_appeal(subject, grounds="It was not me.", actor="officer_li")
+    d.corrections.withdraw(rid, source=OPERATOR, reason="Wrong passenger fined.")
+    (a,) = state(d, subject).appeals
+    assert a.decided_on is None  # the withdrawal decided nothing
+    (letter,) = [n for n in d.store.memory.notices.values() if n.purpose == "withdrawal"]
+    assert (
+        f"Your appeal {filed.appeal_id} about this record is still open: the withdrawal does not"
+        " decide it.\nAn officer will decide it, with written reasons, by"
+        f" {filed.deadline.isoformat()}." in letter.text
+    )
+    assert "then it is erased by\nitself." in letter.text
+    assert f"by {filed.deadline.isoformat()}. After that decision" in letter.html
+    # What a letter with no pending appeal says is pinned (test_letter_versions): unchanged.
+    assert letter.text.index("lifted on") < letter.text.index("Your appeal")
+
+
+def test_the_withdrawal_letters_pending_appeal_reads_in_chinese() -> None:
+    d = due(language=Language.ZH_HANS)
+    subject, rid = active_smoking(d)
+    filed = d.appeals.file_appeal(subject, grounds="不是我。", actor="officer_li")
+    d.corrections.withdraw(rid, source=OPERATOR, reason="罚错了乘客。")
+    (letter,) = [n for n in d.store.memory.notices.values() if n.purpose == "withdrawal"]
+    day = filed.deadline
+    assert f"申诉{filed.appeal_id}仍未结束" in letter.text
+    assert f"{day.year}年{day.month}月{day.day}日" in letter.text
+    assert "仍未结束" in letter.text
+    assert "仍未结束" in letter.html
+    assert english_words(letter.text.replace(filed.appeal_id, "")) == []

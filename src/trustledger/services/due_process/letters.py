@@ -96,6 +96,8 @@ CONTEXT_KEYS = (
     "from_correction",
     "erasure_case_id",
     "requested_on",
+    "pending_appeal_id",
+    "appeal_deadline",
 )
 
 
@@ -140,6 +142,19 @@ def _erasure_facts(c: ErasureCase, state: SubjectState, language: Language) -> d
         "record_id": c.record_id,
         "title": rule.title.in_language(language) if rule else c.record_id,
     }
+
+
+def _pending_appeal_facts(state: SubjectState, record_id: str) -> dict[str, Any]:
+    """A withdrawal decides no appeal about the record: its letter names the one still open (the
+    earliest deadline), which an officer decides by its deadline. None: the keys stay blank, so a
+    letter with no such appeal is written as before (its hash is pinned)."""
+    pending = sorted(
+        (a for a in state.appeals if a.decided_on is None and record_of(a.target) == record_id),
+        key=lambda a: (a.deadline, a.appeal_id),
+    )
+    if not pending:
+        return {}
+    return {"pending_appeal_id": pending[0].appeal_id, "appeal_deadline": pending[0].deadline}
 
 
 # Every key, blank: a letter's context starts as a copy (one per notice in a bulk import).
@@ -187,6 +202,8 @@ def letter_context(
     erasure = next((c for c in state.erasure_cases if c.case_id == target), None)
     if erasure is not None:
         ctx |= _erasure_facts(erasure, state, language)
+    if notice.purpose is NoticePurpose.WITHDRAWAL:
+        ctx |= _pending_appeal_facts(state, record_id)
     ctx |= extra
     for key, value in ctx.items():  # dates as ISO text (values change, keys do not)
         if isinstance(value, date):
