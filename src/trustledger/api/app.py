@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
@@ -51,6 +51,7 @@ DELIVER_SECONDS = 60.0
 SWEEP_EVERY = 60  # ticks of DELIVER_SECONDS: an hour
 SWITCH_SECONDS = 0.001
 CHECKPOINT_THREAD = "tlog-checkpoint"
+MAINTENANCE_THREAD = "maintenance"
 
 DESCRIPTION = """
 Adjudicated conduct records, a published rulebook, and the real-time travel check.
@@ -76,49 +77,66 @@ async def _follow(feed: CheckFeed, auth: Authenticator, lag: ReplicaLag | None) 
             log.exception("check_feed.poll_failed")
 
 
+class OwnThread:
+    """Runs background work, one call at a time, on a thread of its own.
+
+    Logging a minute of writes (a checkpoint) or an hour's sweep holds megabytes at its peak,
+    which glibc keeps for reuse in the arena of the thread that allocated it: on whichever of
+    anyio's worker threads was free, each run grew another thread's arena (~9 MB a minute under
+    bench/soak.py's mix, issue 17); on one thread, the next run reuses it."""
+
+    def __init__(self, name: str) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+
+    async def run(self, fn: Callable[..., object], *args: object) -> None:
+        made = asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+        try:
+            await asyncio.shield(made)
+        except asyncio.CancelledError:
+            await asyncio.wait([made])  # one under way finishes, as to_thread's would
+            raise
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False)
+
+
 async def _sign_checkpoints(registry: Registry) -> None:
     """A signed checkpoint now (making the key file on first start), then at least every
-    `checkpoint_seconds` (invariant 10), even when nothing was written.
-
-    Every checkpoint is made on one thread of its own. Logging a minute of writes holds ~10 MB
-    at its peak, which glibc keeps for reuse in the arena of the thread that allocated it: on
-    whichever of anyio's worker threads was free, each checkpoint grew another thread's arena
-    (~9 MB a minute under bench/soak.py's mix, issue 17); on one thread, the next reuses it."""
-    loop = asyncio.get_running_loop()
-    one = ThreadPoolExecutor(max_workers=1, thread_name_prefix=CHECKPOINT_THREAD)
+    `checkpoint_seconds` (invariant 10), even when nothing was written; on a thread of its own."""
+    one = OwnThread(CHECKPOINT_THREAD)
     try:
         while True:
-            made = loop.run_in_executor(one, lambda: registry.log.checkpoint(fresh=True))
             try:
-                await asyncio.shield(made)
-            except asyncio.CancelledError:
-                await asyncio.wait([made])  # one under way finishes, as to_thread's would
-                raise
+                await one.run(lambda: registry.log.checkpoint(fresh=True))
             except Exception:  # a passing database error must not stop the log: the next retries
                 log.exception("transparency_log.checkpoint_failed")
             await asyncio.sleep(registry.settings.checkpoint_seconds)
     finally:
-        one.shutdown(wait=False)
+        one.close()
 
 
 async def _maintain(registry: Registry, feed: CheckFeed) -> None:
     """The daily sweep (hourly: it is idempotent), which also erases what reached the end of its
     retention, with the index's snapshot after it, if one is configured, and the notice outbox
-    (every minute)."""
+    (every minute); on a thread of its own, as the checkpoints are."""
     tick = 0
     snapshot = registry.settings.snapshot
-    while True:
-        try:
-            if tick % SWEEP_EVERY == 0:
-                await to_thread.run_sync(registry.sweep.advance)
-                if snapshot is not None:
-                    await to_thread.run_sync(save_index, feed, snapshot)
-            if registry.settings.deliver_notices:
-                await to_thread.run_sync(registry.outbox.deliver_pending, registry.mailer())
-        except Exception:  # a passing error must not stop due process; the next tick retries
-            log.exception("maintenance.failed")
-        tick += 1
-        await asyncio.sleep(DELIVER_SECONDS)
+    one = OwnThread(MAINTENANCE_THREAD)
+    try:
+        while True:
+            try:
+                if tick % SWEEP_EVERY == 0:
+                    await one.run(registry.sweep.advance)
+                    if snapshot is not None:
+                        await one.run(save_index, feed, snapshot)
+                if registry.settings.deliver_notices:
+                    await one.run(registry.outbox.deliver_pending, registry.mailer())
+            except Exception:  # a passing error must not stop due process; the next tick retries
+                log.exception("maintenance.failed")
+            tick += 1
+            await asyncio.sleep(DELIVER_SECONDS)
+    finally:
+        one.close()
 
 
 def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
