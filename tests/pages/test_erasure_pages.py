@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -48,6 +48,16 @@ WORDS = {
         "restriction_label": "限制",
     },
 }
+
+# What the portal says of a granted request's erasure: its day, how many, on what basis.
+ERASED = {
+    "en": "On {day}, 1 record was erased by an officer's decision on your request {case}.",
+    "zh-Hans": "{day}，经工作人员就您的请求{case}作出决定，已删除1条记录。",
+}
+
+
+def day_in(day: date, language: str) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if language == "zh-Hans" else day.isoformat()
 
 
 @dataclass(frozen=True)
@@ -230,10 +240,18 @@ def test_an_officer_grants_on_the_file_page_and_the_portal_keeps_only_the_record
     chinese = me.get(f"/portal/letters/{notice_id}", params={"language": "zh-Hans"}).text
     assert "该记录已被删除" in chinese
     assert "在动车组列车上吸烟" in chinese
+    # What is left of the request is the erasure itself: its day, how many, on what basis.
+    erased = section(portal, "erased-title")
+    assert ERASED[language].format(day=day_in(today, language), case=case_id) in erased
     if language == "zh-Hans":
         assert english_on_page(section(portal, "erasure-title")) == []
+        assert english_on_page(erased.replace(case_id, "")) == []
 
 
+PORTAL_AWAITS = {
+    "en": "The rest of your file is erased once the letter telling you so has reached you.",
+    "zh-Hans": "告知您此事的信函送达您后，您档案的其余内容即予删除。",
+}
 AWAITS = {
     "en": "the rest of this file is erased once the letter telling you so has reached you",
     "zh-Hans": "告知您此事的信函送达您后，本档案的其余内容即予删除",
@@ -263,6 +281,10 @@ def test_a_grant_of_the_last_record_leaves_the_portal_its_letter_until_it_has_re
     portal = me.get("/portal").text
     assert e.case_ref not in portal
     assert "The record is erased" in portal
+    today = site.registry.clock.today()
+    erased = section(portal, "erased-title")
+    assert ERASED[language].format(day=day_in(today, language), case=case_id) in erased
+    assert PORTAL_AWAITS[language] in erased
     officer.headers["Accept-Language"] = language
     file = officer.get(f"/subjects/{e.subject}", params={"purpose": "erasure request"}).text
     assert e.case_ref not in file
