@@ -1,5 +1,6 @@
 """Migration 0016: a registry derived before an appeal about a withdrawn record stopped keeping
-it forever gives such a subject its erase day with no `trustledger recompute`."""
+it forever gives such a subject its erase day with no `trustledger recompute`; and the officers'
+queue names the day such a record was withdrawn, on both engines."""
 
 from __future__ import annotations
 
@@ -109,3 +110,21 @@ def test_downgrading_0016_changes_nothing(reg: Registry) -> None:
     downgrade(reg, "0015")
     assert next_change(reg, subject) == day
     assert migrate(reg.engine) == head_revision()
+
+
+def test_the_queue_names_the_withdrawal_of_an_appealed_record_on_both_engines(
+    reg: Registry, clock: SettableClock
+) -> None:
+    kept, _, _ = appealed(reg, withdraw=False)
+    clock.advance(1)  # the second record appealed and withdrawn a day later: that day is named
+    moot, _, _ = appealed(reg, withdraw=True)
+    found = {a.subject: a for a in reg.appeals.list_pending()}
+    assert (found[moot].record_withdrawn_on, found[moot].record_overturned_on) == (
+        clock.today(),
+        None,
+    )
+    assert (found[kept].record_withdrawn_on, found[kept].record_overturned_on) == (None, None)
+    assert [a.subject for a in reg.appeals.list_overdue(clock.today() + timedelta(days=60))] == [
+        kept,
+        moot,
+    ]
