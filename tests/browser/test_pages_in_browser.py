@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import PHONE, shoot
+from tests.pages.conftest import appealed_then_withdrawn
 from tests.seeded_site import Site
 
 pytestmark = pytest.mark.browser
@@ -124,3 +125,24 @@ def test_every_page_is_labelled_and_starts_with_a_skip_link(page: Any, site: Sit
         assert focused == "Skip to main content", path
         page.keyboard.press("Enter")
         assert page.evaluate("document.activeElement.id") == "main", path
+
+
+def test_the_queue_flags_an_appeal_whose_record_was_withdrawn_also_on_a_phone(
+    page: Any, site: Site
+) -> None:
+    moot = appealed_then_withdrawn(site, n=33, case_ref="MOOT-BR-1", reason="Wrong passenger.")
+    flag = f"record withdrawn on {site.registry.clock.today().isoformat()}"
+    page.goto("/")
+    page.get_by_label("Your key").fill(site.keys["officer"])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Officer console").wait_for()
+    for size in (None, PHONE):
+        if size is not None:
+            page.set_viewport_size(size)
+        row = page.locator("#appeals-queue + .table-wrap tr", has_text=moot.appeal_id)
+        marked = row.locator("strong.late", has_text=flag)
+        assert marked.is_visible()
+        # The seeded appeals' records stand: this is the only row marked so.
+        flagged = page.locator("#appeals-queue + .table-wrap strong", has_text="record withdrawn")
+        assert flagged.count() == 1
+    shoot(page, "queue-withdrawn-phone")
