@@ -283,10 +283,10 @@ def test_a_withdrawal_letter_says_a_pending_appeal_stays_open_until_its_deadline
     (letter,) = [n for n in d.store.memory.notices.values() if n.purpose == "withdrawal"]
     assert (
         f"Your appeal {filed.appeal_id} about this record is still open: the withdrawal does not"
-        " decide it.\nAn officer will decide it, with written reasons, by"
+        "\ndecide it. An officer will decide it, with written reasons, by"
         f" {filed.deadline.isoformat()}." in letter.text
     )
-    assert "then it is erased by\nitself." in letter.text
+    assert "retention period\nends; then it is erased by itself.\n\nYour portal" in letter.text
     assert f"by {filed.deadline.isoformat()}. After that decision" in letter.html
     # What a letter with no pending appeal says is pinned (test_letter_versions): unchanged.
     assert letter.text.index("lifted on") < letter.text.index("Your appeal")

@@ -32,12 +32,12 @@ BY_REQUEST = ErasureDone(date(2026, 11, 20), "era_7f3a", None, 1, awaits=("ntc_1
 EXPECTED = {
     Language.EN: [
         "On 2026-11-20, 1 record was erased by an officer's decision on your request era_7f3a."
-        " The rest of your file is erased once the letter telling you so has reached you.",
+        "<br>The rest of your file is erased once the letter telling you so has reached you.",
         "On 2026-11-02, 3 records were erased: their retention period ended on 2026-11-01.",
     ],
     Language.ZH_HANS: [
         "2026年11月20日，经工作人员就您的请求era_7f3a作出决定，已删除1条记录。"
-        " 告知您此事的信函送达您后，您档案的其余内容即予删除。",
+        "<br>告知您此事的信函送达您后，您档案的其余内容即予删除。",
         "2026年11月2日，已删除3条记录：其保存期限已于2026年11月1日届满。",
     ],
 }
