@@ -102,9 +102,25 @@ def _dictionary(version: int) -> bytes:
     return files("trustledger.store").joinpath("dictionaries", _DICTIONARIES[version]).read_bytes()
 
 
+# Setting the dictionary is most of deflating a small value, so values of up to 2 kB deflate with a
+# copy of a compressor the dictionary is already set in. Its 8 kB window still reaches all of the
+# dictionary from any byte of such a value, and its small buffers (memLevel 6) copy quickly; larger
+# values get a compressor of their own with the full window. Both give the bytes level 9 with
+# memLevel 9 gives (measured with bench/pack.py, bench/RESULTS.md): any such output inflates.
+_PRIMED_UP_TO = 2048
+
+
+@cache
+def _primed() -> Any:
+    return zlib.compressobj(9, zlib.DEFLATED, -13, 6, zdict=_dictionary(DEFLATED_1))
+
+
 def pack(plaintext: bytes) -> bytes:
     """What is sealed: the JSON deflated with the current dictionary, unless that is no shorter."""
-    deflate = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zdict=_dictionary(DEFLATED_1))
+    if len(plaintext) <= _PRIMED_UP_TO:
+        deflate = _primed().copy()  # zlib's objects lock: safe from any thread
+    else:
+        deflate = zlib.compressobj(9, zlib.DEFLATED, -15, 7, zdict=_dictionary(DEFLATED_1))
     packed = bytes([DEFLATED_1]) + deflate.compress(plaintext) + deflate.flush()
     return packed if len(packed) < len(plaintext) else plaintext
 
