@@ -2,12 +2,20 @@
 
 Prints a table, then as its last line one JSON object of the figures and the ratio to a bare
 Python set membership test over the same keys, measured in the same run.
+
+    python bench/check_index.py [--polls]
+
+`--polls` measures only what the check feed's polls cost the index: applying a poll of 4
+changed subjects into an empty overlay and into one holding 2,730 subjects (as the overlay does
+between merges), and their ratio (`poll_apply_ratio`; 1 is a cost in proportion to the changes
+alone).
 """
 
 from __future__ import annotations
 
 import json
 import random
+import sys
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -183,7 +191,48 @@ def measure_updates(
     }
 
 
+POLL = 4  # subjects a poll changes
+HELD = 2_730  # subjects the overlay holds when a poll's apply is timed the second time
+
+
+def measure_polls(rows: list[Restriction], keys: NDArray[np.int64]) -> dict[str, float]:
+    """A poll's apply into an empty overlay, and into one holding HELD subjects: each the best of
+    REPEATS runs of 200 polls of subjects new to the overlay (none merges)."""
+    polls = 200
+
+    def timed(held: int) -> float:
+        best = float("inf")
+        for _ in range(REPEATS):
+            index = CheckIndex(merge_at=held + POLL * polls + 1)
+            index.apply(SubjectChange(int(k), (rows[i],)) for i, k in enumerate(keys[:held]))
+            batches = [
+                [SubjectChange(int(k), (rows[i],)) for i, k in enumerate(keys[at : at + POLL])]
+                for at in range(held, held + POLL * polls, POLL)
+            ]
+            t = time.perf_counter()
+            for changes in batches:
+                index.apply(changes)
+            best = min(best, time.perf_counter() - t)
+        return best / polls * 1e6
+
+    empty, held = timed(0), timed(HELD)
+    return {
+        "poll_apply_us_overlay_0": empty,
+        f"poll_apply_us_overlay_{HELD}": held,
+        "poll_apply_ratio": held / empty,
+    }
+
+
 def main() -> None:
+    if "--polls" in sys.argv[1:]:
+        prng = random.Random(SEED)
+        keys = np.unique(random_keys(np.random.default_rng(SEED), 5_000, region_codes()))
+        out = {
+            k: round(v, 3)
+            for k, v in measure_polls(restrictions(numbers(keys), prng), keys).items()
+        }
+        print(json.dumps(out))
+        return
     rng = np.random.default_rng(SEED)
     prng = random.Random(SEED)
     keys = np.unique(random_keys(rng, N + N // 5, region_codes()))
@@ -221,6 +270,7 @@ def main() -> None:
     figures["index_vs_set_ratio"] = figures["index_lookups_per_s"] / figures["set_lookups_per_s"]
     figures |= measure_service(index, mixed)
     figures |= measure_updates(index, restricted, others, rows, mixed)
+    figures |= measure_polls(rows, restricted)
 
     out = {k: round(v) if v >= 100 else round(v, 3) for k, v in figures.items()}
     print(f"check index bench: {N:,} restrictions, rail standard-class checks, best of {REPEATS}")

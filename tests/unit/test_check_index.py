@@ -232,3 +232,58 @@ def test_more_reason_codes_than_the_index_holds_are_refused() -> None:
     rs = [restriction(f"r{i}", f"s{i}", reason=f"rule.{i}") for i in range(8_193)]
     with pytest.raises(InvalidInput, match="reason"):
         index(*rs)
+
+
+def test_readers_see_each_subject_as_before_or_after_a_change_while_polls_are_applied() -> None:
+    # The overlay is changed in place: readers on other threads (single and batch checks, a
+    # snapshot's merged table) must meet neither a key without its rows nor a dict that changes
+    # under them, and each subject is barred by one of its own restrictions or not at all.
+    import sys
+    import threading
+
+    subjects = 300
+    idx = index(merge_at=128)  # merges every few polls
+    keys = np.arange(1, subjects + 1, dtype=np.int64)
+    mine = {int(k): {f"a{k}", f"b{k}"} for k in keys}
+    done = threading.Event()
+    failures: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            while not done.is_set():
+                at, denials = idx.barred(keys, AIR, DAY)
+                for i, denial in zip(at, denials, strict=True):
+                    assert denial.restriction_id in mine[int(keys[i])]
+                k = int(keys[len(at) % subjects])
+                single = idx.lookup(k, AIR, DAY)
+                assert single is None or single.restriction_id in mine[k]
+                idx.merged()
+        except BaseException as exc:  # reported by the test's thread
+            failures.append(exc)
+            done.set()
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often, inside apply too
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    try:
+        for t in readers:
+            t.start()
+        for poll in range(1000):
+            first = (poll * 7) % subjects
+            changes = []
+            for k in keys[first : first + 5].tolist():
+                kind = ("a", "b", "")[(poll + k) % 3]
+                held = (restriction(f"{kind}{k}"),) if kind else ()
+                changes.append(SubjectChange(k, held))
+            idx.apply(changes)
+    finally:
+        done.set()
+        for t in readers:
+            t.join()
+        sys.setswitchinterval(interval)
+    assert not failures, failures[0]
+    final = {k: idx.lookup(k, AIR, DAY) for k in keys.tolist()}
+    at, denials = idx.barred(keys, AIR, DAY)
+    assert {int(keys[i]): d for i, d in zip(at, denials, strict=True)} == {
+        k: d for k, d in final.items() if d is not None
+    }

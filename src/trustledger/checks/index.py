@@ -5,8 +5,14 @@ go to an overlay consulted first, so they count from the next lookup on; when th
 `merge_at` subjects it is merged into a new table, swapped in whole. One writer (`apply`), any
 number of readers: a reader takes the overlay before the table, and a merge swaps the table in
 before it empties the overlay, so every reader sees each change in the overlay or in the table.
-The overlay, too, is replaced whole rather than changed in place: its rows by key together with
-the array of its keys, which a batch lookup searches in one step.
+The overlay is changed in place, so that applying a poll costs what its changes do, not what the
+overlay holds: each subject's rows are one tuple, replaced by one dict store (a reader sees the
+old rows or the new, never half). Its keys are also kept in an array, which a batch lookup
+searches in one step: a subject new to the overlay is stored in the dict first, then appended to
+the array, and only then is the array's new length published (with the dict and the array, in
+one tuple): a reader's keys are all in its dict, and a key in its dict but not yet in its array
+is answered from the table, which holds that subject's state before the change. A merge gives
+the overlay a new dict and array: one a reader holds is never changed after it.
 """
 
 from __future__ import annotations
@@ -53,15 +59,16 @@ def _current(table: Table) -> tuple[Table, memoryview, memoryview, int]:
     return (table, *table.scalar)
 
 
-Overlay = tuple[dict[int, tuple[Row, ...]], NDArray[np.int64]]
+# Changed subjects' rows by key, the array their keys are appended to, and how many of it hold
+# keys: one attribute swaps all three.
+Overlay = tuple[dict[int, tuple[Row, ...]], NDArray[np.int64], int]
+
+_FIRST_KEYS = 64  # the key array's first length; it doubles when full
 
 
-def _overlay(rows: dict[int, tuple[Row, ...]]) -> Overlay:
-    """Changed subjects' rows by key, with their keys as an array: one attribute swaps both."""
-    return rows, np.fromiter(rows, dtype=np.int64, count=len(rows))
-
-
-_NO_CHANGES = _overlay({})
+def _no_changes() -> Overlay:
+    """An empty overlay of its own (it is changed in place, so never shared)."""
+    return {}, np.empty(_FIRST_KEYS, dtype=np.int64), 0
 
 
 class CheckIndex:
@@ -71,7 +78,7 @@ class CheckIndex:
 
     def __init__(self, table: Table | None = None, *, merge_at: int = DEFAULT_MERGE_AT) -> None:
         self._current = _current(table if table is not None else build_table(Columns()))
-        self._overlay = _NO_CHANGES
+        self._overlay = _no_changes()
         self.merge_at = merge_at
 
     @classmethod
@@ -158,7 +165,8 @@ class CheckIndex:
     ) -> tuple[list[int], list[Denial]]:
         """`lookup_many`'s answers for the barred keys only: their positions, in order, and their
         Denials. A batch is mostly allowed: nothing is built for an allowed key."""
-        overlay, changed = self._overlay
+        overlay, held, count = self._overlay
+        changed = held[:count]
         table = self._current[0]
         query = np.asarray(keys, dtype=np.int64)
         mask, ordinal = mask_of(scopes), day.toordinal()
@@ -176,11 +184,21 @@ class CheckIndex:
 
     def apply(self, changes: Iterable[SubjectChange]) -> None:
         """Replace each changed subject's restrictions; seen by the next lookup."""
-        rows = dict(self._overlay[0])
+        rows, keys, count = self._overlay
+        new: list[int] = []
         for change in changes:
-            rows[change.key] = compile_rows(change.restrictions)
-        self._overlay = _overlay(rows)
-        if len(rows) >= self.merge_at:
+            if change.key not in rows:
+                new.append(change.key)
+            rows[change.key] = compile_rows(change.restrictions)  # in the dict before the array
+        if new:
+            if count + len(new) > len(keys):  # a new array: readers keep the one they hold
+                grown = np.empty(max(2 * len(keys), count + len(new)), dtype=np.int64)
+                grown[:count] = keys[:count]
+                keys = grown
+            keys[count : count + len(new)] = new  # past every reader's count
+            count += len(new)
+            self._overlay = (rows, keys, count)
+        if count >= self.merge_at:
             self.merge()
 
     def take(self, other: CheckIndex) -> None:
@@ -188,11 +206,13 @@ class CheckIndex:
         swapped in before the overlay, as a merge does: a reader between the two answers from the
         new table, or for a subject changed since the last merge, from that change."""
         self._current = other._current
-        self._overlay = other._overlay
+        self._overlay = other._overlay  # `other` is not applied to after: the overlay is this one's
 
     def merged(self) -> Table:
         """The table with the overlay folded in, leaving this index as it is (for a snapshot)."""
-        overlay = self._overlay[0]  # before the table, as a reader does: see apply and merge
+        # Before the table, as a reader does (see apply and merge); a copy, as apply may be adding
+        # to the dict on another thread (dict.copy of int keys is one step under the GIL).
+        overlay = self._overlay[0].copy()
         table = self._current[0]
         return merge_table(table, overlay) if overlay else table
 
@@ -201,4 +221,4 @@ class CheckIndex:
         overlay = self._overlay[0]
         if overlay:
             self._current = _current(merge_table(self._current[0], overlay))
-            self._overlay = _NO_CHANGES
+            self._overlay = _no_changes()
