@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from tests.factories import SettableClock, rulebook
 from trustledger.bootstrap import Registry, open_registry
 from trustledger.cli.app import main
 from trustledger.domain.identity import scheme_named
+from trustledger.domain.rulebook import Retention
 
 PG_URL = os.environ.get("TRUSTLEDGER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -65,15 +68,28 @@ def clock() -> SettableClock:
     return SettableClock()
 
 
-@pytest.fixture
-def registry(db_url: str, clock: SettableClock) -> Iterator[Registry]:
-    """A migrated database with the test rulebook, the cn-ric scheme and a settable clock."""
-    reg = open_registry(db_url, rulebook=rulebook(), scheme=scheme_named("cn-ric"), clock=clock)
+@contextmanager
+def opened(
+    db_url: str, clock: SettableClock, *, retain_days: int | None = None
+) -> Iterator[Registry]:
+    """A migrated database with the test rulebook (records kept `retain_days` after their last
+    effect, if given), the cn-ric scheme and a settable clock; closed after."""
+    book = rulebook()
+    if retain_days is not None:
+        book = dataclasses.replace(book, retention=Retention(default_days=retain_days))
+    reg = open_registry(db_url, rulebook=book, scheme=scheme_named("cn-ric"), clock=clock)
     reg.migrate()
     try:
         yield reg
     finally:
         reg.close()
+
+
+@pytest.fixture
+def registry(db_url: str, clock: SettableClock) -> Iterator[Registry]:
+    """A migrated database with the test rulebook, the cn-ric scheme and a settable clock."""
+    with opened(db_url, clock) as reg:
+        yield reg
 
 
 def sql(registry: Registry, statement: str, **params: Any) -> list[Any]:

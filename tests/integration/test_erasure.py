@@ -6,7 +6,6 @@ tables with plain SQL.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import socket
 import time
@@ -16,13 +15,11 @@ from datetime import date, timedelta
 import pytest
 
 from tests.due_factories import COURT, RAIL, RecordingMailer
-from tests.factories import SettableClock, body, judgment, ric_number, rulebook
-from tests.integration.conftest import sql
-from trustledger.bootstrap import Registry, open_registry
+from tests.factories import SettableClock, body, judgment, ric_number
+from tests.integration.conftest import opened, sql
+from trustledger.bootstrap import Registry
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.events import RETENTION_BASIS
-from trustledger.domain.identity import scheme_named
-from trustledger.domain.rulebook import Retention
 from trustledger.store.statistics import SqlStatistics
 
 RETAIN_DAYS = 30
@@ -32,13 +29,8 @@ GROUNDS = "The judgment was paid before the listing"
 @pytest.fixture
 def reg(db_url: str, clock: SettableClock) -> Iterator[Registry]:
     """The test rulebook with records kept 30 days after their last effect."""
-    book = dataclasses.replace(rulebook(), retention=Retention(default_days=RETAIN_DAYS))
-    registry = open_registry(db_url, rulebook=book, scheme=scheme_named("cn-ric"), clock=clock)
-    registry.migrate()
-    try:
+    with opened(db_url, clock, retain_days=RETAIN_DAYS) as registry:
         yield registry
-    finally:
-        registry.close()
 
 
 def pseudonym(reg: Registry, subject: str) -> str:
@@ -385,10 +377,7 @@ def test_a_grant_answers_at_once_while_the_mail_server_hangs(
         hung.listen()
         monkeypatch.setenv("TRUSTLEDGER_SMTP_PORT", str(hung.getsockname()[1]))
         monkeypatch.setenv("TRUSTLEDGER_DELIVER_NOTICES", "true")
-        book = dataclasses.replace(rulebook(), retention=Retention(default_days=RETAIN_DAYS))
-        registry = open_registry(db_url, rulebook=book, scheme=scheme_named("cn-ric"), clock=clock)
-        registry.migrate()
-        try:
+        with opened(db_url, clock, retain_days=RETAIN_DAYS) as registry:
             assert registry.settings.deliver_notices
             subject = ric_number()
             started = time.monotonic()
@@ -401,8 +390,6 @@ def test_a_grant_answers_at_once_while_the_mail_server_hangs(
                 registry, "SELECT status FROM notices WHERE notice_id = :n", n=notice_id
             ) == [("pending",)]
             assert_held_for(registry, subject, case_id, notice_id)
-        finally:
-            registry.close()
 
 
 def test_a_grant_leaves_its_letter_readable_when_other_records_stay(

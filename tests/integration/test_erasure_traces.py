@@ -4,7 +4,6 @@ of it; the audit chain and the transparency log verify before and after."""
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import subprocess
 import uuid
@@ -16,14 +15,12 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.due_factories import COURT
-from tests.factories import SettableClock, judgment, ric_number, rulebook
-from tests.integration.conftest import PG_URL, _admin, sql
+from tests.factories import SettableClock, judgment, ric_number
+from tests.integration.conftest import PG_URL, _admin, opened, sql
 from tests.integration.test_erasure import RETAIN_DAYS, sweep_until_erased
 from trustledger.bootstrap import Registry, open_registry
 from trustledger.domain.checkpoints import open_note
 from trustledger.domain.explanation import explain
-from trustledger.domain.identity import scheme_named
-from trustledger.domain.rulebook import Retention
 from trustledger.store.engine import is_postgres, purge_wal
 
 EMAIL = "trace.me.4471@example.org"
@@ -34,13 +31,8 @@ AMOUNT = 918273
 
 @pytest.fixture
 def reg(db_url: str, clock: SettableClock) -> Iterator[Registry]:
-    book = dataclasses.replace(rulebook(), retention=Retention(default_days=RETAIN_DAYS))
-    registry = open_registry(db_url, rulebook=book, scheme=scheme_named("cn-ric"), clock=clock)
-    registry.migrate()
-    try:
+    with opened(db_url, clock, retain_days=RETAIN_DAYS) as registry:
         yield registry
-    finally:
-        registry.close()
 
 
 def traces(subject: str) -> list[bytes]:

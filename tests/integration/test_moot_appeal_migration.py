@@ -4,7 +4,6 @@ queue names the day such a record was withdrawn, on both engines."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -13,11 +12,9 @@ import pytest
 from alembic import command
 
 from tests.due_factories import RAIL
-from tests.factories import SettableClock, body, ric_number, rulebook
-from tests.integration.conftest import sql, sql_write
-from trustledger.bootstrap import Registry, open_registry
-from trustledger.domain.identity import scheme_named
-from trustledger.domain.rulebook import Retention
+from tests.factories import SettableClock, body, ric_number
+from tests.integration.conftest import opened, sql, sql_write
+from trustledger.bootstrap import Registry
 from trustledger.store.schema import _config, current_revision, head_revision, migrate
 
 RETAIN_DAYS = 30
@@ -30,13 +27,8 @@ def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def reg(db_url: str, clock: SettableClock) -> Iterator[Registry]:
-    book = dataclasses.replace(rulebook(), retention=Retention(default_days=RETAIN_DAYS))
-    registry = open_registry(db_url, rulebook=book, scheme=scheme_named("cn-ric"), clock=clock)
-    registry.migrate()
-    try:
+    with opened(db_url, clock, retain_days=RETAIN_DAYS) as registry:
         yield registry
-    finally:
-        registry.close()
 
 
 def downgrade(registry: Registry, revision: str) -> None:
