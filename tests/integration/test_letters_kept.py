@@ -82,28 +82,39 @@ def test_a_kept_letter_reads_back_byte_for_byte_as_issued_and_matches_its_hash(
     reg.appeals.decide_appeal(
         filed.appeal_id, outcome="overturned", reasons="已核实", actor="officer_li"
     )
-    found = sql(
-        reg,
+    query = (
         "SELECT notice_id, template_version, sha256, kept, facts FROM notices"
-        " WHERE subject = :s ORDER BY created_at",
-        s=reg.keyring.master.pseudonym(subject),
+        " WHERE subject = :s ORDER BY created_at"
     )
+    pseudonym = reg.keyring.master.pseudonym(subject)
+    # The record's letter is kept as its facts, unwritten and unhashed until it is sent; the
+    # decision's is written and hashed in its transaction.
+    assert [(v, d is None) for _, v, d, _, _ in sql(reg, query, s=pseudonym)] == [
+        ("1", True),
+        ("1", False),
+    ]
+    codes = {n: kept_letter(reg, n).access_code for n, *_ in sql(reg, query, s=pseudonym)}
+    mailer = RecordingMailer()
+    assert reg.outbox.deliver_pending(mailer).sent == 2
+    found = sql(reg, query, s=pseudonym)
     assert len(found) == 2
+    mails = [(line, text) for _, line, text in mailer.sent]
     for notice_id, version, digest, kept, facts in found:
         assert (version, kept, facts) == ("1", None, None)  # facts, not words, and sealed
         letter = kept_letter(reg, notice_id)
         assert letter.facts is not None
-        sent = issued[notice_id]
+        sent = issued[notice_id]  # its first writing: when issued, or when sent
+        assert (sent.subject_line, sent.text) in mails  # the mail is that writing
+        code = codes[notice_id]
+        masked_text = sent.text.replace(code, MASK) if code else sent.text
+        masked_html = sent.html.replace(code, MASK) if code else sent.html
         assert (letter.subject_line, letter.text, letter.html) == (
             sent.subject_line,
-            sent.text,
-            sent.html,
+            masked_text,
+            masked_html,
         )
-        code = letter.access_code
-        kept_text = sent.text.replace(code, MASK) if code else sent.text
-        kept_html = sent.html.replace(code, MASK) if code else sent.html
         expected = hashlib.sha256(
-            f"{sent.subject_line}\0{kept_text}\0{kept_html}\0".encode()
+            f"{sent.subject_line}\0{masked_text}\0{masked_html}\0".encode()
         ).hexdigest()
         assert digest == expected
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from sqlalchemy import text
 
 from tests.due_factories import RAIL
 from tests.factories import SettableClock, body, ric_number
@@ -36,6 +37,10 @@ def downgrade(registry: Registry, revision: str) -> None:
     with registry.engine.connect() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, revision)
+        # The head code, which writes here at `revision`, writes the notices' facts hash (0017,
+        # which finds the column there when upgrading).
+        if revision < "0017":
+            conn.execute(text("ALTER TABLE notices ADD COLUMN facts_sha256 VARCHAR(64)"))
         conn.commit()
 
 

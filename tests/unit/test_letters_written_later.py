@@ -6,15 +6,16 @@ import csv
 import hashlib
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.due_factories import RAIL, Due, RecordingMailer, due
-from tests.factories import ric_number
+from tests.due_factories import COURT, RAIL, Due, RecordingMailer, due
+from tests.factories import judgment, ric_number
 from trustledger.delivery.letters import JinjaLetters
 from trustledger.domain.errors import LetterAltered
-from trustledger.domain.notice_letters import MASK, DeliveryStatus
-from trustledger.services.due_process.letters import ROW_FACTS, WrittenLater
+from trustledger.domain.notice_letters import MASK, DeliveryStatus, NoticeLetter
+from trustledger.services.due_process.letters import ROW_FACTS, NoticeLetters, WrittenLater
 from trustledger.services.intake.imports import Importer
 
 
@@ -85,3 +86,57 @@ def test_a_letters_facts_leave_out_blanks_and_what_its_row_holds(tmp_path: Path)
     assert not set(ROW_FACTS) & set(letter.facts)
     assert None not in letter.facts.values()
     assert letter.facts["access_code"] == MASK
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hans"])
+def test_a_records_letter_written_when_sent_is_the_letter_written_at_the_write(
+    monkeypatch: pytest.MonkeyPatch, language: str
+) -> None:
+    """A single write keeps its letter as its facts: written later, it is byte for byte the
+    letter that writing it in the write's transaction gives, and sent with the same hash."""
+    at_write: dict[str, NoticeLetter] = {}
+    compose = NoticeLetters.compose
+
+    def both(self: NoticeLetters, *args: Any, **kw: Any) -> NoticeLetter:
+        now = compose(self, *args, **(kw | {"written": True}))
+        at_write[now.notice_id] = now
+        return compose(self, *args, **kw)
+
+    monkeypatch.setattr(NoticeLetters, "compose", both)
+    d = due()
+    subject = ric_number()
+    body = judgment(subject=subject, contact="wei@example.org", contact_language=language)
+    (notice,) = d.intake.submit(body, source=COURT).notices
+    kept = d.store.memory.notices[notice.notice_id]
+    now = at_write[notice.notice_id]
+    assert (kept.sha256, now.sha256 is not None) == (None, True)
+    assert kept.facts_sha256 is not None
+    assert (kept.subject_line, kept.text, kept.html) == (now.subject_line, now.text, now.html)
+    assert (kept.facts, kept.template_version, kept.language) == (
+        now.facts,
+        now.template_version,
+        now.language,
+    )
+    mailer = RecordingMailer()
+    assert d.outbox.deliver_pending(mailer).sent == 1
+    assert mailer.sent == [("wei@example.org", now.subject_line, now.text)]
+    assert d.store.memory.notices[notice.notice_id].sha256 == now.sha256
+
+
+def test_a_records_letter_whose_facts_changed_before_it_was_sent_is_an_error() -> None:
+    d = due()
+    (notice,) = d.intake.submit(judgment(subject=ric_number()), source=COURT).notices
+    letter = d.store.memory.notices[notice.notice_id]
+    assert (letter.sha256, letter.facts is not None) == (None, True)
+    assert letter.facts is not None
+    for altered in (
+        replace(letter, facts=dict(letter.facts) | {"ends_on": "2099-01-01"}),
+        replace(letter, template_version="2"),
+        replace(letter, subject_line="Another subject"),
+    ):
+        altered = replace(altered, body=WrittenLater(JinjaLetters(), altered))
+        with pytest.raises(LetterAltered, match=letter.notice_id):
+            _ = altered.text
+    # Unchanged, it is written (the check is of what changed, not of every unhashed letter).
+    same = replace(letter, body=WrittenLater(JinjaLetters(), letter))
+    assert notice.access_code in same.text

@@ -211,6 +211,9 @@ class RecordingRenderer:
         self.contexts.append((purpose, context))
         return JinjaLetters().render(purpose, context, language=language)
 
+    def subject_line(self, purpose: str, *, language: Language) -> str:
+        return JinjaLetters().subject_line(purpose, language=language)
+
 
 def test_every_letter_is_rendered_through_the_port_with_every_fact_named() -> None:
     renderer = RecordingRenderer()
@@ -218,7 +221,9 @@ def test_every_letter_is_rendered_through_the_port_with_every_fact_named() -> No
     store, clock = FakeStore(), SettableClock()
     scheme = scheme_named("cn-ric")
     intake = Intake(store, evaluator=Evaluator(rulebook(), scheme, letters), clock=clock)
-    intake.submit(judgment(), source=COURT)
+    (notice,) = intake.submit(judgment(), source=COURT).notices
+    assert renderer.contexts == []  # a record's letter is written when first read
+    assert notice.access_code in store.memory.notices[notice.notice_id].text
     ((purpose, context),) = renderer.contexts
     assert purpose == "restriction"
     assert set(context) == set(CONTEXT_KEYS)

@@ -74,6 +74,10 @@ class NoticeLetter:
     # SHA-256 of the letter as issued, its access code masked (services.due_process.letters.
     # letter_sha256): a letter written again must match it.
     sha256: str | None = None
+    # SHA-256 of what a letter kept to be written when first read will be written from (its facts,
+    # version, language, subject line and row; services.due_process.letters.facts_sha256), taken
+    # when issued: until it is sent and hashed, facts that no longer match are a LetterAltered.
+    facts_sha256: str | None = None
 
     @property
     def text(self) -> str:

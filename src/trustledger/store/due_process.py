@@ -179,6 +179,7 @@ class SqlNoticeStore:
             facts=opened.get("facts"),
             template_version=row.template_version,
             sha256=row.sha256,
+            facts_sha256=row.facts_sha256,
         )
         kept = opened.get("kept")
         if kept is not None:
@@ -216,6 +217,7 @@ class SqlNoticeStore:
             # `facts` is left NULL (a JSON None would be written as JSON null).
             "template_version": n.template_version,
             "sha256": n.sha256,
+            "facts_sha256": n.facts_sha256,
             "kept": None,
             "sealed": self._keys.seal(pseudonym, _scope(n.target), personal),
         }

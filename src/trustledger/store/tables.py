@@ -197,6 +197,9 @@ class NoticeRow(Base):
     # the letter as issued, its access code masked (services.due_process.letters.letter_sha256).
     template_version: Mapped[str | None] = mapped_column(String(8))
     sha256: Mapped[str | None] = mapped_column(String(64))
+    # Until a letter written when first read is sent and hashed: the hash of its facts and row
+    # (services.due_process.letters.facts_sha256), taken when issued.
+    facts_sha256: Mapped[str | None] = mapped_column(String(64))
     kept: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The letter's facts and kept words and its access code, sealed like an event's personal data.
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)

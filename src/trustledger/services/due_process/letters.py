@@ -9,6 +9,7 @@ a letter whose words no longer match is a LetterAltered error naming it (docs/st
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -235,9 +236,10 @@ class NoticeLetters:
     ) -> NoticeLetter:
         """The letter in `language` (the subject's contact's), else in the deployment's.
 
-        Written now and hashed; or, `written=False` (a bulk import, where writing its letters
-        was half its time), kept as its facts only, written when first read and hashed when the
-        outbox sends it or an officer posts it: its facts and templates' version fix its bytes.
+        Written now and hashed; or, `written=False` (a record's letters: writing them was half a
+        bulk import's time and a fifth of a single write's), kept as its facts only, written when
+        first read and hashed when the outbox sends it or an officer posts it: its facts and
+        templates' version fix its bytes, and the hash of those (facts_sha256) is checked until then.
         """
         language = language or self.language
         context = letter_context(
@@ -260,6 +262,7 @@ class NoticeLetters:
                 facts=facts,
                 template_version=self.template_version,
             )
+            later = replace(later, facts_sha256=facts_sha256(later))
             return replace(later, body=WrittenLater(_CurrentTemplates(self.renderer), later))
         letter = self.renderer.render(notice.purpose, context, language=language)
         words = Words(letter.text, letter.html, notice.access_code)
@@ -336,6 +339,25 @@ def facts_context(
     if access_code is not None and context.get("access_code") == MASK:
         context["access_code"] = access_code
     return context
+
+
+def facts_sha256(letter: NoticeLetter) -> str:
+    """SHA-256 (hex) of everything a letter kept to be written when first read is written from:
+    its facts (the access code masked), templates' version, language, subject line and the row's
+    own facts. Taken when it is issued, it stands in for the letter's hash until that is taken
+    as it is sent: a letter whose facts were changed since is refused, not written differently."""
+    kept = {
+        "facts": letter.facts,
+        "template_version": letter.template_version,
+        "language": letter.language.value if letter.language else None,
+        "subject_line": letter.subject_line,
+        "subject": letter.subject,
+        "notice_id": letter.notice_id,
+        "purpose": letter.purpose.value,
+        "issued_on": letter.issued_on.isoformat(),
+    }
+    encoded = json.dumps(kept, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode()).hexdigest()
 
 
 def letter_sha256(subject_line: str, body: LetterBody) -> str:
@@ -424,8 +446,14 @@ class _CurrentTemplates:
 
 def _write_again(writer: LetterWriter, letter: NoticeLetter) -> Words:
     """The letter written from its facts; checked against its hash once it has one (a letter
-    of a bulk import has none until it is sent)."""
+    kept to be written when first read has none until it is sent), else against its facts'."""
     if letter.facts is None or letter.template_version is None:
+        raise LetterAltered(letter.notice_id)
+    if (
+        letter.sha256 is None
+        and letter.facts_sha256 is not None
+        and facts_sha256(letter) != letter.facts_sha256
+    ):
         raise LetterAltered(letter.notice_id)
     context = facts_context(letter.facts, letter=letter, access_code=letter.access_code)
     language = letter.language or Language.ZH_HANS
