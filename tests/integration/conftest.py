@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -122,3 +124,10 @@ def cli(db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixt
 
     run("init")
     return run
+
+
+def run_loop(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """asyncio.run(main()) on a thread of its own: the browser tests' Playwright (its sync API)
+    keeps an event loop running on the main thread for the rest of the session."""
+    with ThreadPoolExecutor(max_workers=1) as one:
+        one.submit(lambda: asyncio.run(main())).result()

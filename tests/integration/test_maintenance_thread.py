@@ -10,6 +10,7 @@ import time
 import pytest
 from anyio import to_thread
 
+from tests.integration.conftest import run_loop
 from trustledger.api import app as server
 from trustledger.bootstrap import Registry
 
@@ -44,7 +45,7 @@ def test_the_server_sweeps_and_delivers_on_one_thread_of_its_own(
         with contextlib.suppress(asyncio.CancelledError):
             await maintaining
 
-    asyncio.run(serve_a_while())
+    run_loop(serve_a_while)
     assert {what for what, _ in ran} == {"sweep", "outbox"}
     assert len({t.ident for _, t in ran}) == 1
     assert ran[0][1].name.startswith(server.MAINTENANCE_THREAD)

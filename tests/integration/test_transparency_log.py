@@ -13,7 +13,7 @@ import pytest
 from anyio import to_thread
 
 from tests.factories import body, ric_number
-from tests.integration.conftest import sql
+from tests.integration.conftest import run_loop, sql
 from trustledger.api.app import CHECKPOINT_THREAD, _sign_checkpoints
 from trustledger.bootstrap import Registry
 from trustledger.domain.checkpoints import open_note
@@ -181,7 +181,7 @@ def test_the_server_signs_every_checkpoint_on_one_thread_of_its_own(
         with contextlib.suppress(asyncio.CancelledError):
             await signing
 
-    asyncio.run(serve_a_while())
+    run_loop(serve_a_while)
     assert len({t.ident for t in threads}) == 1
     assert threads[0].name.startswith(CHECKPOINT_THREAD)
     assert threads[0] is not threading.main_thread()
