@@ -191,6 +191,10 @@ def run_engine(engine: str, subjects: list[str], args: argparse.Namespace) -> di
     for mode, on, workers in modes:
         with tempfile.TemporaryDirectory(prefix=f"writes-{engine}-") as d:
             tmp = Path(d)
+            # The run's keys in its own directory, for this process and the server alike (a
+            # PostgreSQL URL has no directory beside it; the default is the server's cwd, bench/).
+            os.environ["TRUSTLEDGER_MASTER_KEY_FILE"] = str(tmp / "master.key")
+            os.environ["TRUSTLEDGER_VAULT_FILE"] = str(tmp / "vault")
             if engine == "sqlite":
                 runs[mode] = one_run(
                     f"sqlite:///{tmp / 'w.db'}",
