@@ -24,6 +24,7 @@ from trustledger.domain.audit import AuditEntry, AuditVerdict
 from trustledger.domain.personal_data import SUBJECT_SCOPE
 from trustledger.store import tables as t
 from trustledger.store.bulk import insert_rows
+from trustledger.store.crypto import hex_of
 from trustledger.store.data_keys import SqlDataKeys
 
 GENESIS = "0" * 64
@@ -79,11 +80,6 @@ def _encoded(
 
 def entry_hash(**fields: Any) -> str:
     return hashlib.sha256(canonical(**fields)).hexdigest()
-
-
-def hex_of(stored: bytes | str) -> str:
-    """A stored chain hash as the chain hashes it: 32 bytes since 0012, hex text before."""
-    return stored if isinstance(stored, str) else bytes(stored).hex()
 
 
 # Actions whose detail says only what the plain columns of the log may say (a mode, a day, a rule

@@ -198,3 +198,9 @@ def bucket_of(pseudonym: str) -> str:
 
 def scope_aad(pseudonym: str, scope: str) -> bytes:
     return f"{pseudonym}\x1f{scope}".encode()
+
+
+def hex_of(stored: bytes | str) -> str:
+    """A stored chain hash as the chain hashes it: 32 bytes since 0012, hex text before.
+    Likewise a keyed hash: bytes since 0010, text in an older revision."""
+    return stored if isinstance(stored, str) else bytes(stored).hex()

@@ -15,7 +15,8 @@ from typing import Any
 import orjson
 
 from trustledger.domain.merkle import leaf_hash
-from trustledger.store.audit import canonical, hex_of
+from trustledger.store.audit import canonical
+from trustledger.store.crypto import hex_of
 
 EVENT = "event"
 AUDIT = "audit"

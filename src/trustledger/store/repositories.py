@@ -21,7 +21,7 @@ from trustledger.domain.records import Event, EventKind, Record, StoredRecord
 from trustledger.domain.submissions import payload_hash
 from trustledger.store import tables as t
 from trustledger.store.bulk import IN_BATCH, groups, insert_rows, one_of
-from trustledger.store.crypto import PSEUDONYM_CHARS
+from trustledger.store.crypto import PSEUDONYM_CHARS, hex_of
 from trustledger.store.data_keys import SqlDataKeys
 
 
@@ -257,10 +257,10 @@ class SqlRecordIndex:
         stored = StoredRecord(
             record_id=row.record_id,
             source=row.source,
-            case_ref=_hex(row.case_ref),
+            case_ref=hex_of(row.case_ref),
             subject=row.subject,
             type=row.type,
-            payload_hash=_hex(row.payload_hash),
+            payload_hash=hex_of(row.payload_hash),
             recorded_on=row.recorded_on,
         )
         if _PSEUDONYM.fullmatch(row.subject) and _KEYED.fullmatch(stored.case_ref):
@@ -279,12 +279,6 @@ class SqlRecordIndex:
 # The keyed forms' shapes (store/crypto.py): a row whose subject and case_ref have them is sealed.
 _PSEUDONYM = re.compile(f"[0-9a-f]{{{PSEUDONYM_CHARS}}}")
 _KEYED = re.compile("[0-9a-f]{64}")
-
-
-def _hex(stored: bytes | str) -> str:
-    """A keyed hash as stored (bytes), or a column of an older revision still text (a test
-    reading a registry from before 0010 with this code)."""
-    return stored if isinstance(stored, str) else bytes(stored).hex()
 
 
 class SqlDerivedStore:
