@@ -27,7 +27,6 @@ from trustledger.store.crypto import (
     open_json,
     open_sealed,
     scope_aad,
-    seal,
     seal_json_with,
     seal_with,
 )
@@ -65,10 +64,9 @@ class SqlDataKeys:
         self._keys: dict[tuple[str, str], bytes | None] = {}
         self._loaded: set[str] = set()
         # Per unit of work, so that a batch pays once per subject and key: the pseudonym (an
-        # HMAC), a key's AESGCM and a scope's associated data.
+        # HMAC), and the AESGCM of a data key or a key-encryption key (see `_aead`).
         self._pseudonyms: dict[str, str] = {}
         self._aeads: dict[bytes, AESGCM] = {}
-        self._aads: dict[tuple[str, str], bytes] = {}
 
     @property
     def master(self) -> MasterKey:
@@ -86,13 +84,7 @@ class SqlDataKeys:
     def seal(self, pseudonym: str, scope: str, value: Any) -> bytes:
         key = self.key(pseudonym, scope, create=True)
         assert key is not None
-        aead = self._aeads.get(key)
-        if aead is None:
-            aead = self._aeads[key] = AESGCM(key)
-        aad = self._aads.get((pseudonym, scope))
-        if aad is None:
-            aad = self._aads[pseudonym, scope] = scope_aad(pseudonym, scope)
-        return seal_json_with(aead, value, aad=aad)
+        return seal_json_with(self._aead(key), value, aad=scope_aad(pseudonym, scope))
 
     def open(self, pseudonym: str, scope: str, sealed: bytes) -> Any | None:
         """The value, or None if its key is gone (erased). Altered data raises Unreadable."""
@@ -150,19 +142,15 @@ class SqlDataKeys:
         keks = self._vault().current_many(self._registry_id(), {bucket_of(p) for p, _ in missing})
         # Made together: one read of randomness, one time, one AESGCM per key-encryption key.
         made_at = datetime.now(UTC).replace(tzinfo=None)
-        wrappers: dict[bytes, AESGCM] = {}
         rows = []
         for (pseudonym, scope), key in zip(missing, new_keys(len(missing)), strict=True):
             version, kek = keks[bucket_of(pseudonym)]
-            wrapper = wrappers.get(kek)
-            if wrapper is None:
-                wrapper = wrappers[kek] = AESGCM(kek)
             rows.append(
                 {
                     "pseudonym": pseudonym,
                     "scope": scope,
                     "kek_version": version,
-                    "wrapped": seal_with(wrapper, key, aad=scope_aad(pseudonym, scope)),
+                    "wrapped": seal_with(self._aead(kek), key, aad=scope_aad(pseudonym, scope)),
                     "created_at": made_at,
                 }
             )
@@ -206,12 +194,13 @@ class SqlDataKeys:
                 )
             ).all()
             rewrapped = []
+            wrapper = self._aead(kek)
             for row in rows:
                 key = self._unwrap(row.pseudonym, row.scope, row.kek_version, bytes(row.wrapped))
                 if key is not None:
                     aad = scope_aad(row.pseudonym, row.scope)
                     rewrapped.append(
-                        {"p": row.pseudonym, "s": row.scope, "w": seal(kek, key, aad=aad)}
+                        {"p": row.pseudonym, "s": row.scope, "w": seal_with(wrapper, key, aad=aad)}
                     )
             if rewrapped:  # the bucket's rows in one executemany, not a statement each
                 self._conn.execute(
@@ -261,6 +250,14 @@ class SqlDataKeys:
                 )
             )
         self._keys[pseudonym, ERASED_MARK] = None
+
+    def _aead(self, key: bytes) -> AESGCM:
+        """The AESGCM of a key, made once per unit of work (a data key seals many values, a
+        key-encryption key wraps a bucket's keys)."""
+        found = self._aeads.get(key)
+        if found is None:
+            found = self._aeads[key] = AESGCM(key)
+        return found
 
     def _make(self, pseudonym: str, scope: str) -> bytes:
         self.provide([(pseudonym, scope)])
