@@ -238,12 +238,15 @@ class Vault:
 
     @contextlib.contextmanager
     def _changing(self, registry: str) -> Iterator[_Keys]:
-        """A change of existing buckets (an erasure's rotation and forgetting), made on a fresh
-        read of the file and held once written."""
+        """A change of existing buckets (an erasure's rotation and forgetting), made on the keys
+        as the file holds them now (read only if it changed) and held once written."""
         if not self._create:
             raise Unreadable(f"the vault {self.path} is read-only here")
         with self._locked(self.file_of(registry)):
-            entries, _ = self._read(registry)
+            held = self._fresh(registry)
+            # Changed on a copy, so that a change or a write that fails leaves the keys held as
+            # the file has them (no new version held unwritten, no version lost still in it).
+            entries: _Keys = {"current": dict(held["current"]), "keys": dict(held["keys"])}
             yield entries
             stamp = self._write(registry, entries)
             self._data[registry], self._seen[registry] = entries, stamp
