@@ -96,23 +96,23 @@ class OwnThread:
             await asyncio.wait([made])  # one under way finishes, as to_thread's would
             raise
 
-    def close(self) -> None:
+    def __enter__(self) -> OwnThread:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
         self.pool.shutdown(wait=False)
 
 
 async def _sign_checkpoints(registry: Registry) -> None:
     """A signed checkpoint now (making the key file on first start), then at least every
     `checkpoint_seconds` (invariant 10), even when nothing was written; on a thread of its own."""
-    one = OwnThread(CHECKPOINT_THREAD)
-    try:
+    with OwnThread(CHECKPOINT_THREAD) as one:
         while True:
             try:
                 await one.run(lambda: registry.log.checkpoint(fresh=True))
             except Exception:  # a passing database error must not stop the log: the next retries
                 log.exception("transparency_log.checkpoint_failed")
             await asyncio.sleep(registry.settings.checkpoint_seconds)
-    finally:
-        one.close()
 
 
 async def _maintain(registry: Registry, feed: CheckFeed) -> None:
@@ -121,8 +121,7 @@ async def _maintain(registry: Registry, feed: CheckFeed) -> None:
     (every minute); on a thread of its own, as the checkpoints are."""
     tick = 0
     snapshot = registry.settings.snapshot
-    one = OwnThread(MAINTENANCE_THREAD)
-    try:
+    with OwnThread(MAINTENANCE_THREAD) as one:
         while True:
             try:
                 if tick % SWEEP_EVERY == 0:
@@ -135,8 +134,6 @@ async def _maintain(registry: Registry, feed: CheckFeed) -> None:
                 log.exception("maintenance.failed")
             tick += 1
             await asyncio.sleep(DELIVER_SECONDS)
-    finally:
-        one.close()
 
 
 def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:

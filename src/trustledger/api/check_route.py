@@ -26,6 +26,7 @@ from trustledger.api.problems import problem_for
 from trustledger.api.schemas import CheckQuery
 from trustledger.api.state import AppState, app_state
 from trustledger.domain.errors import InvalidInput, TrustLedgerError
+from trustledger.services.access.keys import Principal
 
 ALLOWED = b'{"allowed":true}'
 # The content type and the security headers every answer carries (api.headers), as bytes.
@@ -100,8 +101,7 @@ class CheckFastPath:
     ) -> None:
         state = self.state
         try:
-            client = scope["client"][0] if scope.get("client") else "unknown"
-            principal = admit(state.auth.principal(authorization(scope), client), ("checker",))
+            principal = scope_principal(state, scope, ("checker",))
             if batch is None:
                 body = check_query(state, principal.name, scope["query_string"])
             else:
@@ -122,6 +122,13 @@ def authorization(scope: Scope) -> str | None:
             text: str = value.decode("latin-1")
             return text
     return None
+
+
+def scope_principal(state: AppState, scope: Scope, roles: tuple[str, ...]) -> Principal:
+    """The key a lean layer's request carries, admitted for one of `roles` (as api.auth's
+    dependencies admit the app's)."""
+    client = scope["client"][0] if scope.get("client") else "unknown"
+    return admit(state.auth.principal(authorization(scope), client), roles)
 
 
 def json_content(scope: Scope) -> bool:

@@ -27,8 +27,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from trustledger.api.auth import admit
-from trustledger.api.check_route import authorization, json_content
+from trustledger.api.check_route import json_content, scope_principal
 from trustledger.api.headers import RAW
 from trustledger.api.limits import MAX_BODY_BYTES, limited_body, replaying
 from trustledger.api.problems import problem_for
@@ -92,9 +91,7 @@ class RecordFastPath:
 
     async def _write(self, scope: Scope, fields: dict[str, Any]) -> IntakeResult:
         state = self.state
-        client = scope["client"][0] if scope.get("client") else "unknown"
-        principal = admit(state.auth.principal(authorization(scope), client), ("source",))
-        source = principal.as_source()
+        source = scope_principal(state, scope, ("source",)).as_source()
         registry = state.registry
         if not registry.settings.group_commit:
             return await to_thread.run_sync(lambda: write_one(state, fields, source))

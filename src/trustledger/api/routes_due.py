@@ -23,7 +23,6 @@ from trustledger.api.due_schemas import (
 from trustledger.api.schemas import AppealIn, DecisionIn, FulfilmentIn
 from trustledger.api.state import state_of
 from trustledger.domain.errors import InvalidInput
-from trustledger.services.access.keys import Principal
 
 router = APIRouter(tags=["due process"])
 
@@ -47,10 +46,6 @@ class ReviewDecisionIn(BaseModel):
     days: int = Field(0, ge=0, le=365)
 
 
-def _actor(principal: Principal) -> str:
-    return f"{principal.role}:{principal.name}"
-
-
 def _follow(request: Request) -> None:
     """This process's index learns of the change at once; other replicas within a second."""
     state_of(request).feed.poll()
@@ -69,7 +64,7 @@ def file_appeal(request: Request, principal: Appellant, subject: str, body: Appe
     filed = state_of(request).registry.appeals.file_appeal(
         subject,
         grounds=body.grounds,
-        actor=_actor(principal),
+        actor=principal.actor,
         target=body.record_id,
         access_code=body.access_code if principal.role == "subject" else None,
     )
@@ -86,7 +81,7 @@ def decide_appeal(
         appeal_id,
         outcome=body.outcome,
         reasons=body.reasons,
-        actor=_actor(principal),
+        actor=principal.actor,
         ends_on=body.ends_on,
         fence=principal.fence,
     )
@@ -146,7 +141,7 @@ def decide_review(
         case_id,
         outcome=body.outcome,
         reasons=body.reasons,
-        actor=_actor(principal),
+        actor=principal.actor,
         scopes=body.scopes,
         days=body.days,
         fence=principal.fence,

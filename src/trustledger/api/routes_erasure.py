@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from trustledger.api.auth import Appellant, Officer, for_subject
 from trustledger.api.due_schemas import TRUNCATED
+from trustledger.api.routes_due import Limit
 from trustledger.api.state import state_of
 from trustledger.domain.errors import InvalidInput
 from trustledger.domain.events import ErasureOutcome
-from trustledger.services.access.keys import Principal
 
 router = APIRouter(tags=["due process"])
-
-Limit = Annotated[int, Query(ge=1, le=500, description="At most this many, nearest deadline first")]
 
 
 class ErasureRequestIn(BaseModel):
@@ -80,10 +78,6 @@ class ErasureDecisionOut(BaseModel):
     )
 
 
-def _actor(principal: Principal) -> str:
-    return f"{principal.role}:{principal.name}"
-
-
 @router.post("/v1/subjects/{subject}/erasure-requests", status_code=201)
 def request_erasure(
     request: Request, principal: Appellant, subject: str, body: ErasureRequestIn
@@ -98,7 +92,7 @@ def request_erasure(
         subject,
         record_id=body.record_id,
         reason=body.reason,
-        actor=_actor(principal),
+        actor=principal.actor,
         access_code=body.access_code if principal.role == "subject" else None,
     )
     return ErasureOut.model_validate(filed, from_attributes=True)
@@ -125,7 +119,7 @@ def decide_erasure_request(
         case_id,
         outcome=body.outcome,
         reasons=body.reasons,
-        actor=_actor(principal),
+        actor=principal.actor,
         fence=principal.fence,
     )
     return ErasureDecisionOut.model_validate(decided, from_attributes=True)

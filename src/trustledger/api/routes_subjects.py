@@ -39,7 +39,7 @@ def _read(
 ) -> FileOut:
     for_subject(principal, subject)
     registry = state_of(request).registry
-    actor = f"{principal.role}:{principal.name}"
+    actor = principal.actor
     state = registry.files.read(
         subject,
         actor=actor,
@@ -88,7 +88,7 @@ def subject_events(
     """The subject's history, oldest first, paginated: pass `next_after` as `after` for more."""
     for_subject(principal, subject)
     registry = state_of(request).registry
-    actor = f"{principal.role}:{principal.name}"
+    actor = principal.actor
     events = registry.files.history(
         subject,
         actor=actor,

@@ -55,6 +55,11 @@ class Principal:
         """Where an officer key may read and decide (no fence: everywhere)."""
         return Jurisdiction(self.regions, self.sources)
 
+    @property
+    def actor(self) -> str:
+        """The key as the audit trail names whoever acted by it."""
+        return f"{self.role}:{self.name}"
+
 
 @dataclass(frozen=True, slots=True)
 class CreatedKey:

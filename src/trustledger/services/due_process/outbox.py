@@ -8,7 +8,6 @@ sends a letter twice at worst, never not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -79,15 +78,7 @@ class Outbox:
     ) -> DeliveryReport:
         """Send up to `limit` letters that are due; return what became of them."""
         at = now or self._clock.now()
-        return self._deliver(mailer, at, lambda uow: uow.notices.due(at, limit=limit))
-
-    def _deliver(
-        self,
-        mailer: Mailer,
-        at: datetime,
-        due: Callable[[UnitOfWork], list[NoticeLetter]],
-    ) -> DeliveryReport:
-        claimed, addresses, undelivered = self._claim(at, due)
+        claimed, addresses, undelivered = self._claim(at, limit)
         results: list[tuple[NoticeLetter, str | None]] = []
         altered: set[str] = set()  # notices whose letter no longer matches its hash
         failures = 0
@@ -122,11 +113,9 @@ class Outbox:
         retrying = sum(1 for d in done if d.status is DeliveryStatus.PENDING)
         return DeliveryReport(sent, retrying, undelivered + len(done) - sent - retrying)
 
-    def _claim(
-        self, at: datetime, letters: Callable[[UnitOfWork], list[NoticeLetter]]
-    ) -> tuple[list[NoticeLetter], dict[str, str], int]:
+    def _claim(self, at: datetime, limit: int) -> tuple[list[NoticeLetter], dict[str, str], int]:
         with self._uow() as uow:
-            due = letters(uow)
+            due = uow.notices.due(at, limit=limit)
             addresses = uow.contacts.get_many({letter.subject for letter in due})
             nowhere = [
                 replace(

@@ -92,17 +92,18 @@ class Evaluator:
 
     def derive(self, subject: str, events: Sequence[Event], today: date) -> Derived:
         """The subject's state on `today` from what was known by then (invariant 5)."""
-        return self._derived(self._file(subject, events, today), today)
+        return self._derived(self.file_of(subject, events, today), today)
 
     def state_of(self, subject: str, events: Sequence[Event], today: date) -> SubjectState:
         """`derive` without the derived row's extras: what a use case checks a request against."""
-        return evaluate_file(self._file(subject, events, today), self.rulebook, today)
+        return evaluate_file(self.file_of(subject, events, today), self.rulebook, today)
 
-    def _file(self, subject: str, events: Sequence[Event], today: date) -> SubjectFile:
+    def file_of(self, subject: str, events: Sequence[Event], today: date) -> SubjectFile:
+        """The subject's file of what was known by `today`."""
         return SubjectFile(subject).extend(known_by(list(events), today))
 
     def _logged_file(self, subject: str, events: Sequence[Event], today: date) -> SubjectFile:
-        """`_file` of events in log order, the last ones perhaps not stored yet (seq 0).
+        """`file_of` events in log order, the last ones perhaps not stored yet (seq 0).
 
         A stable sort by date alone puts them where SubjectFile.extend's (on, seq) would.
         """
@@ -111,10 +112,8 @@ class Evaluator:
             file.apply(event)
         return file
 
-    def _derived(
-        self, file: SubjectFile, today: date, *, since: SubjectState | None = None
-    ) -> Derived:
-        state = evaluate_file(file, self.rulebook, today, since=since)
+    def _derived(self, file: SubjectFile, today: date) -> Derived:
+        state = evaluate_file(file, self.rulebook, today)
         return derive(file, state, self.rulebook, self.scheme.compact_key(file.subject))
 
     def refresh(

@@ -29,7 +29,7 @@ from trustledger.domain.events import (
 from trustledger.domain.identity import IdentityScheme
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.notice_requests import code_matches
-from trustledger.domain.records import Event, known_by
+from trustledger.domain.records import Event
 from trustledger.domain.retention import retention
 from trustledger.domain.rulebook import Rulebook
 from trustledger.domain.subject_file import SubjectFile
@@ -91,7 +91,7 @@ class ErasureRequests:
         today = self._clock.today()
         with self._uow(readonly=True) as uow:
             events = uow.events.for_subjects([number]).get(number, [])
-        f, state = _file(number, events, self._evaluator.rulebook, today)
+        f, state = _file(self._evaluator, number, events, today)
         pending = {c.record_id for c in state.erasure_cases if c.decided_on is None}
         ended = _ended(f, state, self._evaluator.rulebook)
         return tuple(
@@ -120,7 +120,7 @@ class ErasureRequests:
             events = uow.events.for_subjects([number]).get(number, [])
             if access_code is not None and not code_matches(events, access_code):
                 raise Unauthorized(N_("access_code: it opens none of this subject's notices"))
-            f, state = _file(number, events, rulebook, today)
+            f, state = _file(self._evaluator, number, events, today)
             _check_erasable(f, state, rulebook, record_id)
             pending = next(
                 (c for c in state.erasure_cases if c.record_id == record_id and not c.decided_on),
@@ -180,7 +180,7 @@ class ErasureRequests:
             d.admit(fence, actor=actor)
             notice_id = None
             if case.decided_on is None:
-                f = SubjectFile(d.subject).extend(known_by(list(d.events), d.today))
+                f = self._evaluator.file_of(d.subject, d.events, d.today)
                 if decided is ErasureOutcome.GRANTED:
                     _check_erasable(f, d.state, rulebook, case.record_id)
                 payload = ErasureDecided(case_id, decided, reasons)
@@ -243,10 +243,10 @@ def _letter(
 
 
 def _file(
-    subject: str, events: Sequence[Event], rulebook: Rulebook, today: date
+    evaluator: Evaluator, subject: str, events: Sequence[Event], today: date
 ) -> tuple[SubjectFile, SubjectState]:
-    f = SubjectFile(subject).extend(known_by(list(events), today))
-    return f, evaluate_file(f, rulebook, today)
+    f = evaluator.file_of(subject, events, today)
+    return f, evaluate_file(f, evaluator.rulebook, today)
 
 
 def _ended(f: SubjectFile, state: SubjectState, rulebook: Rulebook) -> set[str]:
