@@ -182,16 +182,15 @@ def test_a_split_killed_at_any_step_leaves_a_vault_that_opens(tmp_path: Path, st
 
 def test_a_file_written_in_pieces_holds_every_key_as_one_json(tmp_path: Path) -> None:
     vault = Vault(tmp_path / "vault", MASTER)
-    # Five whole blocks of 256 buckets: several pieces.
-    made = vault.current_many("reg-a", {f"{i:04x}" for i in range(1_280)})
+    made = vault.current_many("reg-a", {"0000", "0001"})  # a block of 4,096: several pieces
     rotated = vault.rotate("reg-a", {"0001"})
     aad = b"trustledger vault v2\x1freg-a"
     stored = orjson.loads(
         open_sealed(MASTER.vault_key, vault.file_of("reg-a").read_bytes(), aad=aad)
     )
     assert list(stored) == ["current", "keys"]
-    assert len(stored["current"]) == 1_280
-    assert len(stored["keys"]) == 1_281
+    assert len(stored["current"]) == 4_096
+    assert len(stored["keys"]) == 4_097
     assert stored["current"]["0001"] == 2
     again = Vault(tmp_path / "vault", MASTER)
     assert again.current_many("reg-a", set(made) - {"0001"}) == {
@@ -209,17 +208,17 @@ def test_a_new_bucket_rereads_the_file_only_if_another_process_changed_it(
     reads: list[Vault] = []
     read = Vault._read
     monkeypatch.setattr(Vault, "_read", lambda self, reg: (reads.append(self), read(self, reg))[1])
-    one.current_many("reg-a", {"0100", "0200"})
-    assert one.kek("reg-a", "0300", 1) is None  # a miss (another block): the file is unchanged, so not read
+    one.current_many("reg-a", {"1000", "2000"})
+    assert one.kek("reg-a", "3000", 1) is None  # a miss (another block): the file is unchanged, so not read
     assert reads == []  # what it wrote last is what the file holds
-    theirs = other.current("reg-a", "0300")
+    theirs = other.current("reg-a", "3000")
     assert reads == [other]
-    mine = one.current("reg-a", "0400")
+    mine = one.current("reg-a", "4000")
     assert reads == [other, one]  # the file changed: read again, and their bucket kept
-    assert Vault(tmp_path / "vault", MASTER).current_many("reg-a", {"0000", "0300", "0400"}) == {
+    assert Vault(tmp_path / "vault", MASTER).current_many("reg-a", {"0000", "3000", "4000"}) == {
         "0000": first,
-        "0300": theirs,
-        "0400": mine,
+        "3000": theirs,
+        "4000": mine,
     }
 
 
@@ -235,11 +234,11 @@ def test_a_failed_write_leaves_no_bucket_held_that_the_file_lacks(
     write = Vault._write
     monkeypatch.setattr(Vault, "_write", fail)
     with pytest.raises(OSError, match="disk full"):
-        vault.current("reg-a", "0100")
-    assert vault.kek("reg-a", "0100", 1) is None
+        vault.current("reg-a", "1000")
+    assert vault.kek("reg-a", "1000", 1) is None
     monkeypatch.setattr(Vault, "_write", write)
-    made = vault.current("reg-a", "0100")  # made again, and this time written
-    assert Vault(tmp_path / "vault", MASTER).current("reg-a", "0100") == made
+    made = vault.current("reg-a", "1000")  # made again, and this time written
+    assert Vault(tmp_path / "vault", MASTER).current("reg-a", "1000") == made
 
 
 def test_making_a_bucket_holds_no_copy_of_the_whole_file(tmp_path: Path) -> None:
@@ -247,18 +246,18 @@ def test_making_a_bucket_holds_no_copy_of_the_whole_file(tmp_path: Path) -> None
     # size in transient memory, a little more each time, which grew a server's heap (issue 17's
     # soak). Now it writes the file piece by piece and reads nothing.
     vault = Vault(tmp_path / "vault", MASTER)
-    vault.current_many("reg-a", {f"{i:04x}" for i in range(0, 40_000, 2)})  # blocks 00-9c
+    vault.current_many("reg-a", {f"{i:x}000" for i in range(10)})  # blocks 0-9
     size = vault.file_of("reg-a").stat().st_size  # 2.6 MB
     tracemalloc.start()
     try:
-        vault.current("reg-a", "ff01")  # a new block
+        vault.current("reg-a", "odd")  # one new bucket (no hex pseudonym's: no block of them)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert peak < size / 4
 
 
-def test_buckets_are_made_a_block_of_256_at_a_time(
+def test_buckets_are_made_a_block_of_4096_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # One write of the file for each new bucket fell on most writes of a new deployment's first
@@ -271,13 +270,13 @@ def test_buckets_are_made_a_block_of_256_at_a_time(
     )
     made = vault.current("reg-a", "12ab")
     assert len(writes) == 1
-    assert vault.versions("reg-a", "1200") == vault.versions("reg-a", "12ff") == [1]
-    assert vault.versions("reg-a", "1300") == []  # the next block is not made
-    assert {vault.current("reg-a", f"12{low:02x}")[1] for low in range(256)} >= {made[1]}
-    assert len({vault.current("reg-a", f"12{low:02x}")[1] for low in range(256)}) == 256
+    assert vault.versions("reg-a", "1000") == vault.versions("reg-a", "1fff") == [1]
+    assert vault.versions("reg-a", "2000") == []  # the next block is not made
+    block = {vault.current("reg-a", f"1{low:03x}")[1] for low in range(4096)}
+    assert made[1] in block and len(block) == 4096  # a key of its own each
     assert len(writes) == 1  # the whole block was there: nothing written
     vault.current("reg-a", "odd")  # no hex pseudonym's bucket: made alone
     assert len(writes) == 2
     assert vault.versions("reg-a", "odd") == [1]
     reopened = Vault(tmp_path / "vault", MASTER)
-    assert reopened.current("reg-a", "12cd") == vault.current("reg-a", "12cd")
+    assert reopened.current("reg-a", "1bcd") == vault.current("reg-a", "1bcd")

@@ -4,7 +4,7 @@ One key per registry and bucket of pseudonyms (crypto.bucket_of), each with a ve
 `data_keys` rows of a bucket are wrapped by its current version. Erasing rotates a bucket: a
 new version, the bucket's remaining rows rewrapped, then the old version forgotten, so a copy
 of the database taken before the erasure no longer opens. Buckets are made as first used, all
-those a transaction needs in one write, each with the 255 others of its block (`_with_blocks`).
+those a transaction needs in one write, each with the 4,095 others of its block (`_with_blocks`).
 
 Each registry has its own file, `<vault>.<registry id>` beside the configured path, so a change
 rewrites one registry's keys, not every registry's (a test suite or a host with many registries
@@ -46,6 +46,8 @@ _AAD = b"trustledger vault v1"  # the earlier layout: one file, every registry
 _AAD_REGISTRY = b"trustledger vault v2\x1f"  # + the registry id
 _REGISTRY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _BUCKET = re.compile(f"[0-9a-f]{{{BUCKET_CHARS}}}")  # crypto.bucket_of's, of a hex pseudonym
+_BLOCK = 1  # hex digits a block of buckets shares (`_with_blocks`)
+_LOWS = range(16 ** (BUCKET_CHARS - _BLOCK))
 _PIECE_KEYS = 200  # keys a piece of a written file: ~12 kB of JSON; writing holds ~120 kB
 
 
@@ -89,7 +91,8 @@ class Vault:
         """`current` of each bucket, the new ones made in one write of the file (a bulk intake
         touches thousands of buckets: one fsynced rewrite each would dominate it)."""
         entries = self._loaded(registry)
-        missing = buckets - entries["current"].keys()
+        held = entries["current"]
+        missing = {b for b in buckets if b not in held}  # `set - keys()` iterates every key
         if missing:
             entries = self._make(registry, _with_blocks(missing))
         return {b: _current(entries, b) for b in buckets}
@@ -313,14 +316,14 @@ def _json_pieces(entries: _Keys) -> Iterator[bytes]:
 
 
 def _with_blocks(buckets: set[str]) -> set[str]:
-    """Each pseudonym bucket with the others of its block, those sharing all but its last two hex
-    digits: made together, a registry's 65,536 buckets take at most 256 writes of its file (3.9 s
-    in all here) where one write each (~30 ms as the file nears 4 MB) fell on most writes of a
-    new deployment's first 100,000 subjects: 15% of a single write's CPU (bench/RESULTS.md)."""
+    """Each pseudonym bucket with the others of its block, those sharing its first hex digit:
+    made together, a registry's 65,536 buckets take 16 writes of its file (the first ~30 ms,
+    0.8 s in all) where one write each (up to ~30 ms as the file neared 4 MB) fell on most
+    writes of a new deployment's first 100,000 subjects (bench/RESULTS.md)."""
     made = set(buckets)
     for bucket in buckets:
         if _BUCKET.fullmatch(bucket):
-            made.update(f"{bucket[:-2]}{low:02x}" for low in range(256))
+            made.update(f"{bucket[:_BLOCK]}{low:0{BUCKET_CHARS - _BLOCK}x}" for low in _LOWS)
     return made
 
 
