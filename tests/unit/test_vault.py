@@ -209,7 +209,9 @@ def test_a_new_bucket_rereads_the_file_only_if_another_process_changed_it(
     read = Vault._read
     monkeypatch.setattr(Vault, "_read", lambda self, reg: (reads.append(self), read(self, reg))[1])
     one.current_many("reg-a", {"1000", "2000"})
-    assert one.kek("reg-a", "3000", 1) is None  # a miss (another block): the file is unchanged, so not read
+    assert (
+        one.kek("reg-a", "3000", 1) is None
+    )  # a miss (another block): the file is unchanged, so not read
     assert reads == []  # what it wrote last is what the file holds
     theirs = other.current("reg-a", "3000")
     assert reads == [other]
