@@ -17,6 +17,7 @@ from trustledger.domain.personal_data import split
 from trustledger.domain.records import EventKind
 from trustledger.domain.texts import Language
 from trustledger.services.due_process.state import Evaluator
+from trustledger.services.reading.files import SubjectFiles
 from trustledger.services.retention.requests import ErasureRequests
 
 
@@ -46,6 +47,14 @@ def requests(d: Due) -> tuple[ErasureRequests, RecordingEraser]:
     ), eraser
 
 
+def offered(d: Due, service: ErasureRequests, subject: str) -> tuple[str, ...]:
+    """What the portal offers to erase: judged from the file its audited read returned."""
+    evaluator: Evaluator = d.intake._evaluator  # type: ignore[attr-defined]
+    files = SubjectFiles(d.store, evaluator=evaluator, clock=d.clock)
+    history = files.read_history(subject, actor=f"subject:{subject}", purpose="portal: own file")
+    return service.erasable(history.file, history.state)
+
+
 def letter_of(d: Due, notice_id: str | None) -> NoticeLetter:
     assert notice_id is not None
     return d.store.memory.notices[notice_id]
@@ -65,7 +74,7 @@ def test_a_record_with_no_effect_left_can_be_requested_and_waits_for_an_officer(
     d = due()
     service, _ = requests(d)
     subject, rid, code = withdrawn(d)
-    assert service.erasable(subject) == (rid,)
+    assert offered(d, service, subject) == (rid,)
     filed = service.request(
         subject, record_id=rid, reason="no longer needed", actor="subject", access_code=code
     )
@@ -77,7 +86,7 @@ def test_a_record_with_no_effect_left_can_be_requested_and_waits_for_an_officer(
     assert personal == {"reason": "no longer needed"}
     assert plain["record_id"] == rid
     assert [c.case_id for c in service.list_pending()] == [filed.case_id]
-    assert service.erasable(subject) == ()  # a request waits: it is not offered twice
+    assert offered(d, service, subject) == ()  # a request waits: it is not offered twice
     entry = next(a for a in d.store.memory.audit if a.action == "erasure.request")
     assert entry.detail == f"{filed.case_id} for {rid} by the subject"
 
@@ -87,7 +96,7 @@ def test_a_record_still_in_effect_cannot_be_requested() -> None:
     service, _ = requests(d)
     subject = ric_number()
     rid = d.intake.submit(body(subject=subject), source=RAIL).record.record_id
-    assert service.erasable(subject) == ()
+    assert offered(d, service, subject) == ()
     with pytest.raises(InvalidInput) as caught:
         service.request(subject, record_id=rid, reason="please", actor="officer_li")
     assert caught.value.field == "record_id"
@@ -125,7 +134,7 @@ def test_a_refusal_keeps_the_record_and_gives_the_subject_its_reasons() -> None:
     (case,) = d.store.memory.derived[subject].state.erasure_cases
     assert (case.outcome, case.reasons) == (ErasureOutcome.REFUSED, "A court asked to keep it.")
     assert service.list_pending() == []
-    assert service.erasable(subject) == (rid,)  # refused, it may be asked again
+    assert offered(d, service, subject) == (rid,)  # refused, it may be asked again
     with pytest.raises(Conflict, match="was decided on"):
         service.decide(case_id, outcome="refused", reasons="again", actor="officer_li")
 

@@ -14,10 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import InvalidInput, NotFound, Unauthorized
-from trustledger.domain.evaluation import SubjectState
 from trustledger.domain.explanation import explain
 from trustledger.domain.texts import N_
 from trustledger.i18n.negotiation import parse_language
+from trustledger.services.reading.files import FileHistory
 from trustledger.web.letters import in_language, other_language
 from trustledger.web.plain import appeal_text, describe, erasure_text
 from trustledger.web.rendering import (
@@ -66,16 +66,18 @@ def portal_home(request: Request) -> Response:
         "state": state,
         "restrictions": describe(state, tr),
         "appeals": [(a, appeal_text(a, tr)) for a in reversed(state.appeals)],
-        **_erasures(request, state),
+        **_erasures(request, history),
         "letters": [(n, other_language(n, registry.language)) for n in reversed(letters)],
     }
     return render(request, "portal.html", context)
 
 
-def _erasures(request: Request, state: SubjectState) -> dict[str, Any]:
-    """The records the subject may ask to erase now, and their requests with the decisions."""
+def _erasures(request: Request, history: FileHistory) -> dict[str, Any]:
+    """The records the subject may ask to erase now, and their requests with the decisions:
+    judged from the file the page read (one audited read and one evaluation a view)."""
     tr = translator_of(request)
-    erasable = set(registry_of(request).erasure_requests.erasable(state.subject))
+    state = history.state
+    erasable = set(registry_of(request).erasure_requests.erasable(history.file, state))
     records = {a.record.record_id: a for a in state.assessments}
     return {
         "erasable": [a for a in state.assessments if a.record.record_id in erasable],

@@ -7,9 +7,10 @@ from datetime import date
 
 from trustledger.domain.audit import AuditEntry
 from trustledger.domain.errors import InvalidInput
-from trustledger.domain.evaluation import SubjectState
+from trustledger.domain.evaluation import SubjectState, evaluate_file
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction
 from trustledger.domain.records import Event
+from trustledger.domain.subject_file import SubjectFile
 from trustledger.domain.texts import N_
 from trustledger.domain.timeline import (
     ScorePoint,
@@ -27,6 +28,7 @@ from trustledger.services.ports import Clock, UnitOfWorkFactory
 class FileHistory:
     """A file with its history: the state, the events known by then, the score over time."""
 
+    file: SubjectFile  # what `state` evaluates: use cases that judge the file again start here
     state: SubjectState
     events: tuple[Event, ...]
     scores: tuple[ScorePoint, ...]
@@ -69,10 +71,11 @@ class SubjectFiles:
         number, day, events = self._events(
             subject, actor, purpose, as_of, history=True, fence=fence
         )
-        state = self._evaluator.derive(number, events, day).state
+        f = self._evaluator.file_of(number, events, day)
+        state = evaluate_file(f, self._rulebook, day)
         scores = score_history(events, self._rulebook, score_dates(events, state), subject=number)
         known = tuple(e for e in events if e.on <= day)
-        return FileHistory(state, known, scores, timeline(events, state))
+        return FileHistory(f, state, known, scores, timeline(events, state))
 
     def history(
         self,

@@ -84,14 +84,10 @@ class ErasureRequests:
         self._scheme = scheme
         self._clock = clock
 
-    def erasable(self, subject: str) -> tuple[str, ...]:
-        """The subject's records with no effect left today, for which no request is pending:
-        those the portal offers to erase now."""
-        number = self._scheme.normalize(subject, field="subject")
-        today = self._clock.today()
-        with self._uow(readonly=True) as uow:
-            events = uow.events.for_subjects([number]).get(number, [])
-        f, state = _file(self._evaluator, number, events, today)
+    def erasable(self, f: SubjectFile, state: SubjectState) -> tuple[str, ...]:
+        """The records of a file already read and evaluated (`state` is `f` on `state.on`) that
+        have no effect left, for which no request is pending: those the portal offers to erase
+        now. No read of its own: the portal's audited read of the file is the one read."""
         pending = {c.record_id for c in state.erasure_cases if c.decided_on is None}
         ended = _ended(f, state, self._evaluator.rulebook)
         return tuple(
