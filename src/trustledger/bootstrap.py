@@ -91,6 +91,7 @@ class Registry:
         self.language = language or self.settings.deployment_language(self.scheme.name)
         if rulebook is not None:
             self.__dict__["rulebook"] = rulebook
+        self._following: list[CheckFeed] = []  # the feeds `writes` polls after each commit
 
     @cached_property
     def keyring(self) -> Keyring:
@@ -124,8 +125,22 @@ class Registry:
 
     @cached_property
     def writes(self) -> WriteQueue:
-        """Single-record submissions grouped into shared commits (the server's path)."""
-        return WriteQueue(self.uow, intake=self.intake, clock=self.clock)
+        """Single-record submissions grouped into shared commits (the server's path). After each
+        group's commit, before any of its writes is answered, every feed that follows the writes
+        polls once, whichever path queued them (the lean write layer, the FastAPI route)."""
+        queue = WriteQueue(self.uow, intake=self.intake, clock=self.clock)
+        queue.after_commit(self._poll_following)
+        return queue
+
+    def follow_writes(self, feed: CheckFeed) -> None:
+        """Have `feed` (a server's check index) take each group `writes` commits before its
+        requests are answered (invariant 8). Registering makes no queue: that loads the rulebook,
+        which a server that takes no writes never needs."""
+        self._following.append(feed)
+
+    def _poll_following(self) -> None:
+        for feed in self._following:
+            feed.poll_after_write()
 
     @cached_property
     def appeals(self) -> Appeals:

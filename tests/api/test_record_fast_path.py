@@ -167,3 +167,48 @@ def test_a_plain_record_body_is_read_as_the_route_reads_it() -> None:
     assert fields["contact"] == "li@example.org"  # extra fields go on to validation
     assert plain_record(orjson.dumps([body])) is None
     assert plain_record(orjson.dumps(body | {"case_ref": 12})) is None
+
+
+def test_every_group_committed_write_polls_the_check_index_once_by_either_path(
+    lean: Lean, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = lean.served.state.feed
+    polls: list[int] = []
+    poll = feed.poll_after_write
+
+    def counted() -> None:  # which group was the last committed when it polled
+        polls.append(lean.registry.writes.groups)
+        poll()
+
+    monkeypatch.setattr(feed, "poll_after_write", counted)
+    auth = {"Authorization": f"Bearer {lean.keys['source']}"}
+    # application/*+json: FastAPI reads it as JSON, the lean layer hands it to the route.
+    routed = {"content-type": "application/vnd.trustledger+json"} | auth
+
+    async def post(content: bytes, headers: dict[str, str]) -> int:
+        transport = httpx.ASGITransport(app=lean.served)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            answer = await client.post("/v1/records", content=content, headers=headers)
+            return answer.status_code
+
+    async def wave() -> list[int]:
+        bodies = [orjson.dumps(court_record(ric_number())) for _ in range(12)]
+        lean_json = {"content-type": "application/json"} | auth
+        return await asyncio.gather(
+            *(post(b, lean_json if n % 3 else routed) for n, b in enumerate(bodies))
+        )
+
+    groups = lean.registry.writes.groups
+    before = len(lean.route.seen)
+    alone = ask(lean.served, "/v1/records", json=court_record(ric_number()), headers=auth)
+    assert alone.status_code == 201
+    assert asyncio.run(post(orjson.dumps(court_record(ric_number())), routed)) == 201
+    assert asyncio.run(wave()) == [201] * 12
+    assert len(lean.route.seen) - before == 5  # one routed alone, four in the wave
+    committed = lean.registry.writes.groups - groups
+    assert 2 < committed <= 14
+    assert len(polls) == committed  # one poll a group, after its commit
+    assert polls == list(range(groups + 1, groups + committed + 1))
+    listed = [court_record(ric_number()) for _ in range(3)]
+    assert ask(lean.served, "/v1/records", json=listed, headers=auth).status_code == 201
+    assert len(polls) == committed + 1  # a list is its own transaction, polled once too

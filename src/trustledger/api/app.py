@@ -138,6 +138,7 @@ async def _maintain(registry: Registry, feed: CheckFeed) -> None:
 
 def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
     feed = registry.check_feed()
+    registry.follow_writes(feed)  # a group-committed write is in the index when answered
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -11,8 +11,8 @@ answers are the same bytes.
 With group commit on, the body is validated here (bad input is answered at once, alone) and
 queued for the write queue's writer thread; the request awaits its group's commit holding no
 thread, and the check index has taken the group's writes when it is answered (the queue's
-after-commit hook, `_follow_writes`). With it off, each record is written alone in a worker thread,
-as the route does.
+after-commit poll, wired where the queue is made: Registry.writes). With it off, each record is
+written alone in a worker thread, as the route does.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import asyncio
 import threading
 from typing import Any
 
-import structlog
 from anyio import to_thread
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
@@ -37,8 +36,6 @@ from trustledger.api.state import AppState
 from trustledger.domain.errors import TrustLedgerError
 from trustledger.services.intake.records import IntakeResult
 from trustledger.store.faults import unavailable
-
-log = structlog.get_logger()
 
 PATH = "/v1/records"
 ANSWER_HEADERS = ((b"content-type", b"application/json"), *RAW)
@@ -61,7 +58,6 @@ class RecordFastPath:
         self.app = app
         self.state = state
         self.body_limit = body_limit
-        self._following = False  # whether the write queue polls this app's feed after commits
         self._wakeups: Wakeups | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -96,9 +92,6 @@ class RecordFastPath:
         if not registry.settings.group_commit:
             return await to_thread.run_sync(lambda: write_one(state, fields, source))
         writes = registry.writes
-        if not self._following:  # on the first write: the queue loads the rulebook when made
-            _follow_writes(state)
-            self._following = True
         submission = writes.prepare(fields, source=source)
         wakeups = self._wakeups_here()
         committed: asyncio.Future[None] = wakeups.loop.create_future()
@@ -136,16 +129,3 @@ class Wakeups:
         for committed in ready:
             if not committed.done():
                 committed.set_result(None)
-
-
-def _follow_writes(state: AppState) -> None:
-    """Have the write queue's every commit taken into this app's check index before its
-    requests are answered (one poll a group)."""
-
-    def poll() -> None:
-        try:
-            state.feed.poll_after_write()
-        except Exception:  # the writes are committed; the next poll of the feed takes them
-            log.exception("check_feed.poll_after_write_failed")
-
-    state.registry.writes.after_commit(poll)

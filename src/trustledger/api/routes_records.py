@@ -52,10 +52,12 @@ def records_json(results: Sequence[IntakeResult]) -> bytes:
 
 def write_one(state: AppState, body: dict[str, Any], source: Source) -> IntakeResult:
     """Store one record body; concurrent ones share a commit (group commit) unless the setting
-    is off. The check index has the write when this returns."""
+    is off. The check index has the write when this returns: a group's is polled by the write
+    queue after its commit (Registry.writes), a write alone's here."""
     registry = state.registry
-    single = registry.writes if registry.settings.group_commit else registry.intake
-    result = single.submit(body, source=source)
+    if registry.settings.group_commit:
+        return registry.writes.submit(body, source=source)
+    result = registry.intake.submit(body, source=source)
     state.feed.poll_after_write()
     return result
 
