@@ -20,11 +20,15 @@ from sqlalchemy import (
     Connection,
     Date,
     DateTime,
+    Select,
     String,
     Table,
     any_,
     bindparam,
+    func,
     insert,
+    or_,
+    select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -54,6 +58,19 @@ def one_of(conn: Connection, column: ColumnElement[Any], group: list[str]) -> Co
     if conn.dialect.name == "postgresql":
         return column == any_(bindparam(None, group, type_=ARRAY(String)))
     return column.in_(group)
+
+
+def one_of_or_in(
+    conn: Connection, column: ColumnElement[Any], group: list[str], found: Select[tuple[str]]
+) -> ColumnElement[bool]:
+    """`column IN group OR column IN (found)`, as each engine indexes it: SQLite searches the
+    index for each side (a MULTI-INDEX OR); PostgreSQL would scan the table for an OR with a
+    subquery, so there it is `column IN (found UNION ALL unnest(group))`, a semi-join on the
+    index, with the group one array parameter as `one_of`'s."""
+    if conn.dialect.name == "postgresql":
+        listed = select(func.unnest(bindparam(None, group, type_=ARRAY(String))))
+        return column.in_(found.union_all(listed))
+    return or_(column.in_(group), column.in_(found))
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:

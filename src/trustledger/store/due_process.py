@@ -34,7 +34,7 @@ from trustledger.domain.targets import RECORD_PREFIX, target_record
 from trustledger.domain.texts import Language
 from trustledger.services.due_process.letters import LetterWriter, Words, WrittenLater, kept_words
 from trustledger.store import tables as t
-from trustledger.store.bulk import insert_rows
+from trustledger.store.bulk import groups, insert_rows, one_of, one_of_or_in
 from trustledger.store.data_keys import SqlDataKeys
 from trustledger.store.erasures import ANONYMOUS
 from trustledger.store.jurisdiction import within
@@ -375,30 +375,31 @@ class SqlDockets:
 
     def _records_ended(self, appeals: Sequence[Any]) -> dict[tuple[str | None, str], date]:
         """(record_id, "withdrawn" | "overturned") -> the first such day, for the records the
-        `appeals` are about: their subjects' events, stored under the number or the pseudonym."""
-        records = {target_record(a.target) for a in appeals} - {None}
-        if not records:
-            return {}
-        subjects = sorted({a.subject for a in appeals})
+        `appeals` are about: their subjects' events, stored under the pseudonym subject_state
+        holds (no key needed: replicas list the queue) or, in a row from before sealing, the
+        number. One query a group of subjects: all at once on PostgreSQL, in arrays (bulk)."""
+        about: dict[str, set[str]] = {}
+        for a in appeals:
+            if (record_id := target_record(a.target)) is not None:
+                about.setdefault(a.subject, set()).add(record_id)
         s, e = t.subject_state.c, t.events.c
-        stored = set(subjects)
-        for batch in _batches(subjects):
-            found = select(s.pseudonym).where(s.subject.in_(batch), s.pseudonym.is_not(None))
-            stored.update(self._conn.execute(found).scalars())
         ended: dict[tuple[str | None, str], date] = {}
-        for batch in _batches(sorted(stored)):
+        for batch in groups(self._conn, sorted(about)):
+            records = sorted(set().union(*(about[subject] for subject in batch)))
+            sealed = select(s.pseudonym).where(
+                one_of(self._conn, s.subject, batch), s.pseudonym.is_not(None)
+            )
             query = (
                 select(e.record_id, e.kind, func.min(e.on))
                 .where(
-                    e.subject.in_(batch),
+                    one_of_or_in(self._conn, e.subject, batch, sealed),
                     e.kind.in_(("withdrawn", "overturned")),
-                    e.record_id.in_(sorted(r for r in records if r is not None)),
+                    one_of(self._conn, e.record_id, records),
                 )
                 .group_by(e.record_id, e.kind)
             )
             for record_id, kind, day in self._conn.execute(query):
-                key = (record_id, kind)
-                ended[key] = min(day, ended.get(key, day))
+                ended[(record_id, kind)] = day  # a record's events are all its subject's
         return ended
 
     def open_reviews(self, *, limit: int, fence: Jurisdiction = OPEN) -> list[ReviewSummary]:
