@@ -133,6 +133,10 @@ def test_a_refusal_keeps_the_record_and_gives_the_subject_its_reasons() -> None:
     assert eraser.calls == []
     (case,) = d.store.memory.derived[subject].state.erasure_cases
     assert (case.outcome, case.reasons) == (ErasureOutcome.REFUSED, "A court asked to keep it.")
+    # The answer is the case as the refresh derived it, not a copy made beside it.
+    answered = (decided.outcome, decided.reasons, decided.decided_on, decided.record_id)
+    assert answered == (case.outcome, case.reasons, case.decided_on, case.record_id)
+    assert case.decided_on == d.clock.today()
     assert service.list_pending() == []
     assert offered(d, service, subject) == (rid,)  # refused, it may be asked again
     with pytest.raises(Conflict, match="was decided on"):

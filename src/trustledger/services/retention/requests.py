@@ -168,11 +168,7 @@ class ErasureRequests:
             self._clock,
             lambda uow: uow.dockets.erasure_subject(case_id) or "",
         ) as d:
-            case = next((c for c in d.state.erasure_cases if c.case_id == case_id), None)
-            if case is None:
-                raise NotFound(
-                    Message.of(N_("erasure request %(case)r does not exist"), case=case_id)
-                )
+            case = _case(d.state, case_id)
             d.admit(fence, actor=actor)
             notice_id = None
             if case.decided_on is None:
@@ -192,10 +188,7 @@ class ErasureRequests:
                 notice_id = next(
                     n.notice_id for n in refreshed.notices if n.purpose is NoticePurpose.ERASURE
                 )
-                case = ErasureCase(
-                    case.case_id, case.record_id, case.filed_on, case.reason, case.deadline,
-                    d.today, decided, reasons,
-                )  # fmt: skip
+                case = _case(refreshed.state(d.subject), case_id)  # as decided
             elif decided is not ErasureOutcome.GRANTED or case.outcome is not decided:
                 raise _decided(case)  # a granted case is granted again only to resume
             subject = d.subject
@@ -219,6 +212,13 @@ class ErasureRequests:
         """Undecided requests inside the officer's `fence`, the nearest deadline first."""
         with self._uow(readonly=True) as uow:
             return uow.dockets.pending_erasures(limit=limit, fence=fence)
+
+
+def _case(state: SubjectState, case_id: str) -> ErasureCase:
+    found = next((c for c in state.erasure_cases if c.case_id == case_id), None)
+    if found is None:
+        raise NotFound(Message.of(N_("erasure request %(case)r does not exist"), case=case_id))
+    return found
 
 
 def _letter(
