@@ -14,7 +14,7 @@ import orjson
 from trustledger.domain.audit import AuditEntry, AuditVerdict
 from trustledger.domain.derived import Derived
 from trustledger.domain.dockets import AppealSummary, ErasureSummary, ReviewSummary
-from trustledger.domain.evaluation import SubjectFile, SubjectState, restriction_notice
+from trustledger.domain.evaluation import SubjectFile, SubjectState, first_notices
 from trustledger.domain.jurisdiction import OPEN, Jurisdiction, record_sources
 from trustledger.domain.keys import ApiKey, KeyChange
 from trustledger.domain.notice_letters import Contact, DeliveryStatus, NoticeLetter
@@ -344,8 +344,9 @@ class FakeExports:
             f = SubjectFile(subject).extend(events)
             core = any(e.kind in CORE_ONLY_KINDS for e in events)
             history = history_text(sorted(events, key=lambda e: e.seq)) if core else None
+            noticed = first_notices(f)
             for rid, record in f.records.items():
-                notice = restriction_notice(f, rid)
+                notice = noticed.get(rid)
                 values = record.payload() | {
                     "attributes": orjson.dumps(dict(record.attributes)).decode(),
                     "recorded_on": f.recorded_on[rid],

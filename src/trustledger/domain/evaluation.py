@@ -58,8 +58,8 @@ __all__ = [
     "assess",
     "evaluate",
     "evaluate_file",
+    "first_notices",
     "notices_due",
-    "restriction_notice",
     "with_history",
 ]
 
@@ -234,15 +234,16 @@ NEVER_RESTRICTS = frozenset(
 )
 
 
-def restriction_notice(f: SubjectFile, target: str) -> Notice | None:
-    """The first notice that announced the restriction from `target`: its date starts the clock."""
-    first: Notice | None = None
-    # A loop rather than min() over a list: this runs for every restriction at every evaluation.
+def first_notices(f: SubjectFile) -> dict[str, Notice]:
+    """The first notice that announced each target's restriction, by target: its date starts
+    the restriction's clock (invariant 3)."""
+    first: dict[str, Notice] = {}
     for n in f.notices.values():
-        if n.target != target or n.purpose is not NoticePurpose.RESTRICTION:
+        if n.purpose is not NoticePurpose.RESTRICTION:
             continue
-        if first is None or (n.issued_on, n.notice_id) < (first.issued_on, first.notice_id):
-            first = n
+        seen = first.get(n.target)
+        if seen is None or (n.issued_on, n.notice_id) < (seen.issued_on, seen.notice_id):
+            first[n.target] = n
     return first
 
 
@@ -256,17 +257,10 @@ class _DueProcess:
 
     @classmethod
     def of(cls, f: SubjectFile) -> _DueProcess:
-        first: dict[str, Notice] = {}
-        for n in f.notices.values():
-            if n.purpose is not NoticePurpose.RESTRICTION:
-                continue
-            seen = first.get(n.target)
-            if seen is None or (n.issued_on, n.notice_id) < (seen.issued_on, seen.notice_id):
-                first[n.target] = n
         appeals: dict[str, list[Appeal]] = {}
         for appeal in f.appeals.values():
             appeals.setdefault(appeal.target, []).append(appeal)
-        return cls(first, appeals)
+        return cls(first_notices(f), appeals)
 
 
 def _record_restrictions(
