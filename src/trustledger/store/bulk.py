@@ -26,7 +26,6 @@ from sqlalchemy import (
     any_,
     bindparam,
     func,
-    insert,
     or_,
     select,
 )
@@ -82,7 +81,20 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         _copy(conn, table, rows)
         _analyze_as_it_grows(conn, table, len(rows))
     else:
-        conn.execute(insert(table), list(rows))
+        _postgres_executemany(conn, table, rows)
+
+
+def delete_where_in(conn: Connection, table: Table, column: str, values: Iterable[str]) -> None:
+    """DELETE the rows whose `column` is one of `values`, as the driver's own SQL: built and
+    compiled by SQLAlchemy for each call, such a statement cost ~0.1 ms of CPU, several of them
+    a group-committed write (bench/RESULTS.md); the SQL is the one `one_of` makes."""
+    for group in groups(conn, values):
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f'DELETE FROM {table.name} WHERE "{column}" = ANY(%s)', (group,))
+        else:
+            marks = ", ".join("?" for _ in group)
+            sql = f'DELETE FROM {table.name} WHERE "{column}" IN ({marks})'
+            conn.exec_driver_sql(sql, tuple(group))
 
 
 def _json_text(value: Any) -> str:
@@ -100,6 +112,19 @@ def _copy(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> Non
             copy.write_row(
                 [f(row[n]) if f else row[n] for n, f in zip(names, convert, strict=True)]
             )
+
+
+def _postgres_executemany(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    # psycopg adapts dates, times, booleans and bytes as SQLAlchemy's types would; JSON goes as
+    # its text, which PostgreSQL casts to the column's type as COPY's text does.
+    names = list(rows[0])
+    convert: list[Callable[[Any], Any] | None] = [
+        _json_text if isinstance(table.c[n].type, JSON) else None for n in names
+    ]
+    quoted = ", ".join(f'"{n}"' for n in names)
+    marks = ", ".join("%s" for _ in names)
+    statement = f"INSERT INTO {table.name} ({quoted}) VALUES ({marks})"
+    conn.exec_driver_sql(statement, _tuples(rows, names, convert))
 
 
 def _analyze_as_it_grows(conn: Connection, table: Table, copied: int) -> None:

@@ -20,7 +20,7 @@ from trustledger.domain.personal_data import joined, scope_of, split
 from trustledger.domain.records import Event, EventKind, Record, StoredRecord
 from trustledger.domain.submissions import payload_hash
 from trustledger.store import tables as t
-from trustledger.store.bulk import IN_BATCH, groups, insert_rows, one_of
+from trustledger.store.bulk import IN_BATCH, delete_where_in, groups, insert_rows, one_of
 from trustledger.store.crypto import PSEUDONYM_CHARS, hex_of
 from trustledger.store.data_keys import SqlDataKeys
 
@@ -292,9 +292,9 @@ class SqlDerivedStore:
         self._keys = keys
 
     def replace(self, items: Sequence[Derived]) -> None:
-        for batch in groups(self._conn, (d.state.subject for d in items)):
-            for table in self.TABLES:
-                self._conn.execute(delete(table).where(one_of(self._conn, table.c.subject, batch)))
+        subjects = [d.state.subject for d in items]
+        for table in self.TABLES:
+            delete_where_in(self._conn, table, "subject", subjects)
         pseudonym = self._keys.pseudonym
         insert_rows(
             self._conn,
