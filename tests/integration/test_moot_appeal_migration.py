@@ -38,9 +38,10 @@ def downgrade(registry: Registry, revision: str) -> None:
         config.attributes["connection"] = conn
         command.downgrade(config, revision)
         # The head code, which writes here at `revision`, writes the notices' facts hash (0017,
-        # which finds the column there when upgrading).
+        # which finds the column there when upgrading) as its 32 bytes (0018, which finds them so).
         if revision < "0017":
-            conn.execute(text("ALTER TABLE notices ADD COLUMN facts_sha256 VARCHAR(64)"))
+            binary = "BYTEA" if conn.dialect.name == "postgresql" else "BLOB"
+            conn.execute(text(f"ALTER TABLE notices ADD COLUMN facts_sha256 {binary}"))
         conn.commit()
 
 

@@ -204,10 +204,11 @@ def _hashes_as_head_stores_them(registry: Registry) -> None:
 
 
 def _columns_head_reads(registry: Registry) -> None:
-    """The head code reads the notices' facts hash (0017), NULL in every row of a registry from
-    before it, as 0017 leaves them."""
+    """The head code reads the notices' facts hash (0017, its bytes since 0018), NULL in every
+    row of a registry from before it, as 0017 leaves them."""
     with registry.engine.begin() as conn:
-        conn.execute(text("ALTER TABLE notices ADD COLUMN facts_sha256 VARCHAR(64)"))
+        binary = "BYTEA" if conn.dialect.name == "postgresql" else "BLOB"
+        conn.execute(text(f"ALTER TABLE notices ADD COLUMN facts_sha256 {binary}"))
 
 
 def test_every_answer_is_the_same_after_the_registry_is_sealed(copy: Copy, tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -140,8 +139,7 @@ class SqlDataKeys:
             if self._conn.execute(stale).rowcount:
                 self._mark(pseudonym)
         keks = self._vault().current_many(self._registry_id(), {bucket_of(p) for p, _ in missing})
-        # Made together: one read of randomness, one time, one AESGCM per key-encryption key.
-        made_at = datetime.now(UTC).replace(tzinfo=None)
+        # Made together: one read of randomness, one AESGCM per key-encryption key.
         rows = []
         for (pseudonym, scope), key in zip(missing, new_keys(len(missing)), strict=True):
             version, kek = keks[bucket_of(pseudonym)]
@@ -151,7 +149,6 @@ class SqlDataKeys:
                     "scope": scope,
                     "kek_version": version,
                     "wrapped": seal_with(self._aead(kek), key, aad=scope_aad(pseudonym, scope)),
-                    "created_at": made_at,
                 }
             )
             self._keys[pseudonym, scope] = key
@@ -246,7 +243,6 @@ class SqlDataKeys:
                     scope=ERASED_MARK,
                     kek_version=0,  # no version of any bucket: it unwraps to nothing
                     wrapped=b"",
-                    created_at=datetime.now(UTC).replace(tzinfo=None),
                 )
             )
         self._keys[pseudonym, ERASED_MARK] = None

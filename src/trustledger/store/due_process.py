@@ -35,6 +35,7 @@ from trustledger.domain.texts import Language
 from trustledger.services.due_process.letters import LetterWriter, Words, WrittenLater, kept_words
 from trustledger.store import tables as t
 from trustledger.store.bulk import groups, insert_rows, one_of, one_of_or_in
+from trustledger.store.crypto import hex_of
 from trustledger.store.data_keys import SqlDataKeys
 from trustledger.store.erasures import ANONYMOUS
 from trustledger.store.jurisdiction import within
@@ -179,7 +180,7 @@ class SqlNoticeStore:
             facts=opened.get("facts"),
             template_version=row.template_version,
             sha256=row.sha256,
-            facts_sha256=row.facts_sha256,
+            facts_sha256=None if row.facts_sha256 is None else hex_of(row.facts_sha256),
         )
         kept = opened.get("kept")
         if kept is not None:
@@ -217,7 +218,8 @@ class SqlNoticeStore:
             # `facts` is left NULL (a JSON None would be written as JSON null).
             "template_version": n.template_version,
             "sha256": n.sha256,
-            "facts_sha256": n.facts_sha256,
+            # Its 32 bytes (0018); the letters' check compares the hex, as before.
+            "facts_sha256": None if n.facts_sha256 is None else bytes.fromhex(n.facts_sha256),
             "kept": None,
             "sealed": self._keys.seal(pseudonym, _scope(n.target), personal),
         }

@@ -198,8 +198,8 @@ class NoticeRow(Base):
     template_version: Mapped[str | None] = mapped_column(String(8))
     sha256: Mapped[str | None] = mapped_column(String(64))
     # Until a letter written when first read is sent and hashed: the hash of its facts and row
-    # (services.due_process.letters.facts_sha256), taken when issued.
-    facts_sha256: Mapped[str | None] = mapped_column(String(64))
+    # (services.due_process.letters.facts_sha256), taken when issued; its 32 bytes since 0018.
+    facts_sha256: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     kept: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The letter's facts and kept words and its access code, sealed like an event's personal data.
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -319,7 +319,7 @@ class DataKeyRow(Base):
     scope: Mapped[str] = mapped_column(String(40), primary_key=True)
     kek_version: Mapped[int] = mapped_column(Integer)
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(DateTime())
+    # No creation time since 0019: nothing read it.
 
 
 class RegistryRow(Base):

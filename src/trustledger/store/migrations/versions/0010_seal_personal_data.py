@@ -119,6 +119,7 @@ SOURCES = (subject_state, events, notices, contacts, audit_log)
 
 def upgrade() -> None:
     conn = op.get_bind()
+    _keys_made_by_head_code(conn)
     for table in REWRITTEN:
         allow_changes(table)
     conn.commit()
@@ -205,6 +206,18 @@ def _next_subjects(conn: sa.Connection, table: sa.TableClause, after: str) -> li
     column = table.c.subject
     query = sa.select(column).where(_plaintext(table), column > after).distinct().order_by(column)
     return list(conn.execute(query.limit(limit)).scalars())
+
+
+def _keys_made_by_head_code(conn: sa.Connection) -> None:
+    """The keys are made by the head code (SqlDataKeys), which writes no `created_at` since 0019
+    dropped it: until then the column takes the time a row is written by default (UTC), also
+    where 0009 made it without (a run of this revision stopped and resumed)."""
+    now = sa.text("CURRENT_TIMESTAMP" if conn.dialect.name == "sqlite" else "timezone('utc', now())")
+    with op.batch_alter_table("data_keys") as batch:
+        batch.alter_column(
+            "created_at", existing_type=sa.DateTime(), existing_nullable=False, server_default=now
+        )
+    conn.commit()
 
 
 def _seal_subjects(conn: sa.Connection, keys: SqlDataKeys, subjects: Sequence[str]) -> int:
