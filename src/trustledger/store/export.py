@@ -25,7 +25,7 @@ from trustledger.domain.records import CORE_ONLY_KINDS, Event, EventKind, Record
 from trustledger.services.reading.export import FLAT_COLUMNS
 from trustledger.store import tables as t
 from trustledger.store.data_keys import SqlDataKeys
-from trustledger.store.repositories import SUBJECT, open_events
+from trustledger.store.event_rows import SUBJECT, open_events
 
 _MARKED = (
     EventKind.NOTICE_ISSUED,
@@ -86,8 +86,10 @@ def _flat_query() -> Select[Any]:
     data = e.c.data
     payload = {
         name: data[name].as_string().label(name)
-        for name in ("type", "occurred_on", "decided_on", "source", "case_ref", "evidence_ref")
+        for name in ("type", "occurred_on", "decided_on", "case_ref", "evidence_ref")
     }
+    # A recorded row leaves its source out when it is the row's actor (store/event_rows.py).
+    payload["source"] = func.coalesce(data["source"].as_string(), e.c.actor).label("source")
     columns = {
         "record_id": e.c.record_id,
         "subject": e.c.subject,

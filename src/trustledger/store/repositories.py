@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -16,13 +16,20 @@ from trustledger.checks.columns import NO_DAY, RestrictionColumns
 from trustledger.domain.barring import format_scopes, parse_scopes
 from trustledger.domain.derived import Derived
 from trustledger.domain.evaluation import ErasureCase, Restriction, RestrictionStatus, SubjectState
-from trustledger.domain.personal_data import joined, scope_of, split
-from trustledger.domain.records import Event, EventKind, Record, StoredRecord
+from trustledger.domain.personal_data import scope_of, split
+from trustledger.domain.records import Event, Record, StoredRecord
 from trustledger.domain.submissions import payload_hash
 from trustledger.store import tables as t
 from trustledger.store.bulk import IN_BATCH, delete_where_in, groups, insert_rows, one_of
 from trustledger.store.crypto import PSEUDONYM_CHARS, hex_of
 from trustledger.store.data_keys import SqlDataKeys
+from trustledger.store.event_rows import (
+    SUBJECT,
+    event_from_row,
+    open_events,
+    stored_actor,
+    stored_data,
+)
 
 
 def _batches(items: Iterable[str], size: int = IN_BATCH) -> Iterator[list[str]]:
@@ -55,14 +62,15 @@ class SqlEventLog:
             pseudonym = pseudonyms[e.subject]
             plain, personal = split(e.kind, e.data)
             sealed = keys.seal(pseudonym, scope_of(e.record_id), {**personal, SUBJECT: e.subject})
+            actor = stored_actor(e.actor, e.subject, pseudonym)
             rows.append(
                 {
                     "kind": e.kind.value,
                     "subject": pseudonym,
                     "on": e.on,
                     "record_id": e.record_id,
-                    "data": plain,
-                    "actor": stored_actor(e.actor, e.subject, pseudonym),
+                    "data": stored_data(e.kind, plain, record_id=e.record_id, actor=actor),
+                    "actor": actor,
                     "created_at": at,
                     "sealed": sealed,
                 }
@@ -144,59 +152,6 @@ class SqlEventLog:
     def count_subjects(self) -> int:
         query = select(func.count(func.distinct(t.events.c.subject)))
         return int(self._conn.execute(query).scalar_one())
-
-
-# The key of the sealed part that carries the identity number (readers strip it).
-SUBJECT = "_subject"
-# A subject acting for themselves (on the portal) is the actor `subject:<number>`; stored as
-# `subject:<pseudonym>` in a sealed row, as the audit trail stores it, so the number is in no
-# plain column of the log, and read back as the number.
-SUBJECT_ACTOR = "subject:"
-
-
-def stored_actor(actor: str, subject: str, pseudonym: str) -> str:
-    return SUBJECT_ACTOR + pseudonym if actor == SUBJECT_ACTOR + subject else actor
-
-
-def _read_actor(actor: str, pseudonym: str, subject: str) -> str:
-    return SUBJECT_ACTOR + subject if actor == SUBJECT_ACTOR + pseudonym else actor
-
-
-def open_events(keys: SqlDataKeys, rows: Sequence[Any]) -> Iterator[Event]:
-    """Events of stored rows, in their order, with the subject's number and their full data;
-    the rows' keys are unwrapped in one go. An erased event (its key destroyed) is left out."""
-    keys.preload({row.subject for row in rows if row.sealed is not None})
-    for row in rows:
-        if row.sealed is None:
-            yield event_from_row(row)
-            continue
-        personal = keys.open(row.subject, scope_of(row.record_id), row.sealed)
-        if personal is not None:
-            subject = personal.pop(SUBJECT)
-            yield event_from_row(
-                row,
-                subject=subject,
-                data=joined(row.data, personal),
-                actor=_read_actor(row.actor, row.subject, subject),
-            )
-
-
-def event_from_row(
-    row: Any,
-    *,
-    subject: str | None = None,
-    data: Mapping[str, Any] | None = None,
-    actor: str | None = None,
-) -> Event:
-    return Event(
-        kind=EventKind(row.kind),
-        subject=row.subject if subject is None else subject,
-        on=row.on,
-        data=row.data if data is None else data,
-        record_id=row.record_id,
-        actor=row.actor if actor is None else actor,
-        seq=row.seq,
-    )
 
 
 class SqlRecordIndex:

@@ -212,7 +212,9 @@ def _keys_made_by_head_code(conn: sa.Connection) -> None:
     """The keys are made by the head code (SqlDataKeys), which writes no `created_at` since 0019
     dropped it: until then the column takes the time a row is written by default (UTC), also
     where 0009 made it without (a run of this revision stopped and resumed)."""
-    now = sa.text("CURRENT_TIMESTAMP" if conn.dialect.name == "sqlite" else "timezone('utc', now())")
+    now = sa.text(
+        "CURRENT_TIMESTAMP" if conn.dialect.name == "sqlite" else "timezone('utc', now())"
+    )
     with op.batch_alter_table("data_keys") as batch:
         batch.alter_column(
             "created_at", existing_type=sa.DateTime(), existing_nullable=False, server_default=now
