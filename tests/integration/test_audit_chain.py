@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -43,7 +44,11 @@ def test_each_entry_hashes_its_canonical_encoding_and_the_previous_hash(registry
     assert bytes(rows[0].prev_hash) == bytes.fromhex(GENESIS)
     assert bytes(rows[1].prev_hash) == bytes(rows[0].hash)
     first = rows[0]
-    at = str(first.at).replace(" ", "T")  # a string on SQLite, a datetime on PostgreSQL
+    if isinstance(first.at, int):  # SQLite: microseconds since 1970 (store/stamps.py)
+        at = (datetime(1970, 1, 1) + timedelta(microseconds=first.at)).isoformat()
+    else:  # a datetime on PostgreSQL
+        at = str(first.at).replace(" ", "T")
+    assert len(at) == 26  # with its microseconds, as the chain's encoding has them
     encoded = (
         f'{{"action":"record.submit","actor":"rail_bureau","at":"{at}",'
         f'"detail":"{first.detail}","prev_hash":"{GENESIS}","purpose":"intake","seq":1,'

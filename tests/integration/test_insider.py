@@ -150,17 +150,20 @@ def rechain(registry: Registry) -> None:
         fields = {
             n: getattr(row, n) for n in ("seq", "actor", "action", "subject", "purpose", "detail")
         }
-        at = row.at if not isinstance(row.at, str) else _parse(row.at)
+        at = _parse(row.at) if isinstance(row.at, str | int) else row.at
         h = entry_hash(**fields, at=at, prev_hash=prev)
         sql_write(registry, "UPDATE audit_log SET prev_hash = :p, hash = :h WHERE seq = :s",
                   p=bytes.fromhex(prev), h=bytes.fromhex(h), s=row.seq)  # fmt: skip
         prev = h
 
 
-def _parse(text: str) -> object:
-    from datetime import datetime
+def _parse(stored: str | int) -> object:
+    """A time as SQLite holds it: text before issue 17, microseconds since 1970 after."""
+    from datetime import datetime, timedelta
 
-    return datetime.fromisoformat(text)
+    if isinstance(stored, int):
+        return datetime(1970, 1, 1) + timedelta(microseconds=stored)
+    return datetime.fromisoformat(stored)
 
 
 def test_an_edited_event_is_named(

@@ -31,6 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from trustledger.store.stamps import Stamp, stamp_micros
+
 # Below this many rows a plain executemany beats setting up a COPY.
 COPY_THRESHOLD = 64
 # Autovacuum analyzes a minute or more behind a bulk load; until it does, the planner takes the
@@ -152,9 +154,16 @@ def _sqlite_bool(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
+@functools.lru_cache(maxsize=1024)
+def _sqlite_stamp(value: datetime | None) -> int | None:
+    return None if value is None else stamp_micros(value)
+
+
 def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
     if isinstance(column_type, JSON):
         return _json_text
+    if isinstance(column_type, Stamp):  # before DateTime: an integer, not text (store/stamps.py)
+        return _sqlite_stamp
     if isinstance(column_type, DateTime):
         return _sqlite_datetime
     if isinstance(column_type, Date):

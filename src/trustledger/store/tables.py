@@ -23,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from trustledger.store.stamps import Stamp
+
 # SQLite only makes an INTEGER PRIMARY KEY an alias of the rowid (and AUTOINCREMENT needs one).
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
 JsonType = JSON().with_variant(JSONB(), "postgresql")
@@ -51,7 +53,8 @@ class EventRow(Base):
     record_id: Mapped[str | None] = mapped_column(String(40))
     data: Mapped[dict[str, Any]] = mapped_column(JsonType)
     actor: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(DateTime())
+    # Read by the log's leaves only: on SQLite an integer since issue 17 (store/stamps.py).
+    created_at: Mapped[datetime] = mapped_column(Stamp())
     # The personal part of `data` (domain/personal_data.py), sealed by the data key of the subject and
     # the event's record (or the subject's own): `subject` is then the pseudonym, not the number.
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -265,7 +268,8 @@ class AuditRow(Base):
     subject: Mapped[str | None] = mapped_column(String(64))
     purpose: Mapped[str] = mapped_column(String(128))
     detail: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime())
+    # Compared and sorted by no query: on SQLite an integer since issue 17 (store/stamps.py).
+    at: Mapped[datetime] = mapped_column(Stamp())
     prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
