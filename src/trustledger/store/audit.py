@@ -122,10 +122,9 @@ class SqlAuditTrail:
     def append(self, entries: Sequence[AuditEntry]) -> None:
         if not entries:
             return
-        last = self._conn.execute(
-            select(t.audit_log.c.seq, t.audit_log.c.hash)
-            .order_by(t.audit_log.c.seq.desc())
-            .limit(1)
+        # The driver's own SQL: built per call, SQLAlchemy's statement cost as much as the query.
+        last = self._conn.exec_driver_sql(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
         ).first()
         seq, prev = (last.seq, hex_of(last.hash)) if last is not None else (0, GENESIS)
         rows = []

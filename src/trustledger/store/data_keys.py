@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, and_, bindparam, delete, select, update
 
 from trustledger.store import tables as t
-from trustledger.store.bulk import groups, insert_rows, one_of
+from trustledger.store.bulk import insert_rows, rows_where_in
 from trustledger.store.crypto import (
     MasterKey,
     Unreadable,
@@ -109,18 +109,14 @@ class SqlDataKeys:
     def preload(self, pseudonyms: Iterable[str]) -> None:
         """Unwrap every key of these subjects in one query per batch (a file, an export page)."""
         wanted = sorted(set(pseudonyms) - self._loaded)
-        c = t.data_keys.c
-        for batch in groups(self._conn, wanted):
-            rows = self._conn.execute(
-                select(c.pseudonym, c.scope, c.kek_version, c.wrapped).where(
-                    one_of(self._conn, c.pseudonym, batch)
-                )
+        if not wanted:
+            return
+        columns = ("pseudonym", "scope", "kek_version", "wrapped")
+        for row in rows_where_in(self._conn, t.data_keys, columns, "pseudonym", wanted):
+            self._keys[row.pseudonym, row.scope] = self._unwrap(
+                row.pseudonym, row.scope, row.kek_version, bytes(row.wrapped)
             )
-            for row in rows:
-                self._keys[row.pseudonym, row.scope] = self._unwrap(
-                    row.pseudonym, row.scope, row.kek_version, bytes(row.wrapped)
-                )
-            self._loaded.update(batch)
+        self._loaded.update(wanted)
 
     def provide(self, wanted: Iterable[tuple[str, str]]) -> None:
         """Have a key for each (pseudonym, scope): the known ones unwrapped in one query per

@@ -34,7 +34,7 @@ from trustledger.domain.targets import RECORD_PREFIX, target_record
 from trustledger.domain.texts import Language
 from trustledger.services.due_process.letters import LetterWriter, Words, WrittenLater, kept_words
 from trustledger.store import tables as t
-from trustledger.store.bulk import groups, insert_rows, one_of, one_of_or_in
+from trustledger.store.bulk import groups, insert_rows, one_of, one_of_or_in, rows_where_in
 from trustledger.store.crypto import hex_of
 from trustledger.store.data_keys import SqlDataKeys
 from trustledger.store.erasures import ANONYMOUS
@@ -297,17 +297,16 @@ class SqlContactBook:
         insert_rows(self._conn, t.contacts, rows)
 
     def languages(self, subjects: Iterable[str]) -> dict[str, Language]:
-        found: dict[str, Language] = {}
-        c = t.contacts.c
         located = self._located(subjects)
-        for batch in _batches(sorted(located)):
-            query = select(c.subject, c.language).where(
-                c.subject.in_(batch), c.language.is_not(None)
-            )
-            found.update(
-                (located[row.subject], Language(row.language)) for row in self._conn.execute(query)
-            )
-        return found
+        rows = rows_where_in(
+            self._conn,
+            t.contacts,
+            ("subject", "language"),
+            "subject",
+            sorted(located),
+            also="language IS NOT NULL",
+        )
+        return {located[row.subject]: Language(row.language) for row in rows}
 
     def get_many(self, subjects: Iterable[str]) -> dict[str, str]:
         found: dict[str, str] = {}
