@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
-from tests.api.conftest import Server
+from tests.api.conftest import Server, serving
 from tests.factories import ric_number
 
 TODAY = date.today()
@@ -146,14 +149,50 @@ def test_a_subjects_history_pages_in_seq_order_and_hides_access_codes(server: Se
     assert all("access_code_hash" not in e["data"] for e in seen)
 
 
-def test_statistics_are_aggregates_that_hide_small_groups(server: Server) -> None:
-    subject = ric_number()
-    with server.client("source") as source:
-        source.post("/v1/records", json=court_record(subject))
+def test_statistics_are_aggregates_that_hide_small_groups(tmp_path: Path) -> None:
+    # The figures count the whole database: on the session's server they would count whatever
+    # the other modules left in force, so this test has a database of its own.
+    with serving(tmp_path) as server:
+        first = ric_number()
+        with server.client("source") as source:
+            assert source.post("/v1/records", json=court_record(first)).status_code == 201
+            alone = stats(server, TODAY + timedelta(days=11))
+            assert first not in json.dumps(alone)
+            # One person restricted: every group that counts them is shown as "<10".
+            assert shown(alone) == {
+                "active": "<10",
+                "people": "<10",
+                "air": "<10",
+                "rail": "0",
+                "rail_premium": "<10",
+                "court.judgment_default": "<10",
+                "11": "<10",
+            }
+            more = [court_record(ric_number()) for _ in range(10)]
+            assert source.post("/v1/records", json=more).status_code == 201
+        # Eleven people: the groups are shown. (Another day: figures are reused for 10 s.)
+        assert shown(stats(server, TODAY + timedelta(days=12))) == {
+            "active": "11",
+            "people": "11",
+            "air": "11",
+            "rail": "0",
+            "rail_premium": "11",
+            "court.judgment_default": "11",
+            "11": "11",
+        }
+
+
+def stats(server: Server, on: date) -> dict[str, Any]:
     with server.client("auditor") as auditor:
-        r = auditor.get("/v1/stats", params={"on": (TODAY + timedelta(days=11)).isoformat()})
+        r = auditor.get("/v1/stats", params={"on": on.isoformat()})
     assert r.status_code == 200, r.text
-    assert subject not in r.text
-    body = r.text
-    # A handful of test subjects: every group is under 10, so no count is shown.
-    assert "<10" in body
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def shown(body: dict[str, Any]) -> dict[str, str]:
+    """What the figures about restrictions in force show, by group key."""
+    groups = [body["active_restrictions"], body["people_restricted"]]
+    for part in ("active_by_mode", "active_by_rule", "active_by_province"):
+        groups += body[part]
+    return {g["key"]: g["shown"] for g in groups}
