@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import cached_property
 
@@ -91,7 +94,10 @@ class Registry:
         self.language = language or self.settings.deployment_language(self.scheme.name)
         if rulebook is not None:
             self.__dict__["rulebook"] = rulebook
-        self._following: list[CheckFeed] = []  # the feeds `writes` polls after each commit
+        # The feeds `writes` polls after each commit: replaced whole, never changed in place, so
+        # the writer thread polls those registered when its poll began.
+        self._following: tuple[CheckFeed, ...] = ()
+        self._following_changed = threading.Lock()
 
     @cached_property
     def keyring(self) -> Keyring:
@@ -132,11 +138,21 @@ class Registry:
         queue.after_commit(self._poll_following)
         return queue
 
-    def follow_writes(self, feed: CheckFeed) -> None:
-        """Have `feed` (a server's check index) take each group `writes` commits before its
-        requests are answered (invariant 8). Registering makes no queue: that loads the rulebook,
+    @contextmanager
+    def follow_writes(self, feed: CheckFeed) -> Iterator[None]:
+        """While entered, have `feed` (a server's check index) take each group `writes` commits
+        before its requests are answered (invariant 8); polled no more once left (the app's
+        lifespan enters it while serving). Registering makes no queue: that loads the rulebook,
         which a server that takes no writes never needs."""
-        self._following.append(feed)
+        with self._following_changed:
+            self._following = (*self._following, feed)
+        try:
+            yield
+        finally:
+            with self._following_changed:
+                kept = list(self._following)
+                kept.remove(feed)  # this registration only: the feed may be entered twice
+                self._following = tuple(kept)
 
     def _poll_following(self) -> None:
         for feed in self._following:

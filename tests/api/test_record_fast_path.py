@@ -23,6 +23,7 @@ from trustledger.api.routes_records import record_out, records_json
 from trustledger.api.schemas import RecordsOut
 from trustledger.api.state import app_state
 from trustledger.bootstrap import Registry, open_registry
+from trustledger.services.checking.feed import CheckFeed
 
 
 @dataclass
@@ -169,10 +170,19 @@ def test_a_plain_record_body_is_read_as_the_route_reads_it() -> None:
     assert plain_record(orjson.dumps(body | {"case_ref": 12})) is None
 
 
-def test_every_group_committed_write_polls_the_check_index_once_by_either_path(
-    lean: Lean, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def followed(lean: Lean) -> Iterator[CheckFeed]:
+    """The lean app's feed, following the write queue as the app's lifespan has it while serving
+    (an in-process app runs no lifespan)."""
     feed = lean.served.state.feed
+    with lean.registry.follow_writes(feed):
+        yield feed
+
+
+def test_every_group_committed_write_polls_the_check_index_once_by_either_path(
+    lean: Lean, followed: CheckFeed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed = followed
     polls: list[int] = []
     poll = feed.poll_after_write
 

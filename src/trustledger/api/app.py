@@ -138,7 +138,6 @@ async def _maintain(registry: Registry, feed: CheckFeed) -> None:
 
 def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
     feed = registry.check_feed()
-    registry.follow_writes(feed)  # a group-committed write is in the index when answered
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -167,7 +166,10 @@ def create_app(registry: Registry, *, follow: bool = True) -> FastAPI:
             # The log's checkpoints are writes too: the primary's servers sign them.
             tasks.append(asyncio.create_task(_sign_checkpoints(registry)))
         try:
-            yield
+            # A group-committed write is in the index when answered, while this app serves: an
+            # app shut down (an in-process test's) leaves the registry's write queue alone.
+            with registry.follow_writes(feed):
+                yield
         finally:
             for task in tasks:
                 task.cancel()
