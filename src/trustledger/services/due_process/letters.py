@@ -247,13 +247,14 @@ class NoticeLetters:
         )
         facts = kept_facts(context) | {"titles": rule_titles(notice, state)}
         if not written:
+            subject_line = self.renderer.subject_line(notice.purpose, language=language)
             later = NoticeLetter(
                 notice_id=notice.notice_id,
                 subject=notice.subject,
                 purpose=notice.purpose,
                 target=notice.target,
                 issued_on=notice.issued_on,
-                subject_line=self.renderer.subject_line(notice.purpose, language=language),
+                subject_line=subject_line,
                 body=Words("", ""),
                 created_at=at,
                 access_code=notice.access_code,
@@ -261,8 +262,15 @@ class NoticeLetters:
                 language=language,
                 facts=facts,
                 template_version=self.template_version,
+                # facts_sha256 of this letter, taken from its parts: the letter is made once.
+                facts_sha256=_facts_digest(
+                    facts,
+                    template_version=self.template_version,
+                    language=language,
+                    subject_line=subject_line,
+                    notice=notice,
+                ),
             )
-            later = replace(later, facts_sha256=facts_sha256(later))
             return replace(later, body=WrittenLater(_CurrentTemplates(self.renderer), later))
         letter = self.renderer.render(notice.purpose, context, language=language)
         words = Words(letter.text, letter.html, notice.access_code)
@@ -309,8 +317,11 @@ def kept_facts(context: Mapping[str, Any]) -> dict[str, Any]:
     for key, value in context.items():
         if key in ROW_FACTS:
             continue
+        blank = _KEPT_BLANK.get(key, _MISSING)
+        if value is blank:  # most are None or False, as blank: nothing to convert
+            continue
         json = _json_value(value)
-        if json != _KEPT_BLANK.get(key, _MISSING):
+        if json != blank:
             kept[key] = json
     if context.get("access_code"):
         kept["access_code"] = MASK
@@ -346,18 +357,54 @@ def facts_sha256(letter: NoticeLetter) -> str:
     its facts (the access code masked), templates' version, language, subject line and the row's
     own facts. Taken when it is issued, it stands in for the letter's hash until that is taken
     as it is sent: a letter whose facts were changed since is refused, not written differently."""
+    return _facts_digest(
+        letter.facts,
+        template_version=letter.template_version,
+        language=letter.language,
+        subject_line=letter.subject_line,
+        notice=letter,
+    )
+
+
+class _NoticeRow(Protocol):
+    """The row's own facts a letter's facts_sha256 covers (an IssuedNotice or a NoticeLetter)."""
+
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def notice_id(self) -> str: ...
+
+    @property
+    def purpose(self) -> NoticePurpose: ...
+
+    @property
+    def issued_on(self) -> date: ...
+
+
+# json.dumps with these options, its encoder made once (dumps makes one a call).
+_FACTS_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _facts_digest(
+    facts: Mapping[str, Any] | None,
+    *,
+    template_version: str | None,
+    language: Language | None,
+    subject_line: str,
+    notice: _NoticeRow,
+) -> str:
     kept = {
-        "facts": letter.facts,
-        "template_version": letter.template_version,
-        "language": letter.language.value if letter.language else None,
-        "subject_line": letter.subject_line,
-        "subject": letter.subject,
-        "notice_id": letter.notice_id,
-        "purpose": letter.purpose.value,
-        "issued_on": letter.issued_on.isoformat(),
+        "facts": facts,
+        "template_version": template_version,
+        "language": language.value if language else None,
+        "subject_line": subject_line,
+        "subject": notice.subject,
+        "notice_id": notice.notice_id,
+        "purpose": notice.purpose.value,
+        "issued_on": notice.issued_on.isoformat(),
     }
-    encoded = json.dumps(kept, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(encoded.encode()).hexdigest()
+    return hashlib.sha256(_FACTS_JSON.encode(kept).encode()).hexdigest()
 
 
 def letter_sha256(subject_line: str, body: LetterBody) -> str:
