@@ -29,7 +29,13 @@ from trustledger.domain.restrictions import (
     RestrictionStatus,
     barring_restriction,
 )
-from trustledger.domain.rulebook import MAX_RESTRICTION_DAYS, Rule, Rulebook, Scope
+from trustledger.domain.rulebook import (
+    MAX_RESTRICTION_DAYS,
+    RestrictionSpec,
+    Rule,
+    Rulebook,
+    Scope,
+)
 from trustledger.domain.subject_file import (
     Appeal,
     ErasureCase,
@@ -269,11 +275,13 @@ def _record_restrictions(
     """One restriction per decision the record's versions announced (domain/corrections.py)."""
     rid = a.record.record_id
     versions = f.versions.get(rid) or [a.record]
+    one: tuple[Rule, RestrictionSpec] | None = None  # the rule and spec of a single version
     if len(versions) == 1:
         rule = a.rule
         spec = rule.restriction_for(term_holds=a.term_holds) if rule is not None else None
         if rule is None or spec is None or a.status in NEVER_RESTRICTS:
             return []
+        one = (rule, spec)
         decisions = [Decision(0, Terms(spec.scopes, spec.days, rule.notice_days))]
     else:
         holds = a.term_holds
@@ -282,11 +290,14 @@ def _record_restrictions(
     found: list[Restriction] = []
     for d in decisions:
         # The rule that last justified it: the record's type as corrected, up to the end.
-        last = versions[-1 if d.ended_by is None else d.ended_by - 1]
-        rule = rulebook.rule_for(last.type, last.occurred_on)
-        assert rule is not None  # version_terms found it
+        if one is not None:  # found above (as assess found it for the same record)
+            rule, spec = one
+        else:
+            last = versions[-1 if d.ended_by is None else d.ended_by - 1]
+            rule = rulebook.rule_for(last.type, last.occurred_on)
+            assert rule is not None  # version_terms found it
+            spec = rule.restriction_for(term_holds=a.term_holds)
         ended = f.versions_on[rid][d.ended_by] if d.ended_by is not None else None
-        spec = rule.restriction_for(term_holds=a.term_holds)
         # A term running on after fulfilment is not lifted by it: fulfilment sets its end instead.
         after = spec.after_fulfilment_days if spec is not None else None
         lifts = [a.overturned_on, f.withdrawn_on.get(rid), ended]
@@ -303,7 +314,7 @@ def _record_restrictions(
             notice_days=d.terms.notice_days,
             appeal_days=rule.appeal_days,
             suspend_on_appeal=rule.suspend_on_appeal,
-            lifted_on=min((x for x in lifts if x is not None), default=None),
+            lifted_on=_earliest(*lifts),
             reason=rule.code,
             legal_basis=rule.legal_basis,
             on=on,
@@ -367,7 +378,7 @@ def _restriction(
     appeals = due.appeals.get(target, ())
     noticed = notice.issued_on if notice else None
     starts = noticed + timedelta(days=notice_days) if noticed else None
-    first = min((d for d in (counted_from, starts) if d is not None), default=None)
+    first = _earliest(counted_from, starts)
     ends = first + timedelta(days=min(days, MAX_RESTRICTION_DAYS) - 1) if first else None
     if ends_after is not None and starts is not None and ends is not None:
         fulfilled, after = ends_after  # still after the notice period, still within the cap
@@ -376,7 +387,7 @@ def _restriction(
         if appeal.decided_on is None or appeal.decided_on > on:
             continue
         if appeal.outcome is AppealOutcome.OVERTURNED:
-            lifted_on = min(d for d in (lifted_on, appeal.decided_on) if d is not None)
+            lifted_on = _earliest(lifted_on, appeal.decided_on)
         elif appeal.outcome is AppealOutcome.MODIFIED and appeal.ends_on and ends:
             ends = max(min(ends, appeal.ends_on), starts or ends)
     suspended = suspend_on_appeal and any(a.pending_on(on) for a in appeals)
@@ -398,6 +409,15 @@ def _restriction(
         status=status,
         appeal_by=noticed + timedelta(days=appeal_days) if noticed else None,
     )
+
+
+def _earliest(*days: date | None) -> date | None:
+    """The earliest of the days that are not None (min over a generator, in a hot loop)."""
+    found = None
+    for day in days:
+        if day is not None and (found is None or day < found):
+            found = day
+    return found
 
 
 def _restriction_status(
