@@ -179,10 +179,9 @@ class _Effects:
         known whose term can count it, until what they restrict may have ended; and any record
         whose conduct falls inside the window, until the window closes."""
         record = a.record
-        for rule in self.rulebook.rules:
+        for rule in self.rulebook.rules_counting(record.type):
             term = rule.history
-            if term is None or record.type not in term.codes:
-                continue
+            assert term is not None  # rules_counting's have one
             closes = record.occurred_on + timedelta(days=term.within_days)
             # Only a version in force for some conduct inside the window can count it.
             if rule.effective_from <= closes and (

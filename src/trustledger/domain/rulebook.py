@@ -159,12 +159,18 @@ class Rulebook:
     # record and every evaluation, so gathered once (derived from the fields above).
     _by_code: Mapping[str, tuple[Rule, ...]] = field(init=False, repr=False, compare=False)
     _bands_down: tuple[Band, ...] = field(init=False, repr=False, compare=False)
+    # The rules whose history term counts each code (retention asks for every record).
+    _counting: Mapping[str, tuple[Rule, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_code: dict[str, tuple[Rule, ...]] = {}
+        counting: dict[str, tuple[Rule, ...]] = {}
         for rule in self.rules:
             by_code[rule.code] = (*by_code.get(rule.code, ()), rule)
+            for code in rule.history.codes if rule.history is not None else ():
+                counting[code] = (*counting.get(code, ()), rule)
         object.__setattr__(self, "_by_code", by_code)
+        object.__setattr__(self, "_counting", counting)
         bands = tuple(sorted(self.bands, key=lambda b: b.min_score, reverse=True))
         object.__setattr__(self, "_bands_down", bands)
 
@@ -180,6 +186,10 @@ class Rulebook:
             if rule.in_force_on(on):
                 return rule
         return None
+
+    def rules_counting(self, code: str) -> tuple[Rule, ...]:
+        """The rules (every version, in the rules' order) whose history term counts `code`."""
+        return self._counting.get(code, ())
 
     def codes(self) -> frozenset[str]:
         return frozenset(self._by_code)
