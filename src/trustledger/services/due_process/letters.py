@@ -262,8 +262,7 @@ class NoticeLetters:
                 language=language,
                 facts=facts,
                 template_version=self.template_version,
-                # facts_sha256 of this letter, taken from its parts: the letter is made once.
-                facts_sha256=_facts_digest(
+                facts_sha256=facts_sha256(
                     facts,
                     template_version=self.template_version,
                     language=language,
@@ -352,48 +351,23 @@ def facts_context(
     return context
 
 
-def facts_sha256(letter: NoticeLetter) -> str:
-    """SHA-256 (hex) of everything a letter kept to be written when first read is written from:
-    its facts (the access code masked), templates' version, language, subject line and the row's
-    own facts. Taken when it is issued, it stands in for the letter's hash until that is taken
-    as it is sent: a letter whose facts were changed since is refused, not written differently."""
-    return _facts_digest(
-        letter.facts,
-        template_version=letter.template_version,
-        language=letter.language,
-        subject_line=letter.subject_line,
-        notice=letter,
-    )
-
-
-class _NoticeRow(Protocol):
-    """The row's own facts a letter's facts_sha256 covers (an IssuedNotice or a NoticeLetter)."""
-
-    @property
-    def subject(self) -> str: ...
-
-    @property
-    def notice_id(self) -> str: ...
-
-    @property
-    def purpose(self) -> NoticePurpose: ...
-
-    @property
-    def issued_on(self) -> date: ...
-
-
 # json.dumps with these options, its encoder made once (dumps makes one a call).
 _FACTS_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _facts_digest(
+def facts_sha256(
     facts: Mapping[str, Any] | None,
     *,
     template_version: str | None,
     language: Language | None,
     subject_line: str,
-    notice: _NoticeRow,
+    notice: IssuedNotice | NoticeLetter,  # the row's own facts
 ) -> str:
+    """SHA-256 (hex) of everything a letter kept to be written when first read is written from:
+    its facts (the access code masked), templates' version, language, subject line and the row's
+    own facts. Taken when it is issued, it stands in for the letter's hash until that is taken
+    as it is sent: a letter whose facts were changed since is refused, not written differently.
+    Given as parts, so that compose makes the letter once, with its hash."""
     kept = {
         "facts": facts,
         "template_version": template_version,
@@ -496,12 +470,16 @@ def _write_again(writer: LetterWriter, letter: NoticeLetter) -> Words:
     kept to be written when first read has none until it is sent), else against its facts'."""
     if letter.facts is None or letter.template_version is None:
         raise LetterAltered(letter.notice_id)
-    if (
-        letter.sha256 is None
-        and letter.facts_sha256 is not None
-        and facts_sha256(letter) != letter.facts_sha256
-    ):
-        raise LetterAltered(letter.notice_id)
+    if letter.sha256 is None and letter.facts_sha256 is not None:
+        found = facts_sha256(
+            letter.facts,
+            template_version=letter.template_version,
+            language=letter.language,
+            subject_line=letter.subject_line,
+            notice=letter,
+        )
+        if found != letter.facts_sha256:
+            raise LetterAltered(letter.notice_id)
     context = facts_context(letter.facts, letter=letter, access_code=letter.access_code)
     language = letter.language or Language.ZH_HANS
     written = writer.render(
