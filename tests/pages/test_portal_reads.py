@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from sqlalchemy import event
 
 from tests.factories import SettableClock
+from tests.integration.conftest import run_loop
 from tests.seeded_site import Site, seed
 from trustledger.api.app import create_app, serving
 from trustledger.bootstrap import open_registry
@@ -39,18 +39,22 @@ def _view_home(site: Site) -> tuple[int, list[str]]:
     def seen(_c: Any, _cur: Any, statement: str, *_args: Any) -> None:
         statements.append(" ".join(statement.split()))
 
-    async def go() -> int:
+    answer: list[int] = []
+
+    async def go() -> None:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             form = {"subject": site.subject, "access_code": site.access_code}
             assert (await client.post("/portal/sign-in", data=form)).status_code == 303
             event.listen(site.registry.engine, "before_cursor_execute", seen)
             try:
-                return (await client.get("/portal", headers={"Accept": "text/html"})).status_code
+                page = await client.get("/portal", headers={"Accept": "text/html"})
+                answer.append(page.status_code)
             finally:
                 event.remove(site.registry.engine, "before_cursor_execute", seen)
 
-    return asyncio.run(go()), statements
+    run_loop(go)  # not asyncio.run: the browser tests leave a loop running on this thread
+    return answer[0], statements
 
 
 def test_a_view_of_the_portal_home_reads_the_subject_s_events_once(seeded: Site) -> None:
