@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -24,6 +25,7 @@ from trustledger.bootstrap import Registry, open_registry
 from trustledger.cli.app import main
 from trustledger.domain.identity import scheme_named
 from trustledger.domain.rulebook import Retention
+from trustledger.store.schema import _config
 
 PG_URL = os.environ.get("TRUSTLEDGER_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -131,3 +133,12 @@ def run_loop(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     keeps an event loop running on the main thread for the rest of the session."""
     with ThreadPoolExecutor(max_workers=1) as one:
         one.submit(lambda: asyncio.run(main())).result()
+
+
+def downgrade(registry: Registry, revision: str) -> None:
+    """Migrate the registry's database down to `revision` (the migration tests' way back)."""
+    config = _config()
+    with registry.engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+        conn.commit()

@@ -9,17 +9,16 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy import inspect, text
 
 from tests.factories import body, ric_number
-from tests.integration.conftest import sql
+from tests.integration.conftest import downgrade, sql
 from trustledger.bootstrap import Registry
 from trustledger.domain.checkpoints import open_note
 from trustledger.domain.submissions import Source, record_id_for
 from trustledger.store.audit import GENESIS, entry_hash
 from trustledger.store.log_entries import AUDIT, leaf_of
-from trustledger.store.schema import _config, current_revision, head_revision, migrate
+from trustledger.store.schema import current_revision, head_revision, migrate
 
 RAIL = Source("rail_bureau", ("rail.*",))
 FIELDS = ("seq", "actor", "action", "subject", "purpose", "detail", "prev_hash", "hash")
@@ -35,14 +34,6 @@ def audit_rows(registry: Registry) -> list[sa.Row[object]]:
 @pytest.fixture(autouse=True)
 def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRUSTLEDGER_LOG_KEY_FILE", str(tmp_path / "log.key"))
-
-
-def downgrade(registry: Registry, revision: str) -> None:
-    config = _config()
-    with registry.engine.connect() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, revision)
-        conn.commit()
 
 
 def chain_at_0011(registry: Registry, n: int) -> list[dict[str, object]]:

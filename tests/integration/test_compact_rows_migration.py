@@ -8,15 +8,14 @@ import uuid
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import inspect, text
 
 from tests.factories import body, kept_letter, ric_number
-from tests.integration.conftest import sql
+from tests.integration.conftest import downgrade, sql
 from trustledger.bootstrap import Registry
 from trustledger.domain.errors import LetterAltered
 from trustledger.domain.submissions import Source
-from trustledger.store.schema import _config, current_revision, head_revision, migrate
+from trustledger.store.schema import current_revision, head_revision, migrate
 
 RAIL = Source("rail_bureau", ("rail.*",))
 FACTS = "SELECT notice_id, facts_sha256 FROM notices ORDER BY notice_id"
@@ -25,14 +24,6 @@ FACTS = "SELECT notice_id, facts_sha256 FROM notices ORDER BY notice_id"
 @pytest.fixture(autouse=True)
 def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRUSTLEDGER_LOG_KEY_FILE", str(tmp_path / "log.key"))
-
-
-def downgrade(registry: Registry, revision: str) -> None:
-    config = _config()
-    with registry.engine.connect() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, revision)
-        conn.commit()
 
 
 def set_facts_hash(registry: Registry, notice_id: str, value: object) -> None:

@@ -89,14 +89,17 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
 def delete_where_in(conn: Connection, table: Table, column: str, values: Iterable[str]) -> None:
     """DELETE the rows whose `column` is one of `values`, as the driver's own SQL: built and
     compiled by SQLAlchemy for each call, such a statement cost ~0.1 ms of CPU, several of them
-    a group-committed write (bench/RESULTS.md); the SQL is the one `one_of` makes."""
+    a group-committed write (bench/RESULTS.md)."""
     for group in groups(conn, values):
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(f'DELETE FROM {table.name} WHERE "{column}" = ANY(%s)', (group,))
-        else:
-            marks = ", ".join("?" for _ in group)
-            sql = f'DELETE FROM {table.name} WHERE "{column}" IN ({marks})'
-            conn.exec_driver_sql(sql, tuple(group))
+        where, params = _driver_in(conn, column, group)
+        conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {where}", params)
+
+
+def _driver_in(conn: Connection, column: str, group: list[str]) -> tuple[str, tuple[Any, ...]]:
+    """`one_of` as the driver's SQL and its parameters: `= ANY` of one array on PostgreSQL."""
+    if conn.dialect.name == "postgresql":
+        return f'"{column}" = ANY(%s)', (group,)
+    return f'"{column}" IN ({", ".join("?" for _ in group)})', tuple(group)
 
 
 def _json_text(value: Any) -> str:
@@ -133,13 +136,9 @@ def rows_where_in(
     extra = f" AND {also}" if also else ""
     found: list[Any] = []
     for group in groups(conn, values):
-        if conn.dialect.name == "postgresql":
-            sql = f'SELECT {names} FROM {table.name} WHERE "{column}" = ANY(%s){extra}'
-            found += conn.exec_driver_sql(sql, (group,)).all()
-        else:
-            marks = ", ".join("?" for _ in group)
-            sql = f'SELECT {names} FROM {table.name} WHERE "{column}" IN ({marks}){extra}'
-            found += conn.exec_driver_sql(sql, tuple(group)).all()
+        where, params = _driver_in(conn, column, group)
+        sql = f"SELECT {names} FROM {table.name} WHERE {where}{extra}"
+        found += conn.exec_driver_sql(sql, params).all()
     return found
 
 
